@@ -1,0 +1,31 @@
+# Referral API image. Build: docker build -t referral-api .   (or: docker compose up --build)
+
+# ---- build -------------------------------------------------------------------
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+ENV DOTNET_NOLOGO=1 \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+# Restore first, from the project files only, so the layer is cached until they change.
+COPY global.json Directory.*.props *.sln ./
+COPY src/Referral.Api/Referral.Api.csproj src/Referral.Api/
+RUN dotnet restore src/Referral.Api/Referral.Api.csproj
+
+COPY . .
+RUN dotnet publish src/Referral.Api/Referral.Api.csproj -c Release -o /app --no-restore \
+    /p:UseAppHost=false
+
+# ---- runtime -----------------------------------------------------------------
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+# The aspnet image already listens on port 8080 (ASPNETCORE_HTTP_PORTS=8080).
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+COPY --from=build /app ./
+# Seed data is read from a `seed` folder next to the content root (/app).
+COPY seed/ ./seed/
+
+# Built-in non-root user of the .NET 8+ images.
+USER $APP_UID
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "Referral.Api.dll"]

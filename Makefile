@@ -1,0 +1,58 @@
+# Referral developer tasks. Run from the repository root.
+#
+#   make run     local PostGIS cluster (unless ConnectionStrings__Referral is set) + API with
+#                migrations and seeding, on $ASPNETCORE_URLS (default http://127.0.0.1:5080)
+#   make test    local PostGIS cluster (unless ConnectionStrings__ReferralTest is set) + dotnet test;
+#                extra `dotnet test` arguments go in TEST_ARGS, e.g.
+#                make test TEST_ARGS='-c Release --filter "FullyQualifiedName~Search"'
+#   make db      start the local cluster only        make stop   stop it
+#   make psql    psql on the local DB (PSQL_ARGS)    make ci     what CI runs (.ci/run)
+#   make build   dotnet build                        make format dotnet format
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+DOTNET   ?= dotnet
+SOLUTION ?= Referral.sln
+API_PROJECT ?= src/Referral.Api
+LOCALDB  := bash scripts/localdb.sh
+
+# Extra arguments for `dotnet test` (make test) and for the app (make run, e.g. RUN_ARGS="-- seed").
+TEST_ARGS  ?=
+RUN_ARGS   ?=
+PSQL_ARGS  ?=
+BUILD_ARGS ?=
+
+.PHONY: help run test stop build format db psql ci
+
+help:
+	@sed -n '3,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+run:
+	@if [ -z "$${ConnectionStrings__Referral:-}" ]; then $(LOCALDB) start; fi
+	Seeding__Enabled=true Database__Migrate=true \
+	ASPNETCORE_URLS="$${ASPNETCORE_URLS:-http://127.0.0.1:5080}" \
+	$(DOTNET) run --project $(API_PROJECT) $(RUN_ARGS)
+
+test:
+	@if [ -z "$${ConnectionStrings__ReferralTest:-}" ]; then $(LOCALDB) start; fi
+	$(DOTNET) test $(SOLUTION) $(TEST_ARGS)
+
+stop:
+	@$(LOCALDB) stop
+
+db:
+	@$(LOCALDB) start
+
+psql:
+	@$(LOCALDB) psql $(PSQL_ARGS)
+
+build:
+	$(DOTNET) build $(SOLUTION) $(BUILD_ARGS)
+
+format:
+	$(DOTNET) format $(SOLUTION)
+
+ci:
+	bash .ci/run

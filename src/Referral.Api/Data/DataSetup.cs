@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Referral.Api.Data.Seeding;
+
+namespace Referral.Api.Data;
+
+internal sealed class DatabaseOptions
+{
+    /// <summary>Apply migrations at start-up. Development and tests only; production migrates with a deliberate step.</summary>
+    public bool Migrate { get; set; }
+}
+
+internal sealed class SeedingOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Folder holding the seed files; found by walking up from the working directory when empty.</summary>
+    [MaxLength(4096)]
+    public string? Path { get; set; }
+}
+
+internal static class DataSetup
+{
+    // The project-local cluster that `make run` starts (scripts/localdb.sh); used when nothing else is configured.
+    public const string LocalDefault = "Host=127.0.0.1;Port=55432;Database=referral;Username=referral;Password=referral";
+
+    public static string ConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString("Referral") is { Length: > 0 } cs ? cs
+        : configuration["DATABASE_URL"] is { Length: > 0 } url ? FromUrl(url)
+        : LocalDefault;
+
+    /// <summary>postgres://user:password@host:port/database → an Npgsql connection string.</summary>
+    internal static string FromUrl(string url)
+    {
+        var uri = new Uri(url);
+        var userInfo = uri.UserInfo.Split(':', 2);
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+            Username = Uri.UnescapeDataString(userInfo[0]),
+            Password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : null,
+        }.ConnectionString;
+    }
+
+    public static IServiceCollection AddReferralData(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = ConnectionString(configuration);
+        services.AddDbContext<ReferralDbContext>(o => o
+            .UseNpgsql(connectionString, npgsql => npgsql.UseNetTopologySuite().MigrationsAssembly(typeof(ReferralDbContext).Assembly.GetName().Name))
+            .UseSnakeCaseNamingConvention());
+        services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
+        services.AddOptions<SeedingOptions>().BindConfiguration("Seeding").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<SeedLoader>();
+        return services;
+    }
+
+    /// <summary>Migrate and seed when the settings ask for it (make run, tests); always awaited.</summary>
+    public static async Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var config = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
+        var seeding = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedingOptions>>().Value;
+        if (config.Migrate || seeding.Enabled)
+        {
+            await sp.GetRequiredService<ReferralDbContext>().Database.MigrateAsync(ct);
+        }
+        if (seeding.Enabled)
+        {
+            await sp.GetRequiredService<SeedLoader>().RunAsync(ct);
+        }
+    }
+}

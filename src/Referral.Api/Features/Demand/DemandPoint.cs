@@ -1,0 +1,14 @@
+using NetTopologySuite.Geometries;
+
+namespace Referral.Api.Features.Demand;
+
+internal sealed class DemandPoint
+{
+    public Guid Id { get; set; }
+    public Guid DatasetId { get; set; }
+    public required string Name { get; set; }
+    public required Point Point { get; set; }
+    public long? Population { get; set; }
+    public string? SettlementClass { get; set; }
+    public string? RegionCode { get; set; }
+}

@@ -1,0 +1,18 @@
+using Referral.Api.Features.Organizations;
+using Referral.Api.Features.ServiceAtLocations;
+using Referral.Api.Features.Services;
+using Referral.Api.Features.Taxonomy;
+
+namespace Referral.Api.Features;
+
+internal static class FeatureServices
+{
+    /// <summary>The query and write layer shared by REST and GraphQL.</summary>
+    public static IServiceCollection AddReferralFeatures(this IServiceCollection services) => services
+        .AddScoped<ServiceQueries>()
+        .AddScoped<ServiceWriter>()
+        .AddScoped<OrganizationQueries>()
+        .AddScoped<OrganizationWriter>()
+        .AddScoped<ServiceAtLocationQueries>()
+        .AddScoped<TaxonomyQueries>();
+}

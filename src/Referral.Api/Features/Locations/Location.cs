@@ -1,0 +1,31 @@
+using NetTopologySuite.Geometries;
+using Referral.Api.Features.ServiceAtLocations;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Locations;
+
+internal sealed class Location : IVersioned
+{
+    public Guid Id { get; set; }
+    public Guid? OrganizationId { get; set; }
+    public string? Name { get; set; }
+    public string? AlternateName { get; set; }
+    public string? Description { get; set; }
+    public required string LocationType { get; set; }
+    public string? Url { get; set; }
+    public string? Transportation { get; set; }
+    public string? Accessibility { get; set; }
+
+    /// <summary>WGS 84, x = longitude, y = latitude; stored as geography(Point, 4326).</summary>
+    public Point? Point { get; set; }
+
+    /// <summary><c>public | approximate | hidden</c> — see DESIGN.md "Confidentiality".</summary>
+    public required string Visibility { get; set; }
+
+    public bool IsDemo { get; set; }
+    public DateTimeOffset LastModified { get; set; }
+    public uint Version { get; set; }
+
+    public List<Address> Addresses { get; set; } = [];
+    public List<ServiceAtLocation> ServiceAtLocations { get; set; } = [];
+}

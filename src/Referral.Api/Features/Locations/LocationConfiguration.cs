@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Locations;
+
+internal sealed class LocationConfiguration : IEntityTypeConfiguration<Location>
+{
+    public void Configure(EntityTypeBuilder<Location> b)
+    {
+        b.ToTable("location", t =>
+        {
+            t.HasCheckConstraint("ck_location_type", $"location_type IN ({Vocabulary.SqlList(Vocabulary.LocationTypes)})");
+            t.HasCheckConstraint("ck_location_visibility", $"visibility IN ({Vocabulary.SqlList(Vocabulary.Visibilities)})");
+            t.HasCheckConstraint("ck_location_point_range",
+                "point IS NULL OR (ST_Y(point::geometry) BETWEEN -90 AND 90 AND ST_X(point::geometry) BETWEEN -180 AND 180)");
+        });
+        b.Property(x => x.Name).HasMaxLength(Limits.Name);
+        b.Property(x => x.AlternateName).HasMaxLength(Limits.Name);
+        b.Property(x => x.Description).HasMaxLength(Limits.Text);
+        b.Property(x => x.LocationType).HasMaxLength(Limits.Code);
+        b.Property(x => x.Url).HasMaxLength(Limits.Url);
+        b.Property(x => x.Transportation).HasMaxLength(Limits.Text);
+        b.Property(x => x.Accessibility).HasMaxLength(Limits.Text);
+        b.Property(x => x.Visibility).HasMaxLength(Limits.Code);
+        b.Property(x => x.Point).HasColumnType("geography (point, 4326)");
+        b.Property(x => x.Version).IsRowVersion();
+        b.HasIndex(x => x.Point).HasMethod("gist");
+        b.HasIndex(x => x.OrganizationId);
+        b.HasOne<Organizations.Organization>().WithMany(o => o.Locations).HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Restrict);
+        b.HasMany(x => x.Addresses).WithOne().HasForeignKey(a => a.LocationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class AddressConfiguration : IEntityTypeConfiguration<Address>
+{
+    public void Configure(EntityTypeBuilder<Address> b)
+    {
+        b.ToTable("address", t => t.HasCheckConstraint("ck_address_country", "country ~ '^[A-Z]{2}$'"));
+        b.Property(x => x.Address1).HasColumnName("address_1").HasMaxLength(Limits.Short);
+        b.Property(x => x.Address2).HasColumnName("address_2").HasMaxLength(Limits.Short);
+        b.Property(x => x.Attention).HasMaxLength(Limits.Short);
+        b.Property(x => x.City).HasMaxLength(Limits.Short);
+        b.Property(x => x.Region).HasMaxLength(Limits.Short);
+        b.Property(x => x.StateProvince).HasMaxLength(Limits.Short);
+        b.Property(x => x.PostalCode).HasMaxLength(Limits.Code);
+        b.Property(x => x.Country).HasMaxLength(2);
+        b.Property(x => x.AddressType).HasMaxLength(Limits.Code);
+        b.HasIndex(x => x.LocationId);
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Referral.Api.Features.Services;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.ServiceAtLocations;
+
+internal static class ServiceAtLocationEndpoints
+{
+    public static RouteGroupBuilder MapServiceAtLocations(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/service_at_locations").WithTags("Service at locations").RequireCors(Cors.PublicRead);
+        group.MapGet("/", ListServiceAtLocations).WithName("ListServiceAtLocations")
+            .WithSummary("Services at their locations, paged (HSDS 3.1 /service_at_locations)");
+        group.MapGet("/{id:guid}", GetServiceAtLocation).WithName("GetServiceAtLocation")
+            .WithSummary("One service at a location (HSDS 3.1 /service_at_locations/{id})");
+        return group;
+    }
+
+    internal static async Task<Results<Ok<Page<ServiceAtLocationDocument>>, ValidationProblem>> ListServiceAtLocations(
+        [AsParameters] ServiceAtLocationListQuery query, ServiceAtLocationQueries queries, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var page = PageRequest.From(query.Page, query.PerPage, errors);
+        if (query.Search?.Length > Limits.Short)
+        {
+            errors["search"] = [$"must be at most {Limits.Short} characters."];
+        }
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await queries.ListAsync(query, page, ct));
+    }
+
+    internal static async Task<Results<Ok<ServiceAtLocationDocument>, ProblemHttpResult>> GetServiceAtLocation(
+        Guid id, ServiceAtLocationQueries queries, CancellationToken ct) =>
+        await queries.FindAsync(id, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound("service_at_location", id);
+}

@@ -1,0 +1,44 @@
+using Referral.Api.Features.Organizations;
+using Referral.Api.Features.ServiceAtLocations;
+using Referral.Api.Features.Taxonomy;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Services;
+
+internal sealed class Service : IVersioned
+{
+    public Guid Id { get; set; }
+    public Guid OrganizationId { get; set; }
+    public Organization? Organization { get; set; }
+    public required string Name { get; set; }
+    public string? AlternateName { get; set; }
+    public string? Description { get; set; }
+    public string? Url { get; set; }
+    public string? Email { get; set; }
+    public required string Status { get; set; }
+    public string? InterpretationServices { get; set; }
+    public string? ApplicationProcess { get; set; }
+    public string? FeesDescription { get; set; }
+    public string? EligibilityDescription { get; set; }
+    public int? MinimumAge { get; set; }
+    public int? MaximumAge { get; set; }
+    public string? Alert { get; set; }
+    public DateOnly? AssuredDate { get; set; }
+    public string? AssurerEmail { get; set; }
+    public bool? IsFree { get; set; }
+    public bool Available24x7 { get; set; }
+    public string[] Genders { get; set; } = [];
+    public string[] DeliveryModes { get; set; } = [];
+    public string[] Languages { get; set; } = [];
+    public string[] Audience { get; set; } = [];
+    public string[] Platforms { get; set; } = [];
+    public bool IsDemo { get; set; }
+    public DateTimeOffset LastModified { get; set; }
+    public uint Version { get; set; }
+
+    public List<ServiceAtLocation> ServiceAtLocations { get; set; } = [];
+    public List<Phone> Phones { get; set; } = [];
+    public List<Schedule> Schedules { get; set; } = [];
+    public List<ServiceArea> ServiceAreas { get; set; } = [];
+    public List<ServiceAttribute> Attributes { get; set; } = [];
+}

@@ -1,0 +1,75 @@
+using System.ComponentModel;
+using Microsoft.EntityFrameworkCore;
+using Referral.Api.Data;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Services;
+
+/// <summary>HSDS <c>GET /services</c> filters.</summary>
+internal sealed record ServiceListQuery(
+    [property: Description("Full-text search over service and organization names and descriptions (accent-insensitive).")] string? Search = null,
+    [property: Description("Only services linked to this taxonomy term.")] Guid? TaxonomyTermId = null,
+    [property: Description("Only services linked to a term of this taxonomy.")] Guid? TaxonomyId = null,
+    [property: Description("Only services of this organization.")] Guid? OrganizationId = null,
+    [property: Description("Only services modified after this instant (ISO 8601).")] DateTimeOffset? ModifiedAfter = null,
+    [property: Description("1-based page number.")] int? Page = null,
+    [property: Description("Items per page (default 50, capped at 100).")] int? PerPage = null);
+
+/// <summary>Read side of services, shared by REST and GraphQL.</summary>
+internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock)
+{
+    public async Task<Page<ServiceDocument>> ListAsync(ServiceListQuery q, PageRequest page, CancellationToken ct)
+    {
+        var services = db.Services.AsNoTracking();
+        if (q.Search is { Length: > 0 } search)
+        {
+            var pattern = "%" + LikePattern.Escape(search.Trim()) + "%";
+            services = services.Where(s =>
+                EF.Functions.ILike(EF.Functions.Unaccent(s.Name), EF.Functions.Unaccent(pattern)) ||
+                EF.Functions.ILike(EF.Functions.Unaccent(s.Description ?? ""), EF.Functions.Unaccent(pattern)) ||
+                EF.Functions.ILike(EF.Functions.Unaccent(s.Organization!.Name), EF.Functions.Unaccent(pattern)));
+        }
+        if (q.TaxonomyTermId is { } termId)
+        {
+            services = services.Where(s => s.Attributes.Any(a => a.TaxonomyTermId == termId));
+        }
+        if (q.TaxonomyId is { } taxonomyId)
+        {
+            services = services.Where(s => s.Attributes.Any(a => a.TaxonomyTerm!.TaxonomyId == taxonomyId));
+        }
+        if (q.OrganizationId is { } orgId)
+        {
+            services = services.Where(s => s.OrganizationId == orgId);
+        }
+        if (q.ModifiedAfter is { } after)
+        {
+            var utc = after.ToUniversalTime();
+            services = services.Where(s => s.LastModified > utc);
+        }
+        var total = await services.CountAsync(ct);
+        var rows = await services
+            .OrderBy(s => s.Name).ThenBy(s => s.Id)
+            .Skip(page.Skip).Take(page.Size)
+            .Include(s => s.Organization)
+            .Include(s => s.Attributes).ThenInclude(a => a.TaxonomyTerm!).ThenInclude(t => t.Taxonomy)
+            .AsSplitQuery()
+            .ToListAsync(ct);
+        return Page<ServiceDocument>.Create([.. rows.Select(ServiceMapping.Summary)], total, page);
+    }
+
+    /// <summary>The fully nested document and its row version, or null.</summary>
+    public async Task<(ServiceDocument Document, uint Version)?> FindAsync(Guid id, CancellationToken ct)
+    {
+        var service = await Full(db.Services.AsNoTracking()).FirstOrDefaultAsync(s => s.Id == id, ct);
+        return service is null ? null : (ServiceMapping.ToDocument(service, exact: false, clock.GetUtcNow()), service.Version);
+    }
+
+    public static IQueryable<Service> Full(IQueryable<Service> services) => services
+        .Include(s => s.Organization)
+        .Include(s => s.Phones)
+        .Include(s => s.Schedules)
+        .Include(s => s.ServiceAreas)
+        .Include(s => s.Attributes).ThenInclude(a => a.TaxonomyTerm!).ThenInclude(t => t.Taxonomy)
+        .Include(s => s.ServiceAtLocations).ThenInclude(x => x.Location!).ThenInclude(l => l.Addresses)
+        .AsSplitQuery();
+}

@@ -1,0 +1,685 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Referral.Api.Data;
+using Referral.Api.Features.Locations;
+using Referral.Api.Features.ServiceAtLocations;
+using Referral.Api.Features.Taxonomy;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Services;
+
+internal enum WriteStatus { Created, Updated, Deleted, NotFound, Invalid, PreconditionFailed, Conflict, InUse }
+
+internal sealed record WriteOutcome(WriteStatus Status, Guid Id, uint Version = 0, Dictionary<string, string[]>? Errors = null, string? Detail = null);
+
+/// <summary>
+/// Creates, replaces and deletes services as whole nested HSDS documents, in one transaction.
+/// Children (phones, schedules, areas, attributes, service-at-locations) are replaced by the document;
+/// locations are upserted and may be shared between services.
+/// </summary>
+internal sealed partial class ServiceWriter(ReferralDbContext db)
+{
+    public async Task<WriteOutcome> CreateAsync(ServiceDocument doc, CancellationToken ct)
+    {
+        var id = doc.Id ?? Guid.CreateVersion7();
+        if (await db.Services.AnyAsync(s => s.Id == id, ct))
+        {
+            return new WriteOutcome(WriteStatus.Conflict, id, Detail: $"A service with id {id} already exists; use PUT to replace it.");
+        }
+        return await WriteAsync(id, doc, existing: null, ct);
+    }
+
+    /// <summary>PUT semantics: replace the service, or create it under this id.</summary>
+    public async Task<WriteOutcome> ReplaceAsync(Guid id, ServiceDocument doc, Func<uint, bool> preconditionHolds, CancellationToken ct)
+    {
+        if (doc.Id is { } bodyId && bodyId != id)
+        {
+            return Invalid("id", "must match the id in the URL (or be left out).");
+        }
+        var existing = await LoadForUpdate(id).FirstOrDefaultAsync(ct);
+        if (existing is not null && !preconditionHolds(existing.Version))
+        {
+            return new WriteOutcome(WriteStatus.PreconditionFailed, id, existing.Version);
+        }
+        return await WriteAsync(id, doc, existing, ct);
+    }
+
+    public async Task<WriteOutcome> DeleteAsync(Guid id, Func<uint, bool> preconditionHolds, CancellationToken ct)
+    {
+        var existing = await LoadForUpdate(id).FirstOrDefaultAsync(ct);
+        if (existing is null)
+        {
+            return new WriteOutcome(WriteStatus.NotFound, id);
+        }
+        if (!preconditionHolds(existing.Version))
+        {
+            return new WriteOutcome(WriteStatus.PreconditionFailed, id, existing.Version);
+        }
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var locationIds = existing.ServiceAtLocations.Select(x => x.LocationId).ToList();
+        db.Services.Remove(existing);
+        await db.SaveChangesAsync(ct);
+        await DeleteUnusedLocationsAsync(locationIds, ct);
+        await tx.CommitAsync(ct);
+        return new WriteOutcome(WriteStatus.Deleted, id);
+    }
+
+    private IQueryable<Service> LoadForUpdate(Guid id) => db.Services
+        .Include(s => s.Phones)
+        .Include(s => s.Schedules)
+        .Include(s => s.ServiceAreas)
+        .Include(s => s.Attributes)
+        .Include(s => s.ServiceAtLocations).ThenInclude(x => x.Location!).ThenInclude(l => l.Addresses)
+        .AsSplitQuery()
+        .Where(s => s.Id == id);
+
+    private async Task<WriteOutcome> WriteAsync(Guid id, ServiceDocument doc, Service? existing, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        var service = existing ?? new Service { Id = id, Name = "", Status = "active" };
+        ApplyScalars(doc, service, errors);
+
+        if (doc.OrganizationId is not { } orgId)
+        {
+            errors.Add("organization_id", "is required.");
+        }
+        else if (!await db.Organizations.AnyAsync(o => o.Id == orgId, ct))
+        {
+            errors.Add("organization_id", $"no organization with id {orgId}.");
+        }
+
+        var termIds = await ResolveTermsAsync(doc, errors, ct);
+        var phones = ParsePhones(doc.Phones, id, errors);
+        var schedules = ParseSchedules(doc.Schedules, id, errors);
+        var areas = ParseAreas(doc.ServiceAreas, id, errors);
+        var links = await ParseLocationsAsync(doc, service, errors, ct);
+
+        if (errors.Any)
+        {
+            return new WriteOutcome(WriteStatus.Invalid, id, Errors: errors.ToDictionary());
+        }
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var droppedLocations = service.ServiceAtLocations.Select(x => x.LocationId).ToHashSet();
+        Sync(service.Phones, phones, (e, n) =>
+        {
+            e.Number = n.Number; e.Extension = n.Extension; e.Type = n.Type; e.Description = n.Description; e.Languages = n.Languages;
+        });
+        Sync(service.Schedules, schedules, (e, n) =>
+        {
+            e.ByDay = n.ByDay; e.OpensAt = n.OpensAt; e.ClosesAt = n.ClosesAt; e.ValidFrom = n.ValidFrom; e.ValidTo = n.ValidTo;
+            e.TimeZone = n.TimeZone; e.Description = n.Description; e.Notes = n.Notes;
+        });
+        Sync(service.ServiceAreas, areas, (e, n) =>
+        {
+            e.Name = n.Name; e.Description = n.Description; e.Extent = n.Extent; e.RegionCodes = n.RegionCodes;
+        });
+        SyncAttributes(service, termIds);
+        SyncLocations(service, links);
+        if (existing is null)
+        {
+            db.Services.Add(service);
+        }
+        else
+        {
+            // Touch the root row so its xmin (the ETag) and last_modified change whenever any part of the document does;
+            // an identical document changes nothing.
+            db.ChangeTracker.DetectChanges();
+            if (db.ChangeTracker.HasChanges())
+            {
+                db.Entry(service).State = EntityState.Modified;
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        droppedLocations.ExceptWith(service.ServiceAtLocations.Select(x => x.LocationId));
+        await DeleteUnusedLocationsAsync(droppedLocations, ct);
+        await tx.CommitAsync(ct);
+        var version = await db.Services.Where(s => s.Id == id).Select(s => s.Version).FirstAsync(ct);
+        return new WriteOutcome(existing is null ? WriteStatus.Created : WriteStatus.Updated, id, version);
+    }
+
+    private static void ApplyScalars(ServiceDocument doc, Service s, FieldErrors errors)
+    {
+        s.OrganizationId = doc.OrganizationId ?? Guid.Empty;
+        s.Name = errors.Text("name", doc.Name, Limits.Name, required: true) ?? "";
+        s.AlternateName = errors.Text("alternate_name", doc.AlternateName, Limits.Name);
+        s.Description = errors.Text("description", doc.Description, Limits.Text);
+        s.Url = errors.Url("url", doc.Url);
+        s.Email = errors.Email("email", doc.Email);
+        s.Status = errors.OneOf("status", doc.Status, Vocabulary.ServiceStatuses, required: true) ?? "active";
+        s.InterpretationServices = errors.Text("interpretation_services", doc.InterpretationServices, Limits.Text);
+        s.ApplicationProcess = errors.Text("application_process", doc.ApplicationProcess, Limits.Text);
+        s.FeesDescription = errors.Text("fees_description", doc.FeesDescription, Limits.Text);
+        s.EligibilityDescription = errors.Text("eligibility_description", doc.EligibilityDescription, Limits.Text);
+        s.Alert = errors.Text("alert", doc.Alert, Limits.Text);
+        s.AssurerEmail = errors.Email("assurer_email", doc.AssurerEmail);
+        s.AssuredDate = errors.Date("assured_date", doc.AssuredDate);
+        s.MinimumAge = Age("minimum_age", doc.MinimumAge, errors);
+        s.MaximumAge = Age("maximum_age", doc.MaximumAge, errors);
+        if (s.MinimumAge > s.MaximumAge)
+        {
+            errors.Add("minimum_age", "must not be greater than maximum_age.");
+        }
+        s.IsFree = doc.IsFree;
+        s.Available24x7 = doc.Available247 ?? false;
+        s.Genders = errors.Many("genders", doc.Genders, Vocabulary.Genders) is { Length: > 0 } g ? g : ["any"];
+        s.DeliveryModes = errors.Many("delivery_modes", doc.DeliveryModes, Vocabulary.DeliveryModes);
+        s.Audience = errors.Many("audience", doc.Audience, Vocabulary.Audiences);
+        s.Platforms = errors.Many("platforms", doc.Platforms, Vocabulary.Platforms);
+        s.Languages = LanguageCodes("languages", doc.Languages?.Select(l => l.Code).ToArray(), errors);
+    }
+
+    private static int? Age(string field, int? age, FieldErrors errors)
+    {
+        if (age is < 0 or > 120)
+        {
+            errors.Add(field, "must be between 0 and 120.");
+            return null;
+        }
+        return age;
+    }
+
+    private static string[] LanguageCodes(string field, string?[]? codes, FieldErrors errors)
+    {
+        if (codes is null)
+        {
+            return [];
+        }
+        if (codes.Length > Limits.ListItems)
+        {
+            errors.Add(field, $"must have at most {Limits.ListItems} items.");
+            return [];
+        }
+        var result = new List<string>();
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var code = codes[i]?.Trim().ToLowerInvariant();
+            if (code is null || !LanguageCode().IsMatch(code))
+            {
+                errors.Add($"{field}[{i}].code", "must be an ISO 639-1 or 639-3 code such as 'es', 'en' or 'bzd'.");
+            }
+            else if (!result.Contains(code))
+            {
+                result.Add(code);
+            }
+        }
+        return [.. result];
+    }
+
+    private async Task<HashSet<Guid>> ResolveTermsAsync(ServiceDocument doc, FieldErrors errors, CancellationToken ct)
+    {
+        var result = new HashSet<Guid>();
+        var codes = doc.Categories ?? [];
+        if (codes.Length > Limits.ListItems || (doc.Attributes?.Length ?? 0) > Limits.Children)
+        {
+            errors.Add("categories", "too many categories or attributes.");
+            return result;
+        }
+        if (codes.Length > 0)
+        {
+            var known = await db.TaxonomyTerms
+                .Where(t => t.Taxonomy!.Name == ServiceMapping.CategoryTaxonomy)
+                .Select(t => new { t.Code, t.Id })
+                .ToDictionaryAsync(t => t.Code, t => t.Id, ct);
+            for (var i = 0; i < codes.Length; i++)
+            {
+                var code = codes[i]?.Trim().ToLowerInvariant() ?? "";
+                if (known.TryGetValue(code, out var termId))
+                {
+                    result.Add(termId);
+                }
+                else
+                {
+                    errors.Add($"categories[{i}]", $"unknown category '{FieldErrors.Clip(codes[i] ?? "")}'; one of: {string.Join(", ", known.Keys.Order())}.");
+                }
+            }
+        }
+        var attributes = doc.Attributes ?? [];
+        var wanted = attributes.Select(a => a.TaxonomyTermId ?? a.TaxonomyTerm?.Id).ToArray();
+        var ids = wanted.OfType<Guid>().Distinct().ToList();
+        var existing = ids.Count == 0 ? [] : await db.TaxonomyTerms.Where(t => ids.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+        for (var i = 0; i < wanted.Length; i++)
+        {
+            if (wanted[i] is not { } termId)
+            {
+                errors.Add($"attributes[{i}].taxonomy_term_id", "is required.");
+            }
+            else if (!existing.Contains(termId))
+            {
+                errors.Add($"attributes[{i}].taxonomy_term_id", $"unknown taxonomy term {termId}.");
+            }
+            else
+            {
+                result.Add(termId);
+            }
+        }
+        return result;
+    }
+
+    private static List<Phone> ParsePhones(PhoneDocument[]? docs, Guid serviceId, FieldErrors errors)
+    {
+        var result = new List<Phone>();
+        if (TooMany("phones", docs, errors))
+        {
+            return result;
+        }
+        for (var i = 0; i < docs!.Length; i++)
+        {
+            var d = docs[i];
+            var f = $"phones[{i}]";
+            var number = errors.Text($"{f}.number", d.Number, Limits.Phone, required: true);
+            if (number is not null && !PhoneNumber().IsMatch(number))
+            {
+                errors.Add($"{f}.number", "must be a phone number: digits with an optional leading +, spaces, dashes or dots (e.g. +50622223333 or 116 111).");
+            }
+            if (d.Extension is < 0)
+            {
+                errors.Add($"{f}.extension", "must not be negative.");
+            }
+            result.Add(new Phone
+            {
+                Id = d.Id ?? Guid.CreateVersion7(),
+                ServiceId = serviceId,
+                Number = number ?? "",
+                Extension = d.Extension,
+                Type = errors.OneOf($"{f}.type", d.Type, Vocabulary.PhoneTypes, fallback: "voice"),
+                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
+                Languages = LanguageCodes($"{f}.languages", d.Languages?.Select(l => l.Code).ToArray(), errors),
+            });
+        }
+        return result;
+    }
+
+    private static List<Schedule> ParseSchedules(ScheduleDocument[]? docs, Guid serviceId, FieldErrors errors)
+    {
+        var result = new List<Schedule>();
+        if (TooMany("schedules", docs, errors))
+        {
+            return result;
+        }
+        for (var i = 0; i < docs!.Length; i++)
+        {
+            var d = docs[i];
+            var f = $"schedules[{i}]";
+            if (d.Freq is { } freq && !freq.Equals("WEEKLY", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{f}.freq", "only WEEKLY schedules are supported.");
+            }
+            var byday = d.Byday?.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+            if (string.IsNullOrEmpty(byday) || byday.Split(',').Any(x => !Vocabulary.Weekdays.Contains(x)))
+            {
+                errors.Add($"{f}.byday", "is required: comma-separated days from MO,TU,WE,TH,FR,SA,SU.");
+            }
+            var opens = errors.Time($"{f}.opens_at", d.OpensAt);
+            var closes = errors.Time($"{f}.closes_at", d.ClosesAt);
+            if ((opens is null) != (closes is null))
+            {
+                errors.Add($"{f}.closes_at", "opens_at and closes_at go together.");
+            }
+            var from = errors.Date($"{f}.valid_from", d.ValidFrom);
+            var to = errors.Date($"{f}.valid_to", d.ValidTo);
+            if (from > to)
+            {
+                errors.Add($"{f}.valid_to", "must not be before valid_from.");
+            }
+            var zone = d.TimeZone?.Trim() ?? OffsetZone(d.Timezone);
+            if (zone is null)
+            {
+                errors.Add($"{f}.time_zone", "is required: an IANA time zone such as America/Costa_Rica.");
+            }
+            else if (zone.Length > Limits.Code || TimeZones.Find(zone) is null)
+            {
+                errors.Add($"{f}.time_zone", $"'{FieldErrors.Clip(zone)}' is not a known IANA time zone.");
+            }
+            result.Add(new Schedule
+            {
+                Id = d.Id ?? Guid.CreateVersion7(),
+                ServiceId = serviceId,
+                ByDay = byday ?? "",
+                OpensAt = opens,
+                ClosesAt = closes,
+                ValidFrom = from,
+                ValidTo = to,
+                TimeZone = zone ?? "UTC",
+                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
+                Notes = errors.Text($"{f}.notes", d.Notes, Limits.Text),
+            });
+        }
+        return result;
+    }
+
+    // HSDS carries only a UTC offset; Etc/GMT zones have the inverted sign by POSIX convention.
+    private static string? OffsetZone(double? hours) => hours switch
+    {
+        null => null,
+        0 => "UTC",
+        { } h when h == Math.Floor(h) && h is >= -12 and <= 14 => $"Etc/GMT{(h > 0 ? "-" : "+")}{Math.Abs(h)}",
+        _ => "invalid offset",
+    };
+
+    private static List<ServiceArea> ParseAreas(ServiceAreaDocument[]? docs, Guid serviceId, FieldErrors errors)
+    {
+        var result = new List<ServiceArea>();
+        if (TooMany("service_areas", docs, errors))
+        {
+            return result;
+        }
+        for (var i = 0; i < docs!.Length; i++)
+        {
+            var d = docs[i];
+            var f = $"service_areas[{i}]";
+            var extent = d.Extent is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) } e
+                ? GeoJsonInput.ReadArea($"{f}.extent", e, errors)
+                : null;
+            var codes = new List<string>();
+            var raw = d.RegionCodes ?? [];
+            if (raw.Length > Limits.ListItems)
+            {
+                errors.Add($"{f}.region_codes", $"must have at most {Limits.ListItems} items.");
+                raw = [];
+            }
+            for (var j = 0; j < raw.Length; j++)
+            {
+                var code = raw[j]?.Trim().ToUpperInvariant();
+                if (code is null || !RegionCode().IsMatch(code))
+                {
+                    errors.Add($"{f}.region_codes[{j}]", "must be a region code such as CR or CR-SJ (letters, digits, '-', '_', '.').");
+                }
+                else if (!codes.Contains(code))
+                {
+                    codes.Add(code);
+                }
+            }
+            if (extent is null && codes.Count == 0 && d.Extent is null)
+            {
+                errors.Add(f, "needs an extent (GeoJSON) or region_codes.");
+            }
+            result.Add(new ServiceArea
+            {
+                Id = d.Id ?? Guid.CreateVersion7(),
+                ServiceId = serviceId,
+                Name = errors.Text($"{f}.name", d.Name, Limits.Name),
+                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
+                Extent = extent,
+                RegionCodes = [.. codes],
+            });
+        }
+        return result;
+    }
+
+    private sealed record LocationLink(Guid? SalId, string? Description, Location Location);
+
+    private async Task<List<LocationLink>> ParseLocationsAsync(ServiceDocument doc, Service service, FieldErrors errors, CancellationToken ct)
+    {
+        var result = new List<LocationLink>();
+        var docs = doc.ServiceAtLocations;
+        if (TooMany("service_at_locations", docs, errors))
+        {
+            return result;
+        }
+        var ids = docs!.Select(d => d.Location?.Id ?? d.LocationId).OfType<Guid>().Distinct().ToList();
+        var tracked = service.ServiceAtLocations.Where(x => x.Location is not null).ToDictionary(x => x.LocationId, x => x.Location!);
+        var missing = ids.Where(id => !tracked.ContainsKey(id)).ToList();
+        var loaded = missing.Count == 0 ? [] : await db.Locations.Include(l => l.Addresses).Where(l => missing.Contains(l.Id)).ToListAsync(ct);
+        foreach (var l in loaded)
+        {
+            tracked[l.Id] = l;
+        }
+        var seen = new HashSet<Guid>();
+        for (var i = 0; i < docs!.Length; i++)
+        {
+            var d = docs[i];
+            var f = $"service_at_locations[{i}]";
+            var locationId = d.Location?.Id ?? d.LocationId;
+            if (d.LocationId is { } a && d.Location?.Id is { } b && a != b)
+            {
+                errors.Add($"{f}.location_id", "must match location.id.");
+            }
+            Location? location;
+            if (d.Location is null)
+            {
+                if (locationId is not { } existingId || !tracked.TryGetValue(existingId, out location))
+                {
+                    errors.Add($"{f}.location_id", locationId is null ? "is required (or give a location object)." : $"no location with id {locationId}.");
+                    continue;
+                }
+            }
+            else
+            {
+                location = locationId is { } lid && tracked.TryGetValue(lid, out var found) ? found : null;
+                location = ApplyLocation(d.Location, location, service.OrganizationId, $"{f}.location", errors);
+                if (location.Id != Guid.Empty)
+                {
+                    tracked[location.Id] = location;
+                }
+            }
+            if (!seen.Add(location.Id))
+            {
+                errors.Add($"{f}.location_id", "the same location is listed twice.");
+                continue;
+            }
+            result.Add(new LocationLink(d.Id, errors.Text($"{f}.description", d.Description, Limits.Text), location));
+        }
+        return result;
+    }
+
+    private Location ApplyLocation(LocationDocument d, Location? existing, Guid organizationId, string f, FieldErrors errors)
+    {
+        var isNew = existing is null;
+        var l = existing ?? new Location { Id = d.Id ?? Guid.CreateVersion7(), LocationType = "physical", Visibility = Confidentiality.Public };
+        var previousVisibility = l.Visibility;
+        l.OrganizationId = d.OrganizationId ?? l.OrganizationId ?? organizationId;
+        l.LocationType = errors.OneOf($"{f}.location_type", d.LocationType, Vocabulary.LocationTypes, fallback: "physical")!;
+        l.Visibility = errors.OneOf($"{f}.visibility", d.Visibility, Vocabulary.Visibilities, fallback: isNew ? Confidentiality.Public : l.Visibility)!;
+        l.Name = errors.Text($"{f}.name", d.Name, Limits.Name);
+        l.AlternateName = errors.Text($"{f}.alternate_name", d.AlternateName, Limits.Name);
+        l.Url = errors.Url($"{f}.url", d.Url);
+
+        // A document read by the public carries a generalised point and no address for a confidential location.
+        // Writing it back must not overwrite the exact point, address or details with the generalised ones.
+        var confidential = !isNew && previousVisibility != Confidentiality.Public;
+        var echoesPublicView = confidential && l.Point is not null &&
+            (d.Latitude is null && d.Longitude is null ||
+             (d.Latitude, d.Longitude) == Confidentiality.Generalise(l.Point));
+        if (!(confidential && d.Description is null))
+        {
+            l.Description = errors.Text($"{f}.description", d.Description, Limits.Text);
+        }
+        if (!(confidential && d.Transportation is null))
+        {
+            l.Transportation = errors.Text($"{f}.transportation", d.Transportation, Limits.Text);
+        }
+        if (!(confidential && d.Accessibility is null or []))
+        {
+            l.Accessibility = errors.Text($"{f}.accessibility[0].description", d.Accessibility?.FirstOrDefault()?.Description, Limits.Text);
+        }
+        if (!echoesPublicView)
+        {
+            if ((d.Latitude is null) != (d.Longitude is null))
+            {
+                errors.Add($"{f}.latitude", "latitude and longitude go together.");
+            }
+            else if (d.Latitude is { } lat && d.Longitude is { } lng)
+            {
+                if (!Geo.IsValidLatitude(lat))
+                {
+                    errors.Add($"{f}.latitude", "must be between -90 and 90.");
+                }
+                if (!Geo.IsValidLongitude(lng))
+                {
+                    errors.Add($"{f}.longitude", "must be between -180 and 180.");
+                }
+                l.Point = Geo.IsValidLatitude(lat) && Geo.IsValidLongitude(lng) ? Geo.Point(lat, lng) : null;
+            }
+            else
+            {
+                l.Point = null;
+            }
+        }
+        if (l.LocationType == "physical" && l.Point is null && (d.Latitude is null || d.Longitude is null))
+        {
+            errors.Add($"{f}.latitude", "a physical location needs latitude and longitude.");
+        }
+        if (!(confidential && d.Addresses is null or []))
+        {
+            ApplyAddresses(d.Addresses ?? [], l, f, errors);
+        }
+        if (isNew)
+        {
+            db.Locations.Add(l);
+        }
+        return l;
+    }
+
+    private void ApplyAddresses(AddressDocument[] docs, Location l, string f, FieldErrors errors)
+    {
+        if (docs.Length > 10)
+        {
+            errors.Add($"{f}.addresses", "must have at most 10 items.");
+            return;
+        }
+        var parsed = new List<Address>();
+        for (var i = 0; i < docs.Length; i++)
+        {
+            var d = docs[i];
+            var af = $"{f}.addresses[{i}]";
+            var country = errors.Text($"{af}.country", d.Country, 2, required: true)?.ToUpperInvariant();
+            if (country is not null && !CountryCode().IsMatch(country))
+            {
+                errors.Add($"{af}.country", "must be an ISO 3166-1 alpha-2 code such as CR.");
+            }
+            parsed.Add(new Address
+            {
+                Id = d.Id ?? Guid.CreateVersion7(),
+                LocationId = l.Id,
+                Attention = errors.Text($"{af}.attention", d.Attention, Limits.Short),
+                Address1 = errors.Text($"{af}.address_1", d.Address1, Limits.Short),
+                Address2 = errors.Text($"{af}.address_2", d.Address2, Limits.Short),
+                City = errors.Text($"{af}.city", d.City, Limits.Short, required: true) ?? "",
+                Region = errors.Text($"{af}.region", d.Region, Limits.Short),
+                StateProvince = errors.Text($"{af}.state_province", d.StateProvince, Limits.Short),
+                PostalCode = errors.Text($"{af}.postal_code", d.PostalCode, Limits.Code),
+                Country = country ?? "",
+                AddressType = errors.OneOf($"{af}.address_type", d.AddressType, ["physical", "postal", "virtual"], fallback: "physical")!,
+            });
+        }
+        Sync(l.Addresses, parsed, (e, n) =>
+        {
+            e.Attention = n.Attention; e.Address1 = n.Address1; e.Address2 = n.Address2; e.City = n.City; e.Region = n.Region;
+            e.StateProvince = n.StateProvince; e.PostalCode = n.PostalCode; e.Country = n.Country; e.AddressType = n.AddressType;
+        });
+    }
+
+    private static bool TooMany<T>(string field, T[]? docs, FieldErrors errors)
+    {
+        if (docs is null)
+        {
+            return true;
+        }
+        if (docs.Length > Limits.Children)
+        {
+            errors.Add(field, $"must have at most {Limits.Children} items.");
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Makes <paramref name="current"/> equal to <paramref name="wanted"/>, matching by id: update, add, remove.</summary>
+    private void Sync<T>(List<T> current, List<T> wanted, Action<T, T> update) where T : class, IHasId
+    {
+        var byId = current.ToDictionary(e => e.Id);
+        var keep = new HashSet<Guid>();
+        foreach (var w in wanted.Where(w => keep.Add(w.Id)))
+        {
+            if (byId.TryGetValue(w.Id, out var e))
+            {
+                update(e, w);
+            }
+            else
+            {
+                current.Add(w);
+                db.Add(w);
+            }
+        }
+        foreach (var e in current.Where(e => !keep.Contains(e.Id)).ToList())
+        {
+            current.Remove(e);
+            db.Remove(e);
+        }
+    }
+
+    private void SyncAttributes(Service service, HashSet<Guid> termIds)
+    {
+        var remove = service.Attributes.Where(a => !termIds.Contains(a.TaxonomyTermId)).ToList();
+        foreach (var a in remove)
+        {
+            service.Attributes.Remove(a);
+            db.ServiceAttributes.Remove(a);
+        }
+        foreach (var termId in termIds.Where(t => service.Attributes.All(a => a.TaxonomyTermId != t)))
+        {
+            service.Attributes.Add(new ServiceAttribute
+            {
+                Id = DeterministicGuid.Create(service.Id, "attribute:" + termId),
+                ServiceId = service.Id,
+                TaxonomyTermId = termId,
+            });
+        }
+    }
+
+    private void SyncLocations(Service service, List<LocationLink> links)
+    {
+        var wanted = links.Select(l => l.Location.Id).ToHashSet();
+        foreach (var sal in service.ServiceAtLocations.Where(x => !wanted.Contains(x.LocationId)).ToList())
+        {
+            service.ServiceAtLocations.Remove(sal);
+            db.ServiceAtLocations.Remove(sal);
+        }
+        foreach (var link in links)
+        {
+            if (service.ServiceAtLocations.FirstOrDefault(x => x.LocationId == link.Location.Id) is { } sal)
+            {
+                sal.Description = link.Description;
+            }
+            else
+            {
+                service.ServiceAtLocations.Add(new ServiceAtLocation
+                {
+                    Id = link.SalId ?? Guid.CreateVersion7(),
+                    ServiceId = service.Id,
+                    LocationId = link.Location.Id,
+                    Location = link.Location,
+                    Description = link.Description,
+                });
+            }
+        }
+    }
+
+    /// <summary>Locations are only reachable through services, so one that no service uses any more is removed too.</summary>
+    private async Task DeleteUnusedLocationsAsync(IEnumerable<Guid> locationIds, CancellationToken ct)
+    {
+        var ids = locationIds.Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        await db.Locations
+            .Where(l => ids.Contains(l.Id) && !db.ServiceAtLocations.Any(x => x.LocationId == l.Id))
+            .ExecuteDeleteAsync(ct);
+    }
+
+    private static WriteOutcome Invalid(string field, string message) =>
+        new(WriteStatus.Invalid, Guid.Empty, Errors: new Dictionary<string, string[]> { [field] = [message] });
+
+    [GeneratedRegex(@"^\+?[0-9][0-9 ().\-]{1,30}$")]
+    private static partial Regex PhoneNumber();
+
+    [GeneratedRegex("^[a-z]{2,3}$")]
+    private static partial Regex LanguageCode();
+
+    [GeneratedRegex(@"^[A-Z0-9][A-Z0-9_.\-]{0,63}$")]
+    private static partial Regex RegionCode();
+
+    [GeneratedRegex("^[A-Z]{2}$")]
+    private static partial Regex CountryCode();
+}

@@ -1,0 +1,26 @@
+using Microsoft.Net.Http.Headers;
+
+namespace Referral.Api.Infrastructure;
+
+/// <summary>Weak ETags from the row version (<c>xmin</c>); <c>If-Match</c> turns a stale write into 412.</summary>
+internal static class Etags
+{
+    public static string For(uint version) => $"W/\"{version}\"";
+
+    /// <summary>True when the request has no If-Match, or one that matches the current version.</summary>
+    public static bool Matches(HttpRequest request, uint currentVersion)
+    {
+        var header = request.Headers.IfMatch;
+        if (header.Count == 0)
+        {
+            return true;
+        }
+        if (!EntityTagHeaderValue.TryParseList(header, out var tags))
+        {
+            return false;
+        }
+        return tags.Any(t => t.Tag == "*" || t.Tag == $"\"{currentVersion}\"");
+    }
+
+    public static void Set(HttpResponse response, uint version) => response.Headers.ETag = For(version);
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Referral.Api.Infrastructure;
+
+/// <summary>Collects field-level validation errors keyed by JSON path (e.g. <c>phones[0].number</c>).</summary>
+internal sealed partial class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+        list.Add(message);
+    }
+
+    public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    public string? Text(string field, string? value, int max, bool required = false)
+    {
+        var trimmed = value?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            if (required)
+            {
+                Add(field, "is required.");
+            }
+            return null;
+        }
+        if (trimmed.Length > max)
+        {
+            Add(field, $"must be at most {max} characters.");
+        }
+        if (trimmed.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            Add(field, "must not contain control characters.");
+        }
+        return trimmed;
+    }
+
+    public string? OneOf(string field, string? value, IReadOnlyCollection<string> allowed, bool required = false, string? fallback = null)
+    {
+        var v = value?.Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(v))
+        {
+            if (required && fallback is null)
+            {
+                Add(field, $"is required; one of: {string.Join(", ", allowed)}.");
+            }
+            return fallback;
+        }
+        if (!allowed.Contains(v))
+        {
+            Add(field, $"'{Clip(value!)}' is not one of: {string.Join(", ", allowed)}.");
+        }
+        return v;
+    }
+
+    public string[] Many(string field, string[]? values, IReadOnlyCollection<string> allowed)
+    {
+        if (values is null)
+        {
+            return [];
+        }
+        if (values.Length > Limits.ListItems)
+        {
+            Add(field, $"must have at most {Limits.ListItems} items.");
+            return [];
+        }
+        var result = new List<string>();
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (OneOf($"{field}[{i}]", values[i], allowed, required: true) is { } v && allowed.Contains(v) && !result.Contains(v))
+            {
+                result.Add(v);
+            }
+        }
+        return [.. result];
+    }
+
+    public string? Email(string field, string? value)
+    {
+        var v = Text(field, value, Limits.Short);
+        if (v is not null && !EmailPattern().IsMatch(v))
+        {
+            Add(field, "is not a valid email address.");
+        }
+        return v;
+    }
+
+    public string? Url(string field, string? value)
+    {
+        var v = Text(field, value, Limits.Url);
+        if (v is not null && !(Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            Add(field, "must be an absolute http(s) URL.");
+        }
+        return v;
+    }
+
+    public DateOnly? Date(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        if (DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        {
+            return d;
+        }
+        Add(field, "must be a date in the form YYYY-MM-DD.");
+        return null;
+    }
+
+    public TimeOnly? Time(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        if (TimeOnly.TryParseExact(value.Trim(), ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
+        {
+            return t;
+        }
+        Add(field, "must be a time in the form HH:MM (24-hour).");
+        return null;
+    }
+
+    public static string Clip(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    [GeneratedRegex(@"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailPattern();
+}

@@ -1,0 +1,45 @@
+using Referral.Api;
+using Referral.Api.Data;
+using Referral.Api.Features;
+using Referral.Api.Features.Discovery;
+using Referral.Api.Features.Organizations;
+using Referral.Api.Features.ServiceAtLocations;
+using Referral.Api.Features.Services;
+using Referral.Api.Features.Taxonomy;
+using Referral.Api.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddReferralData(builder.Configuration);
+builder.Services.AddReferralJson();
+builder.Services.AddReferralProblemDetails();
+builder.Services.AddReferralOpenApi();
+builder.Services.AddReferralCors();
+builder.Services.AddReferralAuthorization();
+builder.Services.AddReferralHealth();
+builder.Services.AddReferralFeatures();
+
+var app = builder.Build();
+
+if (Cli.IsVerb(args))
+{
+    return await Cli.RunAsync(app, args);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseReferralOpenApi();
+
+app.MapDiscovery();
+app.MapServices();
+app.MapServiceAtLocations();
+app.MapOrganizations();
+app.MapTaxonomies();
+app.MapReferralHealth();
+
+await app.Services.InitializeDatabaseAsync();
+await app.RunAsync();
+return 0;
