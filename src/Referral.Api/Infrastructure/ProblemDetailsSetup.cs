@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -11,8 +10,8 @@ internal static class ProblemDetailsSetup
     {
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
+            // ASP.NET Core adds trace_id itself; we add the stable code every client can switch on.
             var problem = ctx.ProblemDetails;
-            problem.Extensions["traceId"] = Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
             problem.Extensions.TryAdd("code", ErrorCodes.ForStatus(problem.Status ?? 500));
         });
         services.AddExceptionHandler<DatabaseExceptionHandler>();

@@ -1,0 +1,145 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Referral.Api.Data;
+using Respawn;
+
+namespace Referral.Api.Tests.Infrastructure;
+
+/// <summary>
+/// One app and one fresh PostGIS database per test run (referral_test_*), migrated with the real migrations.
+/// The server comes from <c>ConnectionStrings__ReferralTest</c> (an admin connection), or the local cluster of <c>make test</c>.
+/// </summary>
+public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private const string LocalAdmin = "Host=127.0.0.1;Port=55432;Database=postgres;Username=referral;Password=referral";
+    private readonly string _adminConnectionString;
+    private Respawner? _respawner;
+
+    public ReferralApiFactory()
+    {
+        _adminConnectionString = Environment.GetEnvironmentVariable("ConnectionStrings__ReferralTest") is { Length: > 0 } cs ? cs : LocalAdmin;
+        DatabaseName = $"referral_test_{Guid.NewGuid():N}"[..28];
+        ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = DatabaseName, Pooling = true }.ConnectionString;
+    }
+
+    public string DatabaseName { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Settings the app starts with; tests that need another setting build their own factory.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        await using (var admin = new NpgsqlConnection(_adminConnectionString))
+        {
+            try
+            {
+                await admin.OpenAsync();
+            }
+            catch (NpgsqlException ex)
+            {
+                throw new InvalidOperationException(
+                    "Tests need PostgreSQL + PostGIS. Run them with `make test` (starts the local cluster) or set ConnectionStrings__ReferralTest. " + ex.Message, ex);
+            }
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        _ = Server; // starts the app, which applies the migrations (Database:Migrate=true)
+        await using var conn = await OpenAsync();
+        try
+        {
+            await using var probe = new NpgsqlCommand("SELECT postgis_full_version()", conn);
+            await probe.ExecuteScalarAsync();
+        }
+        catch (PostgresException ex)
+        {
+            throw new InvalidOperationException("PostGIS is not installed on the test server: apt-get install -y postgresql-15-postgis-3", ex);
+        }
+        _respawner = await Respawner.CreateAsync(conn, new RespawnerOptions
+        {
+            DbAdapter = DbAdapter.Postgres,
+            SchemasToInclude = ["public"],
+            // Without this Respawn empties PostGIS's spatial_ref_sys.
+            TablesToIgnore = ["spatial_ref_sys", "__EFMigrationsHistory"],
+        });
+    }
+
+    public async Task<NpgsqlConnection> OpenAsync()
+    {
+        var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        return conn;
+    }
+
+    public async Task ResetDatabaseAsync()
+    {
+        await using var conn = await OpenAsync();
+        await _respawner!.ResetAsync(conn);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with a scoped DbContext, as one unit of work.</summary>
+    internal async Task<T> WithDbAsync<T>(Func<ReferralDbContext, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<ReferralDbContext>());
+    }
+
+    internal async Task WithDbAsync(Func<ReferralDbContext, Task> action) =>
+        await WithDbAsync(async db => { await action(db); return 0; });
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        // Host configuration is read before Program.cs runs (ConfigureAppConfiguration would be too late: dotnet/aspnetcore#37680).
+        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Referral"] = ConnectionString,
+            ["Database:Migrate"] = "true",
+            ["Seeding:Enabled"] = "false",
+        }.Concat(Settings)));
+        return base.CreateHost(builder);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Development");
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(_adminConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DatabaseCollection : ICollectionFixture<ReferralApiFactory>
+{
+    public const string Name = "database";
+}
+
+/// <summary>Base for database tests: a clean database before each test.</summary>
+[Collection(DatabaseCollection.Name)]
+public abstract class DatabaseTest(ReferralApiFactory factory) : IAsyncLifetime
+{
+    protected ReferralApiFactory Factory { get; } = factory;
+
+    protected HttpClient Client { get; } = factory.CreateClient();
+
+    public virtual async Task InitializeAsync()
+    {
+        await Factory.ResetDatabaseAsync();
+        await TestData.EnsureCategoriesAsync(Factory);
+    }
+
+    public virtual Task DisposeAsync()
+    {
+        Client.Dispose();
+        return Task.CompletedTask;
+    }
+}
