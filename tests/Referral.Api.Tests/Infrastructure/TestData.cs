@@ -44,40 +44,46 @@ public static class TestData
     /// <summary>A valid nested service document at (<paramref name="lat"/>, <paramref name="lng"/>).</summary>
     public static JsonObject Service(Guid organizationId, string name = "Test service", double lat = 9.9333, double lng = -84.0833,
         string category = "police", string visibility = "public") => new()
-    {
-        ["organization_id"] = organizationId,
-        ["name"] = name,
-        ["description"] = "A service made by a test.",
-        ["status"] = "active",
-        ["minimum_age"] = 0,
-        ["maximum_age"] = 17,
-        ["is_free"] = true,
-        ["delivery_modes"] = new JsonArray("in_person", "phone"),
-        ["audience"] = new JsonArray("child"),
-        ["categories"] = new JsonArray(category),
-        ["languages"] = new JsonArray(new JsonObject { ["code"] = "es" }),
-        ["phones"] = new JsonArray(new JsonObject { ["number"] = "+50600000001", ["type"] = "voice" }),
-        ["schedules"] = new JsonArray(new JsonObject
         {
-            ["byday"] = "MO,TU,WE,TH,FR", ["opens_at"] = "08:00", ["closes_at"] = "16:00", ["time_zone"] = "America/Costa_Rica",
-        }),
-        ["service_at_locations"] = new JsonArray(new JsonObject
-        {
-            ["location"] = new JsonObject
+            ["organization_id"] = organizationId,
+            ["name"] = name,
+            ["description"] = "A service made by a test.",
+            ["status"] = "active",
+            ["minimum_age"] = 0,
+            ["maximum_age"] = 17,
+            ["is_free"] = true,
+            ["delivery_modes"] = new JsonArray("in_person", "phone"),
+            ["audience"] = new JsonArray("child"),
+            ["categories"] = new JsonArray(category),
+            ["languages"] = new JsonArray(new JsonObject { ["code"] = "es" }),
+            ["phones"] = new JsonArray(new JsonObject { ["number"] = "+50600000001", ["type"] = "voice" }),
+            ["schedules"] = new JsonArray(new JsonObject
             {
-                ["name"] = name + " office",
-                ["location_type"] = "physical",
-                ["latitude"] = lat,
-                ["longitude"] = lng,
-                ["visibility"] = visibility,
-                ["addresses"] = new JsonArray(new JsonObject
+                ["byday"] = "MO,TU,WE,TH,FR",
+                ["opens_at"] = "08:00",
+                ["closes_at"] = "16:00",
+                ["time_zone"] = "America/Costa_Rica",
+            }),
+            ["service_at_locations"] = new JsonArray(new JsonObject
+            {
+                ["location"] = new JsonObject
                 {
-                    ["address_1"] = "Calle Prueba 1", ["city"] = "San José", ["state_province"] = "San José",
-                    ["postal_code"] = "10101", ["country"] = "CR",
-                }),
-            },
-        }),
-    };
+                    ["name"] = name + " office",
+                    ["location_type"] = "physical",
+                    ["latitude"] = lat,
+                    ["longitude"] = lng,
+                    ["visibility"] = visibility,
+                    ["addresses"] = new JsonArray(new JsonObject
+                    {
+                        ["address_1"] = "Calle Prueba 1",
+                        ["city"] = "San José",
+                        ["state_province"] = "San José",
+                        ["postal_code"] = "10101",
+                        ["country"] = "CR",
+                    }),
+                },
+            }),
+        };
 
     public static async Task<Guid> CreateOrganizationAsync(HttpClient client, string name = "Test organization")
     {

@@ -216,7 +216,12 @@ internal sealed class SeedLoader(
         {
             var outcome = await organizations.ReplaceAsync(o.Id, new OrganizationDocument
             {
-                Id = o.Id, Name = o.Name, Description = o.Description, Email = o.Email, Website = o.Website, LegalStatus = o.LegalStatus,
+                Id = o.Id,
+                Name = o.Name,
+                Description = o.Description,
+                Email = o.Email,
+                Website = o.Website,
+                LegalStatus = o.LegalStatus,
             }, _ => true, ct);
             Ensure(outcome, "organization", o.Id);
         }
