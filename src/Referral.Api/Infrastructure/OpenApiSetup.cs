@@ -19,10 +19,15 @@ internal static class OpenApiSetup
                 License = new OpenApiLicense { Name = "Code: see repository licence; HSDS-derived schemas: CC BY-SA 4.0" },
             });
             o.SupportNonNullableReferenceTypes();
-            o.CustomSchemaIds(t => t.Name);
+            o.CustomSchemaIds(SchemaId);
         });
         return services;
     }
+
+    // Page<ServiceDocument> → ServiceDocumentPage: readable and unique.
+    private static string SchemaId(Type type) => type.IsGenericType
+        ? string.Concat(type.GetGenericArguments().Select(SchemaId)) + type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]
+        : type.Name;
 
     public static WebApplication UseReferralOpenApi(this WebApplication app)
     {

@@ -100,9 +100,14 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
             ["ConnectionStrings:Referral"] = ConnectionString,
             ["Database:Migrate"] = "true",
             ["Seeding:Enabled"] = "false",
+            ["Seeding:Path"] = SeedFolder(),
         }.Concat(Settings)));
         return base.CreateHost(builder);
     }
+
+    /// <summary>The repository's seed/ folder, found from this source file so it does not depend on the working directory.</summary>
+    public static string SeedFolder([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "seed"));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Development");
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Referral.Api.Data;
 using Referral.Api.Features.Locations;
@@ -8,13 +9,13 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.ServiceAtLocations;
 
 internal sealed record ServiceAtLocationListQuery(
-    [property: Description("Search service names and descriptions (accent-insensitive).")] string? Search = null,
-    [property: Description("Only rows whose service is linked to this taxonomy term.")] Guid? TaxonomyTermId = null,
-    [property: Description("Only rows whose service is linked to a term of this taxonomy.")] Guid? TaxonomyId = null,
-    [property: Description("Only rows of this organization's services.")] Guid? OrganizationId = null,
-    [property: Description("Only rows whose service was modified after this instant (ISO 8601).")] DateTimeOffset? ModifiedAfter = null,
-    [property: Description("1-based page number.")] int? Page = null,
-    [property: Description("Items per page (default 50, capped at 100).")] int? PerPage = null);
+    [property: Description("Search service names and descriptions (accent-insensitive).")] [FromQuery(Name = "search")] string? Search = null,
+    [property: Description("Only rows whose service is linked to this taxonomy term.")] [FromQuery(Name = "taxonomy_term_id")] Guid? TaxonomyTermId = null,
+    [property: Description("Only rows whose service is linked to a term of this taxonomy.")] [FromQuery(Name = "taxonomy_id")] Guid? TaxonomyId = null,
+    [property: Description("Only rows of this organization's services.")] [FromQuery(Name = "organization_id")] Guid? OrganizationId = null,
+    [property: Description("Only rows whose service was modified after this instant (ISO 8601).")] [FromQuery(Name = "modified_after")] DateTimeOffset? ModifiedAfter = null,
+    [property: Description("1-based page number.")] [FromQuery(Name = "page")] int? Page = null,
+    [property: Description("Items per page (default 50, capped at 100).")] [FromQuery(Name = "per_page")] int? PerPage = null);
 
 internal sealed class ServiceAtLocationQueries(ReferralDbContext db)
 {

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Referral.Api.Data;
 using Referral.Api.Infrastructure;
@@ -7,13 +8,13 @@ namespace Referral.Api.Features.Services;
 
 /// <summary>HSDS <c>GET /services</c> filters.</summary>
 internal sealed record ServiceListQuery(
-    [property: Description("Full-text search over service and organization names and descriptions (accent-insensitive).")] string? Search = null,
-    [property: Description("Only services linked to this taxonomy term.")] Guid? TaxonomyTermId = null,
-    [property: Description("Only services linked to a term of this taxonomy.")] Guid? TaxonomyId = null,
-    [property: Description("Only services of this organization.")] Guid? OrganizationId = null,
-    [property: Description("Only services modified after this instant (ISO 8601).")] DateTimeOffset? ModifiedAfter = null,
-    [property: Description("1-based page number.")] int? Page = null,
-    [property: Description("Items per page (default 50, capped at 100).")] int? PerPage = null);
+    [property: Description("Full-text search over service and organization names and descriptions (accent-insensitive).")] [FromQuery(Name = "search")] string? Search = null,
+    [property: Description("Only services linked to this taxonomy term.")] [FromQuery(Name = "taxonomy_term_id")] Guid? TaxonomyTermId = null,
+    [property: Description("Only services linked to a term of this taxonomy.")] [FromQuery(Name = "taxonomy_id")] Guid? TaxonomyId = null,
+    [property: Description("Only services of this organization.")] [FromQuery(Name = "organization_id")] Guid? OrganizationId = null,
+    [property: Description("Only services modified after this instant (ISO 8601).")] [FromQuery(Name = "modified_after")] DateTimeOffset? ModifiedAfter = null,
+    [property: Description("1-based page number.")] [FromQuery(Name = "page")] int? Page = null,
+    [property: Description("Items per page (default 50, capped at 100).")] [FromQuery(Name = "per_page")] int? PerPage = null);
 
 /// <summary>Read side of services, shared by REST and GraphQL.</summary>
 internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock)

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Referral.Api.Tests.Infrastructure;
+
+namespace Referral.Api.Tests.Features.Locations;
+
+/// <summary>DESIGN.md "Confidentiality": exact points and addresses of approximate/hidden locations never reach the public.</summary>
+public sealed class ConfidentialityTests(ReferralApiFactory factory) : DatabaseTest(factory)
+{
+    private const double Lat = 9.96128, Lng = -84.04773;
+    private const string Street = "Calle Secreta 77";
+
+    private async Task<(Guid ServiceId, Guid LocationId)> CreateAsync(string visibility)
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Shelter network");
+        var doc = TestData.Service(org, $"Shelter ({visibility})", Lat, Lng, "shelter", visibility);
+        doc["service_at_locations"]![0]!["location"]!["addresses"]![0]!["address_1"] = Street;
+        doc["service_areas"] = new JsonArray(new JsonObject { ["name"] = "San José", ["region_codes"] = new JsonArray("CR-SJ") });
+        var created = await TestData.CreateServiceAsync(Client, doc);
+        var id = created.GetProperty("id").GetGuid();
+        var locationId = await Factory.WithDbAsync(db => db.ServiceAtLocations.Where(x => x.ServiceId == id).Select(x => x.LocationId).SingleAsync());
+        return (id, locationId);
+    }
+
+    private async Task<string> PublicOutputsAsync(Guid serviceId)
+    {
+        var texts = new List<string>
+        {
+            await Client.GetStringAsync($"/api/services/{serviceId}"),
+            await Client.GetStringAsync("/api/services"),
+            await Client.GetStringAsync("/api/service_at_locations"),
+        };
+        var sal = await Factory.WithDbAsync(db => db.ServiceAtLocations.Where(x => x.ServiceId == serviceId).Select(x => x.Id).SingleAsync());
+        texts.Add(await (await Client.GetAsync($"/api/service_at_locations/{sal}")).Content.ReadAsStringAsync());
+        return string.Join("\n", texts);
+    }
+
+    private static void AssertNoExactPlace(string output)
+    {
+        Assert.DoesNotContain(Lat.ToString("0.000", CultureInfo.InvariantCulture), output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Lng.ToString("0.000", CultureInfo.InvariantCulture), output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Street, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Approximate_PublicOutputs_CarryGeneralisedPointAndNoAddress()
+    {
+        var (serviceId, _) = await CreateAsync("approximate");
+
+        var output = await PublicOutputsAsync(serviceId);
+        var detail = await Client.GetFromJsonAsync<JsonElement>($"/api/services/{serviceId}");
+
+        AssertNoExactPlace(output);
+        var location = detail.GetProperty("service_at_locations")[0].GetProperty("location");
+        Assert.Equal("approximate", location.GetProperty("visibility").GetString());
+        Assert.Empty(location.GetProperty("addresses").EnumerateArray());
+        var lat = location.GetProperty("latitude").GetDouble();
+        var lng = location.GetProperty("longitude").GetDouble();
+        Assert.Equal(9.975, lat, 6);
+        Assert.Equal(-84.025, lng, 6);
+        Assert.InRange(Math.Abs(lat - Lat), 0.001, 0.05);
+    }
+
+    [Fact]
+    public async Task Hidden_IsNeverListedOrPlaced_ButServiceIsReachableThroughAreaAndPhone()
+    {
+        var (serviceId, _) = await CreateAsync("hidden");
+
+        var output = await PublicOutputsAsync(serviceId);
+        var detail = await Client.GetFromJsonAsync<JsonElement>($"/api/services/{serviceId}");
+        var sals = await Client.GetFromJsonAsync<JsonElement>("/api/service_at_locations");
+
+        AssertNoExactPlace(output);
+        Assert.Empty(detail.GetProperty("service_at_locations").EnumerateArray());
+        Assert.Equal(0, sals.GetProperty("total_items").GetInt32());
+        Assert.Equal("CR-SJ", detail.GetProperty("service_areas")[0].GetProperty("region_codes")[0].GetString());
+        Assert.NotEmpty(detail.GetProperty("phones").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("approximate")]
+    [InlineData("hidden")]
+    public async Task WritingBackThePublicDocument_KeepsExactPointAndAddress(string visibility)
+    {
+        var (serviceId, locationId) = await CreateAsync(visibility);
+        var text = await Client.GetStringAsync($"/api/services/{serviceId}");
+        var doc = JsonNode.Parse(text)!.AsObject();
+        doc["name"] = "Renamed shelter";
+        if (visibility == "hidden")
+        {
+            // The public document has no location at all; writing it back would unlink it, so keep the link by id.
+            doc["service_at_locations"] = new JsonArray(new JsonObject { ["location_id"] = locationId });
+        }
+
+        var put = await Client.PutAsJsonAsync($"/api/services/{serviceId}", doc);
+
+        put.EnsureSuccessStatusCode();
+        var stored = await Factory.WithDbAsync(db => db.Locations.Include(l => l.Addresses).AsNoTracking().SingleAsync(l => l.Id == locationId));
+        Assert.Equal(Lat, stored.Point!.Y, 9);
+        Assert.Equal(Lng, stored.Point.X, 9);
+        Assert.Equal(Street, Assert.Single(stored.Addresses).Address1);
+        Assert.Equal(visibility, stored.Visibility);
+    }
+}
