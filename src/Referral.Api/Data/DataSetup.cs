@@ -45,9 +45,22 @@ internal static class DataSetup
         }.ConnectionString;
     }
 
+    /// <summary>
+    /// pg_trgm's word-similarity threshold for typo-tolerant search (default 0.6 misses one-letter slips in short
+    /// words such as "violensia"); set per connection so every database, pooled connection and replica agrees.
+    /// </summary>
+    public const string TrigramThreshold = "0.5";
+
+    internal static string WithSessionSettings(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Options = $"{builder.Options} -c pg_trgm.word_similarity_threshold={TrigramThreshold}".Trim();
+        return builder.ConnectionString;
+    }
+
     public static IServiceCollection AddReferralData(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = ConnectionString(configuration);
+        var connectionString = WithSessionSettings(ConnectionString(configuration));
         services.AddDbContext<ReferralDbContext>(o => o
             .UseNpgsql(connectionString, npgsql => npgsql.UseNetTopologySuite().MigrationsAssembly(typeof(ReferralDbContext).Assembly.GetName().Name))
             .UseSnakeCaseNamingConvention());

@@ -39,6 +39,7 @@ internal sealed class ReferralDbContext(DbContextOptions<ReferralDbContext> opti
         modelBuilder.HasPostgresExtension("unaccent");
         modelBuilder.HasPostgresExtension("pg_trgm");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReferralDbContext).Assembly);
+        SqlFunctions.Register(modelBuilder);
 
         // Ids come from documents (HSDS UUIDs) or from us, never from the database: a set key means "this id", not "existing row".
         foreach (var key in modelBuilder.Model.GetEntityTypes().Select(t => t.FindPrimaryKey()).OfType<Microsoft.EntityFrameworkCore.Metadata.IMutableKey>())

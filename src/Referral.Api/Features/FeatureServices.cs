@@ -1,4 +1,7 @@
 using Referral.Api.Features.Organizations;
+using Referral.Api.Features.Places;
+using Referral.Api.Features.Referrals;
+using Referral.Api.Features.Regions;
 using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Services;
 using Referral.Api.Features.Taxonomy;
@@ -14,5 +17,11 @@ internal static class FeatureServices
         .AddScoped<OrganizationQueries>()
         .AddScoped<OrganizationWriter>()
         .AddScoped<ServiceAtLocationQueries>()
-        .AddScoped<TaxonomyQueries>();
+        .AddScoped<TaxonomyQueries>()
+        .AddScoped<NearestQueries>()
+        .AddScoped<ReferralCardQueries>()
+        .AddScoped<CategoryCatalog>()
+        .AddScoped<PlaceQueries>()
+        .AddScoped<RegionQueries>()
+        .AddMemoryCache();
 }

@@ -43,5 +43,5 @@ internal readonly record struct PageRequest(int Number, int Size)
 
 /// <summary>Common list parameters.</summary>
 internal sealed record PagingQuery(
-    [property: Description("1-based page number.")] [FromQuery(Name = "page")] int? Page = null,
-    [property: Description("Items per page (default 50, capped at 100).")] [FromQuery(Name = "per_page")] int? PerPage = null);
+    [property: Description("1-based page number.")][FromQuery(Name = "page")] int? Page = null,
+    [property: Description("Items per page (default 50, capped at 100).")][FromQuery(Name = "per_page")] int? PerPage = null);

@@ -101,4 +101,43 @@ public static class TestData
         }
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
+
+    /// <summary>A region with a square outline around (<paramref name="lat"/>, <paramref name="lng"/>), half-size in degrees.</summary>
+    internal static async Task AddRegionAsync(ReferralApiFactory factory, string code, double lat, double lng, double half, int level = 0, string? parent = null) =>
+        await factory.WithDbAsync(async db =>
+        {
+            var ring = new[]
+            {
+                new NetTopologySuite.Geometries.Coordinate(lng - half, lat - half), new NetTopologySuite.Geometries.Coordinate(lng + half, lat - half),
+                new NetTopologySuite.Geometries.Coordinate(lng + half, lat + half), new NetTopologySuite.Geometries.Coordinate(lng - half, lat + half),
+                new NetTopologySuite.Geometries.Coordinate(lng - half, lat - half),
+            };
+            db.Regions.Add(new Referral.Api.Features.Regions.Region
+            {
+                Id = Guid.NewGuid(),
+                Code = code,
+                Name = code,
+                Level = level,
+                ParentCode = parent,
+                Geometry = Geo.Factory.CreateMultiPolygon([Geo.Factory.CreatePolygon(ring)]),
+            });
+            await db.SaveChangesAsync();
+        });
+
+    internal static async Task AddPlaceAsync(ReferralApiFactory factory, string name, long population, double lat, double lng, string? region = null) =>
+        await factory.WithDbAsync(async db =>
+        {
+            db.Places.Add(new Referral.Api.Features.Places.Place
+            {
+                Id = Guid.NewGuid(),
+                GeonamesId = Random.Shared.Next(1, int.MaxValue),
+                Name = name,
+                Country = "CR",
+                RegionCode = region,
+                Population = population,
+                Point = Geo.Point(lat, lng),
+            });
+            await db.SaveChangesAsync();
+        });
 }
+

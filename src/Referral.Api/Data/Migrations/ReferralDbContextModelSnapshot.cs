@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using NetTopologySuite.Geometries;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+using NpgsqlTypes;
 using Referral.Api.Data;
 
 #nullable disable
@@ -355,6 +356,12 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("geography (point, 4326)")
                         .HasColumnName("point");
 
+                    b.Property<Point>("PublicPoint")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("geography (point, 4326)")
+                        .HasColumnName("public_point")
+                        .HasComputedColumnSql("CASE visibility\n    WHEN 'public' THEN point\n    WHEN 'approximate' THEN ST_SetSRID(ST_MakePoint(\n        floor(ST_X(point::geometry) / 0.05) * 0.05 + 0.025,\n        floor(ST_Y(point::geometry) / 0.05) * 0.05 + 0.025), 4326)::geography\nEND", true);
+
                     b.Property<string>("Transportation")
                         .HasMaxLength(10000)
                         .HasColumnType("character varying(10000)")
@@ -387,6 +394,11 @@ namespace Referral.Api.Data.Migrations
                         .HasDatabaseName("ix_location_point");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Point"), "gist");
+
+                    b.HasIndex("PublicPoint")
+                        .HasDatabaseName("ix_location_public_point");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PublicPoint"), "gist");
 
                     b.ToTable("location", null, t =>
                         {
@@ -844,6 +856,12 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("platforms");
 
+                    b.Property<NpgsqlTsVector>("SearchDocument")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("tsvector")
+                        .HasColumnName("search_document")
+                        .HasComputedColumnSql("setweight(to_tsvector('simple', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')\n|| setweight(to_tsvector('spanish', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')\n|| setweight(to_tsvector('english', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')\n|| setweight(to_tsvector('simple', f_unaccent(coalesce(description, ''))), 'B')\n|| setweight(to_tsvector('spanish', f_unaccent(coalesce(description, ''))), 'B')\n|| setweight(to_tsvector('english', f_unaccent(coalesce(description, ''))), 'B')\n|| setweight(to_tsvector('portuguese', f_unaccent(coalesce(description, ''))), 'C')\n|| setweight(to_tsvector('french', f_unaccent(coalesce(description, ''))), 'C')", true);
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -869,6 +887,11 @@ namespace Referral.Api.Data.Migrations
 
                     b.HasIndex("OrganizationId")
                         .HasDatabaseName("ix_service_organization_id");
+
+                    b.HasIndex("SearchDocument")
+                        .HasDatabaseName("ix_service_search_document");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchDocument"), "gin");
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_service_status");

@@ -19,6 +19,13 @@ internal sealed class Location : IVersioned
     /// <summary>WGS 84, x = longitude, y = latitude; stored as geography(Point, 4326).</summary>
     public Point? Point { get; set; }
 
+    /// <summary>
+    /// The point the public may see, computed by the database: the point itself when public, the centre of its
+    /// <see cref="Infrastructure.Confidentiality.GridDegrees"/> grid cell when approximate, null when hidden.
+    /// Public nearest-service queries order and measure on this column, so confidential sites cannot be triangulated.
+    /// </summary>
+    public Point? PublicPoint { get; private set; }
+
     /// <summary><c>public | approximate | hidden</c> — see DESIGN.md "Confidentiality".</summary>
     public required string Visibility { get; set; }
 

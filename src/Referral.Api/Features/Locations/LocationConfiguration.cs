@@ -6,6 +6,16 @@ namespace Referral.Api.Features.Locations;
 
 internal sealed class LocationConfiguration : IEntityTypeConfiguration<Location>
 {
+    // Must match Confidentiality.Generalise: the centre of the 0.05° cell that holds the point.
+    private const string PublicPointSql = """
+        CASE visibility
+            WHEN 'public' THEN point
+            WHEN 'approximate' THEN ST_SetSRID(ST_MakePoint(
+                floor(ST_X(point::geometry) / 0.05) * 0.05 + 0.025,
+                floor(ST_Y(point::geometry) / 0.05) * 0.05 + 0.025), 4326)::geography
+        END
+        """;
+
     public void Configure(EntityTypeBuilder<Location> b)
     {
         b.ToTable("location", t =>
@@ -26,6 +36,10 @@ internal sealed class LocationConfiguration : IEntityTypeConfiguration<Location>
         b.Property(x => x.Point).HasColumnType("geography (point, 4326)");
         b.Property(x => x.Version).IsRowVersion();
         b.HasIndex(x => x.Point).HasMethod("gist");
+        b.Property(x => x.PublicPoint)
+            .HasColumnType("geography (point, 4326)")
+            .HasComputedColumnSql(PublicPointSql, stored: true);
+        b.HasIndex(x => x.PublicPoint).HasMethod("gist");
         b.HasIndex(x => x.OrganizationId);
         b.HasOne<Organizations.Organization>().WithMany(o => o.Locations).HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Restrict);
         b.HasMany(x => x.Addresses).WithOne().HasForeignKey(a => a.LocationId).OnDelete(DeleteBehavior.Cascade);

@@ -7,9 +7,9 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Organizations;
 
 internal sealed record OrganizationListQuery(
-    [property: Description("Search organization names and descriptions (accent-insensitive).")] [FromQuery(Name = "search")] string? Search = null,
-    [property: Description("1-based page number.")] [FromQuery(Name = "page")] int? Page = null,
-    [property: Description("Items per page (default 50, capped at 100).")] [FromQuery(Name = "per_page")] int? PerPage = null);
+    [property: Description("Search organization names and descriptions (accent-insensitive).")][FromQuery(Name = "search")] string? Search = null,
+    [property: Description("1-based page number.")][FromQuery(Name = "page")] int? Page = null,
+    [property: Description("Items per page (default 50, capped at 100).")][FromQuery(Name = "per_page")] int? PerPage = null);
 
 internal sealed class OrganizationQueries(ReferralDbContext db)
 {

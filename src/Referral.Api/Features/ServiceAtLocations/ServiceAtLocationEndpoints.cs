@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Referral.Api.Features.Referrals;
 using Referral.Api.Features.Services;
 using Referral.Api.Infrastructure;
 
@@ -25,7 +26,18 @@ internal static class ServiceAtLocationEndpoints
         {
             errors["search"] = [$"must be at most {Limits.Short} characters."];
         }
-        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await queries.ListAsync(query, page, ct));
+        var fields = new FieldErrors();
+        var origin = query.Lat is null && query.Lng is null ? null : FilterParser.Origin(query.Lat, query.Lng, fields);
+        if (query.Proximity is not null && query.Lat is null && query.Lng is null)
+        {
+            fields.Add("proximity", "needs lat and lng.");
+        }
+        FilterParser.MaxDistance(query.Proximity, "proximity", fields);
+        foreach (var (field, messages) in fields.ToDictionary())
+        {
+            errors[field] = messages;
+        }
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await queries.ListAsync(query, origin, page, ct));
     }
 
     internal static async Task<Results<Ok<ServiceAtLocationDocument>, ProblemHttpResult>> GetServiceAtLocation(

@@ -33,6 +33,9 @@ internal sealed class Service : IVersioned
     public string[] Audience { get; set; } = [];
     public string[] Platforms { get; set; } = [];
     public bool IsDemo { get; set; }
+
+    /// <summary>Full-text document over names and description in es/en/pt/fr, accent-free; maintained by the database.</summary>
+    public NpgsqlTypes.NpgsqlTsVector? SearchDocument { get; private set; }
     public DateTimeOffset LastModified { get; set; }
     public uint Version { get; set; }
 

@@ -6,6 +6,19 @@ namespace Referral.Api.Features.Services;
 
 internal sealed class ServiceConfiguration : IEntityTypeConfiguration<Service>
 {
+    // f_unaccent is an IMMUTABLE wrapper of unaccent (migration AddSearchAndOpeningHours); 'simple' keeps every word,
+    // the four language configurations add their stems, so "abusos" finds "abuso" in Spanish and "abuses" in English.
+    internal const string SearchDocumentSql = """
+        setweight(to_tsvector('simple', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')
+        || setweight(to_tsvector('spanish', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')
+        || setweight(to_tsvector('english', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')
+        || setweight(to_tsvector('simple', f_unaccent(coalesce(description, ''))), 'B')
+        || setweight(to_tsvector('spanish', f_unaccent(coalesce(description, ''))), 'B')
+        || setweight(to_tsvector('english', f_unaccent(coalesce(description, ''))), 'B')
+        || setweight(to_tsvector('portuguese', f_unaccent(coalesce(description, ''))), 'C')
+        || setweight(to_tsvector('french', f_unaccent(coalesce(description, ''))), 'C')
+        """;
+
     public void Configure(EntityTypeBuilder<Service> b)
     {
         b.ToTable("service", t =>
@@ -33,6 +46,8 @@ internal sealed class ServiceConfiguration : IEntityTypeConfiguration<Service>
         b.Property(x => x.AssurerEmail).HasMaxLength(Limits.Short);
         b.Property(x => x.Available24x7).HasColumnName("available_24_7");
         b.Property(x => x.Version).IsRowVersion();
+        b.Property(x => x.SearchDocument).HasComputedColumnSql(SearchDocumentSql, stored: true);
+        b.HasIndex(x => x.SearchDocument).HasMethod("gin");
         b.HasOne(x => x.Organization).WithMany(o => o.Services).HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Restrict);
         b.HasMany(x => x.Phones).WithOne().HasForeignKey(p => p.ServiceId).OnDelete(DeleteBehavior.Cascade);
         b.HasMany(x => x.Schedules).WithOne().HasForeignKey(p => p.ServiceId).OnDelete(DeleteBehavior.Cascade);

@@ -136,4 +136,7 @@ internal sealed record ServiceAtLocationDocument
 
     /// <summary>★ service summary, on <c>/api/service_at_locations</c> (read-only).</summary>
     public ServiceDocument? Service { get; init; }
+
+    /// <summary>★ metres on the ellipsoid from the searched point, when searching by <c>lat</c>/<c>lng</c> (read-only).</summary>
+    public double? DistanceM { get; init; }
 }

@@ -58,6 +58,7 @@ internal static class ServiceMapping
         Categories = s.Attributes.Count > 0 ? Categories(s) : null,
         Demo = s.IsDemo ? true : null,
         Organization = s.Organization is { } o ? OrganizationMapping.ToDocument(o) : null,
+        Languages = [.. s.Languages.Select(code => Language(s.Id, code))],
     };
 
     private static string[] Categories(Service s) =>
@@ -75,7 +76,7 @@ internal static class ServiceMapping
         Location = location,
     };
 
-    private static PhoneDocument ToDocument(Phone p) => new()
+    internal static PhoneDocument ToDocument(Phone p) => new()
     {
         Id = p.Id,
         ServiceId = p.ServiceId,
@@ -116,7 +117,7 @@ internal static class ServiceMapping
         Notes = x.Notes,
     };
 
-    private static ServiceAreaDocument ToDocument(ServiceArea a) => new()
+    internal static ServiceAreaDocument ToDocument(ServiceArea a) => new()
     {
         Id = a.Id,
         ServiceId = a.ServiceId,

@@ -8,13 +8,13 @@ namespace Referral.Api.Features.Services;
 
 /// <summary>HSDS <c>GET /services</c> filters.</summary>
 internal sealed record ServiceListQuery(
-    [property: Description("Full-text search over service and organization names and descriptions (accent-insensitive).")] [FromQuery(Name = "search")] string? Search = null,
-    [property: Description("Only services linked to this taxonomy term.")] [FromQuery(Name = "taxonomy_term_id")] Guid? TaxonomyTermId = null,
-    [property: Description("Only services linked to a term of this taxonomy.")] [FromQuery(Name = "taxonomy_id")] Guid? TaxonomyId = null,
-    [property: Description("Only services of this organization.")] [FromQuery(Name = "organization_id")] Guid? OrganizationId = null,
-    [property: Description("Only services modified after this instant (ISO 8601).")] [FromQuery(Name = "modified_after")] DateTimeOffset? ModifiedAfter = null,
-    [property: Description("1-based page number.")] [FromQuery(Name = "page")] int? Page = null,
-    [property: Description("Items per page (default 50, capped at 100).")] [FromQuery(Name = "per_page")] int? PerPage = null);
+    [property: Description("Full-text search over service and organization names and descriptions (accent-insensitive).")][FromQuery(Name = "search")] string? Search = null,
+    [property: Description("Only services linked to this taxonomy term.")][FromQuery(Name = "taxonomy_term_id")] Guid? TaxonomyTermId = null,
+    [property: Description("Only services linked to a term of this taxonomy.")][FromQuery(Name = "taxonomy_id")] Guid? TaxonomyId = null,
+    [property: Description("Only services of this organization.")][FromQuery(Name = "organization_id")] Guid? OrganizationId = null,
+    [property: Description("Only services modified after this instant (ISO 8601).")][FromQuery(Name = "modified_after")] DateTimeOffset? ModifiedAfter = null,
+    [property: Description("1-based page number.")][FromQuery(Name = "page")] int? Page = null,
+    [property: Description("Items per page (default 50, capped at 100).")][FromQuery(Name = "per_page")] int? PerPage = null);
 
 /// <summary>Read side of services, shared by REST and GraphQL.</summary>
 internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock)
@@ -22,14 +22,7 @@ internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock)
     public async Task<Page<ServiceDocument>> ListAsync(ServiceListQuery q, PageRequest page, CancellationToken ct)
     {
         var services = db.Services.AsNoTracking();
-        if (q.Search is { Length: > 0 } search)
-        {
-            var pattern = "%" + LikePattern.Escape(search.Trim()) + "%";
-            services = services.Where(s =>
-                EF.Functions.ILike(EF.Functions.Unaccent(s.Name), EF.Functions.Unaccent(pattern)) ||
-                EF.Functions.ILike(EF.Functions.Unaccent(s.Description ?? ""), EF.Functions.Unaccent(pattern)) ||
-                EF.Functions.ILike(EF.Functions.Unaccent(s.Organization!.Name), EF.Functions.Unaccent(pattern)));
-        }
+        services = services.Matching(q.Search);
         if (q.TaxonomyTermId is { } termId)
         {
             services = services.Where(s => s.Attributes.Any(a => a.TaxonomyTermId == termId));
@@ -48,8 +41,10 @@ internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock)
             services = services.Where(s => s.LastModified > utc);
         }
         var total = await services.CountAsync(ct);
-        var rows = await services
-            .OrderBy(s => s.Name).ThenBy(s => s.Id)
+        var ordered = q.Search is { Length: > 0 } search
+            ? services.ByRelevance(search).ThenBy(s => s.Name).ThenBy(s => s.Id)
+            : services.OrderBy(s => s.Name).ThenBy(s => s.Id);
+        var rows = await ordered
             .Skip(page.Skip).Take(page.Size)
             .Include(s => s.Organization)
             .Include(s => s.Attributes).ThenInclude(a => a.TaxonomyTerm!).ThenInclude(t => t.Taxonomy)

@@ -7,12 +7,12 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Taxonomy;
 
 internal sealed record TaxonomyTermListQuery(
-    [property: Description("Only terms of this taxonomy.")] [FromQuery(Name = "taxonomy_id")] Guid? TaxonomyId = null,
-    [property: Description("Only children of this term.")] [FromQuery(Name = "parent_id")] Guid? ParentId = null,
-    [property: Description("Only terms without a parent.")] [FromQuery(Name = "top_only")] bool? TopOnly = null,
-    [property: Description("Search term codes and names (accent-insensitive).")] [FromQuery(Name = "search")] string? Search = null,
-    [property: Description("1-based page number.")] [FromQuery(Name = "page")] int? Page = null,
-    [property: Description("Items per page (default 50, capped at 100).")] [FromQuery(Name = "per_page")] int? PerPage = null);
+    [property: Description("Only terms of this taxonomy.")][FromQuery(Name = "taxonomy_id")] Guid? TaxonomyId = null,
+    [property: Description("Only children of this term.")][FromQuery(Name = "parent_id")] Guid? ParentId = null,
+    [property: Description("Only terms without a parent.")][FromQuery(Name = "top_only")] bool? TopOnly = null,
+    [property: Description("Search term codes and names (accent-insensitive).")][FromQuery(Name = "search")] string? Search = null,
+    [property: Description("1-based page number.")][FromQuery(Name = "page")] int? Page = null,
+    [property: Description("Items per page (default 50, capped at 100).")][FromQuery(Name = "per_page")] int? PerPage = null);
 
 internal sealed class TaxonomyQueries(ReferralDbContext db)
 {

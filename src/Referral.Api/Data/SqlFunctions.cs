@@ -1,0 +1,19 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Referral.Api.Data;
+
+/// <summary>Our own SQL functions (migration AddSearchAndOpeningHours), callable from LINQ; never run in .NET.</summary>
+internal static class SqlFunctions
+{
+    /// <summary><c>f_unaccent(text)</c>: accent-free text, IMMUTABLE so it can be indexed.</summary>
+    public static string Unaccent(string text) => throw new NotSupportedException("Translated to SQL only.");
+
+    /// <summary><c>service_open_at(uuid, timestamptz)</c>: open at that instant in the service's own time zone; null when unknown.</summary>
+    public static bool? ServiceOpenAt(Guid serviceId, DateTimeOffset at) => throw new NotSupportedException("Translated to SQL only.");
+
+    public static void Register(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(Unaccent))!).HasName("f_unaccent");
+        modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(ServiceOpenAt))!).HasName("service_open_at");
+    }
+}

@@ -1,0 +1,161 @@
+using Microsoft.EntityFrameworkCore;
+using NetTopologySuite.Geometries;
+using Referral.Api.Data;
+using Referral.Api.Features.Locations;
+using Referral.Api.Features.Services;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Referrals;
+
+/// <summary>A raw nearest-service hit before it is turned into documents.</summary>
+internal sealed record NearestHit(Guid ServiceAtLocationId, Guid ServiceId, Guid LocationId, double DistanceM, bool? OpenNow, string Visibility);
+
+/// <summary>
+/// "Where can this child get help, near here, now?" — the query layer behind REST <c>/api/nearest</c>,
+/// <c>/api/service_at_locations?lat&amp;lng</c>, the referral card and GraphQL.
+/// Public queries measure from <c>location.public_point</c>, so confidential sites are never placed or triangulated.
+/// </summary>
+internal sealed class NearestQueries(ReferralDbContext db)
+{
+    /// <summary>Distances to approximate locations are rounded to this, on top of the generalised point.</summary>
+    public const double ApproximateRoundingM = 500;
+
+    public async Task<NearestResponse> NearestAsync(GeoPoint origin, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
+    {
+        var point = Geo.Point(origin.Latitude, origin.Longitude);
+        var hits = await HitsAsync(point, filter, limit, maxDistanceM, ct);
+        var regionCodes = await RegionCodesAtAsync(point, ct);
+        var remote = await RemoteAsync(point, regionCodes, filter, [.. hits.Select(h => h.ServiceId)], ct);
+        return new NearestResponse(origin, filter.At, regionCodes, await ToNearbyAsync(hits, ct), remote);
+    }
+
+    /// <summary>
+    /// The <paramref name="limit"/> nearest matching service-at-locations. The GiST index orders candidates by
+    /// <c>&lt;-&gt;</c> (spherical on geography); a margin of candidates is then re-ranked on the exact ellipsoidal distance.
+    /// </summary>
+    public async Task<List<NearestHit>> HitsAsync(Point point, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
+    {
+        var rows = db.Services.AsNoTracking().Eligible(filter)
+            .SelectMany(s => s.ServiceAtLocations)
+            .Where(x => x.Location!.PublicPoint != null);
+        if (maxDistanceM is { } max)
+        {
+            rows = rows.Where(x => x.Location!.PublicPoint!.IsWithinDistance(point, max));
+        }
+        if (filter.OpenOnly)
+        {
+            var at = filter.At;
+            rows = rows.Where(x => SqlFunctions.ServiceOpenAt(x.ServiceId, at) == true);
+        }
+        var moment = filter.At;
+        var candidates = await rows
+            .OrderBy(x => EF.Functions.DistanceKnn(x.Location!.PublicPoint!, point))
+            .Take((limit * 3) + 10)
+            .Select(x => new NearestHit(x.Id, x.ServiceId, x.LocationId, x.Location!.PublicPoint!.Distance(point),
+                SqlFunctions.ServiceOpenAt(x.ServiceId, moment), x.Location.Visibility))
+            .ToListAsync(ct);
+        return [.. candidates
+            .Select(h => h with { DistanceM = PublicDistance(h) })
+            .OrderBy(h => h.DistanceM).ThenBy(h => h.ServiceAtLocationId)
+            .Take(limit)];
+    }
+
+    private static double PublicDistance(NearestHit h) => PublicDistance(h.DistanceM, h.Visibility);
+
+    /// <summary>What the public is told: metres to 0.1 m, or to <see cref="ApproximateRoundingM"/> for an approximate location.</summary>
+    public static double PublicDistance(double metres, string visibility) => visibility == Confidentiality.Approximate
+        ? Math.Max(ApproximateRoundingM, Math.Round(metres / ApproximateRoundingM) * ApproximateRoundingM)
+        : Math.Round(metres, 1);
+
+    /// <summary>
+    /// The region codes a point lies in: regions whose outline covers it, their parents, and — for admin-1 regions
+    /// we have no outline for — the region of the nearest gazetteer town within 25 km.
+    /// </summary>
+    public async Task<string[]> RegionCodesAtAsync(Point point, CancellationToken ct)
+    {
+        var covering = await db.Regions.AsNoTracking()
+            .Where(r => r.Geometry != null && r.Geometry.Covers(point))
+            .Select(r => new { r.Code, r.ParentCode, r.Level })
+            .ToListAsync(ct);
+        var codes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var r in covering)
+        {
+            codes.Add(r.Code);
+            if (r.ParentCode is { } parent)
+            {
+                codes.Add(parent);
+            }
+        }
+        if (!covering.Any(r => r.Level >= 1))
+        {
+            var town = await db.Places.AsNoTracking()
+                .Where(p => p.RegionCode != null && p.Point.IsWithinDistance(point, 25_000))
+                .OrderBy(p => EF.Functions.DistanceKnn(p.Point, point))
+                .Select(p => new { p.RegionCode, p.Country })
+                .FirstOrDefaultAsync(ct);
+            if (town is not null)
+            {
+                codes.Add(town.RegionCode!);
+                codes.Add(town.Country);
+            }
+        }
+        return [.. codes];
+    }
+
+    /// <summary>Active, eligible services whose service area covers the point (by geometry or region code).</summary>
+    public async Task<List<RemoteService>> RemoteAsync(Point point, string[] regionCodes, ServiceFilter filter, Guid[] exclude, CancellationToken ct)
+    {
+        var at = filter.At;
+        var areas = db.ServiceAreas.AsNoTracking()
+            .Where(a => (a.Extent != null && a.Extent.Covers(point)) || a.RegionCodes.Any(c => regionCodes.Contains(c)));
+        var rows = await db.Services.AsNoTracking().Eligible(filter)
+            .Where(s => !exclude.Contains(s.Id))
+            .Join(areas, s => s.Id, a => a.ServiceId, (s, a) => new { Service = s, Area = a, OpenNow = SqlFunctions.ServiceOpenAt(s.Id, at) })
+            .Where(x => !filter.OpenOnly || x.OpenNow == true)
+            .Take(200)
+            .ToListAsync(ct);
+        return await ToRemoteAsync(rows.Select(r => (r.Service.Id, r.Area, r.OpenNow)), ct);
+    }
+
+    /// <summary>Remote channels first by how local their area is (a province before the whole country), then by name.</summary>
+    public async Task<List<RemoteService>> ToRemoteAsync(IEnumerable<(Guid ServiceId, Services.ServiceArea Area, bool? OpenNow)> rows, CancellationToken ct)
+    {
+        var list = rows.GroupBy(r => r.ServiceId).Select(g => g.OrderBy(r => AreaRank(r.Area)).First()).ToList();
+        var services = await LoadServicesAsync([.. list.Select(r => r.ServiceId)], ct);
+        return [.. list
+            .Where(r => services.ContainsKey(r.ServiceId))
+            .Select(r => new RemoteService(r.OpenNow, ServiceMapping.Summary(services[r.ServiceId]), ServiceMapping.ToDocument(r.Area),
+                [.. services[r.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)]))
+            .OrderBy(r => AreaRank(r.ServiceArea)).ThenBy(r => r.Service.Name, StringComparer.Ordinal).ThenBy(r => r.Service.Id)];
+    }
+
+    private static int AreaRank(Services.ServiceArea a) => a.Extent is not null ? 0 : a.RegionCodes.Any(c => c.Contains('-', StringComparison.Ordinal)) ? 1 : 2;
+
+    private static int AreaRank(ServiceAreaDocument a) => a.Extent is not null ? 0 : a.RegionCodes?.Any(c => c.Contains('-', StringComparison.Ordinal)) == true ? 1 : 2;
+
+    public async Task<List<NearbyService>> ToNearbyAsync(IReadOnlyList<NearestHit> hits, CancellationToken ct)
+    {
+        if (hits.Count == 0)
+        {
+            return [];
+        }
+        var services = await LoadServicesAsync([.. hits.Select(h => h.ServiceId).Distinct()], ct);
+        var locationIds = hits.Select(h => h.LocationId).Distinct().ToList();
+        var locations = await db.Locations.AsNoTracking().Include(l => l.Addresses)
+            .Where(l => locationIds.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
+        return [.. hits
+            .Where(h => services.ContainsKey(h.ServiceId) && locations.ContainsKey(h.LocationId))
+            .Select(h => new NearbyService(h.DistanceM, h.OpenNow, h.ServiceAtLocationId,
+                ServiceMapping.Summary(services[h.ServiceId]),
+                LocationMapping.ToDocument(locations[h.LocationId], exact: false)!,
+                [.. services[h.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)]))];
+    }
+
+    private Task<Dictionary<Guid, Service>> LoadServicesAsync(Guid[] ids, CancellationToken ct) => db.Services.AsNoTracking()
+        .Where(s => ids.Contains(s.Id))
+        .Include(s => s.Organization)
+        .Include(s => s.Phones)
+        .Include(s => s.Attributes).ThenInclude(a => a.TaxonomyTerm!).ThenInclude(t => t.Taxonomy)
+        .AsSplitQuery()
+        .ToDictionaryAsync(s => s.Id, ct);
+}

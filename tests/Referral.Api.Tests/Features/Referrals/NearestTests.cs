@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Referral.Api.Tests.Infrastructure;
+
+namespace Referral.Api.Tests.Features.Referrals;
+
+/// <summary>GET /api/nearest with known coordinates: distances, ordering, every filter, remote coverage.</summary>
+public sealed class NearestTests(ReferralApiFactory factory) : DatabaseTest(factory)
+{
+    private const double Lat = 9.9, Lng = -84.1;
+    private Guid _org;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _org = await TestData.CreateOrganizationAsync(Client);
+    }
+
+    private async Task<Guid> AddAsync(string name, double lat, double lng, string category = "police", Action<JsonObject>? change = null)
+    {
+        var doc = TestData.Service(_org, name, lat, lng, category);
+        change?.Invoke(doc);
+        return (await TestData.CreateServiceAsync(Client, doc)).GetProperty("id").GetGuid();
+    }
+
+    private async Task<JsonElement> NearestAsync(string query) =>
+        await Client.GetFromJsonAsync<JsonElement>($"/api/nearest?lat={Lat.ToString(CultureInfo.InvariantCulture)}&lng={Lng.ToString(CultureInfo.InvariantCulture)}&{query}");
+
+    private static string[] Names(JsonElement response, string list = "results") =>
+        [.. response.GetProperty(list).EnumerateArray().Select(r => r.GetProperty("service").GetProperty("name").GetString()!)];
+
+    [Fact]
+    public async Task Nearest_OrdersByEllipsoidalDistance_WithExactMetres()
+    {
+        await AddAsync("north 0.01", Lat + 0.01, Lng);
+        await AddAsync("east 0.02", Lat, Lng + 0.02);
+        await AddAsync("south 0.005", Lat - 0.005, Lng);
+        await AddAsync("health next door", Lat, Lng + 0.001, "health");
+
+        var response = await NearestAsync("category=police");
+
+        Assert.Equal(["south 0.005", "north 0.01", "east 0.02"], Names(response));
+        var distances = response.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("distance_m").GetDouble()).ToArray();
+        Assert.Equal(Geodesic.DistanceM(Lat, Lng, Lat - 0.005, Lng), distances[0], 0.5);
+        Assert.Equal(Geodesic.DistanceM(Lat, Lng, Lat + 0.01, Lng), distances[1], 0.5);
+        Assert.Equal(Geodesic.DistanceM(Lat, Lng, Lat, Lng + 0.02), distances[2], 0.5);
+        Assert.InRange(distances[1], 1104, 1108);
+        var first = response.GetProperty("results")[0];
+        Assert.Equal("+50600000001", first.GetProperty("phones")[0].GetProperty("number").GetString());
+        Assert.Equal(Lat - 0.005, first.GetProperty("location").GetProperty("latitude").GetDouble(), 6);
+        Assert.Equal(["police"], first.GetProperty("service").GetProperty("categories").EnumerateArray().Select(c => c.GetString()));
+    }
+
+    [Fact]
+    public async Task Nearest_LimitAndMaxDistance_CutTheList()
+    {
+        await AddAsync("near", Lat + 0.005, Lng);
+        await AddAsync("middle", Lat + 0.01, Lng);
+        await AddAsync("far", Lat + 0.05, Lng);
+
+        var limited = await NearestAsync("limit=2");
+        var within = await NearestAsync("max_distance_m=1200");
+
+        Assert.Equal(["near", "middle"], Names(limited));
+        Assert.Equal(["near", "middle"], Names(within));
+        Assert.Equal(["near"], Names(await NearestAsync("max_distance_m=600")));
+    }
+
+    [Fact]
+    public async Task Nearest_OnlyActiveServices()
+    {
+        await AddAsync("active", Lat + 0.01, Lng);
+        await AddAsync("inactive", Lat + 0.001, Lng, change: d => d["status"] = "inactive");
+        await AddAsync("closed for now", Lat + 0.002, Lng, change: d => d["status"] = "temporarily closed");
+
+        Assert.Equal(["active"], Names(await NearestAsync("")));
+    }
+
+    [Fact]
+    public async Task Nearest_FiltersByLanguageAgeGenderModeAndFree()
+    {
+        await AddAsync("es 0-11 any in_person free", Lat + 0.001, Lng, change: d =>
+        {
+            d["maximum_age"] = 11;
+            d["delivery_modes"] = new JsonArray("in_person");
+        });
+        await AddAsync("en 12-17 female phone paid", Lat + 0.002, Lng, change: d =>
+        {
+            d["languages"] = new JsonArray(new JsonObject { ["code"] = "en" });
+            d["minimum_age"] = 12;
+            d["genders"] = new JsonArray("female");
+            d["delivery_modes"] = new JsonArray("phone");
+            d["is_free"] = false;
+        });
+
+        Assert.Equal(["en 12-17 female phone paid"], Names(await NearestAsync("language=en")));
+        Assert.Equal(["en 12-17 female phone paid"], Names(await NearestAsync("age=14")));
+        Assert.Equal(["es 0-11 any in_person free"], Names(await NearestAsync("age=11")));
+        Assert.Equal(["es 0-11 any in_person free"], Names(await NearestAsync("gender=male")));
+        Assert.Equal(2, Names(await NearestAsync("gender=female")).Length);
+        Assert.Equal(["en 12-17 female phone paid"], Names(await NearestAsync("mode=phone")));
+        Assert.Equal(["es 0-11 any in_person free"], Names(await NearestAsync("free=true")));
+        Assert.Equal(["en 12-17 female phone paid"], Names(await NearestAsync("free=false")));
+        Assert.Empty(Names(await NearestAsync("age=14&language=es")));
+    }
+
+    [Fact]
+    public async Task Nearest_SeveralCategories_RepeatedOrCommaSeparated()
+    {
+        await AddAsync("police", Lat + 0.001, Lng, "police");
+        await AddAsync("health", Lat + 0.002, Lng, "health");
+        await AddAsync("legal", Lat + 0.003, Lng, "legal_aid");
+
+        Assert.Equal(["police", "health"], Names(await NearestAsync("category=police&category=health")));
+        Assert.Equal(["police", "legal"], Names(await NearestAsync("category=police,legal_aid")));
+    }
+
+    [Fact]
+    public async Task Nearest_TiesAreBrokenDeterministically()
+    {
+        var doc = TestData.Service(_org, "first", Lat + 0.01, Lng);
+        var created = await TestData.CreateServiceAsync(Client, doc);
+        var locationId = created.GetProperty("service_at_locations")[0].GetProperty("location_id").GetGuid();
+        foreach (var name in new[] { "second", "third" })
+        {
+            var same = TestData.Service(_org, name);
+            same["service_at_locations"] = new JsonArray(new JsonObject { ["location_id"] = locationId });
+            await TestData.CreateServiceAsync(Client, same);
+        }
+
+        var a = await NearestAsync("");
+        var b = await NearestAsync("");
+
+        var ids = a.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("service_at_location_id").GetGuid()).ToList();
+        Assert.Equal(3, ids.Count);
+        Assert.Equal(ids.Order(), ids);
+        Assert.Equal(ids, b.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("service_at_location_id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task Nearest_Remote_ListsAreaServicesCoveringThePoint_NeverDropped()
+    {
+        await TestData.AddRegionAsync(Factory, "TST", Lat, Lng, 1.0);
+        await AddAsync("national helpline", 0, 0, "helpline", d =>
+        {
+            d["service_at_locations"] = new JsonArray();
+            d["service_areas"] = new JsonArray(new JsonObject { ["name"] = "Testland", ["region_codes"] = new JsonArray("TST") });
+            d["available_24_7"] = true;
+        });
+        await AddAsync("polygon channel", 0, 0, "online_reporting", d =>
+        {
+            d["service_at_locations"] = new JsonArray();
+            d["service_areas"] = new JsonArray(new JsonObject
+            {
+                ["extent"] = """{"type":"Polygon","coordinates":[[[-84.2,9.8],[-84.0,9.8],[-84.0,10.0],[-84.2,10.0],[-84.2,9.8]]]}""",
+            });
+        });
+        await AddAsync("elsewhere", 0, 0, "helpline", d =>
+        {
+            d["service_at_locations"] = new JsonArray();
+            d["service_areas"] = new JsonArray(new JsonObject { ["region_codes"] = new JsonArray("ZZ") });
+        });
+        await AddAsync("police nearby", Lat + 0.01, Lng);
+
+        var all = await NearestAsync("");
+        var helplines = await NearestAsync("category=helpline&open_now=true");
+
+        Assert.Equal(["police nearby"], Names(all));
+        Assert.Equal(["polygon channel", "national helpline"], Names(all, "remote"));
+        Assert.Contains("TST", all.GetProperty("region_codes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(["national helpline"], Names(helplines, "remote"));
+        Assert.True(helplines.GetProperty("remote")[0].GetProperty("open_now").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Nearest_AntimeridianAndPole_MeasureAcrossTheSeam()
+    {
+        await AddAsync("west of the seam", 0, -179.99);
+        await AddAsync("over the pole", 89.99, 180);
+
+        var seam = await Client.GetFromJsonAsync<JsonElement>("/api/nearest?lat=0&lng=179.99&limit=1");
+        var pole = await Client.GetFromJsonAsync<JsonElement>("/api/nearest?lat=89.99&lng=0&limit=1");
+
+        Assert.Equal(["west of the seam"], Names(seam));
+        Assert.Equal(Geodesic.DistanceM(0, 179.99, 0, -179.99), seam.GetProperty("results")[0].GetProperty("distance_m").GetDouble(), 0.5);
+        Assert.Equal(["over the pole"], Names(pole));
+        Assert.Equal(Geodesic.DistanceM(89.99, 0, 89.99, 180), pole.GetProperty("results")[0].GetProperty("distance_m").GetDouble(), 0.5);
+    }
+
+    [Theory]
+    [InlineData("lat=91&lng=0", "lat")]
+    [InlineData("lat=10&lng=-181", "lng")]
+    [InlineData("lng=10", "lat")]
+    [InlineData("lat=10&lng=10&category=unicorns", "category")]
+    [InlineData("lat=10&lng=10&limit=0", "limit")]
+    [InlineData("lat=10&lng=10&max_distance_m=-5", "max_distance_m")]
+    [InlineData("lat=10&lng=10&age=-1", "age")]
+    [InlineData("lat=10&lng=10&age=130", "age")]
+    [InlineData("lat=10&lng=10&gender=robot", "gender")]
+    [InlineData("lat=10&lng=10&mode=pigeon", "mode")]
+    [InlineData("lat=10&lng=10&language=spanish", "language")]
+    [InlineData("lat=10&lng=10&at=2026-11-30T10:00:00", "at")]
+    [InlineData("lat=10&lng=10&at=tomorrow", "at")]
+    public async Task Nearest_BadInput_Returns400WithField(string query, string field)
+    {
+        var response = await Client.GetAsync($"/api/nearest?{query}");
+
+        var problem = await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Contains(field, Problem.Fields(problem));
+    }
+
+    [Theory]
+    [InlineData("lat=abc&lng=0")]
+    [InlineData("lat=10&lng=10&open_now=maybe")]
+    public async Task Nearest_UnparsableNumberOrFlag_Returns400(string query)
+    {
+        var response = await Client.GetAsync($"/api/nearest?{query}");
+
+        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "BAD_REQUEST");
+    }
+
+    [Fact]
+    public async Task ServiceAtLocations_WithLatLngProximity_SortedByDistanceWithDistanceM()
+    {
+        await AddAsync("b", Lat + 0.02, Lng);
+        await AddAsync("a", Lat + 0.01, Lng);
+        await AddAsync("c", Lat + 0.5, Lng);
+
+        var page = await Client.GetFromJsonAsync<JsonElement>($"/api/service_at_locations?lat={Lat}&lng={Lng}&proximity=5000");
+        var unbounded = await Client.GetFromJsonAsync<JsonElement>($"/api/service_at_locations?lat={Lat}&lng={Lng}");
+        var bad = await Client.GetAsync("/api/service_at_locations?proximity=100");
+
+        var rows = page.GetProperty("contents").EnumerateArray().ToList();
+        Assert.Equal(2, page.GetProperty("total_items").GetInt32());
+        Assert.Equal(["a", "b"], rows.Select(r => r.GetProperty("service").GetProperty("name").GetString()));
+        Assert.Equal(Geodesic.DistanceM(Lat, Lng, Lat + 0.01, Lng), rows[0].GetProperty("distance_m").GetDouble(), 0.5);
+        Assert.Equal(3, unbounded.GetProperty("total_items").GetInt32());
+        Assert.Equal("c", unbounded.GetProperty("contents")[2].GetProperty("service").GetProperty("name").GetString());
+        await Problem.AssertAsync(bad, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+    }
+
+    [Fact]
+    public async Task Nearest_RandomServicesAndOrigins_AgreeWithIndependentGeodesic()
+    {
+        var random = new Random(20261129);
+        var points = new List<(string Name, double Lat, double Lng)>();
+        for (var i = 0; i < 120; i++)
+        {
+            var p = ($"s{i:000}", 8 + (random.NextDouble() * 4), -86 + (random.NextDouble() * 4));
+            points.Add(p);
+            await AddAsync(p.Item1, p.Item2, p.Item3);
+        }
+
+        for (var o = 0; o < 25; o++)
+        {
+            var lat = 8 + (random.NextDouble() * 4);
+            var lng = -86 + (random.NextDouble() * 4);
+            var response = await Client.GetFromJsonAsync<JsonElement>(
+                $"/api/nearest?lat={lat.ToString(CultureInfo.InvariantCulture)}&lng={lng.ToString(CultureInfo.InvariantCulture)}&limit=15");
+            var expected = points
+                .Select(p => (p.Name, Distance: Geodesic.DistanceM(lat, lng, p.Lat, p.Lng)))
+                .OrderBy(p => p.Distance).Take(15).ToList();
+            var actual = response.GetProperty("results").EnumerateArray()
+                .Select(r => (Name: r.GetProperty("service").GetProperty("name").GetString()!, Distance: r.GetProperty("distance_m").GetDouble()))
+                .ToList();
+
+            Assert.Equal(expected.Count, actual.Count);
+            for (var i = 0; i < actual.Count; i++)
+            {
+                Assert.InRange(actual[i].Distance, expected[i].Distance * 0.999, expected[i].Distance * 1.001);
+                // Names agree unless two services are closer together in distance than the tolerance.
+                if (i + 1 < expected.Count && expected[i + 1].Distance - expected[i].Distance > expected[i].Distance * 0.002
+                    && (i == 0 || expected[i].Distance - expected[i - 1].Distance > expected[i].Distance * 0.002))
+                {
+                    Assert.Equal(expected[i].Name, actual[i].Name);
+                }
+            }
+        }
+    }
+}
