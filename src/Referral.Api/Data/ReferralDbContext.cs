@@ -32,6 +32,7 @@ internal sealed class ReferralDbContext(DbContextOptions<ReferralDbContext> opti
     public DbSet<DemandPoint> DemandPoints => Set<DemandPoint>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<FeedbackReport> Feedback => Set<FeedbackReport>();
+    public DbSet<Features.Access.ApiKey> ApiKeys => Set<Features.Access.ApiKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

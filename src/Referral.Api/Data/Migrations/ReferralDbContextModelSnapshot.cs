@@ -27,6 +27,75 @@ namespace Referral.Api.Data.Migrations
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "unaccent");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Referral.Api.Features.Access.ApiKey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("hash");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_used_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("prefix");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("role");
+
+                    b.Property<byte[]>("Salt")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("salt");
+
+                    b.HasKey("Id")
+                        .HasName("pk_api_key");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_api_key_name");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_api_key_organization_id");
+
+                    b.HasIndex("Prefix")
+                        .HasDatabaseName("ix_api_key_prefix");
+
+                    b.ToTable("api_key", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_api_key_role", "role IN ('caseworker', 'editor', 'admin')");
+                        });
+                });
+
             modelBuilder.Entity("Referral.Api.Features.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -362,6 +431,16 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnName("public_point")
                         .HasComputedColumnSql("CASE visibility\n    WHEN 'public' THEN point\n    WHEN 'approximate' THEN ST_SetSRID(ST_MakePoint(\n        floor(ST_X(point::geometry) / 0.05) * 0.05 + 0.025,\n        floor(ST_Y(point::geometry) / 0.05) * 0.05 + 0.025), 4326)::geography\nEND", true);
 
+                    b.Property<string>("Source")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("SourceId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("source_id");
+
                     b.Property<string>("Transportation")
                         .HasMaxLength(10000)
                         .HasColumnType("character varying(10000)")
@@ -399,6 +478,11 @@ namespace Referral.Api.Data.Migrations
                         .HasDatabaseName("ix_location_public_point");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PublicPoint"), "gist");
+
+                    b.HasIndex("Source", "SourceId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_location_source_source_id")
+                        .HasFilter("source IS NOT NULL");
 
                     b.ToTable("location", null, t =>
                         {
@@ -450,6 +534,16 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("character varying(300)")
                         .HasColumnName("name");
 
+                    b.Property<string>("Source")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("SourceId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("source_id");
+
                     b.Property<uint>("Version")
                         .IsConcurrencyToken()
                         .ValueGeneratedOnAddOrUpdate()
@@ -470,6 +564,11 @@ namespace Referral.Api.Data.Migrations
 
                     b.HasIndex("Name")
                         .HasDatabaseName("ix_organization_name");
+
+                    b.HasIndex("Source", "SourceId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_organization_source_source_id")
+                        .HasFilter("source IS NOT NULL");
 
                     b.ToTable("organization", null, t =>
                         {
@@ -862,6 +961,16 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnName("search_document")
                         .HasComputedColumnSql("setweight(to_tsvector('simple', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')\n|| setweight(to_tsvector('spanish', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')\n|| setweight(to_tsvector('english', f_unaccent(coalesce(name, '') || ' ' || coalesce(alternate_name, ''))), 'A')\n|| setweight(to_tsvector('simple', f_unaccent(coalesce(description, ''))), 'B')\n|| setweight(to_tsvector('spanish', f_unaccent(coalesce(description, ''))), 'B')\n|| setweight(to_tsvector('english', f_unaccent(coalesce(description, ''))), 'B')\n|| setweight(to_tsvector('portuguese', f_unaccent(coalesce(description, ''))), 'C')\n|| setweight(to_tsvector('french', f_unaccent(coalesce(description, ''))), 'C')", true);
 
+                    b.Property<string>("Source")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("SourceId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("source_id");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -895,6 +1004,11 @@ namespace Referral.Api.Data.Migrations
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_service_status");
+
+                    b.HasIndex("Source", "SourceId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_service_source_source_id")
+                        .HasFilter("source IS NOT NULL");
 
                     b.ToTable("service", null, t =>
                         {
@@ -1090,6 +1204,15 @@ namespace Referral.Api.Data.Migrations
                         .HasDatabaseName("ix_taxonomy_term_taxonomy_id_code");
 
                     b.ToTable("taxonomy_term", (string)null);
+                });
+
+            modelBuilder.Entity("Referral.Api.Features.Access.ApiKey", b =>
+                {
+                    b.HasOne("Referral.Api.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_api_key_organizations_organization_id");
                 });
 
             modelBuilder.Entity("Referral.Api.Features.Demand.DemandPoint", b =>

@@ -30,6 +30,11 @@ internal sealed class Location : IVersioned
     public required string Visibility { get; set; }
 
     public bool IsDemo { get; set; }
+
+    /// <summary>Where an imported record came from (a dataset name) and its id there; re-imports update by these.</summary>
+    public string? Source { get; set; }
+
+    public string? SourceId { get; set; }
     public DateTimeOffset LastModified { get; set; }
     public uint Version { get; set; }
 

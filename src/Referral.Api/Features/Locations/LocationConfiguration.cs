@@ -35,6 +35,9 @@ internal sealed class LocationConfiguration : IEntityTypeConfiguration<Location>
         b.Property(x => x.Visibility).HasMaxLength(Limits.Code);
         b.Property(x => x.Point).HasColumnType("geography (point, 4326)");
         b.Property(x => x.Version).IsRowVersion();
+        b.Property(x => x.Source).HasMaxLength(Limits.Short);
+        b.Property(x => x.SourceId).HasMaxLength(Limits.Short);
+        b.HasIndex(x => new { x.Source, x.SourceId }).IsUnique().HasFilter("source IS NOT NULL");
         b.HasIndex(x => x.Point).HasMethod("gist");
         b.Property(x => x.PublicPoint)
             .HasColumnType("geography (point, 4326)")

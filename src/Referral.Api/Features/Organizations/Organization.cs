@@ -15,6 +15,11 @@ internal sealed class Organization : IVersioned
     public string? LegalStatus { get; set; }
     public int? YearIncorporated { get; set; }
     public bool IsDemo { get; set; }
+
+    /// <summary>Where an imported record came from (a dataset name) and its id there; re-imports update by these.</summary>
+    public string? Source { get; set; }
+
+    public string? SourceId { get; set; }
     public DateTimeOffset LastModified { get; set; }
     public uint Version { get; set; }
 

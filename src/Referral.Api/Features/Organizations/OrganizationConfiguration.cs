@@ -16,6 +16,9 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         b.Property(x => x.Website).HasMaxLength(Limits.Url);
         b.Property(x => x.LegalStatus).HasMaxLength(Limits.Short);
         b.Property(x => x.Version).IsRowVersion();
+        b.Property(x => x.Source).HasMaxLength(Limits.Short);
+        b.Property(x => x.SourceId).HasMaxLength(Limits.Short);
+        b.HasIndex(x => new { x.Source, x.SourceId }).IsUnique().HasFilter("source IS NOT NULL");
         b.HasIndex(x => x.Name);
     }
 }

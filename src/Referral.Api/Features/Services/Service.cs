@@ -34,6 +34,11 @@ internal sealed class Service : IVersioned
     public string[] Platforms { get; set; } = [];
     public bool IsDemo { get; set; }
 
+    /// <summary>Where an imported record came from (a dataset name) and its id there; re-imports update by these.</summary>
+    public string? Source { get; set; }
+
+    public string? SourceId { get; set; }
+
     /// <summary>Full-text document over names and description in es/en/pt/fr, accent-free; maintained by the database.</summary>
     public NpgsqlTypes.NpgsqlTsVector? SearchDocument { get; private set; }
     public DateTimeOffset LastModified { get; set; }

@@ -46,6 +46,9 @@ internal sealed class ServiceConfiguration : IEntityTypeConfiguration<Service>
         b.Property(x => x.AssurerEmail).HasMaxLength(Limits.Short);
         b.Property(x => x.Available24x7).HasColumnName("available_24_7");
         b.Property(x => x.Version).IsRowVersion();
+        b.Property(x => x.Source).HasMaxLength(Limits.Short);
+        b.Property(x => x.SourceId).HasMaxLength(Limits.Short);
+        b.HasIndex(x => new { x.Source, x.SourceId }).IsUnique().HasFilter("source IS NOT NULL");
         b.Property(x => x.SearchDocument).HasComputedColumnSql(SearchDocumentSql, stored: true);
         b.HasIndex(x => x.SearchDocument).HasMethod("gin");
         b.HasOne(x => x.Organization).WithMany(o => o.Services).HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Restrict);
