@@ -6,13 +6,20 @@ namespace Referral.Api.Features.Locations;
 
 internal sealed class LocationConfiguration : IEntityTypeConfiguration<Location>
 {
-    // Must match Confidentiality.Generalise: the centre of the 0.05° cell that holds the point.
+    // The public view of a point (DESIGN.md "Confidentiality"): public → the point; hidden → none; approximate → the
+    // centre of its 0.05° grid cell, or, when the site lies within 1.5 km of that centre, the centre of the cell
+    // north or south of it (away from the site), so the shown point is never within 1.5 km of the real one and
+    // distances measured from it cannot be trilaterated back to the site. Metres use a local flat approximation.
     private const string PublicPointSql = """
         CASE visibility
             WHEN 'public' THEN point
             WHEN 'approximate' THEN ST_SetSRID(ST_MakePoint(
                 floor(ST_X(point::geometry) / 0.05) * 0.05 + 0.025,
-                floor(ST_Y(point::geometry) / 0.05) * 0.05 + 0.025), 4326)::geography
+                floor(ST_Y(point::geometry) / 0.05) * 0.05 + 0.025
+                + CASE WHEN power((ST_X(point::geometry) - (floor(ST_X(point::geometry) / 0.05) * 0.05 + 0.025)) * 111320 * cos(radians(ST_Y(point::geometry))), 2)
+                          + power((ST_Y(point::geometry) - (floor(ST_Y(point::geometry) / 0.05) * 0.05 + 0.025)) * 110574, 2) < 1500 * 1500
+                       THEN CASE WHEN ST_Y(point::geometry) >= floor(ST_Y(point::geometry) / 0.05) * 0.05 + 0.025 THEN -0.05 ELSE 0.05 END
+                       ELSE 0 END), 4326)::geography
         END
         """;
 

@@ -15,8 +15,9 @@ internal static class LocationMapping
             return null;
         }
         var generalise = l.Visibility == Confidentiality.Approximate && !exact;
-        (double Latitude, double Longitude)? point = l.Point is null ? null
-            : generalise ? Confidentiality.Generalise(l.Point) : (l.Point.Y, l.Point.X);
+        // The public point is computed by the database (location.public_point), one rule for every output.
+        var shown = generalise ? l.PublicPoint : l.Point;
+        (double Latitude, double Longitude)? point = shown is null ? null : (Math.Round(shown.Y, 6), Math.Round(shown.X, 6));
         return new LocationDocument
         {
             Id = l.Id,

@@ -480,7 +480,7 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         var confidential = !isNew && previousVisibility != Confidentiality.Public;
         var echoesPublicView = confidential && l.Point is not null &&
             (d.Latitude is null && d.Longitude is null ||
-             (d.Latitude, d.Longitude) == Confidentiality.Generalise(l.Point));
+             l.PublicPoint is { } shown && (d.Latitude, d.Longitude) == (Math.Round(shown.Y, 6), Math.Round(shown.X, 6)));
         if (!(confidential && d.Description is null))
         {
             l.Description = errors.Text($"{f}.description", d.Description, Limits.Text);
