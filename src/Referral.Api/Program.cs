@@ -1,7 +1,9 @@
 using Referral.Api;
 using Referral.Api.Data;
 using Referral.Api.Features;
+using Referral.Api.Features.Audit;
 using Referral.Api.Features.Discovery;
+using Referral.Api.Features.Feedback;
 using Referral.Api.Features.Organizations;
 using Referral.Api.Features.Places;
 using Referral.Api.Features.Referrals;
@@ -9,6 +11,7 @@ using Referral.Api.Features.Regions;
 using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Services;
 using Referral.Api.Features.Taxonomy;
+using Referral.Api.GraphQL;
 using Referral.Api.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,8 +21,11 @@ builder.Services.AddReferralJson();
 builder.Services.AddReferralProblemDetails();
 builder.Services.AddReferralOpenApi();
 builder.Services.AddReferralCors();
-builder.Services.AddReferralAuthorization();
+builder.Services.AddReferralAuthorization(builder.Configuration);
 builder.Services.AddReferralHealth();
+builder.Services.AddReferralRateLimits(builder.Configuration);
+builder.Logging.AddReferralLogFilters();
+builder.Services.AddReferralGraphQL(builder.Environment);
 builder.Services.AddReferralFeatures();
 
 var app = builder.Build();
@@ -31,9 +37,11 @@ if (Cli.IsVerb(args))
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseReferralRequestLogging();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseReferralOpenApi();
 
 app.MapDiscovery();
@@ -44,6 +52,9 @@ app.MapPlaces();
 app.MapRegions();
 app.MapOrganizations();
 app.MapTaxonomies();
+app.MapReferralGraphQL();
+app.MapAudit();
+app.MapFeedback();
 app.MapReferralHealth();
 
 await app.Services.InitializeDatabaseAsync();

@@ -84,6 +84,7 @@ internal static class DataSetup
         }
         if (seeding.Enabled)
         {
+            sp.GetRequiredService<Features.Access.ActorContext>().Set(Features.Access.Actor.System("seed"));
             await sp.GetRequiredService<SeedLoader>().RunAsync(ct);
         }
     }

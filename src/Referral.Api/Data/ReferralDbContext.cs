@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Referral.Api.Features.Access;
 using Referral.Api.Features.Audit;
 using Referral.Api.Features.Demand;
 using Referral.Api.Features.Feedback;
@@ -13,7 +14,7 @@ using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Data;
 
-internal sealed class ReferralDbContext(DbContextOptions<ReferralDbContext> options, TimeProvider clock) : DbContext(options)
+internal sealed class ReferralDbContext(DbContextOptions<ReferralDbContext> options, TimeProvider clock, ActorContext actor) : DbContext(options)
 {
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<Service> Services => Set<Service>();
@@ -54,20 +55,22 @@ internal sealed class ReferralDbContext(DbContextOptions<ReferralDbContext> opti
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        TouchVersioned();
+        BeforeSave();
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        TouchVersioned();
+        BeforeSave();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
-    // last_modified is maintained here, in one place, for every editable entity.
-    private void TouchVersioned()
+    // last_modified and the audit log are maintained here, in one place, for every change.
+    private void BeforeSave()
     {
+        ChangeTracker.DetectChanges();
         var now = clock.GetUtcNow();
+        AuditEntries.AddRange(AuditRecorder.Collect(ChangeTracker, actor.Current.Name, now));
         foreach (var entry in ChangeTracker.Entries<IVersioned>())
         {
             if (entry.State is EntityState.Added or EntityState.Modified)

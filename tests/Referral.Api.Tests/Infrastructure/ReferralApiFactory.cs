@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Referral.Api.Data;
+using Referral.Api.Features.Access;
 using Respawn;
 
 namespace Referral.Api.Tests.Infrastructure;
@@ -67,6 +69,30 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
             // Without this Respawn empties PostGIS's spatial_ref_sys.
             TablesToIgnore = ["spatial_ref_sys", "__EFMigrationsHistory"],
         });
+        AdminKey = await CreateKeyAsync("test-admin", Roles.Admin);
+        _adminKeyRow = await WithDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Name == "test-admin"));
+    }
+
+    private ApiKey? _adminKeyRow;
+
+    /// <summary>An admin API key made once per run; <see cref="DatabaseTest.Client"/> sends it.</summary>
+    public string AdminKey { get; private set; } = "";
+
+    /// <summary>Creates an API key the way the CLI does (names must be unique per run).</summary>
+    public async Task<string> CreateKeyAsync(string name, string role, Guid? organizationId = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<ActorContext>().Set(Actor.System("tests"));
+        var (_, secret) = await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync(name, role, organizationId, CancellationToken.None);
+        return secret;
+    }
+
+    /// <summary>A client that sends <paramref name="key"/> as <c>X-Api-Key</c>.</summary>
+    public HttpClient CreateClient(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
     }
 
     public async Task<NpgsqlConnection> OpenAsync()
@@ -76,10 +102,20 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
         return conn;
     }
 
+    /// <summary>Empties every table, then puts the run's admin key back (api_key is emptied too: it references organization).</summary>
     public async Task ResetDatabaseAsync()
     {
-        await using var conn = await OpenAsync();
-        await _respawner!.ResetAsync(conn);
+        await using (var conn = await OpenAsync())
+        {
+            await _respawner!.ResetAsync(conn);
+        }
+        await WithDbAsync(async db =>
+        {
+            db.ApiKeys.Add(_adminKeyRow!);
+            await db.SaveChangesAsync();
+            db.AuditEntries.RemoveRange(db.AuditEntries);
+            await db.SaveChangesAsync();
+        });
     }
 
     /// <summary>Runs <paramref name="action"/> with a scoped DbContext, as one unit of work.</summary>
@@ -101,6 +137,10 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
             ["Database:Migrate"] = "true",
             ["Seeding:Enabled"] = "false",
             ["Seeding:Path"] = SeedFolder(),
+            // Tests send thousands of requests a minute from one address; RateLimitTests checks the limiter itself.
+            ["RateLimits:AnonymousPerMinute"] = "1000000",
+            ["RateLimits:AuthenticatedPerMinute"] = "1000000",
+            ["RateLimits:FeedbackPerHour"] = "1000000",
         }.Concat(Settings)));
         return base.CreateHost(builder);
     }
@@ -134,7 +174,11 @@ public abstract class DatabaseTest(ReferralApiFactory factory) : IAsyncLifetime
 {
     protected ReferralApiFactory Factory { get; } = factory;
 
-    protected HttpClient Client { get; } = factory.CreateClient();
+    /// <summary>An admin client: arranging data needs write rights.</summary>
+    protected HttpClient Client { get; } = factory.CreateClient(factory.AdminKey);
+
+    /// <summary>An anonymous client: what the public sees.</summary>
+    protected HttpClient Public { get; } = factory.CreateClient();
 
     public virtual async Task InitializeAsync()
     {
@@ -145,6 +189,7 @@ public abstract class DatabaseTest(ReferralApiFactory factory) : IAsyncLifetime
     public virtual Task DisposeAsync()
     {
         Client.Dispose();
+        Public.Dispose();
         return Task.CompletedTask;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Referral.Api.Data;
@@ -166,7 +167,7 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         s.DeliveryModes = errors.Many("delivery_modes", doc.DeliveryModes, Vocabulary.DeliveryModes);
         s.Audience = errors.Many("audience", doc.Audience, Vocabulary.Audiences);
         s.Platforms = errors.Many("platforms", doc.Platforms, Vocabulary.Platforms);
-        s.Languages = LanguageCodes("languages", doc.Languages?.Select(l => l.Code).ToArray(), errors);
+        s.Languages = LanguageCodes("languages", doc.Languages?.Select(l => l?.Code).ToArray(), errors);
     }
 
     private static int? Age(string field, int? age, FieldErrors errors)
@@ -235,7 +236,7 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
             }
         }
         var attributes = doc.Attributes ?? [];
-        var wanted = attributes.Select(a => a.TaxonomyTermId ?? a.TaxonomyTerm?.Id).ToArray();
+        var wanted = attributes.Select(a => a?.TaxonomyTermId ?? a?.TaxonomyTerm?.Id).ToArray();
         var ids = wanted.OfType<Guid>().Distinct().ToList();
         var existing = ids.Count == 0 ? [] : await db.TaxonomyTerms.Where(t => ids.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
         for (var i = 0; i < wanted.Length; i++)
@@ -267,6 +268,10 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         {
             var d = docs[i];
             var f = $"phones[{i}]";
+            if (IsNull(f, d, errors))
+            {
+                continue;
+            }
             var number = errors.Text($"{f}.number", d.Number, Limits.Phone, required: true);
             if (number is not null && !PhoneNumber().IsMatch(number))
             {
@@ -284,7 +289,7 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
                 Extension = d.Extension,
                 Type = errors.OneOf($"{f}.type", d.Type, Vocabulary.PhoneTypes, fallback: "voice"),
                 Description = errors.Text($"{f}.description", d.Description, Limits.Text),
-                Languages = LanguageCodes($"{f}.languages", d.Languages?.Select(l => l.Code).ToArray(), errors),
+                Languages = LanguageCodes($"{f}.languages", d.Languages?.Select(l => l?.Code).ToArray(), errors),
             });
         }
         return result;
@@ -301,14 +306,24 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         {
             var d = docs[i];
             var f = $"schedules[{i}]";
+            if (IsNull(f, d, errors))
+            {
+                continue;
+            }
             if (d.Freq is { } freq && !freq.Equals("WEEKLY", StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add($"{f}.freq", "only WEEKLY schedules are supported.");
             }
             var byday = d.Byday?.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
-            if (string.IsNullOrEmpty(byday) || byday.Split(',').Any(x => !Vocabulary.Weekdays.Contains(x)))
+            var days = byday?.Split(',') ?? [];
+            if (string.IsNullOrEmpty(byday) || days.Any(x => !Vocabulary.Weekdays.Contains(x)))
             {
                 errors.Add($"{f}.byday", "is required: comma-separated days from MO,TU,WE,TH,FR,SA,SU.");
+            }
+            else if (days.Distinct().Count() != days.Length)
+            {
+                // Repeats mean nothing, and enough of them overflow the 64-character column.
+                errors.Add($"{f}.byday", "lists a day more than once.");
             }
             var opens = errors.Time($"{f}.opens_at", d.OpensAt);
             var closes = errors.Time($"{f}.closes_at", d.ClosesAt);
@@ -368,6 +383,10 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         {
             var d = docs[i];
             var f = $"service_areas[{i}]";
+            if (IsNull(f, d, errors))
+            {
+                continue;
+            }
             var extent = d.Extent is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) } e
                 ? GeoJsonInput.ReadArea($"{f}.extent", e, errors)
                 : null;
@@ -417,7 +436,7 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         {
             return result;
         }
-        var ids = docs!.Select(d => d.Location?.Id ?? d.LocationId).OfType<Guid>().Distinct().ToList();
+        var ids = docs!.Select(d => d?.Location?.Id ?? d?.LocationId).OfType<Guid>().Distinct().ToList();
         var tracked = service.ServiceAtLocations.Where(x => x.Location is not null).ToDictionary(x => x.LocationId, x => x.Location!);
         var missing = ids.Where(id => !tracked.ContainsKey(id)).ToList();
         var loaded = missing.Count == 0 ? [] : await db.Locations.Include(l => l.Addresses).Where(l => missing.Contains(l.Id)).ToListAsync(ct);
@@ -425,11 +444,27 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         {
             tracked[l.Id] = l;
         }
+        // A location may belong to another organization than the service, but it must be one that exists.
+        var owners = docs.Select(d => d?.Location?.OrganizationId).OfType<Guid>().Distinct().ToList();
+        var knownOwners = owners.Count == 0 ? [] : await db.Organizations.Where(o => owners.Contains(o.Id)).Select(o => o.Id).ToListAsync(ct);
         var seen = new HashSet<Guid>();
-        for (var i = 0; i < docs!.Length; i++)
+        var linkIds = new HashSet<Guid>();
+        for (var i = 0; i < docs.Length; i++)
         {
             var d = docs[i];
             var f = $"service_at_locations[{i}]";
+            if (IsNull(f, d, errors))
+            {
+                continue;
+            }
+            if (d.Id is { } linkId && !linkIds.Add(linkId))
+            {
+                errors.Add($"{f}.id", "the same id is listed twice.");
+            }
+            if (d.Location?.OrganizationId is { } owner && !knownOwners.Contains(owner))
+            {
+                errors.Add($"{f}.location.organization_id", $"no organization with id {owner}.");
+            }
             var locationId = d.Location?.Id ?? d.LocationId;
             if (d.LocationId is { } a && d.Location?.Id is { } b && a != b)
             {
@@ -447,7 +482,7 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
             else
             {
                 location = locationId is { } lid && tracked.TryGetValue(lid, out var found) ? found : null;
-                location = ApplyLocation(d.Location, location, service.OrganizationId, $"{f}.location", errors);
+                location = ApplyLocation(d.Location, location, locationId, service.OrganizationId, $"{f}.location", errors);
                 if (location.Id != Guid.Empty)
                 {
                     tracked[location.Id] = location;
@@ -463,10 +498,12 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         return result;
     }
 
-    private Location ApplyLocation(LocationDocument d, Location? existing, Guid organizationId, string f, FieldErrors errors)
+    private Location ApplyLocation(LocationDocument d, Location? existing, Guid? id, Guid organizationId, string f, FieldErrors errors)
     {
         var isNew = existing is null;
-        var l = existing ?? new Location { Id = d.Id ?? Guid.CreateVersion7(), LocationType = "physical", Visibility = Confidentiality.Public };
+        // A new location takes the id the link names (location.id, else location_id), so writing the same document twice
+        // updates that location instead of creating another.
+        var l = existing ?? new Location { Id = id ?? Guid.CreateVersion7(), LocationType = "physical", Visibility = Confidentiality.Public };
         var previousVisibility = l.Visibility;
         l.OrganizationId = d.OrganizationId ?? l.OrganizationId ?? organizationId;
         l.LocationType = errors.OneOf($"{f}.location_type", d.LocationType, Vocabulary.LocationTypes, fallback: "physical")!;
@@ -543,6 +580,10 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         {
             var d = docs[i];
             var af = $"{f}.addresses[{i}]";
+            if (IsNull(af, d, errors))
+            {
+                continue;
+            }
             var country = errors.Text($"{af}.country", d.Country, 2, required: true)?.ToUpperInvariant();
             if (country is not null && !CountryCode().IsMatch(country))
             {
@@ -570,7 +611,18 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         });
     }
 
-    private static bool TooMany<T>(string field, T[]? docs, FieldErrors errors)
+    /// <summary>HSDS has no null list items; one is an error, not a crash.</summary>
+    private static bool IsNull<T>(string field, [NotNullWhen(false)] T? doc, FieldErrors errors) where T : class
+    {
+        if (doc is null)
+        {
+            errors.Add(field, "must be an object, not null.");
+            return true;
+        }
+        return false;
+    }
+
+    private static bool TooMany<T>(string field, [NotNullWhen(false)] T[]? docs, FieldErrors errors)
     {
         if (docs is null)
         {

@@ -29,12 +29,12 @@ public sealed class ConfidentialityTests(ReferralApiFactory factory) : DatabaseT
     {
         var texts = new List<string>
         {
-            await Client.GetStringAsync($"/api/services/{serviceId}"),
-            await Client.GetStringAsync("/api/services"),
-            await Client.GetStringAsync("/api/service_at_locations"),
+            await Public.GetStringAsync($"/api/services/{serviceId}"),
+            await Public.GetStringAsync("/api/services"),
+            await Public.GetStringAsync("/api/service_at_locations"),
         };
         var sal = await Factory.WithDbAsync(db => db.ServiceAtLocations.Where(x => x.ServiceId == serviceId).Select(x => x.Id).SingleAsync());
-        texts.Add(await (await Client.GetAsync($"/api/service_at_locations/{sal}")).Content.ReadAsStringAsync());
+        texts.Add(await (await Public.GetAsync($"/api/service_at_locations/{sal}")).Content.ReadAsStringAsync());
         return string.Join("\n", texts);
     }
 
@@ -51,7 +51,7 @@ public sealed class ConfidentialityTests(ReferralApiFactory factory) : DatabaseT
         var (serviceId, _) = await CreateAsync("approximate");
 
         var output = await PublicOutputsAsync(serviceId);
-        var detail = await Client.GetFromJsonAsync<JsonElement>($"/api/services/{serviceId}");
+        var detail = await Public.GetFromJsonAsync<JsonElement>($"/api/services/{serviceId}");
 
         AssertNoExactPlace(output);
         var location = detail.GetProperty("service_at_locations")[0].GetProperty("location");
@@ -70,8 +70,8 @@ public sealed class ConfidentialityTests(ReferralApiFactory factory) : DatabaseT
         var (serviceId, _) = await CreateAsync("hidden");
 
         var output = await PublicOutputsAsync(serviceId);
-        var detail = await Client.GetFromJsonAsync<JsonElement>($"/api/services/{serviceId}");
-        var sals = await Client.GetFromJsonAsync<JsonElement>("/api/service_at_locations");
+        var detail = await Public.GetFromJsonAsync<JsonElement>($"/api/services/{serviceId}");
+        var sals = await Public.GetFromJsonAsync<JsonElement>("/api/service_at_locations");
 
         AssertNoExactPlace(output);
         Assert.Empty(detail.GetProperty("service_at_locations").EnumerateArray());
@@ -86,7 +86,7 @@ public sealed class ConfidentialityTests(ReferralApiFactory factory) : DatabaseT
     public async Task WritingBackThePublicDocument_KeepsExactPointAndAddress(string visibility)
     {
         var (serviceId, locationId) = await CreateAsync(visibility);
-        var text = await Client.GetStringAsync($"/api/services/{serviceId}");
+        var text = await Public.GetStringAsync($"/api/services/{serviceId}");
         var doc = JsonNode.Parse(text)!.AsObject();
         doc["name"] = "Renamed shelter";
         if (visibility == "hidden")

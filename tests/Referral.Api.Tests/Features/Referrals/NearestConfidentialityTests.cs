@@ -24,8 +24,8 @@ public sealed class NearestConfidentialityTests(ReferralApiFactory factory) : Da
         await AddShelterAsync("approximate");
         const double originLat = 9.90, originLng = -84.10;
 
-        var response = await Client.GetFromJsonAsync<JsonElement>($"/api/nearest?lat={originLat}&lng={originLng}&category=shelter");
-        var text = await Client.GetStringAsync($"/api/nearest?lat={originLat}&lng={originLng}&category=shelter");
+        var response = await Public.GetFromJsonAsync<JsonElement>($"/api/nearest?lat={originLat}&lng={originLng}&category=shelter");
+        var text = await Public.GetStringAsync($"/api/nearest?lat={originLat}&lng={originLng}&category=shelter");
 
         var hit = response.GetProperty("results")[0];
         var reported = hit.GetProperty("distance_m").GetDouble();
@@ -45,8 +45,8 @@ public sealed class NearestConfidentialityTests(ReferralApiFactory factory) : Da
         await AddShelterAsync("hidden");
 
         // Search from 2 km away, so the origin echoed in the answers is not the site itself.
-        var text = await Client.GetStringAsync($"/api/nearest?lat=9.98&lng=-84.04");
-        var card = await Client.GetStringAsync($"/api/referral?lat=9.98&lng=-84.04&needs=shelter");
+        var text = await Public.GetStringAsync($"/api/nearest?lat=9.98&lng=-84.04");
+        var card = await Public.GetStringAsync($"/api/referral?lat=9.98&lng=-84.04&needs=shelter");
         var response = JsonDocument.Parse(text).RootElement;
 
         Assert.Empty(response.GetProperty("results").EnumerateArray());

@@ -146,7 +146,7 @@ public sealed class ServiceEndpointsTests(ReferralApiFactory factory) : Database
 
         var writers = Enumerable.Range(0, 6).Select(async i =>
         {
-            using var client = Factory.CreateClient();
+            using var client = Factory.CreateClient(Factory.AdminKey);
             using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/services/{id}") { Content = JsonContent.Create(TestData.Service(org, $"Writer {i}")) };
             put.Headers.TryAddWithoutValidation("If-Match", etag);
             return (await client.SendAsync(put)).StatusCode;

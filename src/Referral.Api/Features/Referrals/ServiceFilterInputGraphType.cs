@@ -1,0 +1,38 @@
+using GraphQL.Types;
+
+namespace Referral.Api.Features.Referrals;
+
+/// <summary>The filters of REST <c>GET /api/nearest</c>, validated by the same <see cref="FilterParser"/>.</summary>
+internal sealed class ServiceFilterInputGraphType : InputObjectGraphType<FilterInput>
+{
+    public ServiceFilterInputGraphType()
+    {
+        Name = "ServiceFilterInput";
+        Description = "Who the help is for and what is needed; every field is optional.";
+        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("categories").Description("Category codes: police, helpline, legal_aid, …");
+        Field<StringGraphType>("language").Description("ISO 639 language the child speaks (es, en, bzd, …).");
+        Field<IntGraphType>("age").Description("The child's age, checked against each service's minimum and maximum age.");
+        Field<StringGraphType>("gender").Description("any, female, male, non_binary or other.");
+        Field<StringGraphType>("mode").Description("Delivery mode: in_person, phone, sms, whatsapp, chat, email, online_form, outreach.");
+        Field<BooleanGraphType>("free").Description("Only free (true) or only paid (false) services.");
+        Field<StringGraphType>("audience").Description("Only services for this audience (child, caregiver, professional) or for everyone.");
+        Field<StringGraphType>("search").Description("Full-text search (accent-insensitive, typo tolerant).");
+        Field<BooleanGraphType>("openNow").Description("Only services open now (each in its own time zone).");
+        Field<StringGraphType>("at").Description("Only services open at this ISO 8601 instant with offset, e.g. 2026-11-30T21:30:00-06:00.");
+    }
+
+    public override object ParseDictionary(IDictionary<string, object?> value) => new FilterInput(
+        Categories: value.TryGetValue("categories", out var c) && c is IEnumerable<object?> list ? [.. list.OfType<string>()] : null,
+        Language: Get<string>(value, "language"),
+        Age: Get<int?>(value, "age"),
+        Gender: Get<string>(value, "gender"),
+        Mode: Get<string>(value, "mode"),
+        Free: Get<bool?>(value, "free"),
+        Audience: Get<string>(value, "audience"),
+        Platform: null, // REST /api/nearest has no platform filter; the referral card takes it
+        Search: Get<string>(value, "search"),
+        OpenNow: Get<bool?>(value, "openNow"),
+        At: Get<string>(value, "at"));
+
+    private static T? Get<T>(IDictionary<string, object?> value, string name) => value.TryGetValue(name, out var v) && v is T t ? t : default;
+}

@@ -1,0 +1,81 @@
+using GraphQL.Builders;
+using GraphQL.Types;
+using Referral.Api.Features.Locations;
+using Referral.Api.Features.Organizations;
+using Referral.Api.Features.Taxonomy;
+using Referral.Api.GraphQL;
+using Referral.Api.GraphQL.Loaders;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Services;
+
+/// <summary>
+/// GraphQL view of the REST <see cref="ServiceDocument"/>. Lists return the flat summary; nested parts come from
+/// <see cref="ServiceDetailLoader"/>, one batch for all services of a response (no N+1), in REST's public form.
+/// </summary>
+internal sealed class ServiceGraphType : ObjectGraphType<ServiceDocument>
+{
+    public ServiceGraphType()
+    {
+        Name = "Service";
+        Description = "HSDS 3.1 service, with the directory's additions (age range, genders, delivery modes, audience, platforms).";
+        Field("id", x => x.Id, type: typeof(NonNullGraphType<IdGraphType>));
+        Field("organizationId", x => x.OrganizationId, type: typeof(IdGraphType));
+        Field(x => x.Name, nullable: false);
+        Field(x => x.AlternateName);
+        Field(x => x.Description);
+        Field(x => x.Url);
+        Field(x => x.Email);
+        Field(x => x.Status, nullable: false).Description("active | inactive | defunct | temporarily closed.");
+        Field(x => x.InterpretationServices);
+        Field(x => x.ApplicationProcess);
+        Field(x => x.FeesDescription);
+        Field(x => x.EligibilityDescription);
+        Field(x => x.MinimumAge);
+        Field(x => x.MaximumAge);
+        Field(x => x.AssuredDate).Description("When the record was last verified (YYYY-MM-DD).");
+        Field(x => x.AssurerEmail);
+        Field(x => x.Alert);
+        Field(x => x.LastModified);
+        Field(x => x.IsFree).Description("The service costs nothing.");
+        Field("available247", x => x.Available247, nullable: true).Description("Open around the clock (schedules are then informative).");
+        Strings("genders", x => x.Genders, "any | female | male | non_binary | other.");
+        Strings("deliveryModes", x => x.DeliveryModes, "in_person, phone, sms, whatsapp, chat, email, online_form, outreach.");
+        Strings("audience", x => x.Audience, "child | caregiver | professional.");
+        Strings("platforms", x => x.Platforms, "Platforms an online reporting channel acts on (facebook, tiktok, games, …).");
+        Strings("categories", x => x.Categories, "referral-category term codes, e.g. police, helpline.");
+        Field(x => x.Demo).Description("True for fictional demo records.");
+
+        Field<OrganizationGraphType>("organization").Resolve(ctx => ctx.Source.Organization);
+        Nested<PhoneGraphType, PhoneDocument>("phones", d => d.Phones);
+        Nested<ScheduleGraphType, ScheduleDocument>("schedules", d => d.Schedules);
+        Nested<ServiceAreaGraphType, ServiceAreaDocument>("serviceAreas", d => d.ServiceAreas);
+        Nested<ServiceAtLocationGraphType, ServiceAtLocationDocument>("serviceAtLocations", d => d.ServiceAtLocations)
+            .Description("Where the service is offered; hidden locations are left out.");
+        Nested<LocationGraphType, LocationDocument>("locations", d => d.ServiceAtLocations?.Select(x => x.Location).OfType<LocationDocument>().ToArray())
+            .Description("The locations of serviceAtLocations, for clients that do not need the link records.");
+        Nested<LanguageGraphType, LanguageDocument>("languages", d => d.Languages);
+        Nested<AttributeGraphType, AttributeDocument>("attributes", d => d.Attributes);
+        Nested<TaxonomyTermGraphType, TaxonomyTermDocument>("taxonomyTerms", d => d.Attributes?.Select(a => a.TaxonomyTerm).OfType<TaxonomyTermDocument>().ToArray())
+            .Description("The taxonomy terms the service is linked to, in every taxonomy.");
+        Field<StringGraphType>("etag")
+            .Description("The record's version, as REST's ETag header; pass it as `ifMatch` to update or delete only this version.")
+            .Resolve(ctx => ctx.RequestServices!.GetRequiredService<ServiceVersionLoader>()
+                .LoadAsync(ctx.Source.Id!.Value).Then(v => v is { } version ? Etags.For(version) : null));
+    }
+
+    private void Strings(string name, Func<ServiceDocument, string[]?> pick, string description) =>
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>(name)
+            .Description(description)
+            .Resolve(ctx => pick(ctx.Source) ?? []);
+
+    /// <summary>A child list: from the source when it is the full document, else from the batch of full documents.</summary>
+    private FieldBuilder<ServiceDocument, object> Nested<TGraphType, TItem>(string name, Func<ServiceDocument, TItem[]?> pick)
+        where TGraphType : IGraphType =>
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<TGraphType>>>>(name).Resolve(ctx =>
+            pick(ctx.Source) is { } loaded
+                ? loaded
+                : ctx.RequestServices!.GetRequiredService<ServiceDetailLoader>()
+                    .LoadAsync(ctx.Source.Id!.Value)
+                    .Then(full => (full is null ? null : pick(full)) ?? []));
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Referral.Api.Tests.Infrastructure;
+
+namespace Referral.Api.Tests.GraphQL;
+
+/// <summary>nearestServices, referralCard, places and regions wrap the REST query classes: same records, same order, same errors.</summary>
+public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseTest(factory)
+{
+    private const double Lat = 9.9, Lng = -84.1;
+
+    private const string Summary = """
+        id organizationId name alternateName description url email status interpretationServices applicationProcess
+        feesDescription eligibilityDescription minimumAge maximumAge assuredDate assurerEmail alert lastModified isFree available247
+        genders deliveryModes audience platforms categories demo languages { id serviceId phoneId name code note }
+        organization { id name alternateName description email website legalStatus yearIncorporated lastModified demo }
+        """;
+
+    private const string Phones = "phones { id serviceId number extension type description languages { id serviceId phoneId name code note } }";
+
+    private const string Nearby = $$"""
+        distanceM openNow serviceAtLocationId {{Phones}} service { {{Summary}} }
+        location { id organizationId locationType url name alternateName description transportation latitude longitude visibility demo
+          addresses { id locationId attention address1 address2 city region stateProvince postalCode country addressType }
+          accessibility { id locationId description } }
+        """;
+
+    private const string Remote = $$"""
+        openNow {{Phones}} service { {{Summary}} } serviceArea { id serviceId name description extent extentType regionCodes }
+        """;
+
+    private Guid _org;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _org = await TestData.CreateOrganizationAsync(Client);
+        await TestData.AddRegionAsync(Factory, "TST", Lat, Lng, 1.0);
+    }
+
+    private async Task AddAsync(string name, double north, double east, string category = "police", string visibility = "public")
+    {
+        var doc = TestData.Service(_org, name, Lat + north, Lng + east, category, visibility);
+        doc["languages"] = new JsonArray(new JsonObject { ["code"] = "es" }, new JsonObject { ["code"] = "en" });
+        await TestData.CreateServiceAsync(Client, doc);
+    }
+
+    private async Task AddRemoteAsync(string name, string category, params string[] platforms)
+    {
+        var doc = TestData.Service(_org, name, 0, 0, category);
+        doc["service_at_locations"] = new JsonArray();
+        doc["service_areas"] = new JsonArray(new JsonObject { ["name"] = "Test area", ["region_codes"] = new JsonArray("TST") });
+        doc["platforms"] = new JsonArray([.. platforms.Select(p => JsonValue.Create(p))]);
+        await TestData.CreateServiceAsync(Client, doc);
+    }
+
+    /// <summary>The REST body without <c>at</c>: it is "now", so it differs between two requests.</summary>
+    private async Task<JsonNode> RestAsync(string url)
+    {
+        var body = JsonNode.Parse(await Client.GetStringAsync(url))!;
+        body.AsObject().Remove("at");
+        return body;
+    }
+
+    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task NearestServices_SameQueryAsRest_ReturnsSameServicesInSameOrderWithSameDistances()
+    {
+        await AddAsync("north 0.01", 0.01, 0);
+        await AddAsync("east 0.02", 0, 0.02);
+        await AddAsync("south 0.005", -0.005, 0);
+        await AddAsync("shelter-like police", 0.003, 0.003, visibility: "approximate");
+        await AddAsync("health next door", 0, 0.001, "health");
+        await AddAsync("too far", 1.5, 0);
+        await AddRemoteAsync("national helpline", "police");
+        var rest = await RestAsync($"/api/nearest?lat={Invariant(Lat)}&lng={Invariant(Lng)}&category=police&limit=4&max_distance_m=50000&age=12");
+
+        var response = await Client.PostGraphQLAsync(
+            $$"""
+            query($near: GeoPointInput!) {
+              nearestServices(near: $near, filter: { categories: ["police"], age: 12 }, first: 4, maxDistanceMeters: 50000) {
+                origin { latitude longitude } regionCodes results { {{Nearby}} } remote { {{Remote}} }
+              }
+            }
+            """,
+            new { near = new { lat = Lat, lng = Lng } });
+
+        var nearest = response.AssertData().GetProperty("nearestServices");
+        RestShape.AssertEqual(rest, RestShape.FromGraphQL(nearest));
+        var results = nearest.GetProperty("results").EnumerateArray().ToList();
+        // The approximate location is measured from its generalised point (a grid-cell centre), so it ranks last.
+        Assert.Equal(["south 0.005", "north 0.01", "east 0.02", "shelter-like police"], results.Select(r => r.GetProperty("service").GetProperty("name").GetString()));
+        Assert.Equal(
+            rest["results"]!.AsArray().Select(r => r!["distance_m"]!.GetValue<double>()),
+            results.Select(r => r.GetProperty("distanceM").GetDouble()));
+        Assert.Equal("national helpline", nearest.GetProperty("remote")[0].GetProperty("service").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task NearestServices_NestedServiceFields_AreBatchLoaded()
+    {
+        await AddAsync("a", 0.01, 0);
+        await AddAsync("b", 0.02, 0);
+
+        var response = await Client.PostGraphQLAsync(
+            "{ nearestServices(near: { lat: 9.9, lng: -84.1 }) { results { service { name schedules { opensAt } serviceAtLocations { location { name } } } } } }");
+
+        var results = response.AssertData().GetProperty("nearestServices").GetProperty("results");
+        Assert.Equal(2, results.GetArrayLength());
+        Assert.All(results.EnumerateArray(), r => Assert.Equal("08:00", r.GetProperty("service").GetProperty("schedules")[0].GetProperty("opensAt").GetString()));
+    }
+
+    [Fact]
+    public async Task NearestServices_BadArguments_ReturnTheRestErrorsUnderGraphQLNames()
+    {
+        var rest = await Problem.AssertAsync(
+            await Client.GetAsync("/api/nearest?lat=95&lng=-84&category=nope&age=200&gender=robot&at=tomorrow&max_distance_m=-1&limit=0"),
+            HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+
+        var response = await Client.PostGraphQLAsync(
+            """
+            { nearestServices(near: { lat: 95, lng: -84 }, first: 0, maxDistanceMeters: -1,
+                filter: { categories: ["nope"], age: 200, gender: "robot", at: "tomorrow" }) { regionCodes } }
+            """);
+
+        var fields = response.AssertError("VALIDATION_FAILED").GetProperty("extensions").GetProperty("fields");
+        Assert.Equal(["age", "at", "category", "gender", "lat", "limit", "max_distance_m"], Problem.Fields(rest).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["filter.age", "filter.at", "filter.categories", "filter.gender", "first", "maxDistanceMeters", "near.lat"],
+            fields.EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            rest.GetProperty("errors").GetProperty("age")[0].GetString(),
+            fields.GetProperty("filter.age")[0].GetString());
+    }
+
+    [Fact]
+    public async Task ReferralCard_SameProfileAsRest_ReturnsTheSameCard()
+    {
+        await AddAsync("police 1", 0.01, 0);
+        await AddAsync("police 2", 0.02, 0);
+        await AddAsync("health 1", 0.03, 0, "health");
+        await AddRemoteAsync("online reporting", "online_reporting", "tiktok");
+        await AddRemoteAsync("helpline", "helpline");
+        var rest = await RestAsync($"/api/referral?lat={Invariant(Lat)}&lng={Invariant(Lng)}&age=12&language=es&needs=police,health,shelter,helpline&platform=tiktok");
+
+        var response = await Client.PostGraphQLAsync(
+            $$"""
+            {
+              referralCard(near: { lat: 9.9, lng: -84.1 }, profile: { age: 12, language: "es" },
+                           needs: ["police", "health", "shelter", "helpline"], platform: "tiktok") {
+                origin { latitude longitude } profile { age gender language audience platform } regionCodes notice
+                categories { category label note best { {{Nearby}} } alternatives { {{Nearby}} } }
+                remote { {{Remote}} } platformChannels { {{Remote}} }
+              }
+            }
+            """);
+
+        var card = response.AssertData().GetProperty("referralCard");
+        RestShape.AssertEqual(rest, RestShape.FromGraphQL(card));
+        Assert.Equal("police 1", card.GetProperty("categories")[0].GetProperty("best").GetProperty("service").GetProperty("name").GetString());
+        Assert.Equal("online reporting", card.GetProperty("platformChannels")[0].GetProperty("service").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task ReferralCard_UnknownNeed_IsValidationFailedOnNeeds()
+    {
+        var response = await Client.PostGraphQLAsync("{ referralCard(near: { lat: 9.9, lng: -84.1 }, needs: [\"magic\"], profile: { age: -1 }) { notice } }");
+
+        var fields = response.AssertError("VALIDATION_FAILED").GetProperty("extensions").GetProperty("fields");
+        Assert.Equal(["needs", "profile.age"], fields.EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ReferralCard_MissingNear_IsABadRequest()
+    {
+        var response = await Client.PostGraphQLAsync("{ referralCard(needs: [\"police\"]) { notice } }");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Http.StatusCode);
+        response.AssertError("BAD_REQUEST");
+    }
+
+    [Fact]
+    public async Task Places_SameAsRest_AndBadInputIsValidationFailed()
+    {
+        await TestData.AddPlaceAsync(Factory, "San José", 335_000, 9.9333, -84.0833, "CR-SJ");
+        await TestData.AddPlaceAsync(Factory, "San Juan", 20_000, 9.95, -84.05, "CR-SJ");
+        await TestData.AddPlaceAsync(Factory, "Limón", 61_000, 9.99, -83.03, "CR-L");
+        var rest = JsonNode.Parse(await Client.GetStringAsync("/api/places?q=san%20j&limit=5"));
+
+        var response = await Client.PostGraphQLAsync("{ places(q: \"san j\", first: 5) { id geonamesId name country regionCode featureCode population latitude longitude } }");
+        var bad = await Client.PostGraphQLAsync("{ places(q: \" \", country: \"Costa\", first: 0) { name } }");
+
+        RestShape.AssertEqual(rest, RestShape.FromGraphQL(response.AssertData().GetProperty("places")));
+        var fields = bad.AssertError("VALIDATION_FAILED").GetProperty("extensions").GetProperty("fields");
+        Assert.Equal(["country", "first", "q"], fields.EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Regions_SameAsRest_AndUnknownCodeIsNotFound()
+    {
+        await TestData.AddRegionAsync(Factory, "CR-SJ", 9.9, -84.0, 0.3, level: 1, parent: "TST");
+        var rest = JsonNode.Parse(await Client.GetStringAsync("/api/regions"));
+        var one = await Client.GetFromJsonAsync<JsonElement>("/api/regions/cr-sj");
+
+        var response = await Client.PostGraphQLAsync(
+            "{ regions { id code name level parentCode population areaClass source geometry } region(code: \"cr-sj\") { code geometry } }");
+        var missing = await Client.PostGraphQLAsync("{ region(code: \"XX\") { code } }");
+
+        var data = response.AssertData();
+        RestShape.AssertEqual(rest, RestShape.FromGraphQL(data.GetProperty("regions")));
+        Assert.Equal("CR-SJ", data.GetProperty("region").GetProperty("code").GetString());
+        Assert.Equal(
+            JsonNode.Parse(one.GetProperty("geometry").GetRawText())!.ToJsonString(),
+            JsonNode.Parse(data.GetProperty("region").GetProperty("geometry").GetString()!)!.ToJsonString());
+        missing.AssertError("NOT_FOUND");
+    }
+}
