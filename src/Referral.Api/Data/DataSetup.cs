@@ -23,7 +23,10 @@ internal sealed class SeedingOptions
 internal static class DataSetup
 {
     // The project-local cluster that `make run` starts (scripts/localdb.sh); used when nothing else is configured.
-    public const string LocalDefault = "Host=127.0.0.1;Port=55432;Database=referral;Username=referral;Password=referral";
+    public static string LocalDefault =>
+        "Host=127.0.0.1;Port=" + LocalPort + ";Database=referral;Username=referral;Password=referral";
+
+    private static string LocalPort => Environment.GetEnvironmentVariable("REFERRAL_PG_PORT") is { Length: > 0 } port ? port : "55432";
 
     public static string ConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString("Referral") is { Length: > 0 } cs ? cs

@@ -43,6 +43,7 @@ internal static class GraphQLErrors
             $"ifMatch does not match the current version {Etags.For(outcome.Version)}; reload the record and try again."),
         WriteStatus.Conflict => Of(ErrorCodes.Conflict, outcome.Detail ?? "Conflict."),
         WriteStatus.InUse => Of(ErrorCodes.InUse, outcome.Detail ?? "The record is in use."),
+        WriteStatus.Forbidden => Of(ErrorCodes.Forbidden, outcome.Detail ?? "Forbidden."),
         _ => Of(ErrorCodes.BadRequest, outcome.Detail ?? "Bad request."),
     };
 

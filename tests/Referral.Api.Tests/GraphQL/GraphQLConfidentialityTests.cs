@@ -24,8 +24,8 @@ public sealed class GraphQLConfidentialityTests(ReferralApiFactory factory) : Da
     private async Task<(JsonElement Service, string Text)> QueryAsync(string id)
     {
         var fields = $"{RestShape.ServiceFields} locations {{ latitude longitude description addresses {{ address1 }} }}";
-        var one = await Client.PostGraphQLAsync($"query($id: ID!) {{ service(id: $id) {{ {fields} }} }}", new { id });
-        var list = await Client.PostGraphQLAsync($"{{ services {{ edges {{ node {{ {fields} }} }} }} }}");
+        var one = await Public.PostGraphQLAsync($"query($id: ID!) {{ service(id: $id) {{ {fields} }} }}", new { id });
+        var list = await Public.PostGraphQLAsync($"{{ services {{ edges {{ node {{ {fields} }} }} }} }}");
         Assert.Equal(1, list.AssertData().GetProperty("services").GetProperty("edges").GetArrayLength());
         return (one.AssertData().GetProperty("service"), one.Text + list.Text);
     }

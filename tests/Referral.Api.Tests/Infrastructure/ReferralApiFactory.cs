@@ -17,7 +17,11 @@ namespace Referral.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    private const string LocalAdmin = "Host=127.0.0.1;Port=55432;Database=postgres;Username=referral;Password=referral";
+    // The local cluster of `make test` (scripts/localdb.sh), on REFERRAL_PG_PORT when set.
+    private static readonly string LocalAdmin =
+        "Host=127.0.0.1;Port=" + (Environment.GetEnvironmentVariable("REFERRAL_PG_PORT") is { Length: > 0 } port ? port : "55432")
+        + ";Database=postgres;Username=referral;Password=referral";
+
     private readonly string _adminConnectionString;
     private Respawner? _respawner;
 

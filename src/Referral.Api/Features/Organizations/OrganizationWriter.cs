@@ -1,15 +1,26 @@
 using Microsoft.EntityFrameworkCore;
 using Referral.Api.Data;
+using Referral.Api.Features.Access;
 using Referral.Api.Features.Services;
 using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Organizations;
 
-internal sealed class OrganizationWriter(ReferralDbContext db)
+/// <summary>
+/// Organizations: admins create and delete them; an editor may change only the organization its key is bound to.
+/// </summary>
+internal sealed class OrganizationWriter(ReferralDbContext db, ActorContext actor)
 {
+    private WriteOutcome Forbidden(Guid id) => new(WriteStatus.Forbidden, id,
+        Detail: actor.Current.IsAdmin ? null : $"{actor.Current.Name} may not create, delete or change organization {id}.");
+
     public async Task<WriteOutcome> CreateAsync(OrganizationDocument doc, CancellationToken ct)
     {
         var id = doc.Id ?? Guid.CreateVersion7();
+        if (!actor.Current.IsAdmin)
+        {
+            return Forbidden(id);
+        }
         if (await db.Organizations.AnyAsync(o => o.Id == id, ct))
         {
             return new WriteOutcome(WriteStatus.Conflict, id, Detail: $"An organization with id {id} already exists; use PUT to replace it.");
@@ -24,6 +35,10 @@ internal sealed class OrganizationWriter(ReferralDbContext db)
             return new WriteOutcome(WriteStatus.Invalid, id, Errors: new() { ["id"] = ["must match the id in the URL (or be left out)."] });
         }
         var existing = await db.Organizations.FirstOrDefaultAsync(o => o.Id == id, ct);
+        if (existing is null ? !actor.Current.IsAdmin : !actor.Current.MayWrite(id))
+        {
+            return Forbidden(id);
+        }
         if (existing is not null && !preconditionHolds(existing.Version))
         {
             return new WriteOutcome(WriteStatus.PreconditionFailed, id, existing.Version);
@@ -39,6 +54,10 @@ internal sealed class OrganizationWriter(ReferralDbContext db)
         {
             return new WriteOutcome(WriteStatus.NotFound, id);
         }
+        if (!actor.Current.IsAdmin)
+        {
+            return Forbidden(id);
+        }
         if (!preconditionHolds(existing.Version))
         {
             return new WriteOutcome(WriteStatus.PreconditionFailed, id, existing.Version);
@@ -51,7 +70,8 @@ internal sealed class OrganizationWriter(ReferralDbContext db)
         }
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Its locations that no service uses go with it; a location another organization's service uses blocks the delete (FK).
-        await db.Locations.Where(l => l.OrganizationId == id && !db.ServiceAtLocations.Any(x => x.LocationId == l.Id)).ExecuteDeleteAsync(ct);
+        db.Locations.RemoveRange(await db.Locations.Include(l => l.Addresses)
+            .Where(l => l.OrganizationId == id && !db.ServiceAtLocations.Any(x => x.LocationId == l.Id)).ToListAsync(ct));
         db.Organizations.Remove(existing);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

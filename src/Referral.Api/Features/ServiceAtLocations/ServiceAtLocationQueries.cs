@@ -20,11 +20,23 @@ internal sealed record ServiceAtLocationListQuery(
     [property: Description("1-based page number.")][FromQuery(Name = "page")] int? Page = null,
     [property: Description("Items per page (default 50, capped at 100).")][FromQuery(Name = "per_page")] int? PerPage = null);
 
-internal sealed class ServiceAtLocationQueries(ReferralDbContext db)
+internal sealed class ServiceAtLocationQueries(ReferralDbContext db, Access.ActorContext actor)
 {
-    /// <summary>Public view: rows at hidden locations are never listed.</summary>
-    private IQueryable<ServiceAtLocation> Visible => db.ServiceAtLocations.AsNoTracking()
-        .Where(x => x.Location!.Visibility != Confidentiality.Hidden);
+    /// <summary>Rows at hidden locations are listed only to admins and to the owning organization's editors.</summary>
+    private IQueryable<ServiceAtLocation> Visible
+    {
+        get
+        {
+            var viewer = actor.Current;
+            var rows = db.ServiceAtLocations.AsNoTracking();
+            if (viewer.IsAdmin)
+            {
+                return rows;
+            }
+            var org = viewer.Role == Access.Roles.Editor ? viewer.OrganizationId : null;
+            return rows.Where(x => x.Location!.Visibility != Confidentiality.Hidden || (org != null && x.Location.OrganizationId == org));
+        }
+    }
 
     public async Task<Page<ServiceAtLocationDocument>> ListAsync(
         ServiceAtLocationListQuery q, Referrals.GeoPoint? origin, PageRequest page, CancellationToken ct)
@@ -79,12 +91,14 @@ internal sealed class ServiceAtLocationQueries(ReferralDbContext db)
             ? rows.OrderBy(x => EF.Functions.DistanceKnn(x.Location!.PublicPoint!, point)).ThenBy(x => x.Id)
             : rows.OrderBy(x => x.Location!.PublicPoint!.Distance(point)).ThenBy(x => x.Id);
         var hits = await ordered.Skip(page.Skip).Take(page.Size)
-            .Select(x => new { x.Id, Distance = x.Location!.PublicPoint!.Distance(point), x.Location.Visibility })
+            .Select(x => new { x.Id, Distance = x.Location!.PublicPoint!.Distance(point), Exact = x.Location.Point!.Distance(point), x.Location.Visibility })
             .ToListAsync(ct);
         var ids = hits.Select(h => h.Id).ToList();
         var loaded = await Include(db.ServiceAtLocations.AsNoTracking().Where(x => ids.Contains(x.Id))).ToDictionaryAsync(x => x.Id, ct);
         return Page<ServiceAtLocationDocument>.Create(
-            [.. hits.Select(h => ToDocument(loaded[h.Id], Referrals.NearestQueries.PublicDistance(h.Distance, h.Visibility)))], total, page);
+            [.. hits.Select(h => ToDocument(loaded[h.Id], actor.Current.SeesExact(loaded[h.Id].Location!)
+                ? Math.Round(h.Exact, 1)
+                : Referrals.NearestQueries.PublicDistance(h.Distance, h.Visibility)))], total, page);
     }
 
     public async Task<ServiceAtLocationDocument?> FindAsync(Guid id, CancellationToken ct) =>
@@ -96,8 +110,8 @@ internal sealed class ServiceAtLocationQueries(ReferralDbContext db)
         .Include(x => x.Service!).ThenInclude(s => s.Attributes).ThenInclude(a => a.TaxonomyTerm!).ThenInclude(t => t.Taxonomy)
         .AsSplitQuery();
 
-    private static ServiceAtLocationDocument ToDocument(ServiceAtLocation x, double? distanceM = null) =>
-        ServiceMapping.ToDocument(x, LocationMapping.ToDocument(x.Location!, exact: false)) with
+    private ServiceAtLocationDocument ToDocument(ServiceAtLocation x, double? distanceM = null) =>
+        ServiceMapping.ToDocument(x, LocationMapping.ToDocument(x.Location!, actor.Current.SeesExact(x.Location!))) with
         {
             Service = ServiceMapping.Summary(x.Service!),
             DistanceM = distanceM,

@@ -122,6 +122,7 @@ internal static class ServiceEndpoints
             $"If-Match does not match the current version {Etags.For(outcome.Version)}; reload the record and try again."),
         WriteStatus.Conflict => Problems.Of(409, ErrorCodes.Conflict, "Conflict", outcome.Detail),
         WriteStatus.InUse => Problems.Of(409, ErrorCodes.InUse, "In use", outcome.Detail),
+        WriteStatus.Forbidden => Problems.Of(403, ErrorCodes.Forbidden, "Forbidden", outcome.Detail),
         _ => Problems.Of(400, ErrorCodes.BadRequest, "Bad request", outcome.Detail),
     };
 }

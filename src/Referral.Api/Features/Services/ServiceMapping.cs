@@ -12,7 +12,12 @@ internal static class ServiceMapping
     public const string CategoryTaxonomy = "referral-category";
 
     /// <summary>The fully nested HSDS document. Hidden locations are left out unless <paramref name="exact"/>.</summary>
-    public static ServiceDocument ToDocument(Service s, bool exact, DateTimeOffset now) => Summary(s) with
+    public static ServiceDocument ToDocument(Service s, bool exact, DateTimeOffset now) => ToDocument(s, _ => exact, now);
+
+    /// <summary>The fully nested HSDS document as <paramref name="viewer"/> may see it (DESIGN.md "Confidentiality").</summary>
+    public static ServiceDocument ToDocument(Service s, Access.Actor viewer, DateTimeOffset now) => ToDocument(s, viewer.SeesExact, now);
+
+    private static ServiceDocument ToDocument(Service s, Func<Locations.Location, bool> exactFor, DateTimeOffset now) => Summary(s) with
     {
         Organization = s.Organization is { } o ? OrganizationMapping.ToDocument(o) : null,
         Phones = [.. s.Phones.OrderBy(p => p.Id).Select(p => ToDocument(p))],
@@ -20,7 +25,7 @@ internal static class ServiceMapping
         ServiceAreas = [.. s.ServiceAreas.OrderBy(a => a.Id).Select(ToDocument)],
         ServiceAtLocations = [.. s.ServiceAtLocations
             .OrderBy(x => x.Id)
-            .Select(x => (Sal: x, Location: x.Location is { } l ? LocationMapping.ToDocument(l, exact) : null))
+            .Select(x => (Sal: x, Location: x.Location is { } l ? LocationMapping.ToDocument(l, exactFor(l)) : null))
             .Where(x => x.Location is not null)
             .Select(x => ToDocument(x.Sal, x.Location))],
         Languages = [.. s.Languages.Select(code => Language(s.Id, code))],

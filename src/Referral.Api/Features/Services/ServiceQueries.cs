@@ -17,7 +17,7 @@ internal sealed record ServiceListQuery(
     [property: Description("Items per page (default 50, capped at 100).")][FromQuery(Name = "per_page")] int? PerPage = null);
 
 /// <summary>Read side of services, shared by REST and GraphQL.</summary>
-internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock)
+internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock, Access.ActorContext actor)
 {
     public async Task<Page<ServiceDocument>> ListAsync(ServiceListQuery q, PageRequest page, CancellationToken ct)
     {
@@ -53,11 +53,11 @@ internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock)
         return Page<ServiceDocument>.Create([.. rows.Select(ServiceMapping.Summary)], total, page);
     }
 
-    /// <summary>The fully nested document and its row version, or null.</summary>
+    /// <summary>The fully nested document as the caller may see it, and its row version, or null.</summary>
     public async Task<(ServiceDocument Document, uint Version)?> FindAsync(Guid id, CancellationToken ct)
     {
         var service = await Full(db.Services.AsNoTracking()).FirstOrDefaultAsync(s => s.Id == id, ct);
-        return service is null ? null : (ServiceMapping.ToDocument(service, exact: false, clock.GetUtcNow()), service.Version);
+        return service is null ? null : (ServiceMapping.ToDocument(service, actor.Current, clock.GetUtcNow()), service.Version);
     }
 
     public static IQueryable<Service> Full(IQueryable<Service> services) => services

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Referral.Api.Data;
+using Referral.Api.Features.Access;
 using Referral.Api.Features.Locations;
 using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Taxonomy;
@@ -9,7 +10,7 @@ using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Services;
 
-internal enum WriteStatus { Created, Updated, Deleted, NotFound, Invalid, PreconditionFailed, Conflict, InUse }
+internal enum WriteStatus { Created, Updated, Deleted, NotFound, Invalid, PreconditionFailed, Conflict, InUse, Forbidden }
 
 internal sealed record WriteOutcome(WriteStatus Status, Guid Id, uint Version = 0, Dictionary<string, string[]>? Errors = null, string? Detail = null);
 
@@ -18,8 +19,11 @@ internal sealed record WriteOutcome(WriteStatus Status, Guid Id, uint Version = 
 /// Children (phones, schedules, areas, attributes, service-at-locations) are replaced by the document;
 /// locations are upserted and may be shared between services.
 /// </summary>
-internal sealed partial class ServiceWriter(ReferralDbContext db)
+internal sealed partial class ServiceWriter(ReferralDbContext db, ActorContext actor)
 {
+    private WriteOutcome Forbidden(Guid id, Guid organizationId) => new(WriteStatus.Forbidden, id,
+        Detail: $"{actor.Current.Name} may not change records of organization {organizationId}.");
+
     public async Task<WriteOutcome> CreateAsync(ServiceDocument doc, CancellationToken ct)
     {
         var id = doc.Id ?? Guid.CreateVersion7();
@@ -38,6 +42,10 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
             return Invalid("id", "must match the id in the URL (or be left out).");
         }
         var existing = await LoadForUpdate(id).FirstOrDefaultAsync(ct);
+        if (existing is not null && !actor.Current.MayWrite(existing.OrganizationId))
+        {
+            return Forbidden(id, existing.OrganizationId);
+        }
         if (existing is not null && !preconditionHolds(existing.Version))
         {
             return new WriteOutcome(WriteStatus.PreconditionFailed, id, existing.Version);
@@ -51,6 +59,10 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         if (existing is null)
         {
             return new WriteOutcome(WriteStatus.NotFound, id);
+        }
+        if (!actor.Current.MayWrite(existing.OrganizationId))
+        {
+            return Forbidden(id, existing.OrganizationId);
         }
         if (!preconditionHolds(existing.Version))
         {
@@ -87,6 +99,10 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         else if (!await db.Organizations.AnyAsync(o => o.Id == orgId, ct))
         {
             errors.Add("organization_id", $"no organization with id {orgId}.");
+        }
+        else if (!actor.Current.MayWrite(orgId))
+        {
+            return Forbidden(id, orgId);
         }
 
         var termIds = await ResolveTermsAsync(doc, errors, ct);
@@ -505,6 +521,16 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         // updates that location instead of creating another.
         var l = existing ?? new Location { Id = id ?? Guid.CreateVersion7(), LocationType = "physical", Visibility = Confidentiality.Public };
         var previousVisibility = l.Visibility;
+        // A shared location of another organization may be linked (by location_id) but only changed by those who may write it.
+        if (!isNew && l.OrganizationId is { } owner && !actor.Current.MayWrite(owner))
+        {
+            errors.Add($"{f}.organization_id", $"the location belongs to organization {owner}; link it with location_id instead of changing it.");
+            return l;
+        }
+        if (d.OrganizationId is { } target && target != organizationId && !actor.Current.MayWrite(target))
+        {
+            errors.Add($"{f}.organization_id", $"you may not place a location under organization {target}.");
+        }
         l.OrganizationId = d.OrganizationId ?? l.OrganizationId ?? organizationId;
         l.LocationType = errors.OneOf($"{f}.location_type", d.LocationType, Vocabulary.LocationTypes, fallback: "physical")!;
         l.Visibility = errors.OneOf($"{f}.visibility", d.Visibility, Vocabulary.Visibilities, fallback: isNew ? Confidentiality.Public : l.Visibility)!;
@@ -715,9 +741,13 @@ internal sealed partial class ServiceWriter(ReferralDbContext db)
         {
             return;
         }
-        await db.Locations
+        // Loaded and removed (not ExecuteDelete) so the audit log records each deletion.
+        var unused = await db.Locations
             .Where(l => ids.Contains(l.Id) && !db.ServiceAtLocations.Any(x => x.LocationId == l.Id))
-            .ExecuteDeleteAsync(ct);
+            .Include(l => l.Addresses)
+            .ToListAsync(ct);
+        db.Locations.RemoveRange(unused);
+        await db.SaveChangesAsync(ct);
     }
 
     private static WriteOutcome Invalid(string field, string message) =>
