@@ -70,6 +70,7 @@ internal static class DataSetup
         services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
         services.AddOptions<SeedingOptions>().BindConfiguration("Seeding").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
+        Infrastructure.Freshness.Configure(configuration.GetValue("Freshness:StaleAfterDays", 365));
         services.AddScoped<SeedLoader>();
         return services;
     }

@@ -15,7 +15,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
     private const string Summary = """
         id organizationId name alternateName description url email status interpretationServices applicationProcess
         feesDescription eligibilityDescription minimumAge maximumAge assuredDate assurerEmail alert lastModified isFree available247
-        genders deliveryModes audience platforms categories demo languages { id serviceId phoneId name code note }
+        genders deliveryModes audience platforms categories demo verificationStatus languages { id serviceId phoneId name code note }
         organization { id name alternateName description email website legalStatus yearIncorporated lastModified demo }
         """;
 

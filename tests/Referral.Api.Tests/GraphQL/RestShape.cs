@@ -15,7 +15,7 @@ public static class RestShape
     public const string ServiceFields = """
         id organizationId name alternateName description url email status interpretationServices applicationProcess
         feesDescription eligibilityDescription minimumAge maximumAge assuredDate assurerEmail alert lastModified isFree available247
-        genders deliveryModes audience platforms categories demo
+        genders deliveryModes audience platforms categories demo verificationStatus
         organization { id name alternateName description email website legalStatus yearIncorporated lastModified demo }
         phones { id serviceId number extension type description languages { id serviceId phoneId name code note } }
         schedules { id serviceId freq byday opensAt closesAt validFrom validTo timezone timeZone description notes }

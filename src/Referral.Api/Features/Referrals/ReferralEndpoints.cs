@@ -19,7 +19,8 @@ internal sealed record NearestQuery(
     [property: Description("Delivery mode: in_person, phone, sms, whatsapp, chat, email, online_form, outreach.")][FromQuery(Name = "mode")] string? Mode = null,
     [property: Description("Only free (true) or only paid (false) services.")][FromQuery(Name = "free")] bool? Free = null,
     [property: Description("Only services for this audience (child, caregiver, professional) or for everyone.")][FromQuery(Name = "audience")] string? Audience = null,
-    [property: Description("Full-text search (accent-insensitive, typo tolerant).")][FromQuery(Name = "search")] string? Search = null);
+    [property: Description("Full-text search (accent-insensitive, typo tolerant).")][FromQuery(Name = "search")] string? Search = null,
+    [property: Description("Leave out services not verified within the freshness window (default 365 days).")][FromQuery(Name = "exclude_stale")] bool? ExcludeStale = null);
 
 internal sealed record ReferralQuery(
     [property: Description("Latitude of the child (WGS 84).")][FromQuery(Name = "lat")] double? Lat = null,
@@ -54,7 +55,7 @@ internal static class ReferralEndpoints
         var errors = new FieldErrors();
         var origin = FilterParser.Origin(q.Lat, q.Lng, errors);
         var filter = FilterParser.Parse(
-            new FilterInput(q.Category, q.Language, q.Age, q.Gender, q.Mode, q.Free, q.Audience, null, q.Search, q.OpenNow, q.At),
+            new FilterInput(q.Category, q.Language, q.Age, q.Gender, q.Mode, q.Free, q.Audience, null, q.Search, q.OpenNow, q.At, q.ExcludeStale),
             [.. (await catalog.GetAsync(ct)).Keys], clock.GetUtcNow(), errors);
         var limit = FilterParser.Limit(q.Limit, 10, errors);
         var max = FilterParser.MaxDistance(q.MaxDistanceM, "max_distance_m", errors);

@@ -16,6 +16,9 @@ internal sealed record ServiceFilter
     public string? Platform { get; init; }
     public string? Search { get; init; }
 
+    /// <summary>Leave out services whose assured_date is older than the freshness window.</summary>
+    public bool ExcludeStale { get; init; }
+
     /// <summary>Only services open at <see cref="At"/>.</summary>
     public bool OpenOnly { get; init; }
 
@@ -35,7 +38,8 @@ internal sealed record FilterInput(
     string? Platform = null,
     string? Search = null,
     bool? OpenNow = null,
-    string? At = null);
+    string? At = null,
+    bool? ExcludeStale = null);
 
 internal static class FilterParser
 {
@@ -93,6 +97,7 @@ internal static class FilterParser
             Platform = errors.OneOf("platform", input.Platform, Vocabulary.Platforms),
             Search = string.IsNullOrEmpty(search) ? null : search,
             OpenOnly = input.OpenNow == true || input.At is { Length: > 0 },
+            ExcludeStale = input.ExcludeStale == true,
             // PostgreSQL timestamptz takes UTC; each service's own zone is applied in SQL.
             At = at.ToUniversalTime(),
         };

@@ -19,6 +19,7 @@ internal sealed class ServiceFilterInputGraphType : InputObjectGraphType<FilterI
         Field<StringGraphType>("search").Description("Full-text search (accent-insensitive, typo tolerant).");
         Field<BooleanGraphType>("openNow").Description("Only services open now (each in its own time zone).");
         Field<StringGraphType>("at").Description("Only services open at this ISO 8601 instant with offset, e.g. 2026-11-30T21:30:00-06:00.");
+        Field<BooleanGraphType>("excludeStale").Description("Leave out services not verified within the freshness window (default 365 days).");
     }
 
     public override object ParseDictionary(IDictionary<string, object?> value) => new FilterInput(
@@ -32,7 +33,8 @@ internal sealed class ServiceFilterInputGraphType : InputObjectGraphType<FilterI
         Platform: null, // REST /api/nearest has no platform filter; the referral card takes it
         Search: Get<string>(value, "search"),
         OpenNow: Get<bool?>(value, "openNow"),
-        At: Get<string>(value, "at"));
+        At: Get<string>(value, "at"),
+        ExcludeStale: Get<bool?>(value, "excludeStale"));
 
     private static T? Get<T>(IDictionary<string, object?> value, string name) => value.TryGetValue(name, out var v) && v is T t ? t : default;
 }

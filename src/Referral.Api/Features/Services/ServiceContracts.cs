@@ -56,6 +56,9 @@ internal sealed record ServiceDocument
     /// <summary>★ true for fictional demo records (read-only).</summary>
     public bool? Demo { get; init; }
 
+    /// <summary>★ verified (assured within the freshness window), stale or unverified (read-only).</summary>
+    public string? VerificationStatus { get; init; }
+
     public OrganizationDocument? Organization { get; init; }
     public PhoneDocument[]? Phones { get; init; }
     public ScheduleDocument[]? Schedules { get; init; }

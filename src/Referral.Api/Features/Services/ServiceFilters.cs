@@ -38,6 +38,11 @@ internal static class ServiceFilters
         {
             services = services.Where(s => s.Audience.Length == 0 || s.Audience.Contains(audience));
         }
+        if (f.ExcludeStale)
+        {
+            var cutoff = Infrastructure.Freshness.Cutoff(f.At);
+            services = services.Where(s => s.AssuredDate == null || s.AssuredDate >= cutoff);
+        }
         return services.Matching(f.Search);
     }
 }

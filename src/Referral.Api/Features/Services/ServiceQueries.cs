@@ -13,6 +13,7 @@ internal sealed record ServiceListQuery(
     [property: Description("Only services linked to a term of this taxonomy.")][FromQuery(Name = "taxonomy_id")] Guid? TaxonomyId = null,
     [property: Description("Only services of this organization.")][FromQuery(Name = "organization_id")] Guid? OrganizationId = null,
     [property: Description("Only services modified after this instant (ISO 8601).")][FromQuery(Name = "modified_after")] DateTimeOffset? ModifiedAfter = null,
+    [property: Description("Leave out services not verified within the freshness window (default 365 days).")][FromQuery(Name = "exclude_stale")] bool? ExcludeStale = null,
     [property: Description("1-based page number.")][FromQuery(Name = "page")] int? Page = null,
     [property: Description("Items per page (default 50, capped at 100).")][FromQuery(Name = "per_page")] int? PerPage = null);
 
@@ -39,6 +40,11 @@ internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock, A
         {
             var utc = after.ToUniversalTime();
             services = services.Where(s => s.LastModified > utc);
+        }
+        if (q.ExcludeStale == true)
+        {
+            var cutoff = Freshness.Cutoff(clock.GetUtcNow());
+            services = services.Where(s => s.AssuredDate == null || s.AssuredDate >= cutoff);
         }
         var total = await services.CountAsync(ct);
         var ordered = q.Search is { Length: > 0 } search
