@@ -24,6 +24,25 @@ internal static class ProblemDetailsSetup
 /// <summary>Maps infrastructure exceptions to ProblemDetails; anything else stays a masked 500.</summary>
 internal sealed class DatabaseExceptionHandler(IProblemDetailsService problems, ILogger<DatabaseExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>
+    /// The database is down, restarting or unreachable: connection failures, timeouts, and the server's own
+    /// "shutting down / cannot connect now" errors (SQLSTATE classes 08 and 57), wherever EF wrapped them.
+    /// </summary>
+    internal static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException pg:
+                    return pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal);
+                case NpgsqlException or TimeoutException or System.Net.Sockets.SocketException:
+                    return true;
+            }
+        }
+        return false;
+    }
+
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         var (status, code, title, detail) = exception switch
@@ -36,7 +55,7 @@ internal sealed class DatabaseExceptionHandler(IProblemDetailsService problems, 
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.CheckViolation } pg } =>
                 (400, ErrorCodes.ValidationFailed, "Validation failed", $"A value breaks the rule {pg.ConstraintName}."),
             BadHttpRequestException b => (b.StatusCode, ErrorCodes.ForStatus(b.StatusCode), "Bad request", b.Message),
-            NpgsqlException { IsTransient: true } or TimeoutException =>
+            _ when IsDatabaseUnavailable(exception) =>
                 (503, ErrorCodes.ServiceUnavailable, "Service unavailable", "The database is not reachable right now; try again shortly."),
             _ => (0, "", "", ""),
         };
