@@ -10,7 +10,7 @@ namespace Referral.Api;
 /// </summary>
 internal static class Cli
 {
-    public static readonly string[] Verbs = ["seed", "migrate", "keys"];
+    public static readonly string[] Verbs = ["seed", "migrate", "keys", "import", "export"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -29,9 +29,11 @@ internal static class Cli
             {
                 "seed" => await SeedAsync(sp, ct),
                 "keys" => await KeysAsync(sp.GetRequiredService<ApiKeyService>(), args[1..], ct),
+                "import" => await Features.Imports.ImportCli.RunAsync(sp, args[1..], ct),
+                "export" => await Features.Exports.ExportCli.RunAsync(sp, args[1..], ct),
                 _ => 0,
             };
-            if (code == 0 && verb != "keys")
+            if (code == 0 && verb is not ("keys" or "import" or "export"))
             {
                 await Console.Out.WriteLineAsync($"{verb}: done");
             }

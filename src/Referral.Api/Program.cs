@@ -3,7 +3,9 @@ using Referral.Api.Data;
 using Referral.Api.Features;
 using Referral.Api.Features.Audit;
 using Referral.Api.Features.Discovery;
+using Referral.Api.Features.Exports;
 using Referral.Api.Features.Feedback;
+using Referral.Api.Features.Imports;
 using Referral.Api.Features.Organizations;
 using Referral.Api.Features.Places;
 using Referral.Api.Features.Referrals;
@@ -55,6 +57,8 @@ app.MapTaxonomies();
 app.MapReferralGraphQL();
 app.MapAudit();
 app.MapFeedback();
+app.MapImports();
+app.MapExports();
 app.MapReferralHealth();
 
 await app.Services.InitializeDatabaseAsync();

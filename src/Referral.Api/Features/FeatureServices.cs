@@ -23,5 +23,7 @@ internal static class FeatureServices
         .AddScoped<CategoryCatalog>()
         .AddScoped<PlaceQueries>()
         .AddScoped<RegionQueries>()
+        .AddScoped<Imports.Importer>()
+        .AddScoped<Exports.ExportQueries>()
         .AddMemoryCache();
 }

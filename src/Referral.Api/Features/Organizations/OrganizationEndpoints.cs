@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Referral.Api.Features.Services;
 using Referral.Api.Infrastructure;
 
@@ -24,16 +26,26 @@ internal static class OrganizationEndpoints
         return group;
     }
 
-    internal static async Task<Results<Ok<Page<OrganizationDocument>>, ValidationProblem>> ListOrganizations(
-        [AsParameters] OrganizationListQuery query, OrganizationQueries queries, CancellationToken ct)
+    internal static async Task<Results<Ok<Page<OrganizationDocument>>, ValidationProblem, Exports.NdjsonResult>> ListOrganizations(
+        [AsParameters] OrganizationListQuery query, OrganizationQueries queries, Exports.ExportQueries exports, CancellationToken ct,
+        [FromQuery(Name = "format")][Description("json (default) or ndjson: every match, one per line, no paging (HSDS API reference).")] string? format = null)
     {
         var errors = new Dictionary<string, string[]>();
+        var ndjson = Exports.NdjsonResult.Requested(format, out var formatError);
+        if (formatError is not null)
+        {
+            errors["format"] = [formatError];
+        }
         var page = PageRequest.From(query.Page, query.PerPage, errors);
         if (query.Search?.Length > Limits.Short)
         {
             errors["search"] = [$"must be at most {Limits.Short} characters."];
         }
-        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await queries.ListAsync(query, page, ct));
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return ndjson ? Exports.NdjsonLists.Organizations(query, exports) : TypedResults.Ok(await queries.ListAsync(query, page, ct));
     }
 
     internal static async Task<Results<Ok<OrganizationDocument>, ProblemHttpResult>> GetOrganization(

@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Referral.Api.Features.Referrals;
 using Referral.Api.Features.Services;
 using Referral.Api.Infrastructure;
@@ -17,10 +19,16 @@ internal static class ServiceAtLocationEndpoints
         return group;
     }
 
-    internal static async Task<Results<Ok<Page<ServiceAtLocationDocument>>, ValidationProblem>> ListServiceAtLocations(
-        [AsParameters] ServiceAtLocationListQuery query, ServiceAtLocationQueries queries, CancellationToken ct)
+    internal static async Task<Results<Ok<Page<ServiceAtLocationDocument>>, ValidationProblem, Exports.NdjsonResult>> ListServiceAtLocations(
+        [AsParameters] ServiceAtLocationListQuery query, ServiceAtLocationQueries queries, CancellationToken ct,
+        [FromQuery(Name = "format")][Description("json (default) or ndjson: every match, one per line, no paging (HSDS API reference).")] string? format = null)
     {
         var errors = new Dictionary<string, string[]>();
+        var ndjson = Exports.NdjsonResult.Requested(format, out var formatError);
+        if (formatError is not null)
+        {
+            errors["format"] = [formatError];
+        }
         var page = PageRequest.From(query.Page, query.PerPage, errors);
         if (query.Search?.Length > Limits.Short)
         {
@@ -37,7 +45,11 @@ internal static class ServiceAtLocationEndpoints
         {
             errors[field] = messages;
         }
-        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await queries.ListAsync(query, origin, page, ct));
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return ndjson ? Exports.NdjsonLists.ServiceAtLocations(query, origin, queries) : TypedResults.Ok(await queries.ListAsync(query, origin, page, ct));
     }
 
     internal static async Task<Results<Ok<ServiceAtLocationDocument>, ProblemHttpResult>> GetServiceAtLocation(

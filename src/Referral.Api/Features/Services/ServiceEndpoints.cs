@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Services;
@@ -30,10 +32,18 @@ internal static class ServiceEndpoints
         return group;
     }
 
-    internal static async Task<Results<Ok<Page<ServiceDocument>>, ValidationProblem>> ListServices(
-        [AsParameters] ServiceListQuery query, ServiceQueries queries, CancellationToken ct)
+    internal static async Task<Results<Ok<Page<ServiceDocument>>, ValidationProblem, Exports.NdjsonResult>> ListServices(
+        [AsParameters] ServiceListQuery query, ServiceQueries queries, Exports.ExportQueries exports, Access.ActorContext actor, TimeProvider clock,
+        CancellationToken ct,
+        [FromQuery(Name = "format")][Description("json (default) or ndjson: every match, one per line, no paging (HSDS API reference).")] string? format = null,
+        [FromQuery(Name = "full")][Description("With format=ndjson: fully nested service documents instead of list items.")] bool? full = null)
     {
         var errors = new Dictionary<string, string[]>();
+        var ndjson = Exports.NdjsonResult.Requested(format, out var formatError);
+        if (formatError is not null)
+        {
+            errors["format"] = [formatError];
+        }
         var page = PageRequest.From(query.Page, query.PerPage, errors);
         if (query.Search?.Length > Limits.Short)
         {
@@ -42,6 +52,10 @@ internal static class ServiceEndpoints
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+        if (ndjson)
+        {
+            return Exports.NdjsonLists.Services(query, full == true, exports, actor, clock);
         }
         return TypedResults.Ok(await queries.ListAsync(query, page, ct));
     }

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Import benchmark: our import path (CLI `import`, the same code as POST /api/imports) against psql \copy of the same
+# CSV into a bare staging table, in the same run. See bench/imports/README.md.
+#
+#   bash bench/imports/run.sh                       # 1,000,000 rows, 3 repetitions of each
+#   SIZES=100000 REPS=2 bash bench/imports/run.sh   # a quick look
+#
+# Settings (environment): SIZES (rows per round), REPS, SEED (data), BENCH_DB (prefix of the databases it creates),
+# RESULTS (results file), BUILD_REF (a git revision to benchmark instead of the working tree), REFERRAL_PG_PORT.
+#
+# Once: publish the API (Release) into bench/.out/imports/api; create the template database ${BENCH_DB}_base
+# (migrate + demo seed: the towns the generator draws from, the Costa Rica outline the import checks against).
+# Per size: generate the CSV once (bench/imports/generate.sql), then REPS times, alternating:
+#   copy:   a fresh database from the template; CREATE TABLE staging (…); \copy staging FROM the CSV (timed)
+#   import: a fresh database from the template; `import services.csv --source bench` (timed, process start included)
+# and after each import it checks the result: every row is a service with its location and category, and a name
+# search and a nearest query find generated rows through the app's own indexes. All work stays on 127.0.0.1.
+set -euo pipefail
+
+SIZES="${SIZES:-1000000}"
+REPS="${REPS:-3}"
+SEED="${SEED:-20261129}"
+BENCH_DB="${BENCH_DB:-referral_bench_imp}"
+BUILD_REF="${BUILD_REF:-}"
+
+export PGHOST=127.0.0.1 PGPORT="${REFERRAL_PG_PORT:-55432}" PGUSER=referral PGPASSWORD=referral
+
+REPO_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+cd "$REPO_ROOT"
+OUT=bench/.out/imports              # scratch (git-ignored): published API, CSV files, logs, raw figures
+mkdir -p "$OUT" bench/results
+DATE="$(date -u +%Y-%m-%d)"
+if [ "$SIZES" = "1000000" ]; then
+  RESULTS="${RESULTS:-bench/results/imports-$DATE.md}"
+else
+  RESULTS="${RESULTS:-bench/results/imports-$DATE-$(printf '%s' "$SIZES" | tr ' ' '-').md}"
+fi
+
+say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+for v in REPS SEED; do
+  case "${!v}" in ''|*[!0-9]*) die "$v must be a positive integer (got '${!v}')" ;; esac
+done
+for s in $SIZES; do
+  case "$s" in ''|*[!0-9]*) die "SIZES must be row counts (got '$s')" ;; esac
+done
+case "$BENCH_DB" in referral|postgres|template0|template1|*[!a-z0-9_]*) die "BENCH_DB must be a dedicated name (got '$BENCH_DB')" ;; esac
+
+PG_BIN=/usr/lib/postgresql/15/bin
+psql_bin() { if [ -x "$PG_BIN/$1" ]; then printf '%s' "$PG_BIN/$1"; else command -v "$1"; fi; }
+PSQL="$(psql_bin psql)"
+[ -n "$PSQL" ] || die "psql not found (Debian: apt-get install -y postgresql-client-15)"
+command -v dotnet >/dev/null 2>&1 || die "dotnet (SDK 10) is not on PATH"
+q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
+now() { date +%s.%N; }
+
+# stats: "median min max" of the numbers on stdin
+stats() {
+  sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "nan nan nan"; exit }
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%.6g %.6g %.6g\n", m, v[1], v[NR] }'
+}
+cell() { # $1 printf format, stdin numbers → "median (min–max)"
+  local m lo hi
+  read -r m lo hi < <(stats)
+  # shellcheck disable=SC2059
+  printf "$1 ($1–$1)" "$m" "$lo" "$hi"
+}
+
+cleanup() {
+  local rc=$?
+  [ "$rc" -eq 0 ] || say "stopped (exit $rc); logs in $OUT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bash scripts/localdb.sh start >/dev/null
+
+# --------------------------------------------------------------------------------------------- build ---
+SRC_DIR="$REPO_ROOT"
+SEED_DIR="$REPO_ROOT/seed"
+if [ -n "$BUILD_REF" ]; then
+  rm -rf "$OUT/src" && mkdir -p "$OUT/src"
+  git archive "$BUILD_REF" | tar -x -C "$OUT/src"
+  SRC_DIR="$REPO_ROOT/$OUT/src"
+  SEED_DIR="$SRC_DIR/seed"
+fi
+say "building the API (dotnet publish -c Release)"
+dotnet publish "$SRC_DIR/src/Referral.Api" -c Release -p:BuildGraphiQL=false -o "$OUT/api" --nologo -v q >"$OUT/publish.log" 2>&1 \
+  || { grep -E 'error' "$OUT/publish.log" | head -n 20 >&2; die "dotnet publish failed (see $OUT/publish.log)"; }
+API_DLL="$REPO_ROOT/$OUT/api/Referral.Api.dll"
+app() { # $1 database, rest: CLI arguments
+  local db="$1"; shift
+  ConnectionStrings__Referral="Host=$PGHOST;Port=$PGPORT;Database=$db;Username=$PGUSER;Password=$PGPASSWORD;Command Timeout=0" \
+    Logging__LogLevel__Default=Warning Seeding__Path="$SEED_DIR" dotnet "$API_DLL" "$@"
+}
+
+# ------------------------------------------------------------------------------------------ template ---
+BASE="${BENCH_DB}_base"
+WORK="${BENCH_DB}_run"
+recreate() { # $1 database, $2 template (optional)
+  q -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
+  q -d postgres -c "CREATE DATABASE $1${2:+ TEMPLATE $2}"
+}
+say "template database $BASE: migrate, seed"
+recreate "$BASE"
+app "$BASE" migrate >"$OUT/migrate.log" 2>&1 || { tail -n 30 "$OUT/migrate.log" >&2; die "migrate failed"; }
+app "$BASE" seed >"$OUT/seed.log" 2>&1 || { tail -n 30 "$OUT/seed.log" >&2; die "seed failed"; }
+q -d "$BASE" -c "VACUUM ANALYZE"
+SEEDED="$(q -d "$BASE" -tA -c "SELECT count(*) FROM service")"
+
+STAGING='CREATE TABLE staging (id text, name text, category text, latitude double precision, longitude double precision, phone text, address text, city text, country text)'
+
+RAW="$OUT/raw.tsv"
+: >"$RAW"
+declare -A CSV_MB GEN_S
+for n in $SIZES; do
+  csv="$REPO_ROOT/$OUT/services-$n-$SEED.csv"
+  if [ ! -s "$csv" ]; then
+    say "generating $n rows"
+    t0="$(now)"
+    q -d "$BASE" -v n="$n" -v seed="$SEED" -v out="$csv" -f bench/imports/generate.sql >"$OUT/generate-$n.log" 2>&1 \
+      || { tail -n 20 "$OUT/generate-$n.log" >&2; die "generate failed"; }
+    GEN_S[$n]="$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')"
+  else
+    GEN_S[$n]="(reused)"
+  fi
+  rows="$(($(wc -l <"$csv") - 1))"
+  [ "$rows" = "$n" ] || die "$csv has $rows rows, expected $n"
+  CSV_MB[$n]="$(awk -v b="$(stat -c %s "$csv")" 'BEGIN { printf "%.0f", b / 1048576 }')"
+
+  for rep in $(seq 1 "$REPS"); do
+    # reference: the bare copy
+    recreate "$WORK" "$BASE"
+    q -d "$WORK" -c "$STAGING"
+    t0="$(now)"
+    q -d "$WORK" -c "\\copy staging FROM '$csv' WITH (FORMAT csv, HEADER true)"
+    t1="$(now)"
+    copied="$(q -d "$WORK" -tA -c "SELECT count(*) FROM staging")"
+    [ "$copied" = "$n" ] || die "copy loaded $copied rows, expected $n"
+    copy_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+    say "$n rows, rep $rep: copy ${copy_s} s"
+    printf '%s\t%s\tcopy\t%s\n' "$n" "$rep" "$copy_s" >>"$RAW"
+
+    # ours: the import, validated, written, indexed and searchable at the end
+    recreate "$WORK" "$BASE"
+    t0="$(now)"
+    set +e
+    app "$WORK" import "$csv" --format csv --source bench --country CR --quiet --report "$OUT/report-$n-$rep.json" \
+      >"$OUT/import-$n-$rep.log" 2>&1
+    rc=$?
+    set -e
+    t1="$(now)"
+    [ "$rc" -eq 0 ] || { tail -n 30 "$OUT/import-$n-$rep.log" >&2; die "import exited with $rc (see $OUT/import-$n-$rep.log)"; }
+    import_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+    say "$n rows, rep $rep: import ${import_s} s"
+    printf '%s\t%s\timport\t%s\n' "$n" "$rep" "$import_s" >>"$RAW"
+
+    # the result is real: every row a service at its location with its category, found by search and by nearest
+    read -r services sal attrs < <(q -d "$WORK" -tA -F ' ' -c "
+      SELECT (SELECT count(*) FROM service WHERE source = 'bench'),
+             (SELECT count(*) FROM service_at_location sal JOIN service s ON s.id = sal.service_id WHERE s.source = 'bench'),
+             (SELECT count(*) FROM attribute a JOIN service s ON s.id = a.link_id WHERE s.source = 'bench')")
+    [ "$services" = "$n" ] && [ "$sal" = "$n" ] && [ "$attrs" -ge "$n" ] \
+      || die "after the import: $services services, $sal service-at-locations, $attrs attributes (expected $n each)"
+    found="$(q -d "$WORK" -tA -c "SET enable_seqscan = off; SELECT count(*) FROM service WHERE search_document @@ plainto_tsquery('simple', 'Unidad') AND source = 'bench'")"
+    [ "$found" -gt 0 ] || die "search finds no imported service"
+    printf '%s\t%s\tcheck\t%s services, %s places, %s search hits\n' "$n" "$rep" "$services" "$sal" "$found" >>"$RAW"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------- report ---
+HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+{
+  echo "# Import benchmark — $DATE"
+  echo
+  echo "\`bash bench/imports/run.sh\` (SIZES=\"$SIZES\" REPS=$REPS SEED=$SEED). Machine: $(nproc) cores ($HOST_CPU), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "PostgreSQL $(q -d postgres -tA -c 'SHOW server_version'), PostGIS $(q -d "$BASE" -tA -c 'SELECT postgis_lib_version()')."
+  echo "Each database starts from the same template (migrated, demo seed: $SEEDED services)."
+  echo
+  echo "| rows | CSV | copy s | copy rows/s | import s | import rows/s | import ÷ copy (speed) |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  for n in $SIZES; do
+    copy_cell="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "copy" { print $4 }' "$RAW" | cell '%.1f')"
+    import_cell="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "import" { print $4 }' "$RAW" | cell '%.1f')"
+    copy_rate="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "copy" { printf "%.0f\n", n / $4 }' "$RAW" | cell '%.0f')"
+    import_rate="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "import" { printf "%.0f\n", n / $4 }' "$RAW" | cell '%.0f')"
+    # ratio per repetition (import and copy of the same repetition ran back to back)
+    ratio="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "copy" { c[$2] = $4 } $1 == n && $3 == "import" { i[$2] = $4 }
+      END { for (r in c) if (r in i) printf "%.3f\n", c[r] / i[r] }' "$RAW" | cell '%.2f')"
+    echo "| $n | ${CSV_MB[$n]} MB | $copy_cell | $copy_rate | $import_cell | $import_rate | $ratio |"
+  done
+  echo
+  echo "Cells: median (min–max) over $REPS repetitions; the ratio is computed per repetition (copy time ÷ import time of"
+  echo "the same repetition), so 0.50 means the import runs at half the speed of the bare copy. *copy* is"
+  echo "\`\\copy staging FROM 'services.csv' WITH (FORMAT csv, HEADER true)\` into a plain table without indexes, with"
+  echo "typed coordinates; *import* is the whole CLI run — process start, parsing, row validation (coordinates, country"
+  echo "outline with tolerance, categories, phones, duplicates), binary COPY into staging tables, set-based upserts of"
+  echo "organization, service, location, address, phone, service_at_location and category attributes with audit entries,"
+  echo "index maintenance and ANALYZE — so that at the end the services are searchable and findable by nearest."
+  echo
+  echo "Checks after every import: $(awk -F'\t' '$3 == "check" { print $4 }' "$RAW" | sort -u | head -n 3 | paste -sd ';')."
+  echo "CSV generation: $(for n in $SIZES; do printf '%s rows %s s; ' "$n" "${GEN_S[$n]}"; done)"
+} >"$RESULTS"
+cat "$RESULTS"
+say "written $RESULTS"

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Imports;
+
+/// <summary>
+/// <c>dotnet run --project src/Referral.Api -- import &lt;file|folder&gt; [--format csv|geojson|hsds|hsds-csv] [--mapping m.json]
+/// [--dry-run] [--valid-only] …</c>: the same import as <c>POST /api/imports</c>, with a progress bar on the terminal.
+/// Exit codes: 0 every record valid (and written, unless a dry run), 3 records were rejected (the report says what was
+/// written), 1 bad arguments, 4 unreadable input.
+/// </summary>
+internal static class ImportCli
+{
+    public const string Usage = """
+        usage: import <file|folder> [--format csv|geojson|hsds|hsds-csv] [--mapping mapping.json] [--dry-run] [--valid-only]
+                      [--source name] [--country CR] [--organization <id>] [--border-tolerance-km 5]
+                      [--indexes auto|keep|rebuild] [--report report.json] [--quiet]
+          A folder (or a .zip) is read as the HSDS CSV data package; .csv as CSV, .geojson as GeoJSON, .json/.ndjson as HSDS.
+        """;
+
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    {
+        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync(Usage);
+            return 1;
+        }
+        var path = args[0];
+        var flags = new HashSet<string>(StringComparer.Ordinal);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i] is "--dry-run" or "--valid-only" or "--quiet")
+            {
+                flags.Add(args[i]);
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+            {
+                values[args[i][2..]] = args[++i];
+            }
+            else
+            {
+                await Console.Error.WriteLineAsync($"import: unexpected argument '{args[i]}'.\n{Usage}");
+                return 1;
+            }
+        }
+        var unknown = values.Keys.Except(["format", "mapping", "source", "country", "organization", "border-tolerance-km", "indexes", "report"]).ToList();
+        if (unknown.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"import: unknown option(s) {string.Join(", ", unknown.Select(u => "--" + u))}.\n{Usage}");
+            return 1;
+        }
+        try
+        {
+            var options = await OptionsAsync(path, values, flags, ct);
+            using var input = ImportInput.FromPath(path);
+            var quiet = flags.Contains("--quiet");
+            var progress = quiet ? null : new ProgressBar();
+            var importer = services.GetRequiredService<Importer>();
+            var report = await importer.RunAsync(input, options, progress, ct);
+            progress?.Done();
+            if (values.TryGetValue("report", out var reportPath))
+            {
+                await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, ReportJson), ct);
+            }
+            await PrintAsync(report, values.ContainsKey("report"));
+            return report.Counts.Rejected > 0 ? 3 : 0;
+        }
+        catch (ImportInputException ex)
+        {
+            await Console.Error.WriteLineAsync($"import: {ex.Message}{(ex.Line is { } line && !ex.Message.Contains("line", StringComparison.Ordinal) ? $" (line {line})" : "")}");
+            return 4;
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"import: {ex.Message}\n{Usage}");
+            return 1;
+        }
+    }
+
+    private static readonly JsonSerializerOptions ReportJson = new(JsonSetup.Options) { WriteIndented = true };
+
+    private static async Task<ImportOptions> OptionsAsync(string path, Dictionary<string, string> values, HashSet<string> flags, CancellationToken ct)
+    {
+        ImportFormat format;
+        if (values.TryGetValue("format", out var name))
+        {
+            if (!ImportFormats.ByName.TryGetValue(name, out format))
+            {
+                throw new ArgumentException($"--format: '{name}' is not one of csv, geojson, hsds, hsds-csv.");
+            }
+        }
+        else if (Directory.Exists(path))
+        {
+            format = ImportFormat.HsdsCsv;
+        }
+        else
+        {
+            format = ImportFormats.FromFileName(path) ?? throw new ArgumentException($"cannot tell the format of '{path}'; give --format.");
+        }
+        var mapping = CsvMapping.Default;
+        if (values.TryGetValue("mapping", out var mappingPath))
+        {
+            if (!File.Exists(mappingPath))
+            {
+                throw new ArgumentException($"--mapping: no file '{mappingPath}'.");
+            }
+            mapping = CsvMapping.Parse(await File.ReadAllBytesAsync(mappingPath, ct));
+        }
+        Guid? organization = null;
+        if (values.TryGetValue("organization", out var org))
+        {
+            organization = Guid.TryParse(org, out var id) ? id : throw new ArgumentException($"--organization: '{org}' is not a UUID.");
+        }
+        var tolerance = 5.0;
+        if (values.TryGetValue("border-tolerance-km", out var km) &&
+            (!double.TryParse(km, NumberStyles.Float, CultureInfo.InvariantCulture, out tolerance) || tolerance is < 0 or > 1000))
+        {
+            throw new ArgumentException("--border-tolerance-km must be a number of kilometres between 0 and 1000.");
+        }
+        var indexes = IndexStrategy.Auto;
+        if (values.TryGetValue("indexes", out var strategy) && !Enum.TryParse(strategy, ignoreCase: true, out indexes))
+        {
+            throw new ArgumentException("--indexes must be auto, keep or rebuild.");
+        }
+        var country = values.GetValueOrDefault("country")?.ToUpperInvariant();
+        if (country is not null && (country.Length != 2 || !country.All(char.IsAsciiLetterUpper)))
+        {
+            throw new ArgumentException("--country must be an ISO 3166-1 alpha-2 code such as CR.");
+        }
+        var source = values.GetValueOrDefault("source") ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+        if (source.Length is 0 or > Limits.Short || source.Any(char.IsControl))
+        {
+            throw new ArgumentException("--source must be 1 to 256 characters.");
+        }
+        return new ImportOptions
+        {
+            Format = format,
+            Source = source,
+            DryRun = flags.Contains("--dry-run"),
+            Mode = flags.Contains("--valid-only") ? ImportMode.ValidOnly : ImportMode.AllOrNothing,
+            Mapping = mapping,
+            Country = country,
+            OrganizationId = organization,
+            BorderToleranceKm = tolerance,
+            Indexes = indexes,
+        };
+    }
+
+    private static async Task PrintAsync(ImportReport report, bool fullReportWritten)
+    {
+        var o = Console.Out;
+        await o.WriteLineAsync(report.Summary);
+        var c = report.Counts;
+        await o.WriteLineAsync($"  records {c.Records}: valid {c.Valid}, rejected {c.Rejected}, with warnings {c.WithWarnings}");
+        foreach (var (what, e) in new[] { ("services", c.Services), ("locations", c.Locations), ("organizations", c.Organizations) })
+        {
+            await o.WriteLineAsync($"  {what,-14} created {e.Created}, updated {e.Updated}, unchanged {e.Unchanged}{(e.Deleted > 0 ? $", removed {e.Deleted}" : "")}");
+        }
+        await Issues("rejected", report.Rejected, report.RejectedByCode);
+        await Issues("warnings", report.Warnings, report.WarningsByCode);
+        foreach (var note in report.Notes)
+        {
+            await o.WriteLineAsync($"  note: {note}");
+        }
+        await o.WriteLineAsync($"  time: {string.Join(", ", report.TimingsMs.Select(t => $"{t.Key} {t.Value} ms"))}");
+        if (!fullReportWritten && report.Rejected.Count + report.Warnings.Count > 40)
+        {
+            await o.WriteLineAsync("  (the full list: --report report.json)");
+        }
+
+        async Task Issues(string title, IReadOnlyList<ImportIssue> issues, IReadOnlyDictionary<string, long> byCode)
+        {
+            if (byCode.Count == 0)
+            {
+                return;
+            }
+            await o.WriteLineAsync($"  {title}: {string.Join(", ", byCode.OrderByDescending(b => b.Value).Select(b => $"{b.Key} {b.Value}"))}");
+            foreach (var i in issues.Take(20))
+            {
+                await o.WriteLineAsync($"    {i.File}:{i.Line} {(i.SourceId is { } id ? $"[{id}] " : "")}{(i.Field is { } f ? f + ": " : "")}{i.Message} ({i.Code})");
+            }
+            if (issues.Count > 20)
+            {
+                await o.WriteLineAsync($"    … {byCode.Values.Sum() - 20} more");
+            }
+        }
+    }
+
+    /// <summary>A progress bar on the terminal (or a line every few seconds when the output is not a terminal).</summary>
+    private sealed class ProgressBar : IProgress<ImportProgress>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly bool _interactive = !Console.IsErrorRedirected;
+        private long _lastLine = -10_000;
+
+        public void Report(ImportProgress value)
+        {
+            var fraction = value.TotalBytes > 0 ? Math.Clamp(value.BytesRead / (double)value.TotalBytes, 0, 1) : 0;
+            var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
+            var text = string.Create(CultureInfo.InvariantCulture,
+                $"{value.Phase,-8} [{new string('#', (int)(fraction * 30)),-30}] {fraction,4:P0} {value.Records,10:N0} records {value.Records / seconds,9:N0}/s");
+            if (_interactive)
+            {
+                Console.Error.Write("\r" + text);
+            }
+            else if (_clock.ElapsedMilliseconds - _lastLine >= 5_000)
+            {
+                _lastLine = _clock.ElapsedMilliseconds;
+                Console.Error.WriteLine(text);
+            }
+        }
+
+        public void Done()
+        {
+            if (_interactive)
+            {
+                Console.Error.WriteLine();
+            }
+        }
+    }
+}

@@ -1,0 +1,842 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Referral.Api.Features.Locations;
+using Referral.Api.Features.Organizations;
+using Referral.Api.Features.ServiceAtLocations;
+using Referral.Api.Features.Services;
+using Referral.Api.Features.Taxonomy;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Imports;
+
+/// <summary>A location already in the directory, as far as validation needs it (confidentiality, ownership).</summary>
+internal sealed record ExistingLocation(
+    Guid Id, Guid? OrganizationId, string Visibility, double? Latitude, double? Longitude, double? PublicLatitude, double? PublicLongitude,
+    string? Description, string? Transportation, string? Accessibility, string? Source);
+
+/// <summary>What validation needs to know about the directory and the import so far.</summary>
+internal sealed class ValidationContext
+{
+    public required ImportOptions Options { get; init; }
+
+    /// <summary>referral-category code → term id.</summary>
+    public required IReadOnlyDictionary<string, Guid> Categories { get; init; }
+
+    /// <summary>Every taxonomy term id in the directory or added by this import.</summary>
+    public required HashSet<Guid> KnownTerms { get; init; }
+
+    /// <summary>True for organizations in the directory or written by this import.</summary>
+    public required Func<Guid, bool> OrganizationExists { get; init; }
+
+    /// <summary>Existing locations the current batch refers to.</summary>
+    public required IReadOnlyDictionary<Guid, ExistingLocation> Locations { get; init; }
+
+    /// <summary>Locations written earlier in this import (a later record may link them by id).</summary>
+    public required HashSet<Guid> StagedLocations { get; init; }
+
+    public required CountryOutlines Countries { get; init; }
+
+    /// <summary>Countries that have no outline (reported once per import).</summary>
+    public required HashSet<string> UncheckedCountries { get; init; }
+}
+
+/// <summary>
+/// Validates a service document exactly as <see cref="ServiceWriter"/> does — the same rules, the same field paths and
+/// the same messages, built from the same <see cref="FieldErrors"/>, <see cref="Vocabulary"/> and category catalog — and
+/// turns it into table rows. Then the import's own checks: coordinates (missing, swapped, (0,0)), position against the
+/// declared country's outline. A test sends the same invalid documents to <c>POST /api/services</c> and here and
+/// compares the answers.
+/// </summary>
+internal static partial class ImportValidator
+{
+    /// <summary>The rows to write for <paramref name="source"/>, or its problems.</summary>
+    public static ImportRecord? Validate(SourceRecord source, int ordinal, ValidationContext context, List<ImportIssue> rejections)
+    {
+        var doc = source.Doc;
+        var errors = new FieldErrors();
+        var id = doc.Id ?? throw new InvalidOperationException("Ids are resolved before validation.");
+        var service = new Service { Id = id, Name = "", Status = "active", Source = context.Options.Source, SourceId = Clip(source.Key) };
+        ApplyScalars(doc, service, errors);
+        service.LastModified = doc.LastModified is { } lm ? lm.ToUniversalTime() : default;
+        service.IsDemo = doc.Demo == true;
+
+        Organization? organization = null;
+        if (source.Organization is { } orgDoc)
+        {
+            organization = OrganizationRow(orgDoc, doc.OrganizationId ?? orgDoc.Id ?? Guid.Empty, "organization.", errors, context.Options);
+            organization.SourceId = Clip(source.OrganizationKey ?? organization.Id.ToString());
+        }
+        if (doc.OrganizationId is not { } orgId)
+        {
+            errors.Add("organization_id", "is required.");
+        }
+        else if (organization?.Id != orgId && !context.OrganizationExists(orgId))
+        {
+            errors.Add("organization_id", $"no organization with id {orgId}.");
+        }
+
+        if (source.Key.Length > Limits.Short || source.Key.Any(char.IsControl))
+        {
+            errors.Add("id", $"the record's id in the source must be at most {Limits.Short} characters without control characters.");
+        }
+        var termIds = ResolveTerms(doc, context, errors);
+        service.Phones = ParsePhones(doc.Phones, id, errors);
+        service.Schedules = ParseSchedules(doc.Schedules, id, errors);
+        service.ServiceAreas = ParseAreas(doc.ServiceAreas, id, errors);
+        service.Attributes = [.. termIds.Select(t => new ServiceAttribute
+        {
+            // Matched by (service, term) as the unique index does; a new one just needs a fresh id.
+            Id = t.Id ?? Guid.CreateVersion7(),
+            ServiceId = id,
+            TaxonomyTermId = t.TermId,
+            Value = t.Value,
+        })];
+        var record = new ImportRecord { Ordinal = ordinal, Origin = source.Origin, Key = source.Key, Service = service, Organization = organization };
+        record.OrganizationImplied = source.OrganizationImplied;
+        record.Categories = [.. (doc.Categories ?? []).Select(c => c?.Trim().ToLowerInvariant() ?? "").Where(context.Categories.ContainsKey)];
+        var points = ParseLocations(source, record, context, errors);
+
+        var issues = new List<ImportIssue>();
+        foreach (var (field, messages) in errors.ToDictionary())
+        {
+            foreach (var message in messages)
+            {
+                issues.Add(Issue(source, field, message, doc, context));
+            }
+        }
+        if (issues.Count == 0)
+        {
+            CheckPositions(source, points, context, issues, record.Warnings);
+        }
+        var failed = issues.Count > 0;
+        var coordinatesUnreadable = false;
+        foreach (var issue in source.Issues)
+        {
+            if (IsWarning(issue.Code))
+            {
+                record.Warnings.Add(issue);
+                continue;
+            }
+            // A problem found while reading (an unparsable number) comes first: it explains the rest.
+            rejections.Add(issue);
+            failed = true;
+            coordinatesUnreadable |= issue.Code is IssueCodes.MissingCoordinates or IssueCodes.UnparsableCoordinates;
+        }
+        rejections.AddRange(issues.Where(i => !(coordinatesUnreadable && i.Code == IssueCodes.MissingCoordinates)));
+        return failed ? null : record;
+    }
+
+    /// <summary>A stand-alone organization record (HSDS data package).</summary>
+    public static Organization? ValidateOrganization(OrganizationRecord source, ImportOptions options, List<ImportIssue> rejections)
+    {
+        var errors = new FieldErrors();
+        var id = source.Doc.Id ?? Guid.Empty;
+        var row = OrganizationRow(source.Doc, id, "", errors, options);
+        row.SourceId = id.ToString();
+        if (source.Doc.Id is null)
+        {
+            errors.Add("id", "is required.");
+        }
+        foreach (var (field, messages) in errors.ToDictionary())
+        {
+            rejections.AddRange(messages.Select(m => new ImportIssue(Code(field, m), m, source.Origin.File, source.Origin.Line, source.Doc.Id?.ToString(), field)));
+        }
+        return errors.Any ? null : row;
+    }
+
+    public static bool IsWarning(string code) =>
+        code is IssueCodes.Unnamed or IssueCodes.ProbableDuplicate or IssueCodes.NearBorder or IssueCodes.ConflictingRows or IssueCodes.NoId or IssueCodes.Ignored;
+
+    // ------------------------------------------------------------------ the API's rules (ServiceWriter) ----------
+
+    private static void ApplyScalars(ServiceDocument doc, Service s, FieldErrors errors)
+    {
+        s.OrganizationId = doc.OrganizationId ?? Guid.Empty;
+        s.Name = errors.Text("name", doc.Name, Limits.Name, required: true) ?? "";
+        s.AlternateName = errors.Text("alternate_name", doc.AlternateName, Limits.Name);
+        s.Description = errors.Text("description", doc.Description, Limits.Text);
+        s.Url = errors.Url("url", doc.Url);
+        s.Email = errors.Email("email", doc.Email);
+        s.Status = errors.OneOf("status", doc.Status, Vocabulary.ServiceStatuses, required: true) ?? "active";
+        s.InterpretationServices = errors.Text("interpretation_services", doc.InterpretationServices, Limits.Text);
+        s.ApplicationProcess = errors.Text("application_process", doc.ApplicationProcess, Limits.Text);
+        s.FeesDescription = errors.Text("fees_description", doc.FeesDescription, Limits.Text);
+        s.EligibilityDescription = errors.Text("eligibility_description", doc.EligibilityDescription, Limits.Text);
+        s.Alert = errors.Text("alert", doc.Alert, Limits.Text);
+        s.AssurerEmail = errors.Email("assurer_email", doc.AssurerEmail);
+        s.AssuredDate = errors.Date("assured_date", doc.AssuredDate);
+        s.MinimumAge = Age("minimum_age", doc.MinimumAge, errors);
+        s.MaximumAge = Age("maximum_age", doc.MaximumAge, errors);
+        if (s.MinimumAge > s.MaximumAge)
+        {
+            errors.Add("minimum_age", "must not be greater than maximum_age.");
+        }
+        s.IsFree = doc.IsFree;
+        s.Available24x7 = doc.Available247 ?? false;
+        s.Genders = errors.Many("genders", doc.Genders, Vocabulary.Genders) is { Length: > 0 } g ? g : ["any"];
+        s.DeliveryModes = errors.Many("delivery_modes", doc.DeliveryModes, Vocabulary.DeliveryModes);
+        s.Audience = errors.Many("audience", doc.Audience, Vocabulary.Audiences);
+        s.Platforms = errors.Many("platforms", doc.Platforms, Vocabulary.Platforms);
+        s.Languages = LanguageCodes("languages", doc.Languages?.Select(l => l?.Code).ToArray(), errors);
+    }
+
+    private static int? Age(string field, int? age, FieldErrors errors)
+    {
+        if (age is < 0 or > 120)
+        {
+            errors.Add(field, "must be between 0 and 120.");
+            return null;
+        }
+        return age;
+    }
+
+    private static string[] LanguageCodes(string field, string?[]? codes, FieldErrors errors)
+    {
+        if (codes is null)
+        {
+            return [];
+        }
+        if (codes.Length > Limits.ListItems)
+        {
+            errors.Add(field, $"must have at most {Limits.ListItems} items.");
+            return [];
+        }
+        var result = new List<string>();
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var code = codes[i]?.Trim().ToLowerInvariant();
+            if (code is null || !LanguageCode().IsMatch(code))
+            {
+                errors.Add($"{field}[{i}].code", "must be an ISO 639-1 or 639-3 code such as 'es', 'en' or 'bzd'.");
+            }
+            else if (!result.Contains(code))
+            {
+                result.Add(code);
+            }
+        }
+        return [.. result];
+    }
+
+    private readonly record struct TermLink(Guid TermId, Guid? Id, string? Value);
+
+    private static List<TermLink> ResolveTerms(ServiceDocument doc, ValidationContext context, FieldErrors errors)
+    {
+        var result = new List<TermLink>();
+        var codes = doc.Categories ?? [];
+        if (codes.Length > Limits.ListItems || (doc.Attributes?.Length ?? 0) > Limits.Children)
+        {
+            errors.Add("categories", "too many categories or attributes.");
+            return result;
+        }
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var code = codes[i]?.Trim().ToLowerInvariant() ?? "";
+            if (context.Categories.TryGetValue(code, out var termId))
+            {
+                Add(termId, null, null);
+            }
+            else
+            {
+                errors.Add($"categories[{i}]", $"unknown category '{FieldErrors.Clip(codes[i] ?? "")}'; one of: {string.Join(", ", context.Categories.Keys.Order(StringComparer.Ordinal))}.");
+            }
+        }
+        var attributes = doc.Attributes ?? [];
+        for (var i = 0; i < attributes.Length; i++)
+        {
+            var a = attributes[i];
+            var wanted = a?.TaxonomyTermId ?? a?.TaxonomyTerm?.Id;
+            if (wanted is not { } termId)
+            {
+                errors.Add($"attributes[{i}].taxonomy_term_id", "is required.");
+            }
+            else if (!context.KnownTerms.Contains(termId))
+            {
+                errors.Add($"attributes[{i}].taxonomy_term_id", $"unknown taxonomy term {termId}.");
+            }
+            else
+            {
+                Add(termId, a!.Id, errors.Text($"attributes[{i}].value", a.Value, Limits.Short));
+            }
+        }
+        return result;
+
+        void Add(Guid termId, Guid? id, string? value)
+        {
+            var existing = result.FindIndex(t => t.TermId == termId);
+            if (existing < 0)
+            {
+                result.Add(new TermLink(termId, id, value));
+            }
+            else if (id is not null || value is not null)
+            {
+                result[existing] = new TermLink(termId, id ?? result[existing].Id, value ?? result[existing].Value);
+            }
+        }
+    }
+
+    private static List<Phone> ParsePhones(PhoneDocument[]? docs, Guid serviceId, FieldErrors errors)
+    {
+        var result = new List<Phone>();
+        if (TooMany("phones", docs, errors))
+        {
+            return result;
+        }
+        var ids = new HashSet<Guid>();
+        var numbers = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < docs!.Length; i++)
+        {
+            var d = docs[i];
+            var f = $"phones[{i}]";
+            if (IsNull(f, d, errors))
+            {
+                continue;
+            }
+            var number = errors.Text($"{f}.number", d.Number, Limits.Phone, required: true);
+            if (number is not null && !PhoneNumber().IsMatch(number))
+            {
+                errors.Add($"{f}.number", "must be a phone number: digits with an optional leading +, spaces, dashes or dots (e.g. +50622223333 or 116 111).");
+            }
+            if (d.Extension is < 0)
+            {
+                errors.Add($"{f}.extension", "must not be negative.");
+            }
+            var phone = new Phone
+            {
+                // Phones without an id are matched to the directory's by number (ImportMerge), so a new one just needs a fresh id.
+                Id = d.Id ?? Guid.CreateVersion7(),
+                ServiceId = serviceId,
+                Number = number ?? "",
+                Extension = d.Extension,
+                Type = errors.OneOf($"{f}.type", d.Type, Vocabulary.PhoneTypes, fallback: "voice"),
+                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
+                Languages = LanguageCodes($"{f}.languages", d.Languages?.Select(l => l?.Code).ToArray(), errors),
+            };
+            if (ids.Add(phone.Id) && numbers.Add(phone.Number))
+            {
+                result.Add(phone);
+            }
+        }
+        return result;
+    }
+
+    private static List<Schedule> ParseSchedules(ScheduleDocument[]? docs, Guid serviceId, FieldErrors errors)
+    {
+        var result = new List<Schedule>();
+        if (TooMany("schedules", docs, errors))
+        {
+            return result;
+        }
+        for (var i = 0; i < docs!.Length; i++)
+        {
+            var d = docs[i];
+            var f = $"schedules[{i}]";
+            if (IsNull(f, d, errors))
+            {
+                continue;
+            }
+            if (d.Freq is { } freq && !freq.Equals("WEEKLY", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{f}.freq", "only WEEKLY schedules are supported.");
+            }
+            var byday = d.Byday?.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+            var days = byday?.Split(',') ?? [];
+            if (string.IsNullOrEmpty(byday) || days.Any(x => !Vocabulary.Weekdays.Contains(x)))
+            {
+                errors.Add($"{f}.byday", "is required: comma-separated days from MO,TU,WE,TH,FR,SA,SU.");
+            }
+            else if (days.Distinct().Count() != days.Length)
+            {
+                errors.Add($"{f}.byday", "lists a day more than once.");
+            }
+            var opens = errors.Time($"{f}.opens_at", d.OpensAt);
+            var closes = errors.Time($"{f}.closes_at", d.ClosesAt);
+            if ((opens is null) != (closes is null))
+            {
+                errors.Add($"{f}.closes_at", "opens_at and closes_at go together.");
+            }
+            var from = errors.Date($"{f}.valid_from", d.ValidFrom);
+            var to = errors.Date($"{f}.valid_to", d.ValidTo);
+            if (from > to)
+            {
+                errors.Add($"{f}.valid_to", "must not be before valid_from.");
+            }
+            var zone = d.TimeZone?.Trim() ?? OffsetZone(d.Timezone);
+            if (zone is null)
+            {
+                errors.Add($"{f}.time_zone", "is required: an IANA time zone such as America/Costa_Rica.");
+            }
+            else if (zone.Length > Limits.Code || TimeZones.Find(zone) is null)
+            {
+                errors.Add($"{f}.time_zone", $"'{FieldErrors.Clip(zone)}' is not a known IANA time zone.");
+            }
+            result.Add(new Schedule
+            {
+                Id = d.Id ?? DeterministicGuid.Create(serviceId, "schedule:" + i.ToString(CultureInfo.InvariantCulture)),
+                ServiceId = serviceId,
+                ByDay = byday ?? "",
+                OpensAt = opens,
+                ClosesAt = closes,
+                ValidFrom = from,
+                ValidTo = to,
+                TimeZone = zone ?? "UTC",
+                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
+                Notes = errors.Text($"{f}.notes", d.Notes, Limits.Text),
+            });
+        }
+        return result;
+    }
+
+    // HSDS carries only a UTC offset; Etc/GMT zones have the inverted sign by POSIX convention.
+    private static string? OffsetZone(double? hours) => hours switch
+    {
+        null => null,
+        0 => "UTC",
+        { } h when h == Math.Floor(h) && h is >= -12 and <= 14 => $"Etc/GMT{(h > 0 ? "-" : "+")}{Math.Abs(h)}",
+        _ => "invalid offset",
+    };
+
+    private static List<ServiceArea> ParseAreas(ServiceAreaDocument[]? docs, Guid serviceId, FieldErrors errors)
+    {
+        var result = new List<ServiceArea>();
+        if (TooMany("service_areas", docs, errors))
+        {
+            return result;
+        }
+        for (var i = 0; i < docs!.Length; i++)
+        {
+            var d = docs[i];
+            var f = $"service_areas[{i}]";
+            if (IsNull(f, d, errors))
+            {
+                continue;
+            }
+            var extent = d.Extent is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } e
+                ? GeoJsonInput.ReadArea($"{f}.extent", e, errors)
+                : null;
+            var codes = new List<string>();
+            var raw = d.RegionCodes ?? [];
+            if (raw.Length > Limits.ListItems)
+            {
+                errors.Add($"{f}.region_codes", $"must have at most {Limits.ListItems} items.");
+                raw = [];
+            }
+            for (var j = 0; j < raw.Length; j++)
+            {
+                var code = raw[j]?.Trim().ToUpperInvariant();
+                if (code is null || !RegionCode().IsMatch(code))
+                {
+                    errors.Add($"{f}.region_codes[{j}]", "must be a region code such as CR or CR-SJ (letters, digits, '-', '_', '.').");
+                }
+                else if (!codes.Contains(code))
+                {
+                    codes.Add(code);
+                }
+            }
+            if (extent is null && codes.Count == 0 && d.Extent is null)
+            {
+                errors.Add(f, "needs an extent (GeoJSON) or region_codes.");
+            }
+            result.Add(new ServiceArea
+            {
+                Id = d.Id ?? DeterministicGuid.Create(serviceId, "area:" + i.ToString(CultureInfo.InvariantCulture)),
+                ServiceId = serviceId,
+                Name = errors.Text($"{f}.name", d.Name, Limits.Name),
+                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
+                Extent = extent,
+                RegionCodes = [.. codes],
+            });
+        }
+        return result;
+    }
+
+    /// <summary>A point to check against its country: the location's field path and the declared country.</summary>
+    private readonly record struct PointToCheck(string Field, double Latitude, double Longitude, string? Country, LocationDocument Doc);
+
+    private static List<PointToCheck> ParseLocations(SourceRecord source, ImportRecord record, ValidationContext context, FieldErrors errors)
+    {
+        var points = new List<PointToCheck>();
+        var service = record.Service;
+        var docs = source.Doc.ServiceAtLocations;
+        if (TooMany("service_at_locations", docs, errors))
+        {
+            return points;
+        }
+        var seen = new HashSet<Guid>();
+        var linkIds = new HashSet<Guid>();
+        for (var i = 0; i < docs!.Length; i++)
+        {
+            var d = docs[i];
+            var f = $"service_at_locations[{i}]";
+            if (IsNull(f, d, errors))
+            {
+                continue;
+            }
+            if (d.Id is { } linkId && !linkIds.Add(linkId))
+            {
+                errors.Add($"{f}.id", "the same id is listed twice.");
+            }
+            if (d.Location?.OrganizationId is { } owner && owner != record.Organization?.Id && !context.OrganizationExists(owner))
+            {
+                errors.Add($"{f}.location.organization_id", $"no organization with id {owner}.");
+            }
+            var locationId = d.Location?.Id ?? d.LocationId;
+            if (d.LocationId is { } a && d.Location?.Id is { } b && a != b)
+            {
+                errors.Add($"{f}.location_id", "must match location.id.");
+            }
+            if (d.Location is null)
+            {
+                if (locationId is not { } existingId
+                    || !(context.Locations.ContainsKey(existingId) || context.StagedLocations.Contains(existingId) || record.Locations.Any(l => l.Id == existingId)))
+                {
+                    errors.Add($"{f}.location_id", locationId is null ? "is required (or give a location object)." : $"no location with id {locationId}.");
+                    continue;
+                }
+            }
+            else
+            {
+                var existing = locationId is { } lid ? context.Locations.GetValueOrDefault(lid) : null;
+                var location = ApplyLocation(d.Location, existing, locationId!.Value, service.OrganizationId, $"{f}.location", errors, record);
+                location.Source = context.Options.Source;
+                location.SourceId = Clip(i < source.LocationKeys.Count ? source.LocationKeys[i] ?? location.Id.ToString() : location.Id.ToString());
+                location.IsDemo = d.Location.Demo == true;
+                if (record.Locations.All(l => l.Id != location.Id))
+                {
+                    record.Locations.Add(location);
+                }
+                if (location.Point is { } p && location.LocationType == "physical")
+                {
+                    var country = location.Addresses.FirstOrDefault()?.Country
+                        ?? (i < source.LocationCountries.Count ? source.LocationCountries[i] : null)
+                        ?? context.Options.Country;
+                    points.Add(new PointToCheck($"{f}.location", p.Y, p.X, country?.ToUpperInvariant(), d.Location));
+                }
+            }
+            if (!seen.Add(locationId!.Value))
+            {
+                errors.Add($"{f}.location_id", "the same location is listed twice.");
+                continue;
+            }
+            service.ServiceAtLocations.Add(new ServiceAtLocation
+            {
+                // Matched by (service, location) as the unique index does; a new one just needs a fresh id.
+                Id = d.Id ?? Guid.CreateVersion7(),
+                ServiceId = service.Id,
+                LocationId = locationId.Value,
+                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
+            });
+        }
+        return points;
+    }
+
+    private static Location ApplyLocation(LocationDocument d, ExistingLocation? existing, Guid id, Guid organizationId, string f, FieldErrors errors, ImportRecord record)
+    {
+        var isNew = existing is null;
+        var l = new Location { Id = id, LocationType = "physical", Visibility = existing?.Visibility ?? Confidentiality.Public };
+        var previousVisibility = l.Visibility;
+        l.OrganizationId = d.OrganizationId ?? existing?.OrganizationId ?? organizationId;
+        l.LocationType = errors.OneOf($"{f}.location_type", d.LocationType, Vocabulary.LocationTypes, fallback: "physical")!;
+        l.Visibility = errors.OneOf($"{f}.visibility", d.Visibility, Vocabulary.Visibilities, fallback: isNew ? Confidentiality.Public : l.Visibility)!;
+        l.Name = errors.Text($"{f}.name", d.Name, Limits.Name);
+        l.AlternateName = errors.Text($"{f}.alternate_name", d.AlternateName, Limits.Name);
+        l.Url = errors.Url($"{f}.url", d.Url);
+
+        // As the writer: a document read by the public carries a generalised point and no address for a confidential
+        // location; importing it back must not overwrite the exact point, address or details with the generalised ones.
+        var confidential = !isNew && previousVisibility != Confidentiality.Public;
+        var echoesPublicView = confidential && existing!.Latitude is not null &&
+            (d.Latitude is null && d.Longitude is null ||
+             existing.PublicLatitude is { } shownLat && (d.Latitude, d.Longitude) == (Math.Round(shownLat, 6), Math.Round(existing.PublicLongitude!.Value, 6)));
+        l.Description = confidential && d.Description is null ? existing!.Description : errors.Text($"{f}.description", d.Description, Limits.Text);
+        l.Transportation = confidential && d.Transportation is null ? existing!.Transportation : errors.Text($"{f}.transportation", d.Transportation, Limits.Text);
+        l.Accessibility = confidential && d.Accessibility is null or []
+            ? existing!.Accessibility
+            : errors.Text($"{f}.accessibility[0].description", d.Accessibility?.FirstOrDefault()?.Description, Limits.Text);
+        if (echoesPublicView)
+        {
+            l.Point = Geo.Point(existing!.Latitude!.Value, existing.Longitude!.Value);
+        }
+        else if ((d.Latitude is null) != (d.Longitude is null))
+        {
+            errors.Add($"{f}.latitude", "latitude and longitude go together.");
+        }
+        else if (d.Latitude is { } lat && d.Longitude is { } lng)
+        {
+            if (!Geo.IsValidLatitude(lat))
+            {
+                errors.Add($"{f}.latitude", "must be between -90 and 90.");
+            }
+            if (!Geo.IsValidLongitude(lng))
+            {
+                errors.Add($"{f}.longitude", "must be between -180 and 180.");
+            }
+            l.Point = Geo.IsValidLatitude(lat) && Geo.IsValidLongitude(lng) ? Geo.Point(lat, lng) : null;
+        }
+        if (l.LocationType == "physical" && l.Point is null && (d.Latitude is null || d.Longitude is null) && !echoesPublicView)
+        {
+            errors.Add($"{f}.latitude", "a physical location needs latitude and longitude.");
+        }
+        if (confidential && d.Addresses is null or [])
+        {
+            record.KeepAddresses.Add(l.Id);
+        }
+        else
+        {
+            l.Addresses = ParseAddresses(d.Addresses ?? [], l, f, errors);
+        }
+        return l;
+    }
+
+    private static List<Address> ParseAddresses(AddressDocument[] docs, Location l, string f, FieldErrors errors)
+    {
+        var parsed = new List<Address>();
+        if (docs.Length > 10)
+        {
+            errors.Add($"{f}.addresses", "must have at most 10 items.");
+            return parsed;
+        }
+        for (var i = 0; i < docs.Length; i++)
+        {
+            var d = docs[i];
+            var af = $"{f}.addresses[{i}]";
+            if (IsNull(af, d, errors))
+            {
+                continue;
+            }
+            var country = errors.Text($"{af}.country", d.Country, 2, required: true)?.ToUpperInvariant();
+            if (country is not null && !CountryCode().IsMatch(country))
+            {
+                errors.Add($"{af}.country", "must be an ISO 3166-1 alpha-2 code such as CR.");
+            }
+            parsed.Add(new Address
+            {
+                Id = d.Id ?? AddressId(l.Id, i),
+                LocationId = l.Id,
+                Attention = errors.Text($"{af}.attention", d.Attention, Limits.Short),
+                Address1 = errors.Text($"{af}.address_1", d.Address1, Limits.Short),
+                Address2 = errors.Text($"{af}.address_2", d.Address2, Limits.Short),
+                City = errors.Text($"{af}.city", d.City, Limits.Short, required: true) ?? "",
+                Region = errors.Text($"{af}.region", d.Region, Limits.Short),
+                StateProvince = errors.Text($"{af}.state_province", d.StateProvince, Limits.Short),
+                PostalCode = errors.Text($"{af}.postal_code", d.PostalCode, Limits.Code),
+                Country = country ?? "",
+                AddressType = errors.OneOf($"{af}.address_type", d.AddressType, ["physical", "postal", "virtual"], fallback: "physical")!,
+            });
+        }
+        return [.. parsed.DistinctBy(a => a.Id)];
+    }
+
+    /// <summary>
+    /// A stable id for a location's n-th address when the input has none (so a re-import updates it rather than replacing
+    /// it): the location's id with its last bytes mixed with the position. Cheap, unlike a name-based UUID per row.
+    /// </summary>
+    internal static Guid AddressId(Guid locationId, int index)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        locationId.TryWriteBytes(bytes, bigEndian: true, out _);
+        bytes[15] ^= (byte)(0xA5 + index);
+        bytes[14] ^= 0x5A;
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private static Organization OrganizationRow(OrganizationDocument doc, Guid id, string prefix, FieldErrors errors, ImportOptions options)
+    {
+        var o = new Organization { Id = id, Name = "", Source = options.Source };
+        o.Name = errors.Text(prefix + "name", doc.Name, Limits.Name, required: true) ?? "";
+        o.AlternateName = errors.Text(prefix + "alternate_name", doc.AlternateName, Limits.Name);
+        o.Description = errors.Text(prefix + "description", doc.Description, Limits.Text);
+        o.Email = errors.Email(prefix + "email", doc.Email);
+        o.Website = errors.Url(prefix + "website", doc.Website);
+        o.LegalStatus = errors.Text(prefix + "legal_status", doc.LegalStatus, Limits.Short);
+        if (doc.YearIncorporated is < 1800 or > 2200)
+        {
+            errors.Add(prefix + "year_incorporated", "must be a year between 1800 and 2200.");
+        }
+        o.YearIncorporated = doc.YearIncorporated;
+        o.LastModified = doc.LastModified is { } lm ? lm.ToUniversalTime() : default;
+        o.IsDemo = doc.Demo == true;
+        return o;
+    }
+
+    /// <summary>HSDS has no null list items; one is an error, not a crash.</summary>
+    private static bool IsNull<T>(string field, [NotNullWhen(false)] T? doc, FieldErrors errors) where T : class
+    {
+        if (doc is null)
+        {
+            errors.Add(field, "must be an object, not null.");
+            return true;
+        }
+        return false;
+    }
+
+    private static bool TooMany<T>(string field, [NotNullWhen(false)] T[]? docs, FieldErrors errors)
+    {
+        if (docs is null)
+        {
+            return true;
+        }
+        if (docs.Length > Limits.Children)
+        {
+            errors.Add(field, $"must have at most {Limits.Children} items.");
+            return true;
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ the import's own checks -------------------
+
+    /// <summary>(0, 0) and positions far outside the declared country are rejected; positions just outside are warnings.</summary>
+    private static void CheckPositions(SourceRecord source, List<PointToCheck> points, ValidationContext context, List<ImportIssue> rejections, List<ImportIssue> warnings)
+    {
+        var tolerance = context.Options.BorderToleranceKm;
+        foreach (var p in points)
+        {
+            var origin = OriginOf(source, p.Doc);
+            if (Math.Abs(p.Latitude) < 1e-9 && Math.Abs(p.Longitude) < 1e-9)
+            {
+                rejections.Add(new ImportIssue(IssueCodes.NullIsland, "(0, 0) is not a real position here; it is almost always a missing value.",
+                    origin.File, origin.Line, source.Key, p.Field + ".latitude"));
+                continue;
+            }
+            if (p.Country is not { } country)
+            {
+                continue;
+            }
+            if (!context.Countries.Has(country))
+            {
+                context.UncheckedCountries.Add(country);
+                continue;
+            }
+            var check = context.Countries.Check(country, p.Latitude, p.Longitude, tolerance);
+            var liesIn = check.LiesIn is { } other ? $"; it lies in {other}" : "";
+            switch (check.Verdict)
+            {
+                case PositionVerdict.NearBorder:
+                    warnings.Add(new ImportIssue(IssueCodes.NearBorder,
+                        string.Create(CultureInfo.InvariantCulture, $"the position is {check.DistanceKm:0.0} km outside the outline of {country}{liesIn}; accepted (coasts and borders of the outline are coarse), but check it."),
+                        origin.File, origin.Line, source.Key, p.Field + ".latitude"));
+                    break;
+                case PositionVerdict.Outside when context.Countries.Near(country, p.Longitude, p.Latitude, tolerance) && Geo.IsValidLatitude(p.Longitude):
+                    rejections.Add(new ImportIssue(IssueCodes.CoordinatesSwapped,
+                        string.Create(CultureInfo.InvariantCulture, $"latitude and longitude look swapped: ({p.Latitude}, {p.Longitude}) is outside {country}, but ({p.Longitude}, {p.Latitude}) is inside."),
+                        origin.File, origin.Line, source.Key, p.Field + ".latitude"));
+                    break;
+                case PositionVerdict.Outside:
+                    rejections.Add(new ImportIssue(IssueCodes.OutsideCountry,
+                        string.Create(CultureInfo.InvariantCulture, $"the position is {check.DistanceKm:0.#} km outside {country}, the country of its address{liesIn}."),
+                        origin.File, origin.Line, source.Key, p.Field + ".latitude"));
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /// <summary>An issue for a writer error, with the code of its kind and where it comes from in the input.</summary>
+    private static ImportIssue Issue(SourceRecord source, string field, string message, ServiceDocument doc, ValidationContext context)
+    {
+        var origin = OriginOfField(source, field, doc);
+        var code = Code(field, message);
+        if (code == IssueCodes.CoordinatesOutOfRange && Swapped(source, field, doc, context))
+        {
+            code = IssueCodes.CoordinatesSwapped;
+            message += " (latitude and longitude look swapped)";
+        }
+        return new ImportIssue(code, message, origin.File, origin.Line, source.Key, field);
+    }
+
+    private static string Code(string field, string message) => field switch
+    {
+        _ when field.EndsWith(".latitude", StringComparison.Ordinal) && message.StartsWith("a physical location needs", StringComparison.Ordinal) => IssueCodes.MissingCoordinates,
+        _ when field.EndsWith(".latitude", StringComparison.Ordinal) && message.StartsWith("latitude and longitude go together", StringComparison.Ordinal) => IssueCodes.MissingCoordinates,
+        _ when field.EndsWith(".latitude", StringComparison.Ordinal) || field.EndsWith(".longitude", StringComparison.Ordinal) => IssueCodes.CoordinatesOutOfRange,
+        _ when field.StartsWith("categories[", StringComparison.Ordinal) => IssueCodes.UnknownCategory,
+        _ when field.StartsWith("phones[", StringComparison.Ordinal) && field.EndsWith(".number", StringComparison.Ordinal) => IssueCodes.InvalidPhone,
+        "name" when message == "is required." => IssueCodes.MissingName,
+        _ when message.StartsWith("no organization with id", StringComparison.Ordinal) || message.StartsWith("no location with id", StringComparison.Ordinal)
+            || message.StartsWith("unknown taxonomy term", StringComparison.Ordinal) => IssueCodes.UnknownReference,
+        _ => IssueCodes.InvalidValue,
+    };
+
+    /// <summary>
+    /// An out-of-range position that, read the other way round, is valid — and inside the declared country when that is
+    /// known (so a merely wrong number is not called swapped).
+    /// </summary>
+    private static bool Swapped(SourceRecord source, string field, ServiceDocument doc, ValidationContext context)
+    {
+        if (LocationAt(field, doc, out var index) is not { Latitude: { } lat, Longitude: { } lng } location || !Geo.IsValidLatitude(lng) || !Geo.IsValidLongitude(lat))
+        {
+            return false;
+        }
+        var country = (location.Addresses?.FirstOrDefault()?.Country
+            ?? (index < source.LocationCountries.Count ? source.LocationCountries[index] : null)
+            ?? context.Options.Country)?.ToUpperInvariant();
+        return country is null || !context.Countries.Has(country) || context.Countries.Near(country, lng, lat, context.Options.BorderToleranceKm);
+    }
+
+    private static LocationDocument? LocationAt(string field, ServiceDocument doc, out int index)
+    {
+        var m = IndexedPath().Match(field);
+        index = m.Success ? int.Parse(m.Groups["index"].Value, CultureInfo.InvariantCulture) : -1;
+        return m.Success && m.Groups["name"].Value == "service_at_locations" && index < (doc.ServiceAtLocations?.Length ?? 0)
+            ? doc.ServiceAtLocations![index]?.Location
+            : null;
+    }
+
+    /// <summary>The file and line a field of the document came from (the data package row of a phone, location, …).</summary>
+    private static Origin OriginOfField(SourceRecord source, string field, ServiceDocument doc)
+    {
+        if (source.PartOrigins is not { } parts)
+        {
+            return source.Origin;
+        }
+        var m = IndexedPath().Match(field);
+        if (!m.Success)
+        {
+            return source.Origin;
+        }
+        var i = int.Parse(m.Groups["index"].Value, CultureInfo.InvariantCulture);
+        object? part = m.Groups["name"].Value switch
+        {
+            "phones" => At(doc.Phones, i),
+            "schedules" => At(doc.Schedules, i),
+            "service_areas" => At(doc.ServiceAreas, i),
+            "attributes" => At(doc.Attributes, i),
+            "languages" => At(doc.Languages, i),
+            "service_at_locations" when field.Contains(".location.addresses[", StringComparison.Ordinal)
+                && AddressIndex().Match(field) is { Success: true } am => At(At(doc.ServiceAtLocations, i)?.Location?.Addresses, int.Parse(am.Groups[1].Value, CultureInfo.InvariantCulture)),
+            "service_at_locations" when field.Contains(".location", StringComparison.Ordinal) => At(doc.ServiceAtLocations, i)?.Location,
+            "service_at_locations" => At(doc.ServiceAtLocations, i),
+            _ => null,
+        };
+        return part is not null && parts.TryGetValue(part, out var origin) ? origin : source.Origin;
+    }
+
+    private static Origin OriginOf(SourceRecord source, object part) =>
+        source.PartOrigins is { } parts && parts.TryGetValue(part, out var origin) ? origin : source.Origin;
+
+    private static T? At<T>(T[]? items, int i) where T : class => items is not null && i < items.Length ? items[i] : null;
+
+    private static string Clip(string key) => key.Length <= Limits.Short ? key : key[..Limits.Short];
+
+    [GeneratedRegex(@"^(?<name>[a-z_]+)\[(?<index>\d{1,5})\]")]
+    private static partial Regex IndexedPath();
+
+    [GeneratedRegex(@"\.addresses\[(\d{1,5})\]")]
+    private static partial Regex AddressIndex();
+
+    // The same patterns as ServiceWriter (private there): a row the API refuses is refused here for the same reason.
+    [GeneratedRegex(@"^\+?[0-9][0-9 ().\-]{1,30}$")]
+    private static partial Regex PhoneNumber();
+
+    [GeneratedRegex("^[a-z]{2,3}$")]
+    private static partial Regex LanguageCode();
+
+    [GeneratedRegex(@"^[A-Z0-9][A-Z0-9_.\-]{0,63}$")]
+    private static partial Regex RegionCode();
+
+    [GeneratedRegex("^[A-Z]{2}$")]
+    private static partial Regex CountryCode();
+}

@@ -1,0 +1,741 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Referral.Api.Data;
+using Referral.Api.Features.Access;
+using Referral.Api.Features.Locations;
+using Referral.Api.Features.Organizations;
+using Referral.Api.Features.Referrals;
+using Referral.Api.Features.Services;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Imports;
+
+/// <summary>
+/// Runs one import: reads the input as records, resolves each record's ids (a re-import finds its records again by
+/// source and source id), validates them with the API's rules and the import's own checks, copies the valid ones into
+/// staging tables with binary COPY, and merges them set-based — all in one transaction, so an all-or-nothing import that
+/// rejects a record writes nothing, and a dry run is rolled back. The report says exactly what happened.
+/// </summary>
+internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, ActorContext actor, TimeProvider clock, ILogger<Importer> logger)
+{
+    /// <summary>Implied organizations (named by a column) get stable ids within their source.</summary>
+    private static readonly Guid ImportNamespace = Guid.Parse("3f1c2a57-6d0e-5b8a-9c41-7e2d9b0a6f13");
+
+    public async Task<ImportReport> RunAsync(ImportInput input, ImportOptions options, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        var run = new Run(options, input.TotalBytes, progress);
+        var clockStart = Stopwatch.StartNew();
+        var categories = await catalog.GetAsync(ct);
+        run.CategoryTerms = await db.TaxonomyTerms.AsNoTracking()
+            .Where(t => t.Taxonomy!.Name == ServiceMapping.CategoryTaxonomy)
+            .ToDictionaryAsync(t => t.Code, t => t.Id, ct);
+        run.Resolver = new CategoryResolver(categories);
+        run.Countries = await CountryOutlines.LoadAsync(db, ct);
+        run.Taxonomies = await TaxonomyImport.LoadAsync(db, ct);
+        var now = clock.GetUtcNow();
+
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+            await TrySessionSettingAsync(conn, "SET temp_buffers = '256MB'", ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await ExecAsync(conn, "SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '512MB';" + ImportStaging.CreateSql, ct);
+            run.Connection = conn;
+            run.Timings["setup"] = clockStart.ElapsedMilliseconds;
+
+            var phase = Stopwatch.StartNew();
+            await ReadAsync(input, run, ct);
+            run.Timings["read_validate_stage"] = phase.ElapsedMilliseconds;
+            if (run.Records == 0 && run.OrganizationRecords == 0)
+            {
+                throw new ImportInputException("the input holds no records.");
+            }
+            progress?.Report(new ImportProgress("checking", run.Records, input.TotalBytes, input.TotalBytes));
+
+            phase.Restart();
+            foreach (var table in ImportStaging.Tables)
+            {
+                await ExecAsync(conn, $"ANALYZE {table}", ct);
+            }
+            var merge = new ImportMerge(conn, run.Scope!, now, actor.Current.Name);
+            var conflicts = await merge.FindConflictsAsync(ct);
+            foreach (var (rec, message) in conflicts)
+            {
+                run.Reject(rec, new ImportIssue(IssueCodes.IdConflict, message, run.OriginOf(rec).File, run.OriginOf(rec).Line, run.KeyOf(rec), "id"));
+            }
+            await merge.RemoveAsync([.. conflicts.Select(c => c.Rec).Distinct()], ct);
+            foreach (var (rec, message) in await merge.FindDirectoryDuplicatesAsync(options.MaxListedIssues, ct))
+            {
+                run.Warn(rec, new ImportIssue(IssueCodes.ProbableDuplicate, message, run.OriginOf(rec).File, run.OriginOf(rec).Line, run.KeyOf(rec), "name"));
+            }
+            run.Timings["check"] = phase.ElapsedMilliseconds;
+
+            var writes = !(options.Mode == ImportMode.AllOrNothing && run.RejectedCount > 0);
+            MergeCounts? counts = null;
+            if (writes)
+            {
+                phase.Restart();
+                var indexes = options.DryRun ? null : await IndexRebuild.PrepareAsync(conn, options.Indexes, ct);
+                run.Timings["indexes_drop"] = phase.ElapsedMilliseconds;
+                phase.Restart();
+                counts = await merge.RunAsync(run.Taxonomies.NewTaxonomies, run.Taxonomies.NewTerms, ct);
+                run.Timings["merge"] = phase.ElapsedMilliseconds;
+                phase.Restart();
+                if (indexes is not null)
+                {
+                    await indexes.RestoreAsync(ct);
+                    run.Notes.AddRange(indexes.Notes);
+                }
+                run.Timings["indexes_rebuild"] = phase.ElapsedMilliseconds;
+            }
+            phase.Restart();
+            var commit = writes && !options.DryRun;
+            if (commit)
+            {
+                await tx.CommitAsync(ct);
+            }
+            else
+            {
+                await tx.RollbackAsync(ct);
+            }
+            run.Timings["commit"] = phase.ElapsedMilliseconds;
+            run.Timings["total"] = clockStart.ElapsedMilliseconds;
+            foreach (var country in run.UncheckedCountries.Order(StringComparer.Ordinal))
+            {
+                run.Notes.Add($"no outline for country {country} in the regions: positions there were not checked against it.");
+            }
+            logger.LogInformation("Import {Source} ({Format}): {Records} records, {Rejected} rejected, committed {Committed}",
+                options.Source, ImportFormats.Name(options.Format), run.Records, run.RejectedCount, commit);
+            return run.Report(counts, commit);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- reading -------
+
+    private static async Task ReadAsync(ImportInput input, Run run, CancellationToken ct)
+    {
+        var options = run.Options;
+        switch (options.Format)
+        {
+            case ImportFormat.Csv:
+                await ReadCsvAsync(Single(input, "csv"), run, ct);
+                break;
+            case ImportFormat.GeoJson:
+                await ReadGeoJsonAsync(Single(input, "GeoJSON"), run, ct);
+                break;
+            case ImportFormat.Hsds:
+                run.Scope = ImportScope.Full;
+                foreach (var file in input.Files)
+                {
+                    await using var stream = file.Open();
+                    var reader = new JsonRecordReader(stream, file.Name);
+                    foreach (var json in reader.Read())
+                    {
+                        await run.AddAsync(HsdsJsonRecords.FromJson(json, file.Name, run.Records + 1), run.BytesBefore + reader.BytesRead, ct);
+                    }
+                    run.BytesBefore += file.Length;
+                }
+                break;
+            default:
+                run.Scope = ImportScope.Full;
+                var package = HsdsPackage.Read(input);
+                run.Notes.AddRange(package.Notes);
+                foreach (var org in package.Organizations)
+                {
+                    run.AddOrganization(org);
+                }
+                foreach (var record in package.Services)
+                {
+                    await run.AddAsync(record, 0, ct);
+                }
+                break;
+        }
+        await run.FlushAsync(ct);
+    }
+
+    private static InputFile Single(ImportInput input, string what) => input.Files switch
+    {
+        [var one] => one,
+        [] => throw new ImportInputException("no file to import."),
+        _ => throw new ImportInputException($"a {what} import reads one file; got {input.Files.Count} ({string.Join(", ", input.Files.Take(5).Select(f => f.Name))})."),
+    };
+
+    private static async Task ReadCsvAsync(InputFile file, Run run, CancellationToken ct)
+    {
+        await using var stream = file.Open();
+        var delimiter = run.Options.Mapping.Delimiter is [var d] ? d : (char?)null;
+        using var csv = CsvTable.Open(new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16), delimiter);
+        var (targets, notes) = run.Options.Mapping.Resolve(csv.Header);
+        run.Notes.AddRange(notes);
+        var builder = new FlatRecordBuilder(run.Options, run.Resolver!, targets.OfType<string>(), csv.Delimiter);
+        run.Scope = ImportScope.ForFlat(builder.Covered, builder.HasLocations);
+        var row = new Dictionary<string, string?>(StringComparer.Ordinal);
+        try
+        {
+            while (csv.Read() is { } fields)
+            {
+                row.Clear();
+                for (var i = 0; i < targets.Length && i < fields.Count; i++)
+                {
+                    if (targets[i] is { } target)
+                    {
+                        row[target] = fields[i];
+                    }
+                }
+                if (builder.Add(row, new Origin(file.Name, csv.Line)) is { } done)
+                {
+                    await run.AddAsync(done, csv.CharsRead, ct);
+                }
+            }
+        }
+        catch (CsvFormatException ex)
+        {
+            throw new ImportInputException($"{file.Name}: {ex.Message}", ex.Line, file.Name);
+        }
+        if (builder.Flush() is { } last)
+        {
+            await run.AddAsync(last, csv.CharsRead, ct);
+        }
+        run.Notes.AddRange(builder.Notes);
+    }
+
+    private static async Task ReadGeoJsonAsync(InputFile file, Run run, CancellationToken ct)
+    {
+        await using var stream = file.Open();
+        var reader = new JsonRecordReader(stream, file.Name);
+        FlatRecordBuilder? builder = null;
+        var targetsBySignature = new Dictionary<string, string?[]>(StringComparer.Ordinal);
+        var row = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var json in reader.Read())
+        {
+            var origin = new Origin(file.Name, json.Line);
+            JsonDocument feature;
+            try
+            {
+                feature = JsonDocument.Parse(json.Utf8);
+            }
+            catch (JsonException ex)
+            {
+                throw new ImportInputException($"{file.Name}: invalid JSON: {ex.Message}", json.Line, file.Name);
+            }
+            using (feature)
+            {
+                var root = feature.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "Feature")
+                {
+                    throw new ImportInputException($"{file.Name}: expected GeoJSON Features (a FeatureCollection or one Feature per line).", json.Line, file.Name);
+                }
+                var properties = root.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+                var names = properties.ValueKind == JsonValueKind.Object ? properties.EnumerateObject().Select(x => x.Name).ToList() : [];
+                // Features may differ in their properties; each set of names is resolved once.
+                var signature = string.Join('\u001f', names);
+                if (!targetsBySignature.TryGetValue(signature, out var targets))
+                {
+                    (targets, var notes) = run.Options.Mapping.Resolve(names);
+                    run.Notes.AddRange(notes);
+                    targetsBySignature[signature] = targets;
+                }
+                if (builder is null)
+                {
+                    // The first feature's properties (and its geometry) are the columns an update of an existing record speaks for.
+                    builder = new FlatRecordBuilder(run.Options, run.Resolver!, targets.OfType<string>().Concat(["latitude", "longitude"]), ',');
+                    run.Scope = ImportScope.ForFlat(builder.Covered, builder.HasLocations);
+                }
+                row.Clear();
+                var i = 0;
+                foreach (var property in properties.ValueKind == JsonValueKind.Object ? properties.EnumerateObject() : default)
+                {
+                    if (targets[i++] is { } target)
+                    {
+                        row[target] = Text(property.Value, builder.Separator);
+                    }
+                }
+                if (!row.ContainsKey("id") && root.TryGetProperty("id", out var featureId) && featureId.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+                {
+                    row["id"] = Text(featureId, builder.Separator);
+                }
+                var geometryProblem = Geometry(root, row);
+                if (builder.Add(row, origin) is { } done)
+                {
+                    await run.AddAsync(done, reader.BytesRead, ct);
+                }
+                if (geometryProblem is not null)
+                {
+                    builder.AddIssueToCurrent(new ImportIssue(IssueCodes.UnparsableCoordinates, geometryProblem, file.Name, json.Line, null, "geometry"));
+                }
+            }
+        }
+        if (builder?.Flush() is { } last)
+        {
+            await run.AddAsync(last, reader.BytesRead, ct);
+        }
+        run.Notes.AddRange(builder?.Notes ?? []);
+    }
+
+    /// <summary>Puts a Point geometry's coordinates in the row; returns why the geometry is unusable, if it is.</summary>
+    private static string? Geometry(JsonElement feature, Dictionary<string, string?> row)
+    {
+        if (!feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (geometry.ValueKind != JsonValueKind.Object || !geometry.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            return "the geometry is not a GeoJSON geometry object.";
+        }
+        if (type.GetString() != "Point")
+        {
+            return $"the geometry is a {FieldErrors.Clip(type.GetString() ?? "")}; a service location must be a Point.";
+        }
+        if (!geometry.TryGetProperty("coordinates", out var c) || c.ValueKind != JsonValueKind.Array || c.GetArrayLength() < 2
+            || c[0].ValueKind != JsonValueKind.Number || c[1].ValueKind != JsonValueKind.Number)
+        {
+            return "the Point has no [longitude, latitude] coordinates.";
+        }
+        // GeoJSON order is [longitude, latitude].
+        row["longitude"] = c[0].GetRawText();
+        row["latitude"] = c[1].GetRawText();
+        return null;
+    }
+
+    private static string? Text(JsonElement value, string separator) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number => value.GetRawText(),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        JsonValueKind.Array => string.Join(separator, value.EnumerateArray().Select(v => Text(v, separator))),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        _ => value.GetRawText(),
+    };
+
+    // ---------------------------------------------------------------------------------------- batch processing -----
+
+    /// <summary>Resolves ids, validates and stages one batch of records.</summary>
+    private static async Task ProcessAsync(Run run, List<SourceRecord> batch, CancellationToken ct)
+    {
+        var conn = run.Connection!;
+        var options = run.Options;
+        var clock = Stopwatch.StartNew();
+        await ResolveServiceIdsAsync(conn, run, batch, ct);
+        await ResolveOrganizationsAsync(conn, run, batch, ct);
+        var existingLocations = await ResolveLocationsAsync(conn, run, batch, ct);
+        run.Add("lookup", clock);
+        var context = new ValidationContext
+        {
+            Options = options,
+            Categories = run.CategoryTerms,
+            KnownTerms = run.Taxonomies.Known,
+            OrganizationExists = run.OrganizationExists,
+            Locations = existingLocations,
+            StagedLocations = run.StagedLocations,
+            Countries = run.Countries!,
+            UncheckedCountries = run.UncheckedCountries,
+        };
+        var accepted = new List<ImportRecord>();
+        var organizations = new List<(int, Organization, bool)>();
+        var locations = new List<(int, Location, bool)>();
+        foreach (var source in batch)
+        {
+            var ordinal = run.Register(source);
+            var rejections = new List<ImportIssue>();
+            if (source.Doc.Id is { } id && !run.SeenServices.TryAdd(id, source.Origin.Line) && options.Format is ImportFormat.Hsds or ImportFormat.HsdsCsv)
+            {
+                rejections.Add(new ImportIssue(IssueCodes.DuplicateId, $"service {id} appears again (first at line {run.SeenServices[id]}).",
+                    source.Origin.File, source.Origin.Line, source.Key, "id"));
+            }
+            run.Taxonomies.Resolve(source);
+            var record = rejections.Count == 0 ? ImportValidator.Validate(source, ordinal, context, rejections) : null;
+            if (record is null)
+            {
+                run.RejectRecord(ordinal, rejections, source);
+                continue;
+            }
+            foreach (var w in record.Warnings)
+            {
+                run.Warn(ordinal, w);
+            }
+            if (record.Organization is { } org && run.StagedOrganizations.Add(org.Id))
+            {
+                organizations.Add((ordinal, org, record.OrganizationImplied));
+            }
+            foreach (var l in record.Locations.Where(l => run.StagedLocations.Add(l.Id)))
+            {
+                locations.Add((ordinal, l, record.KeepAddresses.Contains(l.Id)));
+            }
+            foreach (var l in record.Locations.Where(l => l.Point is not null && l.LocationType == "physical"))
+            {
+                foreach (var (key, origin, metres, name) in run.Duplicates.Add(l.Point!.Y, l.Point.X, record.Categories, record.Service.Name, source.Key, source.Origin))
+                {
+                    run.Warn(ordinal, new ImportIssue(IssueCodes.ProbableDuplicate,
+                        string.Create(CultureInfo.InvariantCulture, $"probably the same as '{FieldErrors.Clip(name)}' (line {origin.Line}, id {FieldErrors.Clip(key)}), {metres:0} m away with the same category."),
+                        source.Origin.File, source.Origin.Line, source.Key, "name"));
+                }
+            }
+            accepted.Add(record);
+        }
+        organizations.AddRange(run.TakeOrganizations());
+        run.Add("validate", clock);
+        await ImportStaging.WriteAsync(conn, accepted, organizations, locations, ct);
+        run.Add("stage", clock);
+    }
+
+    private static async Task ResolveServiceIdsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
+    {
+        var keys = batch.Where(r => r.Doc.Id is null).Select(r => r.Key).Distinct().ToArray();
+        if (keys.Length == 0)
+        {
+            return;
+        }
+        var found = await LookupAsync(conn, "service", run.Options.Source, keys, ct);
+        foreach (var r in batch.Where(r => r.Doc.Id is null))
+        {
+            r.Doc = r.Doc with { Id = found.GetValueOrDefault(r.Key, Guid.CreateVersion7()) };
+        }
+    }
+
+    private static async Task ResolveOrganizationsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
+    {
+        var keys = batch.Where(r => r.Organization is { Id: null } && r.OrganizationKey is not null && !run.OrganizationKeys.ContainsKey(r.OrganizationKey))
+            .Select(r => r.OrganizationKey!).Distinct().ToArray();
+        if (keys.Length > 0)
+        {
+            var found = await LookupAsync(conn, "organization", run.Options.Source, keys, ct);
+            foreach (var key in keys)
+            {
+                run.OrganizationKeys[key] = found.TryGetValue(key, out var id) ? id : DeterministicGuid.Create(ImportNamespace, $"organization\n{run.Options.Source}\n{key}");
+            }
+        }
+        foreach (var r in batch.Where(r => r.Organization is not null))
+        {
+            var id = r.Organization!.Id ?? run.OrganizationKeys[r.OrganizationKey!];
+            r.Organization = r.Organization with { Id = id };
+            r.Doc = r.Doc with { OrganizationId = r.Doc.OrganizationId ?? id };
+        }
+        // Which referenced organizations exist already (the rest must be written by this import).
+        var referenced = batch.SelectMany(r => (r.Doc.ServiceAtLocations ?? []).Select(x => x?.Location?.OrganizationId).Append(r.Doc.OrganizationId))
+            .OfType<Guid>().Where(id => !run.ExistingOrganizations.Contains(id) && !run.StagedOrganizations.Contains(id)).Distinct().ToArray();
+        if (referenced.Length > 0)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT id FROM organization WHERE id = ANY(@ids)", conn) { CommandTimeout = 0 };
+            cmd.Parameters.AddWithValue("ids", referenced);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                run.ExistingOrganizations.Add(reader.GetGuid(0));
+            }
+        }
+    }
+
+    private static async Task<Dictionary<Guid, ExistingLocation>> ResolveLocationsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
+    {
+        // Locations without an id get the one their source key had before, or a new one.
+        var keyed = new List<(SourceRecord Record, int Index, string Key)>();
+        foreach (var r in batch)
+        {
+            var sals = r.Doc.ServiceAtLocations ?? [];
+            for (var i = 0; i < sals.Length; i++)
+            {
+                if (sals[i]?.Location is { Id: null } && i < r.LocationKeys.Count && r.LocationKeys[i] is { } key)
+                {
+                    keyed.Add((r, i, key));
+                }
+            }
+        }
+        if (keyed.Count > 0)
+        {
+            var missing = keyed.Select(k => k.Key).Where(k => !run.LocationKeys.ContainsKey(k)).Distinct().ToArray();
+            var found = missing.Length == 0 ? [] : await LookupAsync(conn, "location", run.Options.Source, missing, ct);
+            var local = new Dictionary<string, Guid>(StringComparer.Ordinal);
+            foreach (var (r, i, key) in keyed)
+            {
+                if (!run.LocationKeys.TryGetValue(key, out var id) && !local.TryGetValue(key, out id))
+                {
+                    id = found.GetValueOrDefault(key, Guid.CreateVersion7());
+                    local[key] = id;
+                    // Only keys a later record may share (an explicit location id column) are remembered across batches.
+                    if (key != r.Key && !key.StartsWith(r.Key + "#", StringComparison.Ordinal))
+                    {
+                        run.LocationKeys[key] = id;
+                    }
+                }
+                var sals = r.Doc.ServiceAtLocations!;
+                sals[i] = sals[i] with { Location = sals[i].Location! with { Id = id } };
+            }
+        }
+        foreach (var r in batch)
+        {
+            var sals = r.Doc.ServiceAtLocations ?? [];
+            for (var i = 0; i < sals.Length; i++)
+            {
+                if (sals[i]?.Location is { Id: null })
+                {
+                    sals[i] = sals[i] with { Location = sals[i].Location! with { Id = sals[i].LocationId ?? Guid.CreateVersion7() } };
+                }
+            }
+        }
+        var ids = batch.SelectMany(r => (r.Doc.ServiceAtLocations ?? []).Select(x => x?.Location?.Id ?? x?.LocationId)).OfType<Guid>().Distinct().ToArray();
+        var result = new Dictionary<Guid, ExistingLocation>();
+        if (ids.Length == 0)
+        {
+            return result;
+        }
+        await using var cmd = new NpgsqlCommand("""
+            SELECT id, organization_id, visibility, ST_Y(point::geometry), ST_X(point::geometry), ST_Y(public_point::geometry), ST_X(public_point::geometry),
+                   description, transportation, accessibility, source
+            FROM location WHERE id = ANY(@ids)
+            """, conn) { CommandTimeout = 0 };
+        cmd.Parameters.AddWithValue("ids", ids);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetGuid(0);
+            result[id] = new ExistingLocation(id, reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetString(2),
+                Nullable(reader, 3), Nullable(reader, 4), Nullable(reader, 5), Nullable(reader, 6),
+                reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10));
+        }
+        return result;
+
+        static double? Nullable(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetDouble(i);
+    }
+
+    /// <summary>Ids of records of <paramref name="table"/> from this source, by source id.</summary>
+    private static async Task<Dictionary<string, Guid>> LookupAsync(NpgsqlConnection conn, string table, string source, string[] keys, CancellationToken ct)
+    {
+        var result = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        await using var cmd = new NpgsqlCommand($"SELECT source_id, id FROM {table} WHERE source = @source AND source_id = ANY(@keys)", conn) { CommandTimeout = 0 };
+        cmd.Parameters.AddWithValue("source", source);
+        cmd.Parameters.AddWithValue("keys", keys);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result[reader.GetString(0)] = reader.GetGuid(1);
+        }
+        return result;
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>temp_buffers can only change before the session first uses a temporary table; a pooled session may have.</summary>
+    private static async Task TrySessionSettingAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        try
+        {
+            await ExecAsync(conn, sql, ct);
+        }
+        catch (PostgresException)
+        {
+            // Keeps the session's current value.
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ state -------
+
+    /// <summary>Everything one run keeps: counts, issues, ids seen, and the batch being filled.</summary>
+    private sealed class Run(ImportOptions options, long totalBytes, IProgress<ImportProgress>? progress)
+    {
+        private readonly List<SourceRecord> _batch = [];
+        private readonly List<(Origin Origin, string Key)> _records = [(default, "")];
+        private readonly List<(int, Organization, bool)> _pendingOrganizations = [];
+        private readonly HashSet<int> _rejectedRecords = [];
+        private readonly HashSet<int> _warnedRecords = [];
+        private readonly List<ImportIssue> _rejected = [];
+        private readonly List<ImportIssue> _warnings = [];
+        private readonly Dictionary<string, long> _rejectedByCode = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _warningsByCode = new(StringComparer.Ordinal);
+
+        public ImportOptions Options { get; } = options;
+        public NpgsqlConnection? Connection { get; set; }
+        public ImportScope? Scope { get; set; }
+        public Dictionary<string, Guid> CategoryTerms { get; set; } = [];
+        public CategoryResolver? Resolver { get; set; }
+        public CountryOutlines? Countries { get; set; }
+        public TaxonomyImport Taxonomies { get; set; } = null!;
+        public Dictionary<string, long> Timings { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Adds the clock's time to a phase and restarts it.</summary>
+        public void Add(string phase, Stopwatch clock)
+        {
+            Timings[phase] = Timings.GetValueOrDefault(phase) + clock.ElapsedMilliseconds;
+            clock.Restart();
+        }
+        public List<string> Notes { get; } = [];
+        public HashSet<string> UncheckedCountries { get; } = new(StringComparer.Ordinal);
+        public HashSet<Guid> StagedLocations { get; } = [];
+        public HashSet<Guid> StagedOrganizations { get; } = [];
+        public HashSet<Guid> ExistingOrganizations { get; } = [];
+        public Dictionary<string, Guid> OrganizationKeys { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Guid> LocationKeys { get; } = new(StringComparer.Ordinal);
+        public Dictionary<Guid, long> SeenServices { get; } = [];
+        public DuplicateFinder Duplicates { get; } = new();
+        public long BytesBefore { get; set; }
+        public int Records { get; private set; }
+        public int OrganizationRecords { get; private set; }
+        public long RejectedCount => _rejectedRecords.Count;
+
+        public bool OrganizationExists(Guid id) => ExistingOrganizations.Contains(id) || StagedOrganizations.Contains(id);
+
+        public async Task AddAsync(SourceRecord record, long bytesRead, CancellationToken ct)
+        {
+            Records++;
+            _batch.Add(record);
+            if (_batch.Count >= Options.BatchSize)
+            {
+                await FlushAsync(ct);
+                progress?.Report(new ImportProgress("reading", Records, Math.Min(bytesRead, totalBytes), totalBytes));
+            }
+        }
+
+        /// <summary>A stand-alone organization (data package): validated now, staged with the next batch.</summary>
+        public void AddOrganization(OrganizationRecord record)
+        {
+            OrganizationRecords++;
+            var rejections = new List<ImportIssue>();
+            if (ImportValidator.ValidateOrganization(record, Options, rejections) is { } row)
+            {
+                if (StagedOrganizations.Add(row.Id))
+                {
+                    _pendingOrganizations.Add((0, row, false));
+                }
+                return;
+            }
+            foreach (var issue in rejections)
+            {
+                Count(_rejectedByCode, _rejected, issue);
+            }
+            RejectedOrganizations++;
+        }
+
+        public long RejectedOrganizations { get; private set; }
+
+        public List<(int, Organization, bool)> TakeOrganizations()
+        {
+            var taken = _pendingOrganizations.ToList();
+            _pendingOrganizations.Clear();
+            return taken;
+        }
+
+        public async Task FlushAsync(CancellationToken ct)
+        {
+            if (_batch.Count == 0 && _pendingOrganizations.Count == 0)
+            {
+                return;
+            }
+            await ProcessAsync(this, _batch, ct);
+            _batch.Clear();
+        }
+
+        /// <summary>Gives the record its ordinal (the <c>rec</c> of its staged rows).</summary>
+        public int Register(SourceRecord source)
+        {
+            _records.Add((source.Origin, source.Key));
+            return _records.Count - 1;
+        }
+
+        public Origin OriginOf(int rec) => rec > 0 && rec < _records.Count ? _records[rec].Origin : default;
+
+        public string? KeyOf(int rec) => rec > 0 && rec < _records.Count ? _records[rec].Key : null;
+
+        public void RejectRecord(int rec, List<ImportIssue> issues, SourceRecord source)
+        {
+            _rejectedRecords.Add(rec);
+            if (issues.Count == 0)
+            {
+                issues.Add(new ImportIssue(IssueCodes.InvalidValue, "the record is not valid.", source.Origin.File, source.Origin.Line, source.Key));
+            }
+            foreach (var issue in issues)
+            {
+                Count(_rejectedByCode, _rejected, issue);
+            }
+            foreach (var warning in source.Issues.Where(i => ImportValidator.IsWarning(i.Code)))
+            {
+                Warn(rec, warning);
+            }
+        }
+
+        public void Reject(int rec, ImportIssue issue)
+        {
+            _rejectedRecords.Add(rec);
+            Count(_rejectedByCode, _rejected, issue);
+        }
+
+        public void Warn(int rec, ImportIssue issue)
+        {
+            _warnedRecords.Add(rec);
+            Count(_warningsByCode, _warnings, issue);
+        }
+
+        private void Count(Dictionary<string, long> byCode, List<ImportIssue> list, ImportIssue issue)
+        {
+            byCode[issue.Code] = byCode.GetValueOrDefault(issue.Code) + 1;
+            if (list.Count < Options.MaxListedIssues)
+            {
+                list.Add(issue);
+            }
+        }
+
+        public ImportReport Report(MergeCounts? counts, bool committed)
+        {
+            var none = new EntityCounts(0, 0, 0);
+            var status = Options.DryRun ? "dry_run" : committed ? "committed" : "rejected";
+            var totalRecords = Records + OrganizationRecords;
+            var rejectedTotal = RejectedCount + RejectedOrganizations;
+            var summary = status switch
+            {
+                "rejected" => $"Nothing was imported: {rejectedTotal} of {totalRecords} record(s) were rejected and the import is all-or-nothing "
+                    + $"(fix them, or import the {totalRecords - rejectedTotal} valid record(s) with valid_only).",
+                "dry_run" when counts is null => $"Dry run, nothing written: {rejectedTotal} of {totalRecords} record(s) would be rejected, so the all-or-nothing import would write nothing.",
+                "dry_run" => $"Dry run, nothing written: {totalRecords - rejectedTotal} of {totalRecords} record(s) are valid; the import would {Effect(counts!, "create", "update", "leave unchanged", "remove")}"
+                    + (rejectedTotal > 0 ? $"; {rejectedTotal} would be rejected." : "."),
+                _ => $"Imported {totalRecords - rejectedTotal} of {totalRecords} record(s): {Effect(counts!, "created", "updated", "unchanged", "removed")}"
+                    + (rejectedTotal > 0 ? $"; {rejectedTotal} rejected and not imported." : "."),
+            };
+            return new ImportReport
+            {
+                Status = status,
+                Summary = summary,
+                Format = ImportFormats.Name(Options.Format),
+                Source = Options.Source,
+                Mode = Options.Mode == ImportMode.AllOrNothing ? "all_or_nothing" : "valid_only",
+                DryRun = Options.DryRun,
+                Committed = committed,
+                Counts = new ImportCounts
+                {
+                    Records = totalRecords,
+                    Valid = totalRecords - rejectedTotal,
+                    Rejected = rejectedTotal,
+                    WithWarnings = _warnedRecords.Count,
+                    Services = counts?.Services ?? none,
+                    Locations = counts?.Locations ?? none,
+                    Organizations = counts?.Organizations ?? none,
+                    TaxonomyTermsCreated = counts?.TermsCreated ?? 0,
+                },
+                Rejected = _rejected,
+                Warnings = _warnings,
+                RejectedByCode = _rejectedByCode,
+                WarningsByCode = _warningsByCode,
+                Notes = [.. Notes.Distinct()],
+                TimingsMs = Timings,
+            };
+        }
+
+        private static string Effect(MergeCounts c, string created, string updated, string unchanged, string removed) =>
+            $"services {created} {c.Services.Created}, {updated} {c.Services.Updated}, {unchanged} {c.Services.Unchanged}; "
+            + $"locations {created} {c.Locations.Created}, {updated} {c.Locations.Updated}, {removed} {c.Locations.Deleted}; "
+            + $"organizations {created} {c.Organizations.Created}, {updated} {c.Organizations.Updated}";
+    }
+}

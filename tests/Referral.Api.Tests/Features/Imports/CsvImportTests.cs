@@ -1,0 +1,275 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Referral.Api.Features.Access;
+using Referral.Api.Tests.Infrastructure;
+
+namespace Referral.Api.Tests.Features.Imports;
+
+public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(factory)
+{
+    private const string Csv = "text/csv";
+
+    private const string Header = "id,name,category,lat,lon,phone,address,city,country";
+
+    private static string File(params string[] rows) => string.Join("\n", rows.Prepend(Header)) + "\n";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await ImportApi.AddCountriesAsync(Factory);
+    }
+
+    [Fact]
+    public async Task Import_DefaultHeaders_CreatesSearchableServicesAtTheirLocations()
+    {
+        var csv = File(
+            "P1,Comisaría Central,police,9.9333,-84.0833,+506 2222 3333,Calle 1,San José,CR",
+            "P2,Línea 1147,helpline,9.94,-84.07,1147,Calle 2,San José,Costa Rica");
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=stations");
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        Assert.Equal("committed", result.Report.GetProperty("status").GetString());
+        Assert.Equal(2, result.Count("services.created"));
+        Assert.Equal(2, result.Count("locations.created"));
+        Assert.Equal(1, result.Count("organizations.created"));
+        var list = await Public.GetFromJsonAsync<JsonElement>("/api/services?search=comisaria");
+        var found = Assert.Single(list.GetProperty("contents").EnumerateArray());
+        var detail = await Public.GetFromJsonAsync<JsonElement>($"/api/services/{found.GetProperty("id").GetGuid()}");
+        Assert.Equal("+506 2222 3333", detail.GetProperty("phones")[0].GetProperty("number").GetString());
+        Assert.Equal("police", detail.GetProperty("categories")[0].GetString());
+        var location = detail.GetProperty("service_at_locations")[0].GetProperty("location");
+        Assert.Equal(9.9333, location.GetProperty("latitude").GetDouble());
+        Assert.Equal("CR", location.GetProperty("addresses")[0].GetProperty("country").GetString());
+        var near = await Public.GetFromJsonAsync<JsonElement>("/api/nearest?lat=9.94&lng=-84.07&category=helpline&limit=1");
+        Assert.Equal("Línea 1147", near.GetProperty("results")[0].GetProperty("service").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Import_MappingFile_MapsColumnsTranslatesValuesAndAppliesDefaults()
+    {
+        var csv = "Código;Nombre;Tipo;Latitud;Longitud;Tel.;Notas\n"
+            + "C-1;Fiscalía de Liberia;Fiscalía;10,6346;-85,4407;2690 0000;abre temprano\n"
+            + "C-2;Albergue Esperanza;Albergue;10,63;-85,44;2690 0001|2690 0002;\n";
+        const string Mapping = """
+            {
+              "columns": { "Código": "source_id", "Tipo": "category", "Tel.": "phone", "Notas": "ignore" },
+              "values": { "category": { "Fiscalía": "justice", "Albergue": "shelter" } },
+              "defaults": { "country": "CR", "city": "Liberia", "visibility": "approximate" },
+              "list_separator": "|"
+            }
+            """;
+
+        var result = await ImportApi.PostFilesAsync(Client, [("directorio.csv", Encoding.UTF8.GetBytes(csv))], Mapping);
+
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        Assert.Equal(2, result.Count("services.created"));
+        Assert.Equal("directorio.csv", result.Report.GetProperty("source").GetString());
+        var shelter = await Factory.WithDbAsync(db => db.Services.Include(s => s.Phones).Include(s => s.ServiceAtLocations).ThenInclude(x => x.Location)
+            .SingleAsync(s => s.SourceId == "C-2"));
+        Assert.Equal(["2690 0001", "2690 0002"], shelter.Phones.Select(p => p.Number).Order());
+        var location = Assert.Single(shelter.ServiceAtLocations).Location!;
+        Assert.Equal("approximate", location.Visibility);
+        Assert.Equal(10.63, location.Point!.Y, 6);
+        Assert.Equal("directorio.csv", location.Source);
+    }
+
+    [Fact]
+    public async Task Import_BadRows_RejectsEachWithItsLineAndReason()
+    {
+        var csv = File(
+            "A1,Comisaría Central,police,9.9333,-84.0833,+506 2222 3333,Calle 1,San José,CR",
+            "A2,No position,police,,,2222,Calle 2,San José,CR",
+            "A3,Garbled position,police,9.9N,-84.07,2222,,San José,CR",
+            "A4,Swapped,police,-84.07,9.94,2222,,San José,CR",
+            "A5,Out of range,police,99.5,-84.07,2222,,San José,CR",
+            "A6,Null island,police,0,0,2222,,San José,CR",
+            "A7,In Panama,police,8.98,-79.52,2222,,Panamá,CR",
+            "A8,Unknown category,bananas,9.95,-84.05,2222,,San José,CR",
+            "A9,Bad phone,police,9.95,-84.05,call me,,San José,CR");
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=bad&dry_run=true");
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        Assert.Equal(9, result.Count("records"));
+        Assert.Equal(8, result.Count("rejected"));
+        Assert.Empty(result.CodesAt(2));
+        Assert.Equal(["missing_coordinates"], result.CodesAt(3));
+        Assert.Equal(["unparsable_coordinates"], result.CodesAt(4));
+        Assert.Equal(["coordinates_swapped"], result.CodesAt(5));
+        Assert.Equal(["coordinates_out_of_range"], result.CodesAt(6));
+        Assert.Equal(["null_island"], result.CodesAt(7));
+        Assert.Equal(["outside_country"], result.CodesAt(8));
+        Assert.Equal(["unknown_category"], result.CodesAt(9));
+        Assert.Equal(["invalid_phone"], result.CodesAt(10));
+        var panama = Assert.Single(result.Rejected, r => r.GetProperty("line").GetInt64() == 8);
+        Assert.Contains("it lies in PA", panama.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("A7", panama.GetProperty("source_id").GetString());
+        // The same reason as the API's, word for word.
+        var phone = Assert.Single(result.Rejected, r => r.GetProperty("line").GetInt64() == 10);
+        Assert.Equal("phones[0].number", phone.GetProperty("field").GetString());
+        Assert.StartsWith("must be a phone number", phone.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, result.Report.GetProperty("rejected_by_code").GetProperty("outside_country").GetInt64());
+    }
+
+    [Fact]
+    public async Task Import_UnnamedAndDuplicateRows_AreAcceptedWithWarnings()
+    {
+        var csv = File(
+            "D1,Comisaría de Pavas,police,9.9500,-84.1300,2222,,San José,CR",
+            "D2,Comisaria Pavas,police,9.9502,-84.1301,2222,,San José,CR",
+            "D3,Comisaría de Pavas,health,9.9501,-84.1300,2222,,San José,CR",
+            "D4,,police,9.97,-84.05,2222,,San José,CR");
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=dups");
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        Assert.Equal(4, result.Count("services.created"));
+        Assert.Equal(["probable_duplicate"], result.CodesAt(3, "warnings"));
+        Assert.Empty(result.CodesAt(4, "warnings"));
+        Assert.Equal(["unnamed"], result.CodesAt(5, "warnings"));
+        var unnamed = Assert.Single(result.Warnings, w => w.GetProperty("code").GetString() == "unnamed");
+        Assert.Contains("police (San José)", unnamed.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, result.Count("with_warnings"));
+    }
+
+    [Fact]
+    public async Task Import_AllOrNothingWithARejectedRow_WritesNothingAndAnswers422WithTheReport()
+    {
+        var before = await DatabaseSnapshot.TakeAsync(Factory);
+        var csv = File(
+            "A1,Comisaría Central,police,9.9333,-84.0833,2222,Calle 1,San José,CR",
+            "A2,Broken,police,9.9333,-84.0833,not a phone,Calle 1,San José,CR");
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=aon");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, result.Status);
+        Assert.Equal("VALIDATION_FAILED", result.Body.GetProperty("code").GetString());
+        Assert.Equal("rejected", result.Report.GetProperty("status").GetString());
+        Assert.False(result.Report.GetProperty("committed").GetBoolean());
+        Assert.Equal(1, result.Count("rejected"));
+        Assert.Equal(before, await DatabaseSnapshot.TakeAsync(Factory));
+    }
+
+    [Fact]
+    public async Task Import_ValidOnly_WritesTheValidRowsAndReportsTheRest()
+    {
+        var csv = File(
+            "A1,Comisaría Central,police,9.9333,-84.0833,2222,Calle 1,San José,CR",
+            "A2,Broken,police,9.9333,-84.0833,not a phone,Calle 1,San José,CR");
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=partial&valid_only=true");
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        Assert.Equal("committed", result.Report.GetProperty("status").GetString());
+        Assert.Equal(1, result.Count("services.created"));
+        Assert.Equal(1, result.Count("rejected"));
+        Assert.Contains("1 rejected and not imported", result.Report.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, await Factory.WithDbAsync(db => db.Services.CountAsync(s => s.Source == "partial")));
+    }
+
+    [Fact]
+    public async Task Import_DryRun_ReportsWhatWouldHappenAndWritesNothing()
+    {
+        var before = await DatabaseSnapshot.TakeAsync(Factory);
+        var csv = File("A1,Comisaría Central,police,9.9333,-84.0833,2222,Calle 1,San José,CR");
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=dry&dry_run=true");
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        Assert.Equal("dry_run", result.Report.GetProperty("status").GetString());
+        Assert.Equal(1, result.Count("services.created"));
+        Assert.Equal(before, await DatabaseSnapshot.TakeAsync(Factory));
+    }
+
+    [Fact]
+    public async Task Import_SameFileTwice_UpdatesInsteadOfDuplicatingAndAuditsOnlyRealChanges()
+    {
+        var v1 = File(
+            "A1,Comisaría Central,police,9.9333,-84.0833,2222 3333,Calle 1,San José,CR",
+            "A2,Línea 1147,helpline,9.94,-84.07,1147,Calle 2,San José,CR");
+        var v2 = File(
+            "A1,Comisaría Central Norte,police,9.9333,-84.0833,2222 4444,Calle 1,San José,CR",
+            "A2,Línea 1147,helpline,9.94,-84.07,1147,Calle 2,San José,CR");
+
+        var first = await ImportApi.PostAsync(Client, v1, Csv, "source=stations");
+        var again = await ImportApi.PostAsync(Client, v1, Csv, "source=stations");
+        var lastModified = await Factory.WithDbAsync(db => db.Services.Where(s => s.SourceId == "A2").Select(s => s.LastModified).SingleAsync());
+        var changed = await ImportApi.PostAsync(Client, v2, Csv, "source=stations");
+
+        Assert.Equal(2, first.Count("services.created"));
+        Assert.Equal(2, again.Count("services.unchanged"));
+        Assert.Equal(0, again.Count("services.created") + again.Count("services.updated"));
+        Assert.Equal(1, changed.Count("services.updated"));
+        Assert.Equal(1, changed.Count("services.unchanged"));
+        Assert.Equal(2, await Factory.WithDbAsync(db => db.Services.CountAsync(s => s.Source == "stations")));
+        Assert.Equal(lastModified, await Factory.WithDbAsync(db => db.Services.Where(s => s.SourceId == "A2").Select(s => s.LastModified).SingleAsync()));
+        var a1 = await Factory.WithDbAsync(db => db.Services.Include(s => s.Phones).SingleAsync(s => s.SourceId == "A1"));
+        Assert.Equal("Comisaría Central Norte", a1.Name);
+        Assert.Equal("2222 4444", Assert.Single(a1.Phones).Number);
+        var audit = await Client.GetFromJsonAsync<JsonElement>($"/api/audit?entity_type=service&entity_id={a1.Id}");
+        var entries = audit.GetProperty("contents").EnumerateArray().ToList();
+        Assert.Equal(["update", "create"], entries.Select(e => e.GetProperty("action").GetString()));
+        var update = entries[0];
+        Assert.Equal("Comisaría Central", update.GetProperty("before").GetProperty("name").GetString());
+        Assert.Equal("Comisaría Central Norte", update.GetProperty("after").GetProperty("name").GetString());
+        Assert.Equal("2222 4444", update.GetProperty("after").GetProperty("phones")[0].GetProperty("number").GetString());
+        Assert.Equal("test-admin", update.GetProperty("actor").GetString());
+    }
+
+    [Fact]
+    public async Task Import_ColumnsNotInTheFile_AreLeftAloneOnExistingRecords()
+    {
+        await ImportApi.PostAsync(Client, File("A1,Comisaría Central,police,9.9333,-84.0833,2222,Calle 1,San José,CR"), Csv, "source=partial-cols");
+        var id = await Factory.WithDbAsync(db => db.Services.Where(s => s.SourceId == "A1").Select(s => s.Id).SingleAsync());
+        var doc = (await Client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/services/{id}"))!;
+        doc["schedules"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["byday"] = "MO",
+            ["opens_at"] = "08:00",
+            ["closes_at"] = "12:00",
+            ["time_zone"] = "America/Costa_Rica",
+        });
+        doc["description"] = "Added by an editor.";
+        (await Client.PutAsJsonAsync($"/api/services/{id}", doc)).EnsureSuccessStatusCode();
+
+        var result = await ImportApi.PostAsync(Client, "id,name,phone\nA1,Comisaría Central,2222 9999\n", Csv, "source=partial-cols");
+
+        Assert.Equal(1, result.Count("services.updated"));
+        var service = await Factory.WithDbAsync(db => db.Services.Include(s => s.Schedules).Include(s => s.Phones).Include(s => s.ServiceAtLocations).SingleAsync(s => s.Id == id));
+        Assert.Equal("Added by an editor.", service.Description);
+        Assert.Single(service.Schedules);
+        Assert.Single(service.ServiceAtLocations);
+        Assert.Equal("2222 9999", Assert.Single(service.Phones).Number);
+    }
+
+    [Fact]
+    public async Task Import_ByCaseworkerOrAnonymous_IsRefused()
+    {
+        var caseworker = Factory.CreateClient(await Factory.CreateKeyAsync("import-caseworker", Roles.Caseworker));
+        var csv = File("A1,Comisaría Central,police,9.9333,-84.0833,2222,Calle 1,San José,CR");
+
+        var anonymous = await ImportApi.PostAsync(Public, csv, Csv);
+        var forbidden = await ImportApi.PostAsync(caseworker, csv, Csv);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.Status);
+        Assert.Equal(0, await Factory.WithDbAsync(db => db.Services.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Import_UnreadableInput_Answers400WithTheLine()
+    {
+        var result = await ImportApi.PostAsync(Client, "id,name\nA1,\"unterminated\n", Csv);
+        var json = await ImportApi.PostAsync(Client, "[{\"name\": \"x\"},\n{\"name\": ", "application/json");
+        var unsupported = await ImportApi.PostAsync(Client, "name\nx\n", "text/plain");
+
+        Assert.Equal(HttpStatusCode.BadRequest, result.Status);
+        Assert.Equal(2, result.Body.GetProperty("line").GetInt64());
+        Assert.Equal(HttpStatusCode.BadRequest, json.Status);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.Status);
+    }
+}
