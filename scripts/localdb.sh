@@ -2,12 +2,13 @@
 # Local PostgreSQL 15 + PostGIS cluster for development and tests.
 #
 #   scripts/localdb.sh start    # install PostGIS if needed (root/Debian), initdb, start, create DB
-#   scripts/localdb.sh stop     # fast shutdown (idempotent)
+#   scripts/localdb.sh stop     # fast shutdown (idempotent); `stop immediate` simulates a crash (recovery at next start)
 #   scripts/localdb.sh status   # running/stopped + connection string
 #   scripts/localdb.sh psql ... # psql on the local `referral` database (extra args passed through)
 #   scripts/localdb.sh connstr  # print the ADO.NET connection string only
 #
-# Data lives in .local/pgdata (git-ignored), the server log in .local/postgres.log.
+# Data lives in .local/pgdata (git-ignored), the server log in .local/postgres.log; REFERRAL_PG_DIR puts both
+# in another directory (the tests start a throwaway cluster that way).
 # The server listens on 127.0.0.1 only (TCP, no unix sockets), port 55432 unless
 # REFERRAL_PG_PORT is set. Superuser/password: referral/referral.
 # When run as root, the server runs as the `postgres` system user.
@@ -25,7 +26,7 @@ START_TIMEOUT=30
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
-LOCAL_DIR="$REPO_ROOT/.local"
+LOCAL_DIR="${REFERRAL_PG_DIR:-$REPO_ROOT/.local}"
 PGDATA_DIR="$LOCAL_DIR/pgdata"
 PGLOG="$LOCAL_DIR/postgres.log"
 
@@ -400,6 +401,8 @@ cmd_start() {
 }
 
 cmd_stop() {
+  local mode="${1:-fast}"
+  case "$mode" in fast|immediate) ;; *) die "stop mode must be fast or immediate (got '$mode')" ;; esac
   if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
     say "stopped (no cluster in .local/pgdata)"
     return 0
@@ -410,7 +413,7 @@ cmd_stop() {
   fi
   find_bindir || die "PostgreSQL $PG_MAJOR binaries not found; cannot stop the server (pid $(pidfile_pid))"
   say "stopping PostgreSQL (pid $(pidfile_pid))"
-  if ! as_pg "$BINDIR/pg_ctl" stop -D "$PGDATA_DIR" -m fast -w -t 60 >/dev/null; then
+  if ! as_pg "$BINDIR/pg_ctl" stop -D "$PGDATA_DIR" -m "$mode" -w -t 60 >/dev/null; then
     is_running || { say "stopped"; return 0; }
     die "pg_ctl stop failed (see .local/postgres.log)"
   fi
@@ -448,7 +451,7 @@ usage() {
 usage: scripts/localdb.sh {start|stop|status|psql [args...]|connstr}
   start    install PostGIS if missing, create/start the cluster in .local/pgdata on
            $DB_HOST:\${REFERRAL_PG_PORT:-55432}, create database '$DB_NAME' with postgis
-  stop     stop the cluster (fast shutdown)
+  stop     stop the cluster (fast shutdown; `stop immediate`: as if it crashed)
   status   print running/stopped and the connection string
   psql     open psql on the '$DB_NAME' database (starts the cluster if needed)
   connstr  print the connection string
@@ -460,7 +463,7 @@ main() {
   [ $# -gt 0 ] && shift
   case "$cmd" in
     start)   cmd_start ;;
-    stop)    cmd_stop ;;
+    stop)    cmd_stop "$@" ;;
     status)  cmd_status ;;
     psql)    cmd_psql "$@" ;;
     connstr) connstr "$DB_PORT" ;;

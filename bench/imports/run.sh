@@ -76,7 +76,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-bash scripts/localdb.sh start >/dev/null
+# the local cluster (scripts/localdb.sh), unless a server already answers with these credentials
+q -d postgres -c "SELECT 1" >/dev/null 2>&1 || bash scripts/localdb.sh start >/dev/null
 
 # --------------------------------------------------------------------------------------------- build ---
 SRC_DIR="$REPO_ROOT"
@@ -162,7 +163,7 @@ for n in $SIZES; do
     read -r services sal attrs < <(q -d "$WORK" -tA -F ' ' -c "
       SELECT (SELECT count(*) FROM service WHERE source = 'bench'),
              (SELECT count(*) FROM service_at_location sal JOIN service s ON s.id = sal.service_id WHERE s.source = 'bench'),
-             (SELECT count(*) FROM attribute a JOIN service s ON s.id = a.link_id WHERE s.source = 'bench')")
+             (SELECT count(*) FROM attribute a JOIN service s ON s.id = a.service_id WHERE s.source = 'bench')")
     [ "$services" = "$n" ] && [ "$sal" = "$n" ] && [ "$attrs" -ge "$n" ] \
       || die "after the import: $services services, $sal service-at-locations, $attrs attributes (expected $n each)"
     found="$(q -d "$WORK" -tA -c "SET enable_seqscan = off; SELECT count(*) FROM service WHERE search_document @@ plainto_tsquery('simple', 'Unidad') AND source = 'bench'")"

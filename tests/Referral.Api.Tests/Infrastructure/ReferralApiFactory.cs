@@ -26,8 +26,14 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     private Respawner? _respawner;
 
     public ReferralApiFactory()
+        : this(Environment.GetEnvironmentVariable("ConnectionStrings__ReferralTest") is { Length: > 0 } cs ? cs : LocalAdmin)
     {
-        _adminConnectionString = Environment.GetEnvironmentVariable("ConnectionStrings__ReferralTest") is { Length: > 0 } cs ? cs : LocalAdmin;
+    }
+
+    /// <summary>A factory on another server (an admin connection to its <c>postgres</c> database).</summary>
+    internal ReferralApiFactory(string adminConnectionString)
+    {
+        _adminConnectionString = adminConnectionString;
         DatabaseName = $"referral_test_{Guid.NewGuid():N}"[..28];
         ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = DatabaseName, Pooling = true }.ConnectionString;
     }
