@@ -284,7 +284,6 @@ unix_socket_directories = ''      # TCP only
 max_connections = 200
 timezone = 'UTC'
 log_timezone = 'UTC'
-synchronous_commit = off          # dev/test data only; no risk of corruption
 EOF
 }
 

@@ -42,6 +42,12 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
 
     public string ConnectionString { get; }
 
+    /// <summary>
+    /// False (the default): the test database runs with <c>synchronous_commit = off</c>. True keeps PostgreSQL's default, so
+    /// an acknowledged commit survives a crash (set it before <see cref="InitializeAsync"/>).
+    /// </summary>
+    public bool Durable { get; init; }
+
     /// <summary>Settings the app starts with; tests that need another setting build their own factory.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -60,6 +66,12 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
             }
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", admin);
             await create.ExecuteNonQueryAsync();
+            if (!Durable)
+            {
+                // Test data need not survive a crash: commits return before their WAL is flushed (much faster on slow disks).
+                await using var fast = new NpgsqlCommand($"ALTER DATABASE \"{DatabaseName}\" SET synchronous_commit = off", admin);
+                await fast.ExecuteNonQueryAsync();
+            }
         }
         _ = Server; // starts the app, which applies the migrations (Database:Migrate=true)
         await using var conn = await OpenAsync();

@@ -24,16 +24,9 @@ public sealed class DatabaseRestartTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         await LocalDbAsync("start");
-        // The local development cluster runs with synchronous_commit = off (fast tests, dev data). A commit is then
-        // acknowledged before its WAL reaches disk, so a crash loses the last ones: this test caught exactly that. Production
-        // keeps PostgreSQL's default (on), and so does this cluster.
-        await using (var admin = new NpgsqlConnection($"Host=127.0.0.1;Port={_port};Database=postgres;Username=referral;Password=referral;Pooling=false"))
-        {
-            await admin.OpenAsync();
-            await using var on = new NpgsqlCommand("ALTER SYSTEM SET synchronous_commit = on; SELECT pg_reload_conf();", admin);
-            await on.ExecuteNonQueryAsync();
-        }
-        _factory = new ReferralApiFactory($"Host=127.0.0.1;Port={_port};Database=postgres;Username=referral;Password=referral;Timeout=5");
+        // Durable: PostgreSQL's default synchronous_commit = on, as in production. (Test databases otherwise run with it off,
+        // and then a crash loses the last acknowledged commits: this test caught exactly that.)
+        _factory = new ReferralApiFactory($"Host=127.0.0.1;Port={_port};Database=postgres;Username=referral;Password=referral;Timeout=5") { Durable = true };
         await ((IAsyncLifetime)_factory).InitializeAsync();
     }
 
