@@ -137,6 +137,27 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
     }
 
     [Fact]
+    public async Task Import_CloseToASimilarServiceAlreadyInTheDirectory_WarnsProbableDuplicate()
+    {
+        var first = await ImportApi.PostAsync(Client, File("D1,Comisaría de Pavas,police,9.9500,-84.1300,2222,,San José,CR"), Csv, "source=first");
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        var csv = File(
+            "E1,Comisaria Pavas,police,9.9502,-84.1301,2222,,San José,CR",    // ~25 m, same category, similar name
+            "E2,Comisaría de Pavas,health,9.9501,-84.1300,2222,,San José,CR", // other category
+            "E3,Oficina Regional Norte,police,9.9501,-84.1300,2222,,San José,CR", // other name
+            "E4,Comisaría de Pavas,police,9.9520,-84.1300,2222,,San José,CR"); // ~220 m away
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=second");
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        Assert.Equal(["probable_duplicate"], result.CodesAt(2, "warnings"));
+        var warning = Assert.Single(result.Warnings, w => w.GetProperty("code").GetString() == "probable_duplicate");
+        Assert.Contains("already in the directory", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Comisaría de Pavas", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(4, result.Count("services.created"));
+    }
+
+    [Fact]
     public async Task Import_AllOrNothingWithARejectedRow_WritesNothingAndAnswers422WithTheReport()
     {
         var before = await DatabaseSnapshot.TakeAsync(Factory);
