@@ -104,6 +104,44 @@ public sealed class ExportTests(ReferralApiFactory factory) : DatabaseTest(facto
     }
 
     [Fact]
+    public async Task Export_HsdsMetadata_ShowsTheLastChangeFromTheAuditLog_ValuesOnlyInTheExactExport()
+    {
+        var ids = await ArrangeAsync();
+        var doc = (await Client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/services/{ids.Public}"))!;
+        doc["name"] = "Oficina abierta de Pavas";
+        using (var put = await Client.PutAsJsonAsync($"/api/services/{ids.Public}", doc))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        JsonElement MetadataOf(string ndjson) => ndjson.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(d => d.GetProperty("id").GetGuid() == ids.Public)
+            .GetProperty("metadata").EnumerateArray().Single();
+        var publicView = MetadataOf(await Public.GetStringAsync("/api/exports/hsds?metadata=true"));
+        var adminPublicView = MetadataOf(await Client.GetStringAsync("/api/exports/hsds?metadata=true"));
+        var adminView = MetadataOf(await Client.GetStringAsync("/api/exports/hsds?metadata=true&exact=true"));
+
+        foreach (var m in new[] { publicView, adminPublicView, adminView })
+        {
+            Assert.Equal("update", m.GetProperty("last_action_type").GetString());
+            Assert.Equal(ids.Public, m.GetProperty("resource_id").GetGuid());
+            Assert.Contains("name", m.GetProperty("field_name").GetString()!.Split(", "));
+            Assert.Equal(DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), m.GetProperty("last_action_date").GetString());
+        }
+        // Values can hold confidential details (a location's address): only the exact, admin-only export carries them.
+        foreach (var m in new[] { publicView, adminPublicView })
+        {
+            Assert.Equal("", m.GetProperty("previous_value").GetString());
+            Assert.Equal("", m.GetProperty("replacement_value").GetString());
+            Assert.Equal("directory editor", m.GetProperty("updated_by").GetString());
+        }
+        Assert.Contains("Oficina abierta", adminView.GetProperty("previous_value").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Oficina abierta de Pavas", adminView.GetProperty("replacement_value").GetString(), StringComparison.Ordinal);
+        Assert.Equal("test-admin", adminView.GetProperty("updated_by").GetString());
+    }
+
+    [Fact]
     public async Task Export_HsdsCsv_IsADataPackageWithTheStandardTables()
     {
         await ArrangeAsync();
