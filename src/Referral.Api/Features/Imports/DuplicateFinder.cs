@@ -6,41 +6,52 @@ namespace Referral.Api.Features.Imports;
 /// <summary>
 /// Probable duplicates within one input: records of a shared category within 50 m of each other with similar names
 /// (trigram similarity ≥ 0.5, as pg_trgm computes it). Points go into a grid of cells about 55 m high, so each record
-/// is compared with its neighbours only; the check is linear in the number of records.
+/// is compared with its neighbours only. Real files pile records up on one spot (everything geocoded to a town's
+/// centre): there each record is compared with at most <see cref="MaxCompared"/> close neighbours of its category and
+/// reports at most <see cref="MaxReported"/> of them, so the check stays linear; <see cref="Crowded"/> counts the
+/// records where the limit was reached, and the report says so.
 /// </summary>
 internal sealed class DuplicateFinder
 {
     public const double Metres = 50;
     public const double Similarity = 0.5;
+    public const int MaxCompared = 200;
+    public const int MaxReported = 3;
 
     private const double Cell = 0.0005;
 
     private readonly Dictionary<(int, int), List<Entry>> _grid = [];
 
+    /// <summary>Records whose neighbourhood held more close records of their category than were compared.</summary>
+    public long Crowded { get; private set; }
+
     private sealed record Entry(double Lat, double Lon, string[] Categories, string Name, string Key, Origin Origin)
     {
-        public HashSet<string>? Trigrams { get; set; }
+        public long[]? Trigrams { get; set; }
     }
 
-    /// <summary>Adds a located record; returns the earlier records it probably duplicates.</summary>
+    /// <summary>Adds a located record; returns the earlier records it probably duplicates (the closest few).</summary>
     public List<(string Key, Origin Origin, double Metres, string Name)> Add(double lat, double lon, string[] categories, string name, string key, Origin origin)
     {
-        var found = new List<(string, Origin, double, string)>();
+        var found = new List<(string Key, Origin Origin, double Metres, string Name)>();
         var entry = new Entry(lat, lon, categories, name, key, origin);
         var (cy, cx) = CellOf(lat, lon);
         // Longitude cells shrink towards the poles: look far enough east and west to cover 50 m.
         var span = (int)Math.Ceiling(1 / Math.Max(Math.Cos(double.DegreesToRadians(lat)), 0.05));
-        for (var dy = -1; dy <= 1; dy++)
+        var compared = 0;
+        for (var dy = -1; dy <= 1 && compared < MaxCompared; dy++)
         {
-            for (var dx = -span; dx <= span; dx++)
+            for (var dx = -span; dx <= span && compared < MaxCompared; dx++)
             {
                 if (!_grid.TryGetValue((cy + dy, cx + dx), out var cell))
                 {
                     continue;
                 }
-                foreach (var other in cell)
+                // Newest first: in a pile-up the latest records are as good as any, and the scan stops early.
+                for (var i = cell.Count - 1; i >= 0; i--)
                 {
-                    if (other.Key == key || !other.Categories.Intersect(categories, StringComparer.Ordinal).Any())
+                    var other = cell[i];
+                    if (other.Key == key || !SharesCategory(other.Categories, categories))
                     {
                         continue;
                     }
@@ -48,6 +59,11 @@ internal sealed class DuplicateFinder
                     if (metres > Metres)
                     {
                         continue;
+                    }
+                    if (++compared > MaxCompared)
+                    {
+                        Crowded++;
+                        break;
                     }
                     entry.Trigrams ??= Trigrams(name);
                     other.Trigrams ??= Trigrams(other.Name);
@@ -64,25 +80,62 @@ internal sealed class DuplicateFinder
             _grid[own] = list = [];
         }
         list.Add(entry);
+        if (found.Count > MaxReported)
+        {
+            found.Sort((a, b) => a.Metres.CompareTo(b.Metres));
+            found.RemoveRange(MaxReported, found.Count - MaxReported);
+        }
         return found;
+    }
+
+    private static bool SharesCategory(string[] a, string[] b)
+    {
+        foreach (var x in a)
+        {
+            foreach (var y in b)
+            {
+                if (string.Equals(x, y, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static (int, int) CellOf(double lat, double lon) => ((int)Math.Floor(lat / Cell), (int)Math.Floor(lon / Cell));
 
-    private static double Jaccard(HashSet<string> a, HashSet<string> b)
+    /// <summary>Jaccard similarity of two sorted, distinct trigram sets.</summary>
+    private static double Jaccard(long[] a, long[] b)
     {
-        if (a.Count == 0 || b.Count == 0)
+        if (a.Length == 0 || b.Length == 0)
         {
             return 0;
         }
-        var common = a.Count(b.Contains);
-        return (double)common / (a.Count + b.Count - common);
+        int i = 0, j = 0, common = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            if (a[i] == b[j])
+            {
+                common++;
+                i++;
+                j++;
+            }
+            else if (a[i] < b[j])
+            {
+                i++;
+            }
+            else
+            {
+                j++;
+            }
+        }
+        return (double)common / (a.Length + b.Length - common);
     }
 
-    /// <summary>pg_trgm's trigrams: lower-case words of letters and digits, each padded with two spaces before and one after.</summary>
-    internal static HashSet<string> Trigrams(string text)
+    /// <summary>pg_trgm's trigrams (as sorted distinct codes): lower-case words of letters and digits, each padded with two spaces before and one after.</summary>
+    internal static long[] Trigrams(string text)
     {
-        var set = new HashSet<string>(StringComparer.Ordinal);
         var plain = new StringBuilder();
         foreach (var c in text.Normalize(NormalizationForm.FormD))
         {
@@ -91,14 +144,16 @@ internal sealed class DuplicateFinder
                 plain.Append(char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : ' ');
             }
         }
+        var set = new SortedSet<long>();
         foreach (var word in plain.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var padded = "  " + word + " ";
             for (var i = 0; i + 3 <= padded.Length; i++)
             {
-                set.Add(padded.Substring(i, 3));
+                // Three UTF-16 units packed in one number.
+                set.Add(((long)padded[i] << 32) | ((long)padded[i + 1] << 16) | padded[i + 2]);
             }
         }
-        return set;
+        return [.. set];
     }
 }

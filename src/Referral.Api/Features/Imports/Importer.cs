@@ -51,6 +51,11 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             var phase = Stopwatch.StartNew();
             await ReadAsync(input, run, ct);
             run.Timings["read_validate_stage"] = phase.ElapsedMilliseconds;
+            if (run.Duplicates.Crowded > 0)
+            {
+                run.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{run.Duplicates.Crowded} record(s) lie in crowded spots (more than {DuplicateFinder.MaxCompared} records of their category within {DuplicateFinder.Metres:0} m, often everything geocoded to a town's centre): each was compared with {DuplicateFinder.MaxCompared} of them for duplicates; each record lists at most {DuplicateFinder.MaxReported} probable duplicates."));
+            }
             if (run.Records == 0 && run.OrganizationRecords == 0)
             {
                 throw new ImportInputException("the input holds no records.");

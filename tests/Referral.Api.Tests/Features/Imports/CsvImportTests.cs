@@ -158,6 +158,23 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
     }
 
     [Fact]
+    public async Task Import_ManyRecordsOnOneSpot_BoundsTheDuplicateCheckAndSaysSo()
+    {
+        // 250 police offices geocoded to the same town centre, with similar names ("Delegación 1", "Delegación 2", …).
+        var rows = Enumerable.Range(1, 250).Select(i => $"P{i},Delegación {i},police,9.9500,-84.1300,2222,,San José,CR").ToArray();
+
+        var result = await ImportApi.PostAsync(Client, File(rows), Csv, "source=pileup");
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        Assert.Equal(250, result.Count("services.created"));
+        var perLine = result.Warnings.Where(w => w.GetProperty("code").GetString() == "probable_duplicate")
+            .GroupBy(w => w.GetProperty("line").GetInt64()).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(249, perLine.Count); // every record but the first has earlier look-alikes
+        Assert.All(perLine.Values, n => Assert.InRange(n, 1, 3));
+        Assert.Contains(result.Report.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("crowded spots", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Import_AllOrNothingWithARejectedRow_WritesNothingAndAnswers422WithTheReport()
     {
         var before = await DatabaseSnapshot.TakeAsync(Factory);
