@@ -1,3 +1,4 @@
+using Referral.Api.Features.Gaps;
 using Referral.Api.Features.Organizations;
 using Referral.Api.Features.Places;
 using Referral.Api.Features.Referrals;
@@ -23,5 +24,6 @@ internal static class FeatureServices
         .AddScoped<CategoryCatalog>()
         .AddScoped<PlaceQueries>()
         .AddScoped<RegionQueries>()
+        .AddGapAnalysis()
         .AddMemoryCache();
 }
