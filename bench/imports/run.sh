@@ -6,7 +6,8 @@
 #   SIZES=100000 REPS=2 bash bench/imports/run.sh   # a quick look
 #
 # Settings (environment): SIZES (rows per round), REPS, SEED (data), BENCH_DB (prefix of the databases it creates),
-# RESULTS (results file), BUILD_REF (a git revision to benchmark instead of the working tree), REFERRAL_PG_PORT.
+# RESULTS (results file), BUILD_REF (a git revision to benchmark instead of the working tree), REFERRAL_PG_PORT,
+# REPORT_ONLY=1 (write the results file again from the last run's raw figures, without measuring).
 #
 # Once: publish the API (Release) into bench/.out/imports/api; create the template database ${BENCH_DB}_base
 # (migrate + demo seed: the towns the generator draws from, the Costa Rica outline the import checks against).
@@ -22,6 +23,7 @@ REPS="${REPS:-3}"
 SEED="${SEED:-20261129}"
 BENCH_DB="${BENCH_DB:-referral_bench_imp}"
 BUILD_REF="${BUILD_REF:-}"
+REPORT_ONLY="${REPORT_ONLY:-0}"
 
 export PGHOST=127.0.0.1 PGPORT="${REFERRAL_PG_PORT:-55432}" PGUSER=referral PGPASSWORD=referral
 
@@ -76,6 +78,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+declare -A CSV_MB GEN_S
+RAW="$OUT/raw.tsv"
+BASE="${BENCH_DB}_base"
+if [ "$REPORT_ONLY" = 1 ]; then
+  [ -s "$RAW" ] || die "REPORT_ONLY=1 but there is no $RAW from an earlier run"
+  for n in $SIZES; do
+    csv="$REPO_ROOT/$OUT/services-$n-$SEED.csv"
+    CSV_MB[$n]="$(awk -v b="$(stat -c %s "$csv" 2>/dev/null || echo 0)" 'BEGIN { printf "%.0f", b / 1048576 }')"
+    GEN_S[$n]="(earlier)"
+  done
+  SEEDED="$(q -d "$BASE" -tA -c "SELECT count(*) FROM service")"
+else
 # the local cluster (scripts/localdb.sh), unless a server already answers with these credentials
 q -d postgres -c "SELECT 1" >/dev/null 2>&1 || bash scripts/localdb.sh start >/dev/null
 
@@ -99,7 +113,6 @@ app() { # $1 database, rest: CLI arguments
 }
 
 # ------------------------------------------------------------------------------------------ template ---
-BASE="${BENCH_DB}_base"
 WORK="${BENCH_DB}_run"
 recreate() { # $1 database, $2 template (optional)
   q -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
@@ -114,9 +127,7 @@ SEEDED="$(q -d "$BASE" -tA -c "SELECT count(*) FROM service")"
 
 STAGING='CREATE TABLE staging (id text, name text, category text, latitude double precision, longitude double precision, phone text, address text, city text, country text)'
 
-RAW="$OUT/raw.tsv"
 : >"$RAW"
-declare -A CSV_MB GEN_S
 for n in $SIZES; do
   csv="$REPO_ROOT/$OUT/services-$n-$SEED.csv"
   if [ ! -s "$csv" ]; then
@@ -124,7 +135,7 @@ for n in $SIZES; do
     t0="$(now)"
     q -d "$BASE" -v n="$n" -v seed="$SEED" -v out="$csv" -f bench/imports/generate.sql >"$OUT/generate-$n.log" 2>&1 \
       || { tail -n 20 "$OUT/generate-$n.log" >&2; die "generate failed"; }
-    GEN_S[$n]="$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')"
+    GEN_S[$n]="$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f s", b - a }')"
   else
     GEN_S[$n]="(reused)"
   fi
@@ -172,6 +183,8 @@ for n in $SIZES; do
   done
 done
 
+fi
+
 # ---------------------------------------------------------------------------------------------- report ---
 HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 {
@@ -190,7 +203,7 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     import_rate="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "import" { printf "%.0f\n", n / $4 }' "$RAW" | cell '%.0f')"
     # ratio per repetition (import and copy of the same repetition ran back to back)
     ratio="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "copy" { c[$2] = $4 } $1 == n && $3 == "import" { i[$2] = $4 }
-      END { for (r in c) if (r in i) printf "%.3f\n", c[r] / i[r] }' "$RAW" | cell '%.2f')"
+      END { for (r in c) if (r in i) printf "%.4f\n", c[r] / i[r] }' "$RAW" | cell '%.3f')"
     echo "| $n | ${CSV_MB[$n]} MB | $copy_cell | $copy_rate | $import_cell | $import_rate | $ratio |"
   done
   echo
@@ -203,7 +216,20 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
   echo "index maintenance and ANALYZE — so that at the end the services are searchable and findable by nearest."
   echo
   echo "Checks after every import: $(awk -F'\t' '$3 == "check" { print $4 }' "$RAW" | sort -u | head -n 3 | paste -sd ';')."
-  echo "CSV generation: $(for n in $SIZES; do printf '%s rows %s s; ' "$n" "${GEN_S[$n]}"; done)"
+  echo "CSV generation: $(for n in $SIZES; do printf '%s rows %s. ' "$n" "${GEN_S[$n]}"; done)"
+  echo
+  echo "Where the import's time goes (timings_ms of the import reports; seconds, median over repetitions):"
+  echo
+  echo "| rows | lookup | validate | stage (COPY) | read total | check | drop indexes | merge | rebuild indexes | commit | total |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for n in $SIZES; do
+    row="| $n |"
+    for k in lookup validate stage read_validate_stage check indexes_drop merge indexes_rebuild commit total; do
+      row="$row $(for f in "$OUT"/report-"$n"-*.json; do grep -o "\"$k\": *[0-9]*" "$f" | head -n1 | grep -o '[0-9]*$'; done \
+        | awk '{ printf "%.1f\n", $1 / 1000 }' | stats | cut -d' ' -f1) |"
+    done
+    echo "$row"
+  done
 } >"$RESULTS"
 cat "$RESULTS"
 say "written $RESULTS"

@@ -10,9 +10,13 @@ namespace Referral.Api;
 /// </summary>
 internal static class Cli
 {
-    public static readonly string[] Verbs = ["seed", "migrate", "keys", "import", "export"];
+    public static readonly string[] Verbs = ["seed", "migrate", "keys", "import", "export", "gaps"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+
+    /// <summary>A verb's result is its stdout (the gaps table, a new key), so its log lines go to stderr and never mix in.</summary>
+    public static ILoggingBuilder AddCliLogging(this ILoggingBuilder logging, string[] args) =>
+        IsVerb(args) ? logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) : logging;
 
     public static async Task<int> RunAsync(WebApplication app, string[] args)
     {
@@ -31,6 +35,7 @@ internal static class Cli
                 "keys" => await KeysAsync(sp.GetRequiredService<ApiKeyService>(), args[1..], ct),
                 "import" => await Features.Imports.ImportCli.RunAsync(sp, args[1..], ct),
                 "export" => await Features.Exports.ExportCli.RunAsync(sp, args[1..], ct),
+                "gaps" => await Features.Gaps.GapCli.RunAsync(sp, args[1..], ct),
                 _ => 0,
             };
             if (code == 0 && verb is not ("keys" or "import" or "export"))

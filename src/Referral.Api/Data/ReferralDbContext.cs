@@ -31,6 +31,9 @@ internal sealed class ReferralDbContext(DbContextOptions<ReferralDbContext> opti
     public DbSet<Place> Places => Set<Place>();
     public DbSet<DemandDataset> DemandDatasets => Set<DemandDataset>();
     public DbSet<DemandPoint> DemandPoints => Set<DemandPoint>();
+    public DbSet<Features.Gaps.GapAnalysis> GapAnalyses => Set<Features.Gaps.GapAnalysis>();
+    public DbSet<Features.Gaps.GapPointResult> GapPointResults => Set<Features.Gaps.GapPointResult>();
+    public DbSet<Features.Gaps.GapCellAccess> GapCellAccess => Set<Features.Gaps.GapCellAccess>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<FeedbackReport> Feedback => Set<FeedbackReport>();
     public DbSet<Features.Access.ApiKey> ApiKeys => Set<Features.Access.ApiKey>();

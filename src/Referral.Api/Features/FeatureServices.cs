@@ -1,3 +1,4 @@
+using Referral.Api.Features.Gaps;
 using Referral.Api.Features.Organizations;
 using Referral.Api.Features.Places;
 using Referral.Api.Features.Referrals;
@@ -25,5 +26,6 @@ internal static class FeatureServices
         .AddScoped<RegionQueries>()
         .AddScoped<Imports.Importer>()
         .AddScoped<Exports.ExportQueries>()
+        .AddGapAnalysis()
         .AddMemoryCache();
 }

@@ -18,6 +18,7 @@ internal sealed class MutationType : ObjectGraphType
     public MutationType()
     {
         Name = "Mutation";
+        Features.Gaps.GapGraphFields.AddMutations(this);
 
         Field<OrganizationGraphType>("createOrganization").Description("Create an organization (REST: POST /api/organizations).")
             .Argument<NonNullGraphType<OrganizationInputGraphType>>("input")

@@ -14,6 +14,7 @@ internal sealed partial class QueryType : ObjectGraphType
     public QueryType()
     {
         Name = "Query";
+        Features.Gaps.GapGraphFields.AddQueries(this);
 
         Field<ServiceGraphType>("service").Description("One service, fully nested (REST: GET /api/services/{id}).")
             .Argument<NonNullGraphType<IdGraphType>>("id")

@@ -189,6 +189,16 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("character varying(256)")
                         .HasColumnName("source");
 
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Version")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasDefaultValue(1L)
+                        .HasColumnName("version");
+
                     b.HasKey("Id")
                         .HasName("pk_demand_dataset");
 
@@ -229,6 +239,13 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("region_code");
 
+                    b.Property<long>("Seq")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Seq"));
+
                     b.Property<string>("SettlementClass")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -237,13 +254,13 @@ namespace Referral.Api.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_demand_point");
 
-                    b.HasIndex("DatasetId")
-                        .HasDatabaseName("ix_demand_point_dataset_id");
-
                     b.HasIndex("Point")
                         .HasDatabaseName("ix_demand_point_point");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Point"), "gist");
+
+                    b.HasIndex("DatasetId", "Seq")
+                        .HasDatabaseName("ix_demand_point_dataset_id_seq");
 
                     b.ToTable("demand_point", null, t =>
                         {
@@ -305,6 +322,178 @@ namespace Referral.Api.Data.Migrations
 
                             t.HasCheckConstraint("ck_feedback_status", "status IN ('open', 'resolved', 'dismissed')");
                         });
+                });
+
+            modelBuilder.Entity("Referral.Api.Features.Gaps.GapAnalysis", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<long>("DatasetVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("dataset_version");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(10000)
+                        .HasColumnType("character varying(10000)")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("InputHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("input_hash");
+
+                    b.Property<string>("Options")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("options");
+
+                    b.Property<int>("ProgressPercent")
+                        .HasColumnType("integer")
+                        .HasColumnName("progress_percent");
+
+                    b.Property<string>("Results")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("results");
+
+                    b.Property<int?>("Settlements")
+                        .HasColumnType("integer")
+                        .HasColumnName("settlements");
+
+                    b.Property<string>("Stage")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("stage");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_gap_analysis");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_gap_analysis_created_at");
+
+                    b.HasIndex("DatasetId")
+                        .HasDatabaseName("ix_gap_analysis_dataset_id");
+
+                    b.HasIndex("InputHash", "CreatedAt")
+                        .HasDatabaseName("ix_gap_analysis_input_hash_created_at");
+
+                    b.ToTable("gap_analysis", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_gap_analysis_progress", "progress_percent BETWEEN 0 AND 100");
+
+                            t.HasCheckConstraint("ck_gap_analysis_status", "status IN ('queued', 'running', 'succeeded', 'failed')");
+                        });
+                });
+
+            modelBuilder.Entity("Referral.Api.Features.Gaps.GapCellAccess", b =>
+                {
+                    b.Property<Guid>("AnalysisId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("analysis_id");
+
+                    b.Property<short>("Category")
+                        .HasColumnType("smallint")
+                        .HasColumnName("category");
+
+                    b.Property<long>("Cell")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cell");
+
+                    b.Property<short>("Part")
+                        .HasColumnType("smallint")
+                        .HasColumnName("part");
+
+                    b.Property<double>("Accessibility")
+                        .HasColumnType("double precision")
+                        .HasColumnName("accessibility");
+
+                    b.HasKey("AnalysisId", "Category", "Cell", "Part")
+                        .HasName("pk_gap_cell_access");
+
+                    b.ToTable("gap_cell_access", (string)null);
+                });
+
+            modelBuilder.Entity("Referral.Api.Features.Gaps.GapPointResult", b =>
+                {
+                    b.Property<Guid>("AnalysisId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("analysis_id");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<long>("Cell")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cell");
+
+                    b.Property<string>("ClassSource")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("class_source");
+
+                    b.PrimitiveCollection<bool[]>("Covered")
+                        .IsRequired()
+                        .HasColumnType("boolean[]")
+                        .HasColumnName("covered");
+
+                    b.Property<Guid>("DemandPointId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("demand_point_id");
+
+                    b.PrimitiveCollection<double?[]>("DistanceM")
+                        .IsRequired()
+                        .HasColumnType("double precision[]")
+                        .HasColumnName("distance_m");
+
+                    b.Property<long?>("Population")
+                        .HasColumnType("bigint")
+                        .HasColumnName("population");
+
+                    b.Property<string>("RegionCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("region_code");
+
+                    b.Property<string>("SettlementClass")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("settlement_class");
+
+                    b.Property<double>("Weight")
+                        .HasColumnType("double precision")
+                        .HasColumnName("weight");
+
+                    b.HasKey("AnalysisId", "Seq")
+                        .HasName("pk_gap_point_result");
+
+                    b.ToTable("gap_point_result", (string)null);
                 });
 
             modelBuilder.Entity("Referral.Api.Features.Locations.Address", b =>
@@ -1233,6 +1422,36 @@ namespace Referral.Api.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_feedback_services_service_id");
+                });
+
+            modelBuilder.Entity("Referral.Api.Features.Gaps.GapAnalysis", b =>
+                {
+                    b.HasOne("Referral.Api.Features.Demand.DemandDataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_gap_analysis_demand_dataset_dataset_id");
+                });
+
+            modelBuilder.Entity("Referral.Api.Features.Gaps.GapCellAccess", b =>
+                {
+                    b.HasOne("Referral.Api.Features.Gaps.GapAnalysis", null)
+                        .WithMany()
+                        .HasForeignKey("AnalysisId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_gap_cell_access_gap_analysis_analysis_id");
+                });
+
+            modelBuilder.Entity("Referral.Api.Features.Gaps.GapPointResult", b =>
+                {
+                    b.HasOne("Referral.Api.Features.Gaps.GapAnalysis", null)
+                        .WithMany()
+                        .HasForeignKey("AnalysisId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_gap_point_result_gap_analysis_analysis_id");
                 });
 
             modelBuilder.Entity("Referral.Api.Features.Locations.Address", b =>

@@ -14,6 +14,7 @@ internal sealed class DemandDatasetConfiguration : IEntityTypeConfiguration<Dema
         b.Property(x => x.Source).HasMaxLength(Limits.Short);
         b.Property(x => x.License).HasMaxLength(Limits.Short);
         b.HasIndex(x => x.Name).IsUnique();
+        b.Property(x => x.Version).HasDefaultValue(1L);
         b.HasMany(x => x.Points).WithOne().HasForeignKey(p => p.DatasetId).OnDelete(DeleteBehavior.Cascade);
     }
 }
@@ -32,6 +33,7 @@ internal sealed class DemandPointConfiguration : IEntityTypeConfiguration<Demand
         b.Property(x => x.RegionCode).HasMaxLength(Limits.Code);
         b.Property(x => x.Point).HasColumnType("geography (point, 4326)");
         b.HasIndex(x => x.Point).HasMethod("gist");
-        b.HasIndex(x => x.DatasetId);
+        b.Property(x => x.Seq).UseIdentityByDefaultColumn();
+        b.HasIndex(x => new { x.DatasetId, x.Seq });
     }
 }

@@ -10,5 +10,14 @@ internal sealed class DemandDataset
     public string? License { get; set; }
     public bool IsDemo { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// Bumped by the database on every insert, update or delete of the dataset's points (trigger
+    /// <c>demand_point_touch_dataset</c>, migration AddGapAnalyses), whoever writes them: part of a gap analysis's input hash.
+    /// </summary>
+    public long Version { get; set; }
+
+    public DateTimeOffset? UpdatedAt { get; set; }
+
     public List<DemandPoint> Points { get; set; } = [];
 }

@@ -1,0 +1,99 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Demand;
+
+internal enum DemandImporterStatus
+{
+    Created,
+    Replaced,
+    Invalid,
+    Conflict,
+    TooLarge,
+}
+
+internal sealed record DemandImporterResult(
+    DemandImporterStatus Status, DemandImportReport? Report = null, Dictionary<string, string[]>? Errors = null, string? Detail = null);
+
+/// <summary>Parse, validate every row, then store all of it or nothing: shared by REST and the <c>gaps import</c> CLI verb.</summary>
+internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
+{
+    public async Task<DemandImporterResult> ImportAsync(Stream stream, string format, DemandImportQuery meta, bool replace, CancellationToken ct)
+    {
+        DemandParse parse;
+        if (format == "csv")
+        {
+            parse = await DemandParser.ReadCsvAsync(stream, ct);
+        }
+        else
+        {
+            var (body, problem) = await ReadAllAsync(stream, DemandEndpoints.ImportLimit, ct);
+            if (problem is not null)
+            {
+                return new DemandImporterResult(DemandImporterStatus.TooLarge, Detail: $"Imports are limited to {DemandEndpoints.ImportLimit / 1024 / 1024} MiB.");
+            }
+            parse = DemandParser.ReadJson(body);
+        }
+        var name = (meta.Name ?? parse.Name)?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > Limits.Short || !TextRules.IsClean(name))
+        {
+            parse.Add("name", string.IsNullOrEmpty(name)
+                ? "is required: give the dataset a name (query or form field 'name', or the GeoJSON's top-level \"name\")."
+                : $"must be at most {Limits.Short} characters without control characters.");
+        }
+        parse.Description = Text(parse, "description", meta.Description ?? parse.Description, Limits.Text);
+        parse.Source = Text(parse, "source", meta.Source ?? parse.Source, Limits.Short);
+        parse.License = Text(parse, "license", meta.License ?? parse.License, Limits.Short);
+        if (parse.ErrorCount > 0)
+        {
+            var listed = parse.ErrorCount > DemandParse.MaxListedErrors ? $"; the first {DemandParse.MaxListedErrors} are listed" : "";
+            var detail = parse.RowsRead > 0
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"{parse.InvalidRows.Count} of {parse.RowsRead} rows are invalid ({parse.ErrorCount} problems{listed}); nothing was stored. rows[N] is the Nth data row (line N + 1 of a CSV).")
+                : $"The file cannot be imported ({parse.ErrorCount} problems{listed}); nothing was stored.";
+            return new DemandImporterResult(DemandImporterStatus.Invalid, Errors: parse.Errors.ToDictionary(), Detail: detail);
+        }
+        var outcome = await writer.ImportAsync(name!, parse, replace, ct);
+        if (outcome.Status == DemandImportStatus.Conflict)
+        {
+            return new DemandImporterResult(DemandImporterStatus.Conflict,
+                Detail: $"A demand dataset named '{FieldErrors.Clip(name!)}' exists (id {outcome.DatasetId}); send replace=true to replace its settlements.");
+        }
+        var dataset = (await queries.FindAsync(outcome.DatasetId, ct))!;
+        var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings);
+        return new DemandImporterResult(outcome.Status == DemandImportStatus.Replaced ? DemandImporterStatus.Replaced : DemandImporterStatus.Created, report);
+    }
+
+    /// <summary>Reads a whole body into memory, refusing more than <paramref name="limit"/> bytes.</summary>
+    public static async Task<(ReadOnlyMemory<byte> Body, ProblemHttpResult? Problem)> ReadAllAsync(Stream stream, long limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return (default, Problems.Of(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"The body is larger than {limit / 1024 / 1024} MiB."));
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return (buffer.ToArray(), null);
+    }
+
+    private static string? Text(DemandParse parse, string field, string? value, int max)
+    {
+        var v = value?.Trim();
+        if (string.IsNullOrEmpty(v))
+        {
+            return null;
+        }
+        if (v.Length > max || !TextRules.IsClean(v, multiline: true))
+        {
+            parse.Add(field, $"must be at most {max} characters of text (no control characters).");
+            return null;
+        }
+        return v;
+    }
+}

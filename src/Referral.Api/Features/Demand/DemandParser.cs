@@ -1,0 +1,462 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Referral.Api.Features.Gaps;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Demand;
+
+/// <summary>A valid settlement row, ready to store; <see cref="Row"/> is its 1-based position in the file.</summary>
+internal sealed record DemandRow(int Row, string Name, double Lat, double Lng, long? Population, string? SettlementClass, string? RegionCode);
+
+/// <summary>The outcome of parsing an import: valid rows, or a row-level report of what is wrong (nothing is stored then).</summary>
+internal sealed class DemandParse
+{
+    /// <summary>Row errors listed in a report; the rest are counted.</summary>
+    public const int MaxListedErrors = 200;
+
+    public const int MaxRows = 2_000_000;
+
+    public List<DemandRow> Rows { get; } = [];
+    public FieldErrors Errors { get; } = new();
+    public int ErrorCount { get; private set; }
+    public HashSet<int> InvalidRows { get; } = [];
+    public List<string> Warnings { get; } = [];
+    public int RowsRead { get; set; }
+    public bool HasPopulationColumn { get; set; } = true;
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? Source { get; set; }
+    public string? License { get; set; }
+
+    public void Add(string field, string message, int row = 0)
+    {
+        ErrorCount++;
+        if (row > 0)
+        {
+            InvalidRows.Add(row);
+        }
+        if (ErrorCount <= MaxListedErrors)
+        {
+            Errors.Add(field, message);
+        }
+    }
+}
+
+/// <summary>
+/// Reads settlements from CSV (<c>name, lat, lng, population, settlement_class?, region_code?</c>; comma, semicolon or tab
+/// separated, header names case-insensitive with common aliases), GeoJSON Point features, or a JSON document with a
+/// <c>points</c> array. Every row is checked; errors are keyed <c>rows[N].field</c> with N the 1-based data row (CSV line N + 1).
+/// </summary>
+internal static class DemandParser
+{
+    private static readonly string[] NameAliases = ["name", "settlement", "place", "nombre"];
+    private static readonly string[] LatAliases = ["lat", "latitude", "y"];
+    private static readonly string[] LngAliases = ["lng", "lon", "long", "longitude", "x"];
+    private static readonly string[] PopulationAliases = ["population", "pop", "poblacion", "población"];
+    private static readonly string[] ClassAliases = ["settlement_class", "class", "degurba"];
+    private static readonly string[] RegionAliases = ["region_code", "region", "admin_code"];
+
+    public static async Task<DemandParse> ReadCsvAsync(Stream stream, CancellationToken ct)
+    {
+        var result = new DemandParse();
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var csv = new CsvReader(reader);
+        var header = await csv.ReadRecordAsync(ct);
+        if (header is null || header.All(string.IsNullOrWhiteSpace))
+        {
+            result.Add("file", "is empty: expected a header line such as name,lat,lng,population,settlement_class,region_code.");
+            return result;
+        }
+        csv.Delimiter = header.Count == 1 && header[0].Contains(';', StringComparison.Ordinal) ? ';'
+            : header.Count == 1 && header[0].Contains('\t', StringComparison.Ordinal) ? '\t' : ',';
+        if (csv.Delimiter != ',')
+        {
+            header = await new CsvReader(new StringReader(header[0])) { Delimiter = csv.Delimiter }.ReadRecordAsync(ct) ?? [];
+        }
+        var columns = header.Select(h => h.Trim().ToLowerInvariant()).ToList();
+        int Find(string[] aliases) => columns.FindIndex(aliases.Contains);
+        var (name, lat, lng, population, cls, region) =
+            (Find(NameAliases), Find(LatAliases), Find(LngAliases), Find(PopulationAliases), Find(ClassAliases), Find(RegionAliases));
+        foreach (var (index, column) in new[] { (name, "name"), (lat, "lat"), (lng, "lng") })
+        {
+            if (index < 0)
+            {
+                result.Add("file", $"has no '{column}' column (header: {FieldErrors.Clip(string.Join(",", header))}).");
+            }
+        }
+        if (result.ErrorCount > 0)
+        {
+            return result;
+        }
+        result.HasPopulationColumn = population >= 0;
+        var decimalComma = csv.Delimiter != ',';
+        var row = 0;
+        while (await csv.ReadRecordAsync(ct) is { } fields)
+        {
+            if (fields.Count == 1 && string.IsNullOrWhiteSpace(fields[0]))
+            {
+                continue;
+            }
+            row++;
+            if (row > DemandParse.MaxRows)
+            {
+                result.Add("file", $"has more than {DemandParse.MaxRows:N0} rows; split it into several datasets.");
+                break;
+            }
+            string? Field(int i) => i >= 0 && i < fields.Count ? fields[i] : null;
+            CheckRow(result, row, Field(name), Number(Field(lat), decimalComma), Field(lat), Number(Field(lng), decimalComma), Field(lng),
+                Field(population), Field(cls), Field(region), $"rows[{row}].lat", $"rows[{row}].lng", populationOptional: false);
+        }
+        result.RowsRead = row;
+        Finish(result);
+        return result;
+    }
+
+    /// <summary>A GeoJSON FeatureCollection of Points, or <c>{"name": …, "points": [{name, lat, lng, …}]}</c>.</summary>
+    public static DemandParse ReadJson(ReadOnlyMemory<byte> body)
+    {
+        var result = new DemandParse();
+        try
+        {
+            var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                result.Add("body", "must be a GeoJSON FeatureCollection or an object with a 'points' array.");
+                return result;
+            }
+            var sawRows = false;
+            var populationSeen = false;
+            var populationMissing = 0;
+            var row = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var property = reader.GetString();
+                reader.Read();
+                switch (property)
+                {
+                    case "name" when reader.TokenType == JsonTokenType.String:
+                        result.Name = reader.GetString();
+                        break;
+                    case "description" when reader.TokenType == JsonTokenType.String:
+                        result.Description = reader.GetString();
+                        break;
+                    case "source" when reader.TokenType == JsonTokenType.String:
+                        result.Source = reader.GetString();
+                        break;
+                    case "license" when reader.TokenType == JsonTokenType.String:
+                        result.License = reader.GetString();
+                        break;
+                    case "features" or "points" when reader.TokenType == JsonTokenType.StartArray:
+                        sawRows = true;
+                        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                        {
+                            using var item = JsonDocument.ParseValue(ref reader);
+                            row++;
+                            if (row > DemandParse.MaxRows)
+                            {
+                                result.Add("body", $"has more than {DemandParse.MaxRows:N0} points; split it into several datasets.");
+                                return result;
+                            }
+                            var hasPopulation = property == "features" ? ReadFeature(result, row, item.RootElement) : ReadPoint(result, row, item.RootElement);
+                            populationSeen |= hasPopulation;
+                            populationMissing += hasPopulation ? 0 : 1;
+                        }
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+            if (!sawRows)
+            {
+                result.Add("body", "has no 'features' (GeoJSON) or 'points' array.");
+            }
+            // A dataset without population is allowed (every settlement then counts once); one with population for only
+            // some settlements is not: the missing ones would silently weigh nothing.
+            result.HasPopulationColumn = populationSeen;
+            if (populationSeen && populationMissing > 0 && result.ErrorCount == 0)
+            {
+                result.Rows.Clear();
+                result.Add("population", $"{populationMissing} settlement(s) have no population while others do; give every settlement a population (0 is allowed) or none.");
+            }
+            result.RowsRead = row;
+        }
+        catch (JsonException ex)
+        {
+            result.Add("body", $"is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).");
+        }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader.GetString on invalid UTF-8 or a lone surrogate.
+            result.Rows.Clear();
+            result.Add("body", "holds text that is not valid UTF-8 (or a lone surrogate).");
+        }
+        Finish(result);
+        return result;
+    }
+
+    private static bool ReadFeature(DemandParse result, int row, JsonElement feature)
+    {
+        var f = $"rows[{row}]";
+        if (feature.ValueKind != JsonValueKind.Object)
+        {
+            result.Add(f, "must be a GeoJSON Feature.", row);
+            return false;
+        }
+        double? lat = null, lng = null;
+        string? latText = null, lngText = null;
+        if (!feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object)
+        {
+            result.Add($"{f}.geometry", "is missing: each feature needs a Point geometry.", row);
+            return false;
+        }
+        if (!geometry.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "Point")
+        {
+            result.Add($"{f}.geometry", $"must be a Point, not {(type.ValueKind == JsonValueKind.String ? type.GetString() : "unknown")}.", row);
+            return false;
+        }
+        if (geometry.TryGetProperty("coordinates", out var coordinates) && coordinates.ValueKind == JsonValueKind.Array && coordinates.GetArrayLength() >= 2)
+        {
+            // GeoJSON order is [longitude, latitude].
+            lng = coordinates[0].ValueKind == JsonValueKind.Number ? coordinates[0].GetDouble() : null;
+            lat = coordinates[1].ValueKind == JsonValueKind.Number ? coordinates[1].GetDouble() : null;
+            lngText = coordinates[0].ToString();
+            latText = coordinates[1].ToString();
+        }
+        var props = feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+        var population = Property(props, PopulationAliases);
+        CheckRow(result, row, Text(Property(props, NameAliases)), lat, latText, lng, lngText,
+            Text(population), Text(Property(props, ClassAliases)), Text(Property(props, RegionAliases)), $"{f}.geometry", $"{f}.geometry", populationOptional: true);
+        return population is not null;
+    }
+
+    private static bool ReadPoint(DemandParse result, int row, JsonElement point)
+    {
+        if (point.ValueKind != JsonValueKind.Object)
+        {
+            result.Add($"rows[{row}]", "must be an object with name, lat, lng, population.", row);
+            return false;
+        }
+        var lat = Property(point, LatAliases);
+        var lng = Property(point, LngAliases);
+        var population = Property(point, PopulationAliases);
+        CheckRow(result, row, Text(Property(point, NameAliases)), Number(lat), Text(lat), Number(lng), Text(lng),
+            Text(population), Text(Property(point, ClassAliases)), Text(Property(point, RegionAliases)), $"rows[{row}].lat", $"rows[{row}].lng", populationOptional: true);
+        return population is not null;
+    }
+
+    private static JsonElement? Property(JsonElement obj, string[] aliases)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        foreach (var p in obj.EnumerateObject())
+        {
+            if (aliases.Contains(p.Name.ToLowerInvariant()) && p.Value.ValueKind != JsonValueKind.Null)
+            {
+                return p.Value;
+            }
+        }
+        return null;
+    }
+
+    private static string? Text(JsonElement? e) => e switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.String } s => s.GetString(),
+        { } other => other.GetRawText(),
+    };
+
+    private static double? Number(JsonElement? e) => e switch
+    {
+        { ValueKind: JsonValueKind.Number } n => n.GetDouble(),
+        { ValueKind: JsonValueKind.String } s => Number(s.GetString(), decimalComma: false),
+        _ => null,
+    };
+
+    private static double? Number(string? text, bool decimalComma)
+    {
+        var t = text?.Trim();
+        if (string.IsNullOrEmpty(t))
+        {
+            return null;
+        }
+        if (decimalComma && t.Count(c => c == ',') == 1 && !t.Contains('.', StringComparison.Ordinal))
+        {
+            t = t.Replace(',', '.');
+        }
+        return double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
+    }
+
+    /// <summary>
+    /// The checks every row passes, whatever the format. In JSON a settlement may leave population out
+    /// (<paramref name="populationOptional"/>; the whole dataset must agree, which is checked after the last row).
+    /// </summary>
+    private static void CheckRow(DemandParse result, int row, string? name, double? lat, string? latText, double? lng, string? lngText,
+        string? populationText, string? classText, string? regionText, string latField, string lngField, bool populationOptional)
+    {
+        var f = $"rows[{row}]";
+        var errors = result.ErrorCount;
+        var n = name?.Trim();
+        if (string.IsNullOrEmpty(n))
+        {
+            result.Add($"{f}.name", "is missing.", row);
+        }
+        else if (n.Length > Limits.Short || !TextRules.IsClean(n))
+        {
+            result.Add($"{f}.name", $"must be at most {Limits.Short} characters without control characters.", row);
+        }
+        if (lat is null)
+        {
+            result.Add(latField, string.IsNullOrWhiteSpace(latText) ? "has no latitude." : $"latitude '{FieldErrors.Clip(latText)}' is not a number.", row);
+        }
+        else if (!Geo.IsValidLatitude(lat.Value))
+        {
+            result.Add(latField, $"latitude {lat.Value.ToString(CultureInfo.InvariantCulture)} is outside -90..90 (are lat and lng swapped?).", row);
+        }
+        if (lng is null)
+        {
+            result.Add(lngField, string.IsNullOrWhiteSpace(lngText) ? "has no longitude." : $"longitude '{FieldErrors.Clip(lngText)}' is not a number.", row);
+        }
+        else if (!Geo.IsValidLongitude(lng.Value))
+        {
+            result.Add(lngField, $"longitude {lng.Value.ToString(CultureInfo.InvariantCulture)} is outside -180..180.", row);
+        }
+        if (lat == 0 && lng == 0)
+        {
+            result.Add(latField, "is 0, 0 (in the Gulf of Guinea): almost always a missing coordinate.", row);
+        }
+        long? population = null;
+        if (result.HasPopulationColumn)
+        {
+            var p = populationText?.Trim().Trim('"');
+            if (string.IsNullOrEmpty(p))
+            {
+                if (!populationOptional)
+                {
+                    result.Add($"{f}.population", "is missing (use 0 for an empty place, or leave the column out for a dataset without population).", row);
+                }
+            }
+            else if (double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v == Math.Floor(v) && v <= long.MaxValue / 2)
+            {
+                if (v < 0)
+                {
+                    result.Add($"{f}.population", $"is negative ({FieldErrors.Clip(p)}).", row);
+                }
+                population = (long)v;
+            }
+            else
+            {
+                result.Add($"{f}.population", $"'{FieldErrors.Clip(p)}' is not a whole number of people (no thousands separators).", row);
+            }
+        }
+        string? cls = null;
+        if (!string.IsNullOrWhiteSpace(classText))
+        {
+            cls = classText.Trim().Trim('"').ToLowerInvariant().Replace(' ', '_').Replace('-', '_');
+            if (!Vocabulary.SettlementClasses.Contains(cls))
+            {
+                result.Add($"{f}.settlement_class", $"unknown class '{FieldErrors.Clip(classText)}'; one of: {string.Join(", ", Vocabulary.SettlementClasses)}, or empty to derive it from the population.", row);
+            }
+        }
+        string? region = null;
+        if (!string.IsNullOrWhiteSpace(regionText))
+        {
+            region = regionText.Trim().Trim('"').ToUpperInvariant();
+            if (!GapOptionsParser.IsRegionCode(region))
+            {
+                result.Add($"{f}.region_code", $"'{FieldErrors.Clip(regionText)}' is not a region code such as CR or CR-SJ (letters, digits, '-', '_', '.').", row);
+            }
+        }
+        if (result.ErrorCount == errors)
+        {
+            result.Rows.Add(new DemandRow(row, n!, lat!.Value, lng!.Value, population, cls, region));
+        }
+    }
+
+    private static void Finish(DemandParse result)
+    {
+        if (result.ErrorCount == 0 && result.Rows.Count == 0)
+        {
+            result.Add("file", "has no settlements.");
+        }
+        if (result.ErrorCount == 0 && !result.HasPopulationColumn)
+        {
+            result.Warnings.Add("No population: each settlement counts once, settlement classes cannot be derived, and per-person figures (services per 100,000, 2SFCA) are not computed.");
+        }
+        if (result.ErrorCount > 0)
+        {
+            result.Rows.Clear();
+        }
+    }
+
+    /// <summary>RFC 4180 records: quoted fields may hold the delimiter, doubled quotes and line breaks.</summary>
+    private sealed class CsvReader(TextReader reader)
+    {
+        public char Delimiter { get; set; } = ',';
+
+        public async Task<List<string>?> ReadRecordAsync(CancellationToken ct)
+        {
+            var line = await reader.ReadLineAsync(ct);
+            if (line is null)
+            {
+                return null;
+            }
+            var fields = new List<string>();
+            var current = new StringBuilder();
+            var quoted = false;
+            while (true)
+            {
+                for (var i = 0; i < line.Length; i++)
+                {
+                    var c = line[i];
+                    if (quoted)
+                    {
+                        if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                        {
+                            current.Append('"');
+                            i++;
+                        }
+                        else if (c == '"')
+                        {
+                            quoted = false;
+                        }
+                        else
+                        {
+                            current.Append(c);
+                        }
+                    }
+                    else if (c == '"' && current.Length == 0)
+                    {
+                        quoted = true;
+                    }
+                    else if (c == Delimiter)
+                    {
+                        fields.Add(current.ToString());
+                        current.Clear();
+                    }
+                    else
+                    {
+                        current.Append(c);
+                    }
+                }
+                if (!quoted)
+                {
+                    break;
+                }
+                // A line break inside quotes belongs to the field.
+                var next = await reader.ReadLineAsync(ct);
+                if (next is null)
+                {
+                    break;
+                }
+                current.Append('\n');
+                line = next;
+            }
+            fields.Add(current.ToString());
+            return fields;
+        }
+    }
+}

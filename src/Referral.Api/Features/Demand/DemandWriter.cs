@@ -1,0 +1,117 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+using Referral.Api.Data;
+
+namespace Referral.Api.Features.Demand;
+
+internal enum DemandImportStatus
+{
+    Created,
+    Replaced,
+    Conflict,
+}
+
+internal sealed record DemandImportOutcome(DemandImportStatus Status, Guid DatasetId);
+
+/// <summary>
+/// Stores a parsed import in one transaction: the dataset row, then every settlement through a binary COPY into a
+/// staging table and one INSERT … SELECT (so a million rows take seconds, and a failure leaves nothing behind).
+/// </summary>
+internal sealed class DemandWriter(ReferralDbContext db, TimeProvider clock)
+{
+    public async Task<DemandImportOutcome> ImportAsync(string name, DemandParse parse, bool replace, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var existing = await db.DemandDatasets.FirstOrDefaultAsync(d => d.Name == name, ct);
+        if (existing is not null && !replace)
+        {
+            return new DemandImportOutcome(DemandImportStatus.Conflict, existing.Id);
+        }
+        var dataset = existing ?? new DemandDataset { Id = Guid.CreateVersion7(), Name = name, CreatedAt = clock.GetUtcNow() };
+        dataset.Description = parse.Description ?? dataset.Description;
+        dataset.Source = parse.Source ?? dataset.Source;
+        dataset.License = parse.License ?? dataset.License;
+        dataset.UpdatedAt = clock.GetUtcNow();
+        if (existing is null)
+        {
+            db.DemandDatasets.Add(dataset);
+        }
+        else
+        {
+            await db.DemandPoints.Where(p => p.DatasetId == dataset.Id).ExecuteDeleteAsync(ct);
+        }
+        await db.SaveChangesAsync(ct);
+
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using (var create = new NpgsqlCommand("""
+            CREATE TEMP TABLE demand_import (row int, id uuid, name text, lat float8, lng float8, population bigint,
+                                             settlement_class text, region_code text) ON COMMIT DROP
+            """, connection))
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY demand_import (row, id, name, lat, lng, population, settlement_class, region_code) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var r in parse.Rows)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(r.Row, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(r.Name, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(r.Lat, NpgsqlDbType.Double, ct);
+                await copy.WriteAsync(r.Lng, NpgsqlDbType.Double, ct);
+                await WriteNullableAsync(copy, r.Population, NpgsqlDbType.Bigint, ct);
+                await WriteNullableAsync(copy, r.SettlementClass, NpgsqlDbType.Text, ct);
+                await WriteNullableAsync(copy, r.RegionCode, NpgsqlDbType.Text, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO demand_point (id, dataset_id, name, point, population, settlement_class, region_code)
+            SELECT id, @dataset, name, ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography, population, settlement_class, region_code
+            FROM demand_import ORDER BY row
+            """, connection))
+        {
+            insert.CommandTimeout = 0;
+            insert.Parameters.Add(new NpgsqlParameter<Guid>("dataset", dataset.Id));
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        if (parse.Rows.Count >= 10_000)
+        {
+            // A large import changes the table's statistics; analyses split it by (dataset_id, seq) and need the index.
+            await using var analyze = new NpgsqlCommand("ANALYZE demand_point", connection);
+            await analyze.ExecuteNonQueryAsync(ct);
+        }
+        return new DemandImportOutcome(existing is null ? DemandImportStatus.Created : DemandImportStatus.Replaced, dataset.Id);
+    }
+
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken ct) =>
+        await db.DemandDatasets.Where(d => d.Id == id).ExecuteDeleteAsync(ct) > 0;
+
+    private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, long? value, NpgsqlDbType type, CancellationToken ct)
+    {
+        if (value is { } v)
+        {
+            await copy.WriteAsync(v, type, ct);
+        }
+        else
+        {
+            await copy.WriteNullAsync(ct);
+        }
+    }
+
+    private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken ct)
+    {
+        if (value is not null)
+        {
+            await copy.WriteAsync(value, type, ct);
+        }
+        else
+        {
+            await copy.WriteNullAsync(ct);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Referral.Api.Data;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Gaps;
+
+/// <summary>Reads analyses for REST, GraphQL and the CLI.</summary>
+internal sealed class GapQueries(ReferralDbContext db)
+{
+    public async Task<GapAnalysisDocument?> FindAsync(Guid id, bool withResults, CancellationToken ct)
+    {
+        var row = await db.GapAnalyses.AsNoTracking()
+            .Where(a => a.Id == id)
+            .Join(db.DemandDatasets, a => a.DatasetId, d => d.Id, (a, d) => new { Analysis = a, d.Name })
+            .FirstOrDefaultAsync(ct);
+        return row is null ? null : ToDocument(row.Analysis, row.Name, withResults);
+    }
+
+    public async Task<Page<GapAnalysisDocument>> ListAsync(Guid? datasetId, PageRequest page, CancellationToken ct)
+    {
+        var query = db.GapAnalyses.AsNoTracking();
+        if (datasetId is { } dataset)
+        {
+            query = query.Where(a => a.DatasetId == dataset);
+        }
+        var total = await query.CountAsync(ct);
+        var rows = await query.OrderByDescending(a => a.CreatedAt).ThenBy(a => a.Id).Skip(page.Skip).Take(page.Size)
+            .Join(db.DemandDatasets, a => a.DatasetId, d => d.Id, (a, d) => new { Analysis = a, d.Name })
+            // Without the results: a list stays light however large the analyses are.
+            .Select(x => new
+            {
+                x.Analysis.Id,
+                x.Analysis.DatasetId,
+                x.Analysis.Status,
+                x.Analysis.ProgressPercent,
+                x.Analysis.Stage,
+                x.Analysis.InputHash,
+                x.Analysis.Options,
+                x.Analysis.DatasetVersion,
+                x.Analysis.CreatedAt,
+                x.Analysis.StartedAt,
+                x.Analysis.FinishedAt,
+                x.Analysis.Error,
+                x.Name
+            })
+            .ToListAsync(ct);
+        var docs = rows.Select(r => ToDocument(new GapAnalysis
+        {
+            Id = r.Id,
+            DatasetId = r.DatasetId,
+            Status = r.Status,
+            ProgressPercent = r.ProgressPercent,
+            Stage = r.Stage,
+            InputHash = r.InputHash,
+            Options = r.Options,
+            DatasetVersion = r.DatasetVersion,
+            CreatedAt = r.CreatedAt,
+            StartedAt = r.StartedAt,
+            FinishedAt = r.FinishedAt,
+            Error = r.Error,
+        }, r.Name, withResults: false)).ToList();
+        return Page<GapAnalysisDocument>.Create(docs, total, page);
+    }
+
+    internal static GapAnalysisDocument ToDocument(GapAnalysis a, string datasetName, bool withResults)
+    {
+        var self = $"/api/gap_analyses/{a.Id}";
+        var done = a.Status == GapAnalysis.Succeeded;
+        return new GapAnalysisDocument(
+            a.Id, a.Status, a.ProgressPercent, a.Stage, new GapDatasetRef(a.DatasetId, datasetName, a.DatasetVersion),
+            JsonSerializer.Deserialize<GapOptions>(a.Options, JsonSetup.Options)!, a.InputHash, a.CreatedAt, a.StartedAt, a.FinishedAt,
+            a.StartedAt is { } s && a.FinishedAt is { } f ? Math.Round((f - s).TotalSeconds, 3) : null,
+            a.Error,
+            new GapLinks(self, done ? $"{self}/table.csv" : null, done ? $"{self}/points.geojson" : null, done ? $"{self}/regions.geojson" : null),
+            withResults && done && a.Results is { } json ? JsonSerializer.Deserialize<GapResults>(json, JsonSetup.Options) : null);
+    }
+}

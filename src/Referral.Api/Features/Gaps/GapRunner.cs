@@ -1,0 +1,373 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Referral.Api.Data;
+using Referral.Api.Features.Referrals;
+using Referral.Api.Features.Services;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Gaps;
+
+internal sealed record GapProgress(int Percent, string Stage);
+
+/// <summary>
+/// Computes one analysis. All heavy work is set-based SQL in PostGIS on <see cref="GapSettings.EffectiveWorkers"/>
+/// connections: ranges of settlements (nearest sites and coverage), slices of the 2SFCA and the service allocation run
+/// side by side, then the aggregation. Progress goes to the analysis row about once a second; a failure marks the analysis
+/// failed; a shutdown puts it back in the queue, and the next start resumes it.
+/// </summary>
+internal sealed class GapRunner(
+    ReferralDbContext db, CategoryCatalog catalog, IOptions<GapSettings> settings, TimeProvider clock, IConfiguration configuration,
+    ILogger<GapRunner> logger)
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Runs a queued (or interrupted) analysis to the end; does nothing when it no longer exists or is already done.</summary>
+    public async Task RunAsync(Guid analysisId, IProgress<GapProgress>? observer, CancellationToken ct)
+    {
+        var analysis = await db.GapAnalyses.AsNoTracking().FirstOrDefaultAsync(a => a.Id == analysisId, ct);
+        if (analysis is null || analysis.Status is GapAnalysis.Succeeded or GapAnalysis.Failed)
+        {
+            return;
+        }
+        var watch = Stopwatch.StartNew();
+        // The configured string (with its password): EF's own copy loses the password once a connection has opened.
+        var connectionString = DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration));
+        await using var reporter = new ProgressReporter(connectionString, analysisId, observer);
+        try
+        {
+            await SetStatusAsync(analysisId, GapAnalysis.Running, started: clock.GetUtcNow(), ct: ct);
+            reporter.Stage("preparing");
+            var options = JsonSerializer.Deserialize<GapOptions>(analysis.Options, JsonSetup.Options)!;
+            var plan = await PlanAsync(analysis, options, connectionString, ct);
+            var results = await ComputeAsync(plan, reporter, ct);
+            var json = JsonSerializer.Serialize(results, JsonSetup.Options);
+            await db.GapAnalyses.Where(a => a.Id == analysisId).ExecuteUpdateAsync(u => u
+                .SetProperty(a => a.Status, GapAnalysis.Succeeded)
+                .SetProperty(a => a.ProgressPercent, 100)
+                .SetProperty(a => a.Stage, "done")
+                .SetProperty(a => a.Results, json)
+                .SetProperty(a => a.Settlements, plan.Settlements)
+                .SetProperty(a => a.FinishedAt, clock.GetUtcNow()), ct);
+            reporter.Done();
+            logger.LogInformation("Gap analysis {AnalysisId} finished: {Settlements} settlements × {Categories} categories in {Seconds:0.0} s",
+                analysisId, plan.Settlements, plan.Categories.Count, watch.Elapsed.TotalSeconds);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogError(ex, "Gap analysis {AnalysisId} failed", analysisId);
+            await FailAsync(analysisId, ex is NpgsqlException { IsTransient: true }
+                ? "The database was not reachable; start the analysis again."
+                : "The analysis failed; the server log has the details.");
+        }
+        catch (OperationCanceledException)
+        {
+            await RequeueAsync(analysisId);
+            throw;
+        }
+    }
+
+    /// <summary>Stopped by a shutdown: back to the queue, without partial rows (GapWorker resumes it on the next start).</summary>
+    private async Task RequeueAsync(Guid analysisId)
+    {
+        try
+        {
+            await CleanAsync(analysisId, CancellationToken.None);
+            await db.GapAnalyses.Where(a => a.Id == analysisId).ExecuteUpdateAsync(u => u
+                .SetProperty(a => a.Status, GapAnalysis.Queued)
+                .SetProperty(a => a.ProgressPercent, 0)
+                .SetProperty(a => a.Stage, "queued (interrupted; resumes when the server starts again)"), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or DbUpdateException or InvalidOperationException)
+        {
+            logger.LogWarning(ex, "Could not requeue gap analysis {AnalysisId}", analysisId);
+        }
+    }
+
+    private async Task FailAsync(Guid analysisId, string message)
+    {
+        try
+        {
+            await CleanAsync(analysisId, CancellationToken.None);
+            await SetStatusAsync(analysisId, GapAnalysis.Failed, error: message, ct: CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or DbUpdateException or InvalidOperationException)
+        {
+            logger.LogWarning(ex, "Could not record the failure of gap analysis {AnalysisId}", analysisId);
+        }
+    }
+
+    private async Task SetStatusAsync(Guid id, string status, DateTimeOffset? started = null, string? error = null, CancellationToken ct = default)
+    {
+        var finished = status == GapAnalysis.Failed ? clock.GetUtcNow() : (DateTimeOffset?)null;
+        await db.GapAnalyses.Where(a => a.Id == id).ExecuteUpdateAsync(u => u
+            .SetProperty(a => a.Status, status)
+            .SetProperty(a => a.Error, error)
+            .SetProperty(a => a.StartedAt, a => started ?? a.StartedAt)
+            .SetProperty(a => a.FinishedAt, finished), ct);
+    }
+
+    private async Task CleanAsync(Guid analysisId, CancellationToken ct)
+    {
+        await db.GapPointResults.Where(r => r.AnalysisId == analysisId).ExecuteDeleteAsync(ct);
+        await db.GapCellAccess.Where(r => r.AnalysisId == analysisId).ExecuteDeleteAsync(ct);
+    }
+
+    private async Task<GapPlan> PlanAsync(GapAnalysis analysis, GapOptions options, string connectionString, CancellationToken ct)
+    {
+        await CleanAsync(analysis.Id, ct);
+        var labels = await catalog.GetAsync(ct);
+        var categories = new List<GapCategoryInput>();
+        foreach (var code in options.Categories)
+        {
+            // The shared eligibility rules (active, category, child profile) — the same as the nearest-service search.
+            var filter = new ServiceFilter { Categories = [code], Age = options.Age, Language = options.Language, Gender = options.Gender, At = clock.GetUtcNow() };
+            var services = await db.Services.AsNoTracking().Eligible(filter)
+                .Select(s => new
+                {
+                    s.Id,
+                    InPerson = s.DeliveryModes.Length == 0 || s.DeliveryModes.Contains("in_person") || s.DeliveryModes.Contains("outreach"),
+                })
+                .ToListAsync(ct);
+            categories.Add(new GapCategoryInput(code, labels.TryGetValue(code, out var info) ? info.Label("en") : code, options.IsArea(code),
+                [.. services.Where(s => s.InPerson).Select(s => s.Id)], [.. services.Select(s => s.Id)]));
+        }
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            "SELECT count(*)::int, count(population)::int, coalesce(min(seq), 0), coalesce(max(seq), -1) FROM demand_point WHERE dataset_id = @dataset",
+            connection);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid>("dataset", analysis.DatasetId));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new GapPlan(analysis.Id, analysis.DatasetId, connectionString, options, categories,
+            reader.GetInt32(0), reader.GetInt64(2), reader.GetInt64(3), ByPopulation: reader.GetInt32(1) > 0);
+    }
+
+    private async Task<GapResults> ComputeAsync(GapPlan plan, ProgressReporter reporter, CancellationToken ct)
+    {
+        var k = plan.Categories.Count;
+        var work = (double)Math.Max(1, plan.Settlements) * k;
+        var fcaShare = plan.ByPopulation ? 0.6 : 0;
+        reporter.Total = work * (1 + fcaShare + 0.25);
+
+        var bounds = await ChunkBoundsAsync(plan, ct);
+        var workers = Math.Max(1, Math.Min(settings.Value.EffectiveWorkers, bounds.Count + (plan.ByPopulation ? 2 : 0)));
+        var sessions = new List<GapSession>();
+        try
+        {
+            for (var i = 0; i < workers; i++)
+            {
+                sessions.Add(await GapSession.OpenAsync(plan, ct));
+            }
+            reporter.Stage(plan.ByPopulation ? "nearest sites, coverage and 2SFCA" : "nearest sites and coverage");
+            var tasks = new List<Func<GapSession, CancellationToken, Task>>();
+            if (plan.ByPopulation)
+            {
+                // Longest first: each 2SFCA is one statement, the distance chunks fill in around them.
+                // Slices of supply units: the pair search spreads over every connection, beside the distance chunks.
+                var parts = 2 * workers;
+                tasks.AddRange(Enumerable.Range(0, parts).Select(part => (Func<GapSession, CancellationToken, Task>)(async (s, t) =>
+                {
+                    var watch = Stopwatch.StartNew();
+                    await s.FcaAsync(part, parts, t);
+                    reporter.Add(work * fcaShare / parts);
+                    logger.LogDebug("2SFCA slice {Part}/{Parts} in {Seconds:0.00} s", part + 1, parts, watch.Elapsed.TotalSeconds);
+                })));
+            }
+            for (var i = 0; i + 1 < bounds.Count; i++)
+            {
+                var (lo, hi) = (bounds[i], bounds[i + 1]);
+                tasks.Add(async (s, t) =>
+                {
+                    var watch = Stopwatch.StartNew();
+                    var rows = await s.DistancesAsync(lo, hi, t);
+                    reporter.Add((double)rows * k);
+                    logger.LogDebug("Distances for {Rows} settlements in {Seconds:0.00} s", rows, watch.Elapsed.TotalSeconds);
+                });
+            }
+            // Where each site is counted (services per 100,000) needs no distances: it runs beside them.
+            var allocations = new List<GapAllocation>();
+            tasks.Insert(0, async (s, t) =>
+            {
+                var watch = Stopwatch.StartNew();
+                allocations.AddRange(await s.AllocateAsync(t));
+                reporter.Add(work * 0.1);
+                logger.LogDebug("Allocation of {Sites} sites in {Seconds:0.00} s", allocations.Count, watch.Elapsed.TotalSeconds);
+            });
+            var phase = Stopwatch.StartNew();
+            await RunAllAsync(sessions, tasks, ct);
+            logger.LogInformation("Gap analysis {AnalysisId}: distances, 2SFCA and allocation on {Workers} connections in {Seconds:0.0} s",
+                plan.AnalysisId, workers, phase.Elapsed.TotalSeconds);
+
+            reporter.Stage("aggregating");
+            phase.Restart();
+            var main = sessions[0];
+            // Fresh statistics for the rows just written: with stale ones the planner may take a large join for a tiny one.
+            await main.ExecuteAsync("ANALYZE gap_point_result; ANALYZE gap_cell_access;", ct);
+            var totals = await main.SiteTotalsAsync(ct);
+            var results = await GapAggregator.AggregateAsync(main, plan, allocations, totals, ct);
+            logger.LogInformation("Gap analysis {AnalysisId}: aggregation in {Seconds:0.0} s", plan.AnalysisId, phase.Elapsed.TotalSeconds);
+            return results;
+        }
+        finally
+        {
+            foreach (var s in sessions)
+            {
+                await s.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Seq boundaries that split the dataset into chunks of about ChunkSize settlements (last bound exclusive).</summary>
+    private async Task<List<long>> ChunkBoundsAsync(GapPlan plan, CancellationToken ct)
+    {
+        var starts = new List<long>();
+        if (plan.Settlements > 0)
+        {
+            await using var connection = new NpgsqlConnection(plan.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var cmd = new NpgsqlCommand("""
+                SELECT seq FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM demand_point WHERE dataset_id = @dataset) q
+                WHERE (n - 1) % @size = 0 ORDER BY seq
+                """, connection);
+            cmd.Parameters.Add(new NpgsqlParameter<Guid>("dataset", plan.DatasetId));
+            cmd.Parameters.Add(new NpgsqlParameter<long>("size", settings.Value.ChunkSize));
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                starts.Add(reader.GetInt64(0));
+            }
+        }
+        starts.Add(plan.MaxSeq + 1);
+        return starts;
+    }
+
+    /// <summary>Runs the tasks on the sessions, each session one task at a time; the first failure cancels the rest and is rethrown.</summary>
+    private static async Task RunAllAsync(List<GapSession> sessions, List<Func<GapSession, CancellationToken, Task>> tasks, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var next = -1;
+        Exception? first = null;
+        async Task LoopAsync(GapSession session)
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < tasks.Count && !linked.IsCancellationRequested)
+            {
+                try
+                {
+                    await tasks[i](session, linked.Token);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref first, ex, null);
+                    await linked.CancelAsync();
+                    return;
+                }
+            }
+        }
+        await Task.WhenAll(sessions.Select(LoopAsync));
+        if (first is not null)
+        {
+            // The failure that stopped the others, not the cancellations it caused.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Writes progress to the analysis row (at most once a second) and to the caller's observer (the CLI's bar).</summary>
+    private sealed class ProgressReporter(string connectionString, Guid analysisId, IProgress<GapProgress>? observer) : IAsyncDisposable
+    {
+        private readonly Lock _lock = new();
+        private readonly CancellationTokenSource _stop = new();
+        private double _done;
+        private string _stage = "queued";
+        private Task? _loop;
+
+        public double Total { get; set; } = 1;
+
+        public void Stage(string stage)
+        {
+            lock (_lock)
+            {
+                _stage = stage;
+            }
+            _loop ??= Task.Run(LoopAsync);
+            observer?.Report(Snapshot());
+        }
+
+        public void Add(double units)
+        {
+            lock (_lock)
+            {
+                _done += units;
+            }
+            observer?.Report(Snapshot());
+        }
+
+        public void Done()
+        {
+            lock (_lock)
+            {
+                _done = Total;
+                _stage = "done";
+            }
+            observer?.Report(new GapProgress(100, "done"));
+        }
+
+        private GapProgress Snapshot()
+        {
+            lock (_lock)
+            {
+                return new GapProgress((int)Math.Clamp(Math.Floor(_done / Math.Max(Total, 1) * 100), 0, 99), _stage);
+            }
+        }
+
+        private async Task LoopAsync()
+        {
+            var last = new GapProgress(-1, "");
+            using var timer = new PeriodicTimer(ProgressInterval);
+            try
+            {
+                do
+                {
+                    var now = Snapshot();
+                    if (now == last)
+                    {
+                        continue;
+                    }
+                    await using var connection = new NpgsqlConnection(connectionString);
+                    await connection.OpenAsync(_stop.Token);
+                    await using var cmd = new NpgsqlCommand(
+                        "UPDATE gap_analysis SET progress_percent = @p, stage = @s WHERE id = @id AND status = 'running'", connection);
+                    cmd.Parameters.Add(new NpgsqlParameter<int>("p", now.Percent));
+                    cmd.Parameters.Add(new NpgsqlParameter<string>("s", now.Stage));
+                    cmd.Parameters.Add(new NpgsqlParameter<Guid>("id", analysisId));
+                    await cmd.ExecuteNonQueryAsync(_stop.Token);
+                    last = now;
+                }
+                while (await timer.WaitForNextTickAsync(_stop.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped: the final status is written by the runner.
+            }
+            catch (NpgsqlException)
+            {
+                // Progress is best effort; the runner reports real failures.
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            if (_loop is not null)
+            {
+                await _loop;
+            }
+            _stop.Dispose();
+        }
+    }
+}
