@@ -150,15 +150,17 @@ internal sealed class GapSession : IAsyncDisposable
             """);
         for (var i = 0; i < k; i++)
         {
-            // Candidates by the index (sphere), exact public distance for each; "ambiguous" when even the last candidate
-            // could still be the nearest on the ellipsoid: those few are settled by a ring search below.
+            // Candidates by the index (sphere); the exact public distance (ellipsoid, rounded for approximate sites) only for
+            // those the sphere cannot rule out — usually one of the four. "Ambiguous" when even the last candidate could still
+            // be the nearest on the ellipsoid: those few are settled by a ring search below.
             sql.Append(CultureInfo.InvariantCulture, $"""
                 LEFT JOIN LATERAL (
-                    SELECT min({PublicDistanceSql("c")}) AS m,
+                    SELECT min(CASE WHEN c.sd <= c.sd0 * {SphereSlack.ToString(CultureInfo.InvariantCulture)} + @margin{i} THEN {PublicDistanceSql("c")} END) AS m,
                            count(*) = {Candidates} AND max(c.sd) <= min(c.sd) * {SphereSlack.ToString(CultureInfo.InvariantCulture)} + @margin{i} AS amb,
                            min(c.sd) AS sd0
-                    FROM (SELECT s.pt, s.approximate, s.pt <-> d.point AS sd
-                          FROM gap_site_{i} s ORDER BY s.pt <-> d.point LIMIT {Candidates}) c) n{i} ON true
+                    FROM (SELECT k.*, first_value(k.sd) OVER (ORDER BY k.sd) AS sd0
+                          FROM (SELECT s.pt, s.approximate, s.pt <-> d.point AS sd
+                                FROM gap_site_{i} s ORDER BY s.pt <-> d.point LIMIT {Candidates}) k) c) n{i} ON true
 
                 """);
         }
