@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.EntityFrameworkCore;
 using Referral.Api.Features.Access;
 using Referral.Api.Features.Organizations;
 using Referral.Api.Features.Referrals;
@@ -78,29 +77,7 @@ internal static class NdjsonLists
     /// </summary>
     public static NdjsonResult Services(ServiceListQuery q, bool full, ExportQueries queries, ActorContext actor, TimeProvider clock)
     {
-        var services = queries.Services.Matching(q.Search);
-        if (q.TaxonomyTermId is { } termId)
-        {
-            services = services.Where(s => s.Attributes.Any(a => a.TaxonomyTermId == termId));
-        }
-        if (q.TaxonomyId is { } taxonomyId)
-        {
-            services = services.Where(s => s.Attributes.Any(a => a.TaxonomyTerm!.TaxonomyId == taxonomyId));
-        }
-        if (q.OrganizationId is { } orgId)
-        {
-            services = services.Where(s => s.OrganizationId == orgId);
-        }
-        if (q.ModifiedAfter is { } after)
-        {
-            var utc = after.ToUniversalTime();
-            services = services.Where(s => s.LastModified > utc);
-        }
-        if (q.ExcludeStale == true)
-        {
-            var cutoff = Freshness.Cutoff(clock.GetUtcNow());
-            services = services.Where(s => s.AssuredDate == null || s.AssuredDate >= cutoff);
-        }
+        var services = ServiceQueries.Filter(queries.Services, q, clock.GetUtcNow());
         return full
             ? new NdjsonResult((output, ct) => NdjsonResult.WriteAsync(output,
                 Map(queries.ServicesAsync(services, ct), s => ServiceMapping.ToDocument(s, actor.Current, queries.Now)), ct))
@@ -109,14 +86,7 @@ internal static class NdjsonLists
 
     public static NdjsonResult Organizations(OrganizationListQuery q, ExportQueries queries)
     {
-        var orgs = queries.Organizations;
-        if (q.Search is { Length: > 0 } search)
-        {
-            var pattern = "%" + LikePattern.Escape(search.Trim()) + "%";
-            orgs = orgs.Where(o =>
-                EF.Functions.ILike(EF.Functions.Unaccent(o.Name), EF.Functions.Unaccent(pattern)) ||
-                EF.Functions.ILike(EF.Functions.Unaccent(o.Description ?? ""), EF.Functions.Unaccent(pattern)));
-        }
+        var orgs = OrganizationQueries.Filter(queries.Organizations, q);
         return new NdjsonResult((output, ct) => NdjsonResult.WriteAsync(output, Map(ExportQueries.OrganizationsAsync(orgs, ct), OrganizationMapping.ToDocument), ct));
     }
 

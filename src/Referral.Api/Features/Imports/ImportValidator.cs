@@ -1,6 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Referral.Api.Features.Locations;
 using Referral.Api.Features.Organizations;
@@ -8,6 +6,8 @@ using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Services;
 using Referral.Api.Features.Taxonomy;
 using Referral.Api.Infrastructure;
+
+using static Referral.Api.Features.Services.ServiceRules;
 
 namespace Referral.Api.Features.Imports;
 
@@ -82,9 +82,9 @@ internal static partial class ImportValidator
             errors.Add("id", $"the record's id in the source must be at most {Limits.Short} characters without control characters.");
         }
         var termIds = ResolveTerms(doc, context, errors);
-        service.Phones = ParsePhones(doc.Phones, id, errors);
-        service.Schedules = ParseSchedules(doc.Schedules, id, errors);
-        service.ServiceAreas = ParseAreas(doc.ServiceAreas, id, errors);
+        service.Phones = DistinctPhones(ParsePhones(doc.Phones, id, errors));
+        service.Schedules = ParseSchedules(doc.Schedules, id, errors, i => DeterministicGuid.Create(id, "schedule:" + i.ToString(CultureInfo.InvariantCulture)));
+        service.ServiceAreas = ParseAreas(doc.ServiceAreas, id, errors, i => DeterministicGuid.Create(id, "area:" + i.ToString(CultureInfo.InvariantCulture)));
         service.Attributes = [.. termIds.Select(t => new ServiceAttribute
         {
             // Matched by (service, term) as the unique index does; a new one just needs a fresh id.
@@ -149,74 +149,15 @@ internal static partial class ImportValidator
     public static bool IsWarning(string code) =>
         code is IssueCodes.Unnamed or IssueCodes.ProbableDuplicate or IssueCodes.NearBorder or IssueCodes.ConflictingRows or IssueCodes.NoId or IssueCodes.Ignored;
 
-    // ------------------------------------------------------------------ the API's rules (ServiceWriter) ----------
-
-    private static void ApplyScalars(ServiceDocument doc, Service s, FieldErrors errors)
+    /// <summary>
+    /// A phone once per id and per number: phones without an id are matched to the directory's by number (ImportMerge), so
+    /// a repeated number would be two rows for one phone.
+    /// </summary>
+    private static List<Phone> DistinctPhones(List<Phone> phones)
     {
-        s.OrganizationId = doc.OrganizationId ?? Guid.Empty;
-        s.Name = errors.Text("name", doc.Name, Limits.Name, required: true) ?? "";
-        s.AlternateName = errors.Text("alternate_name", doc.AlternateName, Limits.Name);
-        s.Description = errors.Text("description", doc.Description, Limits.Text);
-        s.Url = errors.Url("url", doc.Url);
-        s.Email = errors.Email("email", doc.Email);
-        s.Status = errors.OneOf("status", doc.Status, Vocabulary.ServiceStatuses, required: true) ?? "active";
-        s.InterpretationServices = errors.Text("interpretation_services", doc.InterpretationServices, Limits.Text);
-        s.ApplicationProcess = errors.Text("application_process", doc.ApplicationProcess, Limits.Text);
-        s.FeesDescription = errors.Text("fees_description", doc.FeesDescription, Limits.Text);
-        s.EligibilityDescription = errors.Text("eligibility_description", doc.EligibilityDescription, Limits.Text);
-        s.Alert = errors.Text("alert", doc.Alert, Limits.Text);
-        s.AssurerEmail = errors.Email("assurer_email", doc.AssurerEmail);
-        s.AssuredDate = errors.Date("assured_date", doc.AssuredDate);
-        s.MinimumAge = Age("minimum_age", doc.MinimumAge, errors);
-        s.MaximumAge = Age("maximum_age", doc.MaximumAge, errors);
-        if (s.MinimumAge > s.MaximumAge)
-        {
-            errors.Add("minimum_age", "must not be greater than maximum_age.");
-        }
-        s.IsFree = doc.IsFree;
-        s.Available24x7 = doc.Available247 ?? false;
-        s.Genders = errors.Many("genders", doc.Genders, Vocabulary.Genders) is { Length: > 0 } g ? g : ["any"];
-        s.DeliveryModes = errors.Many("delivery_modes", doc.DeliveryModes, Vocabulary.DeliveryModes);
-        s.Audience = errors.Many("audience", doc.Audience, Vocabulary.Audiences);
-        s.Platforms = errors.Many("platforms", doc.Platforms, Vocabulary.Platforms);
-        s.Languages = LanguageCodes("languages", doc.Languages?.Select(l => l?.Code).ToArray(), errors);
-    }
-
-    private static int? Age(string field, int? age, FieldErrors errors)
-    {
-        if (age is < 0 or > 120)
-        {
-            errors.Add(field, "must be between 0 and 120.");
-            return null;
-        }
-        return age;
-    }
-
-    private static string[] LanguageCodes(string field, string?[]? codes, FieldErrors errors)
-    {
-        if (codes is null)
-        {
-            return [];
-        }
-        if (codes.Length > Limits.ListItems)
-        {
-            errors.Add(field, $"must have at most {Limits.ListItems} items.");
-            return [];
-        }
-        var result = new List<string>();
-        for (var i = 0; i < codes.Length; i++)
-        {
-            var code = codes[i]?.Trim().ToLowerInvariant();
-            if (code is null || !LanguageCode().IsMatch(code))
-            {
-                errors.Add($"{field}[{i}].code", "must be an ISO 639-1 or 639-3 code such as 'es', 'en' or 'bzd'.");
-            }
-            else if (!result.Contains(code))
-            {
-                result.Add(code);
-            }
-        }
-        return [.. result];
+        var ids = new HashSet<Guid>();
+        var numbers = new HashSet<string>(StringComparer.Ordinal);
+        return [.. phones.Where(p => ids.Add(p.Id) && numbers.Add(p.Number))];
     }
 
     private readonly record struct TermLink(Guid TermId, Guid? Id, string? Value);
@@ -274,181 +215,6 @@ internal static partial class ImportValidator
                 result[existing] = new TermLink(termId, id ?? result[existing].Id, value ?? result[existing].Value);
             }
         }
-    }
-
-    private static List<Phone> ParsePhones(PhoneDocument[]? docs, Guid serviceId, FieldErrors errors)
-    {
-        var result = new List<Phone>();
-        if (TooMany("phones", docs, errors))
-        {
-            return result;
-        }
-        var ids = new HashSet<Guid>();
-        var numbers = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < docs!.Length; i++)
-        {
-            var d = docs[i];
-            var f = $"phones[{i}]";
-            if (IsNull(f, d, errors))
-            {
-                continue;
-            }
-            var number = errors.Text($"{f}.number", d.Number, Limits.Phone, required: true);
-            if (number is not null && !PhoneNumber().IsMatch(number))
-            {
-                errors.Add($"{f}.number", "must be a phone number: digits with an optional leading +, spaces, dashes or dots (e.g. +50622223333 or 116 111).");
-            }
-            if (d.Extension is < 0)
-            {
-                errors.Add($"{f}.extension", "must not be negative.");
-            }
-            var phone = new Phone
-            {
-                // Phones without an id are matched to the directory's by number (ImportMerge), so a new one just needs a fresh id.
-                Id = d.Id ?? Guid.CreateVersion7(),
-                ServiceId = serviceId,
-                Number = number ?? "",
-                Extension = d.Extension,
-                Type = errors.OneOf($"{f}.type", d.Type, Vocabulary.PhoneTypes, fallback: "voice"),
-                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
-                Languages = LanguageCodes($"{f}.languages", d.Languages?.Select(l => l?.Code).ToArray(), errors),
-            };
-            if (ids.Add(phone.Id) && numbers.Add(phone.Number))
-            {
-                result.Add(phone);
-            }
-        }
-        return result;
-    }
-
-    private static List<Schedule> ParseSchedules(ScheduleDocument[]? docs, Guid serviceId, FieldErrors errors)
-    {
-        var result = new List<Schedule>();
-        if (TooMany("schedules", docs, errors))
-        {
-            return result;
-        }
-        for (var i = 0; i < docs!.Length; i++)
-        {
-            var d = docs[i];
-            var f = $"schedules[{i}]";
-            if (IsNull(f, d, errors))
-            {
-                continue;
-            }
-            if (d.Freq is { } freq && !freq.Equals("WEEKLY", StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add($"{f}.freq", "only WEEKLY schedules are supported.");
-            }
-            var byday = d.Byday?.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
-            var days = byday?.Split(',') ?? [];
-            if (string.IsNullOrEmpty(byday) || days.Any(x => !Vocabulary.Weekdays.Contains(x)))
-            {
-                errors.Add($"{f}.byday", "is required: comma-separated days from MO,TU,WE,TH,FR,SA,SU.");
-            }
-            else if (days.Distinct().Count() != days.Length)
-            {
-                errors.Add($"{f}.byday", "lists a day more than once.");
-            }
-            var opens = errors.Time($"{f}.opens_at", d.OpensAt);
-            var closes = errors.Time($"{f}.closes_at", d.ClosesAt);
-            if ((opens is null) != (closes is null))
-            {
-                errors.Add($"{f}.closes_at", "opens_at and closes_at go together.");
-            }
-            var from = errors.Date($"{f}.valid_from", d.ValidFrom);
-            var to = errors.Date($"{f}.valid_to", d.ValidTo);
-            if (from > to)
-            {
-                errors.Add($"{f}.valid_to", "must not be before valid_from.");
-            }
-            var zone = d.TimeZone?.Trim() ?? OffsetZone(d.Timezone);
-            if (zone is null)
-            {
-                errors.Add($"{f}.time_zone", "is required: an IANA time zone such as America/Costa_Rica.");
-            }
-            else if (zone.Length > Limits.Code || TimeZones.Find(zone) is null)
-            {
-                errors.Add($"{f}.time_zone", $"'{FieldErrors.Clip(zone)}' is not a known IANA time zone.");
-            }
-            result.Add(new Schedule
-            {
-                Id = d.Id ?? DeterministicGuid.Create(serviceId, "schedule:" + i.ToString(CultureInfo.InvariantCulture)),
-                ServiceId = serviceId,
-                ByDay = byday ?? "",
-                OpensAt = opens,
-                ClosesAt = closes,
-                ValidFrom = from,
-                ValidTo = to,
-                TimeZone = zone ?? "UTC",
-                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
-                Notes = errors.Text($"{f}.notes", d.Notes, Limits.Text),
-            });
-        }
-        return result;
-    }
-
-    // HSDS carries only a UTC offset; Etc/GMT zones have the inverted sign by POSIX convention.
-    private static string? OffsetZone(double? hours) => hours switch
-    {
-        null => null,
-        0 => "UTC",
-        { } h when h == Math.Floor(h) && h is >= -12 and <= 14 => $"Etc/GMT{(h > 0 ? "-" : "+")}{Math.Abs(h)}",
-        _ => "invalid offset",
-    };
-
-    private static List<ServiceArea> ParseAreas(ServiceAreaDocument[]? docs, Guid serviceId, FieldErrors errors)
-    {
-        var result = new List<ServiceArea>();
-        if (TooMany("service_areas", docs, errors))
-        {
-            return result;
-        }
-        for (var i = 0; i < docs!.Length; i++)
-        {
-            var d = docs[i];
-            var f = $"service_areas[{i}]";
-            if (IsNull(f, d, errors))
-            {
-                continue;
-            }
-            var extent = d.Extent is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } e
-                ? GeoJsonInput.ReadArea($"{f}.extent", e, errors)
-                : null;
-            var codes = new List<string>();
-            var raw = d.RegionCodes ?? [];
-            if (raw.Length > Limits.ListItems)
-            {
-                errors.Add($"{f}.region_codes", $"must have at most {Limits.ListItems} items.");
-                raw = [];
-            }
-            for (var j = 0; j < raw.Length; j++)
-            {
-                var code = raw[j]?.Trim().ToUpperInvariant();
-                if (code is null || !RegionCode().IsMatch(code))
-                {
-                    errors.Add($"{f}.region_codes[{j}]", "must be a region code such as CR or CR-SJ (letters, digits, '-', '_', '.').");
-                }
-                else if (!codes.Contains(code))
-                {
-                    codes.Add(code);
-                }
-            }
-            if (extent is null && codes.Count == 0 && d.Extent is null)
-            {
-                errors.Add(f, "needs an extent (GeoJSON) or region_codes.");
-            }
-            result.Add(new ServiceArea
-            {
-                Id = d.Id ?? DeterministicGuid.Create(serviceId, "area:" + i.ToString(CultureInfo.InvariantCulture)),
-                ServiceId = serviceId,
-                Name = errors.Text($"{f}.name", d.Name, Limits.Name),
-                Description = errors.Text($"{f}.description", d.Description, Limits.Text),
-                Extent = extent,
-                RegionCodes = [.. codes],
-            });
-        }
-        return result;
     }
 
     /// <summary>A point to check against its country: the location's field path and the declared country.</summary>
@@ -660,31 +426,6 @@ internal static partial class ImportValidator
         return o;
     }
 
-    /// <summary>HSDS has no null list items; one is an error, not a crash.</summary>
-    private static bool IsNull<T>(string field, [NotNullWhen(false)] T? doc, FieldErrors errors) where T : class
-    {
-        if (doc is null)
-        {
-            errors.Add(field, "must be an object, not null.");
-            return true;
-        }
-        return false;
-    }
-
-    private static bool TooMany<T>(string field, [NotNullWhen(false)] T[]? docs, FieldErrors errors)
-    {
-        if (docs is null)
-        {
-            return true;
-        }
-        if (docs.Length > Limits.Children)
-        {
-            errors.Add(field, $"must have at most {Limits.Children} items.");
-            return true;
-        }
-        return false;
-    }
-
     // ------------------------------------------------------------------ the import's own checks -------------------
 
     /// <summary>(0, 0) and positions far outside the declared country are rejected; positions just outside are warnings.</summary>
@@ -826,17 +567,4 @@ internal static partial class ImportValidator
 
     [GeneratedRegex(@"\.addresses\[(\d{1,5})\]")]
     private static partial Regex AddressIndex();
-
-    // The same patterns as ServiceWriter (private there): a row the API refuses is refused here for the same reason.
-    [GeneratedRegex(@"^\+?[0-9][0-9 ().\-]{1,30}$")]
-    private static partial Regex PhoneNumber();
-
-    [GeneratedRegex("^[a-z]{2,3}$")]
-    private static partial Regex LanguageCode();
-
-    [GeneratedRegex(@"^[A-Z0-9][A-Z0-9_.\-]{0,63}$")]
-    private static partial Regex RegionCode();
-
-    [GeneratedRegex("^[A-Z]{2}$")]
-    private static partial Regex CountryCode();
 }

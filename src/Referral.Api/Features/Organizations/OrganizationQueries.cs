@@ -13,9 +13,9 @@ internal sealed record OrganizationListQuery(
 
 internal sealed class OrganizationQueries(ReferralDbContext db)
 {
-    public async Task<Page<OrganizationDocument>> ListAsync(OrganizationListQuery q, PageRequest page, CancellationToken ct)
+    /// <summary>The list's filter (search in name and description, accents ignored), shared with ndjson exports.</summary>
+    internal static IQueryable<Organization> Filter(IQueryable<Organization> orgs, OrganizationListQuery q)
     {
-        var orgs = db.Organizations.AsNoTracking();
         if (q.Search is { Length: > 0 } search)
         {
             var pattern = "%" + LikePattern.Escape(search.Trim()) + "%";
@@ -23,6 +23,12 @@ internal sealed class OrganizationQueries(ReferralDbContext db)
                 EF.Functions.ILike(EF.Functions.Unaccent(o.Name), EF.Functions.Unaccent(pattern)) ||
                 EF.Functions.ILike(EF.Functions.Unaccent(o.Description ?? ""), EF.Functions.Unaccent(pattern)));
         }
+        return orgs;
+    }
+
+    public async Task<Page<OrganizationDocument>> ListAsync(OrganizationListQuery q, PageRequest page, CancellationToken ct)
+    {
+        var orgs = Filter(db.Organizations.AsNoTracking(), q);
         var total = await orgs.CountAsync(ct);
         var rows = await orgs.OrderBy(o => o.Name).ThenBy(o => o.Id).Skip(page.Skip).Take(page.Size).ToListAsync(ct);
         return Page<OrganizationDocument>.Create([.. rows.Select(OrganizationMapping.ToDocument)], total, page);

@@ -20,9 +20,9 @@ internal sealed record ServiceListQuery(
 /// <summary>Read side of services, shared by REST and GraphQL.</summary>
 internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock, Access.ActorContext actor)
 {
-    public async Task<Page<ServiceDocument>> ListAsync(ServiceListQuery q, PageRequest page, CancellationToken ct)
+    /// <summary>The list's filters (search, taxonomy term or taxonomy, organization, modified after, freshness), shared with ndjson exports.</summary>
+    internal static IQueryable<Service> Filter(IQueryable<Service> services, ServiceListQuery q, DateTimeOffset now)
     {
-        var services = db.Services.AsNoTracking();
         services = services.Matching(q.Search);
         if (q.TaxonomyTermId is { } termId)
         {
@@ -43,9 +43,15 @@ internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock, A
         }
         if (q.ExcludeStale == true)
         {
-            var cutoff = Freshness.Cutoff(clock.GetUtcNow());
+            var cutoff = Freshness.Cutoff(now);
             services = services.Where(s => s.AssuredDate == null || s.AssuredDate >= cutoff);
         }
+        return services;
+    }
+
+    public async Task<Page<ServiceDocument>> ListAsync(ServiceListQuery q, PageRequest page, CancellationToken ct)
+    {
+        var services = Filter(db.Services.AsNoTracking(), q, clock.GetUtcNow());
         var total = await services.CountAsync(ct);
         var ordered = q.Search is { Length: > 0 } search
             ? services.ByRelevance(search).ThenBy(s => s.Name).ThenBy(s => s.Id)
