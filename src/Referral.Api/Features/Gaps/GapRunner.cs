@@ -13,8 +13,8 @@ namespace Referral.Api.Features.Gaps;
 internal sealed record GapProgress(int Percent, string Stage);
 
 /// <summary>
-/// Computes one analysis. All heavy work is set-based SQL in PostGIS on <see cref="GapSettings.EffectiveWorkers"/>
-/// connections: ranges of settlements (nearest sites and coverage), slices of the 2SFCA and the service allocation run
+/// Computes one analysis. The heavy work is set-based SQL in PostGIS on <see cref="GapSettings.EffectiveWorkers"/>
+/// connections (except the grid-mode 2SFCA, computed in memory from cell sums: see <see cref="GapGridFca"/>): ranges of settlements (nearest sites and coverage), slices of the 2SFCA and the service allocation run
 /// side by side, then the aggregation. Progress goes to the analysis row about once a second; a failure marks the analysis
 /// failed; a shutdown puts it back in the queue, and the next start resumes it.
 /// </summary>
@@ -150,7 +150,7 @@ internal sealed class GapRunner(
     {
         var k = plan.Categories.Count;
         var work = (double)Math.Max(1, plan.Settlements) * k;
-        var fcaShare = plan.ByPopulation ? 0.6 : 0;
+        var fcaShare = !plan.ByPopulation ? 0 : plan.CellDegrees > 0 ? 0.05 : 0.6;
         reporter.Total = work * (1 + fcaShare + 0.25);
 
         var bounds = await ChunkBoundsAsync(plan, ct);
@@ -166,9 +166,9 @@ internal sealed class GapRunner(
             var tasks = new List<Func<GapSession, CancellationToken, Task>>();
             if (plan.ByPopulation)
             {
-                // Longest first: each 2SFCA is one statement, the distance chunks fill in around them.
-                // Slices of supply units: the pair search spreads over every connection, beside the distance chunks.
-                var parts = 2 * workers;
+                // Longest first: the 2SFCA runs beside the distance chunks. Exact mode is set-based SQL in slices of supply
+                // units spread over every connection; grid mode is one in-memory task (GapGridFca) on one connection.
+                var parts = plan.CellDegrees > 0 ? 1 : 2 * workers;
                 tasks.AddRange(Enumerable.Range(0, parts).Select(part => (Func<GapSession, CancellationToken, Task>)(async (s, t) =>
                 {
                     var watch = Stopwatch.StartNew();

@@ -226,58 +226,44 @@ internal sealed class GapSession : IAsyncDisposable
     /// <summary>
     /// Two-step floating catchment (Luo &amp; Wang 2003) with the analysis's distance decay W, for every category at once:
     /// step 1, each supply unit j: R_j = S_j / Σ_{k: d_kj ≤ d0} P_k·W(d_kj); step 2, each demand unit i:
-    /// A_i = Σ_{j: d_ij ≤ d0} R_j·W(d_ij). The (supply, demand) pairs within the catchment are found once for all
-    /// categories (a supply unit carries one capacity per category) and the work is split into <paramref name="parts"/>
-    /// slices of supply units, run as separate tasks: step 1 of a unit needs only its own pairs, and step 2's sums are
-    /// additive, so each slice adds its share to A_i (the aggregation sums the slices). A unit with no population in reach
-    /// has no R_j.
+    /// A_i = Σ_{j: d_ij ≤ d0} R_j·W(d_ij). Step 1's denominator is the same for every category (only S_j differs), so
+    /// each (supply, demand) pair within the catchment is found once for all categories.
     /// <para>
-    /// Exact mode uses every settlement and site, with ellipsoidal distances (ST_DWithin/ST_Distance on geography). Grid
-    /// mode first sums population and capacity into cells at their weighted centres — the pairs are then the cost, so they
-    /// are found with a box search on plain coordinates and measured on the sphere with the equirectangular formula
-    /// d = R·√(Δφ² + (cos φ̄·Δλ)²), which differs from the great circle by far less than the cell size within a catchment
-    /// (not across the antimeridian).
+    /// Exact mode (small datasets) uses every settlement and site, with ellipsoidal distances (ST_DWithin/ST_Distance on
+    /// geography), as set-based SQL split into <paramref name="parts"/> slices of supply units run as separate tasks:
+    /// step 1 of a unit needs only its own pairs, and step 2's sums are additive, so each slice adds its share to A_i (the
+    /// aggregation sums the slices). Grid mode first sums population and capacity into cells at their weighted centres in
+    /// SQL, then computes both steps in memory (<see cref="GapGridFca"/>) and writes one slice with binary COPY.
     /// </para>
     /// </summary>
     public async Task FcaAsync(int part, int parts, CancellationToken ct)
     {
-        var exact = _plan.CellDegrees <= 0;
-        await EnsureCellsAsync(exact, ct);
-        await EnsureSupplyAsync(exact, ct);
-        var distance = exact
-            ? "ST_Distance(s.pt, c.pt)"
-            : "6371008.8 * sqrt(power(radians(c.lat - s.lat), 2) + power(cos(radians((c.lat + s.lat) / 2)) * radians(c.lng - s.lng), 2))";
+        if (_plan.CellDegrees > 0)
+        {
+            await GridFcaAsync(part, ct);
+            return;
+        }
+        await EnsureCellsAsync(ct);
+        await EnsureSupplyAsync(ct);
         var weight = _plan.Options.Decay switch
         {
-            // Dai (2010) Gaussian: 1 at the site, 0 at the catchment edge.
+            // Dai (2010) Gaussian: 1 at the site, 0 at the catchment edge (as GapGridFca).
             "gaussian" => "(exp(-0.5 * power(p.dist / @r, 2)) - exp(-0.5)) / (1 - exp(-0.5))",
             // Luo & Qi (2009) E2SFCA: three equal rings weighted 1, 0.68, 0.22 (PySAL access's default steps).
             "e2sfca" => "CASE WHEN p.dist <= @r / 3 THEN 1.0 WHEN p.dist <= 2 * @r / 3 THEN 0.68 ELSE 0.22 END",
             _ => "1.0",
         };
-        // Box half-sizes in degrees for the grid search: a little more than the catchment, east–west widened for latitude.
-        var pairs = exact
-            ? $"""
-                SELECT s.id AS site, c.cell, c.weight, {distance} AS dist
-                FROM gap_supply s JOIN gap_cell c ON ST_DWithin(s.pt, c.pt, @r)
-                WHERE s.id % @parts = @part
-                """
-            : $"""
-                SELECT s.id AS site, c.cell, c.weight, {distance} AS dist
-                FROM gap_supply s
-                JOIN gap_cell c ON c.g && ST_Expand(s.g, @r / 110574.0 * 1.01, @r / (111320 * greatest(cos(radians(least(abs(s.lat) + @r / 110574.0, 89.9))), 0.001)) * 1.01)
-                WHERE s.id % @parts = @part AND {distance} <= @r
-                """;
         await ExecuteAsync($"""
             DROP TABLE IF EXISTS gap_pair;
             CREATE TEMP TABLE gap_pair AS
-            SELECT p.site, p.cell, p.weight, ({weight})::float8 AS w FROM ({pairs}) p;
+            SELECT p.site, p.cell, p.weight, ({weight})::float8 AS w
+            FROM (SELECT s.id AS site, c.cell, c.weight, ST_Distance(s.pt, c.pt) AS dist
+                  FROM gap_supply s JOIN gap_cell c ON ST_DWithin(s.pt, c.pt, @r)
+                  WHERE s.id % @parts = @part) p;
             """, ct,
             new NpgsqlParameter<double>("r", _plan.CatchmentM),
             new NpgsqlParameter<int>("parts", parts),
             new NpgsqlParameter<int>("part", part));
-        // Step 1's denominator Σ P_k·W(d_kj) is the same for every category (only S_j differs), so both steps take one
-        // pass over the pairs for all categories: R_j,c = S_j,c / D_j and A_i,c = Σ_j R_j,c·W(d_ij).
         var k = _plan.Categories.Count;
         var sums = string.Join(", ", Enumerable.Range(1, k).Select(c => $"sum(s.capacity[{c}] / d.demand * p.w) AS a{c}"));
         var unpivot = string.Join(", ", Enumerable.Range(1, k).Select(c => $"({c - 1}, a{c})"));
@@ -297,8 +283,75 @@ internal sealed class GapSession : IAsyncDisposable
         await ExecuteAsync("DROP TABLE gap_pair", ct);
     }
 
-    /// <summary>Supply units: every site (exact) or every grid cell with sites, with one capacity per category.</summary>
-    private async Task EnsureSupplyAsync(bool exact, CancellationToken ct)
+    /// <summary>
+    /// Grid mode: demand cells (population summed at its weighted centre) and supply cells (capacity per category at the
+    /// sites' weighted centre) come from two aggregate queries; <see cref="GapGridFca"/> computes the accessibility and it
+    /// goes back with binary COPY, one row per cell and category with some accessibility.
+    /// </summary>
+    private async Task GridFcaAsync(int part, CancellationToken ct)
+    {
+        var k = _plan.Categories.Count;
+        var demand = new List<GapDemandCell>();
+        await using (var cmd = Command($"""
+            SELECT cell,
+                   CASE WHEN sum(w) > 0 THEN sum(y * w) / sum(w) ELSE avg(y) END,
+                   CASE WHEN sum(w) > 0 THEN sum(x * w) / sum(w) ELSE avg(x) END,
+                   sum(w)
+            FROM (SELECT {CellSql("d.point", "d.seq")} AS cell, ST_Y(d.point::geometry) AS y, ST_X(d.point::geometry) AS x, {WeightSql} AS w
+                  FROM demand_point d WHERE d.dataset_id = @dataset) q
+            GROUP BY cell
+            """,
+            new NpgsqlParameter<Guid>("dataset", _plan.DatasetId),
+            new NpgsqlParameter<double>("cell", _plan.CellDegrees),
+            new NpgsqlParameter<bool>("by_population", _plan.ByPopulation)))
+        {
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                demand.Add(new GapDemandCell(reader.GetInt64(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3)));
+            }
+        }
+        var supply = new List<GapSupplyCell>();
+        var all = string.Join(" UNION ALL ", Enumerable.Range(0, k).Select(c => $"SELECT {c + 1} AS k, pt, capacity FROM gap_site_{c}"));
+        var capacities = string.Join(", ", Enumerable.Range(1, k).Select(c => $"coalesce(sum(capacity) FILTER (WHERE k = {c}), 0)::int"));
+        await using (var cmd = Command($"""
+            SELECT sum(y * capacity) / sum(capacity), sum(x * capacity) / sum(capacity), ARRAY[{capacities}]
+            FROM (SELECT {CellSql("a.pt", "0")} AS cell, a.k, ST_Y(a.pt::geometry) AS y, ST_X(a.pt::geometry) AS x, a.capacity
+                  FROM ({all}) a) q
+            GROUP BY cell
+            HAVING sum(capacity) > 0
+            """, new NpgsqlParameter<double>("cell", _plan.CellDegrees)))
+        {
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                supply.Add(new GapSupplyCell(reader.GetDouble(0), reader.GetDouble(1), reader.GetFieldValue<int[]>(2)));
+            }
+        }
+        var access = await Task.Run(
+            () => GapGridFca.Compute(demand, supply, k, _plan.CellDegrees, _plan.CatchmentM, _plan.Options.Decay, ct), ct);
+        await using var writer = await _connection.BeginBinaryImportAsync(
+            "COPY gap_cell_access (analysis_id, category, part, cell, accessibility) FROM STDIN (FORMAT BINARY)", ct);
+        for (var i = 0; i < demand.Count; i++)
+        {
+            for (var c = 0; c < k; c++)
+            {
+                if (access[i][c] > 0)
+                {
+                    await writer.StartRowAsync(ct);
+                    await writer.WriteAsync(_plan.AnalysisId, NpgsqlDbType.Uuid, ct);
+                    await writer.WriteAsync((short)c, NpgsqlDbType.Smallint, ct);
+                    await writer.WriteAsync((short)part, NpgsqlDbType.Smallint, ct);
+                    await writer.WriteAsync(demand[i].Cell, NpgsqlDbType.Bigint, ct);
+                    await writer.WriteAsync(access[i][c], NpgsqlDbType.Double, ct);
+                }
+            }
+        }
+        await writer.CompleteAsync(ct);
+    }
+
+    /// <summary>Exact-mode supply units: every distinct site point, with one capacity per category.</summary>
+    private async Task EnsureSupplyAsync(CancellationToken ct)
     {
         if (_supply)
         {
@@ -306,58 +359,31 @@ internal sealed class GapSession : IAsyncDisposable
         }
         var all = string.Join(" UNION ALL ", Enumerable.Range(0, _plan.Categories.Count).Select(k => $"SELECT {k + 1} AS k, pt, capacity FROM gap_site_{k}"));
         var capacities = string.Join(", ", Enumerable.Range(1, _plan.Categories.Count).Select(k => $"coalesce(sum(capacity) FILTER (WHERE k = {k}), 0)::int"));
-        await ExecuteAsync(exact
-            ? $"""
-                DROP TABLE IF EXISTS gap_supply;
-                CREATE TEMP TABLE gap_supply AS
-                SELECT (row_number() OVER (ORDER BY ST_AsEWKT(pt)))::int AS id, pt, ARRAY[{capacities}] AS capacity
-                FROM ({all}) a GROUP BY pt;
-                CREATE UNIQUE INDEX ON gap_supply (id);
-                ANALYZE gap_supply;
-                """
-            : $"""
-                DROP TABLE IF EXISTS gap_supply;
-                CREATE TEMP TABLE gap_supply AS
-                SELECT (row_number() OVER (ORDER BY cell))::int AS id, lat, lng, ST_SetSRID(ST_MakePoint(lng, lat), 4326) AS g, capacity
-                FROM (SELECT cell, sum(y * capacity) / sum(capacity) AS lat, sum(x * capacity) / sum(capacity) AS lng, ARRAY[{capacities}] AS capacity
-                      FROM (SELECT {CellSql("a.pt", "0")} AS cell, a.k, ST_X(a.pt::geometry) AS x, ST_Y(a.pt::geometry) AS y, a.capacity
-                            FROM ({all}) a) q
-                      GROUP BY cell) c;
-                CREATE UNIQUE INDEX ON gap_supply (id);
-                ANALYZE gap_supply;
-                """, ct, new NpgsqlParameter<double>("cell", _plan.CellDegrees));
+        await ExecuteAsync($"""
+            DROP TABLE IF EXISTS gap_supply;
+            CREATE TEMP TABLE gap_supply AS
+            SELECT (row_number() OVER (ORDER BY ST_AsEWKT(pt)))::int AS id, pt, ARRAY[{capacities}] AS capacity
+            FROM ({all}) a GROUP BY pt;
+            CREATE UNIQUE INDEX ON gap_supply (id);
+            ANALYZE gap_supply;
+            """, ct);
         _supply = true;
     }
 
-    /// <summary>Demand units: every settlement (exact, on geography) or every grid cell at its population-weighted centre.</summary>
-    private async Task EnsureCellsAsync(bool exact, CancellationToken ct)
+    /// <summary>Exact-mode demand units: every settlement, on geography.</summary>
+    private async Task EnsureCellsAsync(CancellationToken ct)
     {
         if (_cells)
         {
             return;
         }
-        await ExecuteAsync(exact
-            ? $"""
-                CREATE TEMP TABLE gap_cell AS
-                SELECT d.seq AS cell, d.point AS pt, {WeightSql} AS weight FROM demand_point d WHERE d.dataset_id = @dataset;
-                CREATE INDEX ON gap_cell USING gist (pt);
-                ANALYZE gap_cell;
-                """
-            : $"""
-                CREATE TEMP TABLE gap_cell AS
-                SELECT cell, lat, lng, ST_SetSRID(ST_MakePoint(lng, lat), 4326) AS g, weight
-                FROM (SELECT cell,
-                             CASE WHEN sum(w) > 0 THEN sum(y * w) / sum(w) ELSE avg(y) END AS lat,
-                             CASE WHEN sum(w) > 0 THEN sum(x * w) / sum(w) ELSE avg(x) END AS lng,
-                             sum(w) AS weight
-                      FROM (SELECT {CellSql("d.point", "d.seq")} AS cell, ST_X(d.point::geometry) AS x, ST_Y(d.point::geometry) AS y, {WeightSql} AS w
-                            FROM demand_point d WHERE d.dataset_id = @dataset) q
-                      GROUP BY cell) c;
-                CREATE INDEX ON gap_cell USING gist (g);
-                ANALYZE gap_cell;
-                """, ct,
+        await ExecuteAsync($"""
+            CREATE TEMP TABLE gap_cell AS
+            SELECT d.seq AS cell, d.point AS pt, {WeightSql} AS weight FROM demand_point d WHERE d.dataset_id = @dataset;
+            CREATE INDEX ON gap_cell USING gist (pt);
+            ANALYZE gap_cell;
+            """, ct,
             new NpgsqlParameter<Guid>("dataset", _plan.DatasetId),
-            new NpgsqlParameter<double>("cell", _plan.CellDegrees),
             new NpgsqlParameter<bool>("by_population", _plan.ByPopulation));
         _cells = true;
     }
