@@ -19,20 +19,46 @@ internal static class GapAggregator
 
     private sealed record RegionInfo(string Code, string Name, int Level, string? ParentCode);
 
+    /// <summary>What the smaller queries give, beside the main one.</summary>
+    private sealed record Side(
+        Dictionary<Key, GapTravelTime> Travel, Dictionary<Key, List<GapSettlement>> Worst, Dictionary<string, RegionInfo> Regions,
+        Dictionary<string, int> ClassCounts, List<(Key Key, int Count)> Allocated);
+
     public const string Urban = "urban";
 
+    /// <summary>
+    /// The figures of the analysis. With a <paramref name="helper"/> session (another connection), the main query (every
+    /// group's distances, shares and 2SFCA) runs on <paramref name="session"/> while the smaller ones run on the helper.
+    /// </summary>
     public static async Task<GapResults> AggregateAsync(
-        GapSession session, GapPlan plan, IReadOnlyList<GapAllocation> allocations, int[] siteTotals, CancellationToken ct)
+        GapSession session, GapSession? helper, GapPlan plan, IReadOnlyList<GapAllocation> allocations, int[] siteTotals, CancellationToken ct)
     {
         var o = plan.Options;
-        var raw = await RawAsync(session, plan, ct);
-        var travel = o.TravelTime is { } t ? await TravelAsync(session, plan, t, ct) : [];
-        var worst = await WorstAsync(session, plan, ct);
-        var regions = await RegionsAsync(session, ct);
-        var classCounts = await ClassCountsAsync(session, plan, ct);
+        async Task<Side> SideAsync(GapSession s) => new(
+            o.TravelTime is { } t ? await TravelAsync(s, plan, t, ct) : [],
+            await WorstAsync(s, plan, ct),
+            await RegionsAsync(s, ct),
+            await ClassCountsAsync(s, plan, ct),
+            await ServicesAsync(s, plan, allocations, ct));
+        Dictionary<Key, Raw> raw;
+        Side side;
+        if (helper is null)
+        {
+            // One connection runs one command at a time.
+            raw = await RawAsync(session, plan, ct);
+            side = await SideAsync(session);
+        }
+        else
+        {
+            var rawTask = RawAsync(session, plan, ct);
+            var sideTask = SideAsync(helper);
+            await Task.WhenAll(rawTask, sideTask);
+            (raw, side) = (await rawTask, await sideTask);
+        }
+        var (travel, worst, regions, classCounts, allocated) = side;
 
         var services = new Dictionary<Key, int>();
-        foreach (var (baseKey, count) in await ServicesAsync(session, plan, allocations, ct))
+        foreach (var (baseKey, count) in allocated)
         {
             foreach (var key in Expand(baseKey.Region, baseKey.Class, baseKey.K))
             {

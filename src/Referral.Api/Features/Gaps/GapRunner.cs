@@ -158,9 +158,15 @@ internal sealed class GapRunner(
         var sessions = new List<GapSession>();
         try
         {
-            for (var i = 0; i < workers; i++)
+            // Each session copies the sites into its own tables: the connections do that side by side.
+            var opening = Enumerable.Range(0, workers).Select(_ => GapSession.OpenAsync(plan, ct)).ToList();
+            try
             {
-                sessions.Add(await GapSession.OpenAsync(plan, ct));
+                await Task.WhenAll(opening);
+            }
+            finally
+            {
+                sessions.AddRange(opening.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
             }
             reporter.Stage(plan.ByPopulation ? "nearest sites, coverage and 2SFCA" : "nearest sites and coverage");
             var tasks = new List<Func<GapSession, CancellationToken, Task>>();
@@ -208,7 +214,7 @@ internal sealed class GapRunner(
             // Fresh statistics for the rows just written: with stale ones the planner may take a large join for a tiny one.
             await main.ExecuteAsync("ANALYZE gap_point_result; ANALYZE gap_cell_access;", ct);
             var totals = await main.SiteTotalsAsync(ct);
-            var results = await GapAggregator.AggregateAsync(main, plan, allocations, totals, ct);
+            var results = await GapAggregator.AggregateAsync(main, sessions.Count > 1 ? sessions[1] : null, plan, allocations, totals, ct);
             logger.LogInformation("Gap analysis {AnalysisId}: aggregation in {Seconds:0.0} s", plan.AnalysisId, phase.Elapsed.TotalSeconds);
             return results;
         }
