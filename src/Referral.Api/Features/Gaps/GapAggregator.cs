@@ -5,9 +5,10 @@ using Npgsql;
 namespace Referral.Api.Features.Gaps;
 
 /// <summary>
-/// Turns the per-settlement rows of an analysis into its figures, in SQL: every settlement × category row is expanded into
-/// the groups it belongs to (its region and class, its region overall, its class everywhere, everything, and the urban side
-/// of each), and one sort by (group, distance) gives population-weighted percentiles through running sums.
+/// Turns the per-settlement rows of an analysis into its figures: the rows are read once into memory, every settlement ×
+/// category row adds to the groups it belongs to (its region and class, its region overall, its class everywhere,
+/// everything, and the urban side of each), and one sort by distance per category gives every group's
+/// population-weighted percentiles through running sums. The worst-served settlements come from SQL.
 /// </summary>
 internal static class GapAggregator
 {
@@ -21,41 +22,42 @@ internal static class GapAggregator
 
     /// <summary>What the smaller queries give, beside the main one.</summary>
     private sealed record Side(
-        Dictionary<Key, GapTravelTime> Travel, Dictionary<Key, List<GapSettlement>> Worst, Dictionary<string, RegionInfo> Regions,
+        Dictionary<Key, List<GapSettlement>> Worst, Dictionary<string, RegionInfo> Regions,
         Dictionary<string, int> ClassCounts, List<(Key Key, int Count)> Allocated);
 
     public const string Urban = "urban";
 
     /// <summary>
-    /// The figures of the analysis. With a <paramref name="helper"/> session (another connection), the main query (every
-    /// group's distances, shares and 2SFCA) runs on <paramref name="session"/> while the smaller ones run on the helper.
+    /// The figures of the analysis. With a <paramref name="helper"/> session (another connection), the settlements' rows
+    /// load on <paramref name="session"/> while the worst-served query and the small ones run on the helper.
     /// </summary>
     public static async Task<GapResults> AggregateAsync(
         GapSession session, GapSession? helper, GapPlan plan, IReadOnlyList<GapAllocation> allocations, int[] siteTotals, CancellationToken ct)
     {
         var o = plan.Options;
         async Task<Side> SideAsync(GapSession s) => new(
-            o.TravelTime is { } t ? await TravelAsync(s, plan, t, ct) : [],
             await WorstAsync(s, plan, ct),
             await RegionsAsync(s, ct),
             await ClassCountsAsync(s, plan, ct),
             await ServicesAsync(s, plan, allocations, ct));
-        Dictionary<Key, Raw> raw;
+        Rows rows;
         Side side;
         if (helper is null)
         {
             // One connection runs one command at a time.
-            raw = await RawAsync(session, plan, ct);
+            rows = await Rows.LoadAsync(session, plan, ct);
             side = await SideAsync(session);
         }
         else
         {
-            var rawTask = RawAsync(session, plan, ct);
+            var rowsTask = Rows.LoadAsync(session, plan, ct);
             var sideTask = SideAsync(helper);
-            await Task.WhenAll(rawTask, sideTask);
-            (raw, side) = (await rawTask, await sideTask);
+            await Task.WhenAll(rowsTask, sideTask);
+            (rows, side) = (await rowsTask, await sideTask);
         }
-        var (travel, worst, regions, classCounts, allocated) = side;
+        var (worst, regions, classCounts, allocated) = side;
+        var raw = RawFigures(rows, plan);
+        var travel = o.TravelTime is { } t ? TravelFigures(rows, plan, t) : [];
 
         var services = new Dictionary<Key, int>();
         foreach (var (baseKey, count) in allocated)
@@ -154,110 +156,221 @@ internal static class GapAggregator
         }
     }
 
-    private const string Expansion = """
-        CROSS JOIN LATERAL (
-            SELECT v.region_key, v.class_key FROM (VALUES
-                (b.region, b.cls), (b.region, 'all'), ('all', b.cls), ('all', 'all'),
-                (CASE WHEN b.cls IN ('urban_centre', 'urban_cluster') THEN b.region END, 'urban'),
-                (CASE WHEN b.cls IN ('urban_centre', 'urban_cluster') THEN 'all' END, 'urban')) AS v(region_key, class_key)
-            WHERE v.region_key IS NOT NULL) g
-        """;
+    /// <summary>
+    /// Every settlement's row of the analysis, in memory (a few tens of bytes each: a million settlements fit easily):
+    /// its (region, class) combination, weight and population, and per category the distance, coverage and 2SFCA score.
+    /// The group figures are then sums and one sort per category, where the same work as window functions over every
+    /// (row × group) pair took several seconds per 100,000 settlements in SQL.
+    /// </summary>
+    private sealed class Rows
+    {
+        public List<(string Region, string Class)> Combos { get; } = [];
+        public List<int> Combo { get; } = [];
+        public List<double> Weight { get; } = [];
+        public List<long?> Population { get; } = [];
+        /// <summary>Per category, per row: the distance in metres, NaN when there is none.</summary>
+        public List<double>[] Distance { get; init; } = [];
+        public List<bool>[] Covered { get; init; } = [];
+        public List<double>[] Access { get; init; } = [];
 
-    private const string Base = """
-        SELECT coalesce(r.region_code, 'unassigned') COLLATE "C" AS region, r.settlement_class COLLATE "C" AS cls, r.weight, r.population,
-               c.k::int - 1 AS k, c.d, c.cov, coalesce(a.accessibility, 0) AS acc
-        FROM gap_point_result r
-        CROSS JOIN LATERAL unnest(r.distance_m, r.covered) WITH ORDINALITY AS c(d, cov, k)
-        LEFT JOIN (SELECT category, cell, sum(accessibility) AS accessibility FROM gap_cell_access
-                   WHERE analysis_id = @analysis GROUP BY category, cell) a ON a.category = c.k - 1 AND a.cell = r.cell
-        WHERE r.analysis_id = @analysis
-        """;
+        public int Count => Weight.Count;
+
+        public static async Task<Rows> LoadAsync(GapSession s, GapPlan plan, CancellationToken ct)
+        {
+            var k = plan.Categories.Count;
+            // A_i summed over the 2SFCA slices, per category and demand unit.
+            var access = Enumerable.Range(0, k).Select(_ => new Dictionary<long, double>()).ToArray();
+            await using (var cmd = s.Command(
+                "SELECT category, cell, sum(accessibility) FROM gap_cell_access WHERE analysis_id = @analysis GROUP BY category, cell",
+                new NpgsqlParameter<Guid>("analysis", plan.AnalysisId)))
+            {
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    access[reader.GetInt16(0)][reader.GetInt64(1)] = reader.GetDouble(2);
+                }
+            }
+            var rows = new Rows
+            {
+                Distance = [.. Enumerable.Range(0, k).Select(_ => new List<double>(plan.Settlements))],
+                Covered = [.. Enumerable.Range(0, k).Select(_ => new List<bool>(plan.Settlements))],
+                Access = [.. Enumerable.Range(0, k).Select(_ => new List<double>(plan.Settlements))],
+            };
+            var combos = new Dictionary<(string, string), int>();
+            await using (var cmd = s.Command("""
+                SELECT coalesce(region_code, 'unassigned'), settlement_class, weight, population, distance_m, covered, cell
+                FROM gap_point_result WHERE analysis_id = @analysis
+                """, new NpgsqlParameter<Guid>("analysis", plan.AnalysisId)))
+            {
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    var combo = (reader.GetString(0), reader.GetString(1));
+                    if (!combos.TryGetValue(combo, out var index))
+                    {
+                        combos[combo] = index = rows.Combos.Count;
+                        rows.Combos.Add(combo);
+                    }
+                    rows.Combo.Add(index);
+                    rows.Weight.Add(reader.GetDouble(2));
+                    rows.Population.Add(NullableLong(reader, 3));
+                    var distances = reader.GetFieldValue<double?[]>(4);
+                    var covered = reader.GetFieldValue<bool[]>(5);
+                    var cell = reader.GetInt64(6);
+                    for (var c = 0; c < k; c++)
+                    {
+                        rows.Distance[c].Add(c < distances.Length && distances[c] is { } d ? d : double.NaN);
+                        rows.Covered[c].Add(c < covered.Length && covered[c]);
+                        rows.Access[c].Add(access[c].GetValueOrDefault(cell));
+                    }
+                }
+            }
+            return rows;
+        }
+
+        /// <summary>For each combination, the groups (region × class) it adds to: see <see cref="Expand"/>.</summary>
+        public (List<(string Region, string Class)> Groups, int[][] Of) GroupsOf()
+        {
+            var groups = new List<(string Region, string Class)>();
+            var index = new Dictionary<(string, string), int>();
+            var of = Combos.Select(combo => Expand(combo.Region, combo.Class, 0).Select(key =>
+            {
+                if (!index.TryGetValue((key.Region, key.Class), out var g))
+                {
+                    index[(key.Region, key.Class)] = g = groups.Count;
+                    groups.Add((key.Region, key.Class));
+                }
+                return g;
+            }).ToArray()).ToArray();
+            return (groups, of);
+        }
+    }
 
     /// <summary>
-    /// (Keys sort with the C collation: byte order is all grouping needs, and it sorts several times faster.)
-    /// Weighted percentile q of a group = the smallest distance d such that the weight (population) living within d is
-    /// at least q × the group's weight (the inverse of the weighted distribution function; no interpolation).
+    /// Weighted percentile q of a group = the smallest value v such that the weight (population) with a value ≤ v is at
+    /// least q × the group's weight (the inverse of the weighted distribution function; no interpolation). Rows without a
+    /// value count in the group's weight and sort last, so a percentile that only they reach has no value.
     /// </summary>
-    private static async Task<Dictionary<Key, Raw>> RawAsync(GapSession s, GapPlan plan, CancellationToken ct)
+    private static (double?[] Median, double?[] P90) Percentiles(double[] values, Rows rows, int[][] of, double[] totalWeight)
     {
-        var thresholds = plan.Options.ThresholdsKm;
-        var sql = new StringBuilder($"""
-            WITH b AS ({Base}),
-            x AS (SELECT g.region_key, g.class_key, b.* FROM b {Expansion}),
-            y AS (
-                SELECT x.*,
-                       sum(x.weight) OVER (PARTITION BY x.region_key, x.class_key, x.k ORDER BY x.d ROWS UNBOUNDED PRECEDING) AS cw,
-                       sum(x.weight) OVER (PARTITION BY x.region_key, x.class_key, x.k) AS tw
-                FROM x)
-            SELECT region_key, class_key, k, count(*)::int, sum(weight), sum(population)::bigint,
-                   sum(weight * d) / nullif(sum(weight) FILTER (WHERE d IS NOT NULL), 0),
-                   min(d) FILTER (WHERE tw > 0 AND cw >= 0.5 * tw),
-                   min(d) FILTER (WHERE tw > 0 AND cw >= 0.9 * tw),
-                   max(d),
-                   coalesce(sum(weight) FILTER (WHERE cov), 0),
-                   coalesce(sum(weight) FILTER (WHERE d <= @target OR (cov AND (@areas)[k + 1])), 0),
-                   coalesce(sum(weight * acc), 0)
-            """);
-        for (var i = 0; i < thresholds.Length; i++)
+        var groups = totalWeight.Length;
+        var (median, p90) = (new double?[groups], new double?[groups]);
+        var (hasMedian, hasP90) = (new bool[groups], new bool[groups]);
+        var cumulative = new double[groups];
+        var order = Enumerable.Range(0, values.Length).ToArray();
+        var keys = values.Select(v => double.IsNaN(v) ? double.PositiveInfinity : v).ToArray();
+        Array.Sort(keys, order);
+        foreach (var i in order)
         {
-            sql.Append(CultureInfo.InvariantCulture, $", coalesce(sum(weight) FILTER (WHERE d <= @t{i}), 0)");
-        }
-        sql.Append(" FROM y GROUP BY region_key, class_key, k");
-        var parameters = new List<NpgsqlParameter>
-        {
-            new NpgsqlParameter<Guid>("analysis", plan.AnalysisId),
-            new NpgsqlParameter<double>("target", plan.Options.TargetKm * 1000),
-            new NpgsqlParameter<bool[]>("areas", [.. plan.Categories.Select(c => c.IsArea)]),
-        };
-        parameters.AddRange(thresholds.Select((t, i) => new NpgsqlParameter<double>($"t{i}", t * 1000)));
-        await using var cmd = s.Command(sql.ToString(), [.. parameters]);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var result = new Dictionary<Key, Raw>();
-        while (await reader.ReadAsync(ct))
-        {
-            var within = new double[thresholds.Length];
-            for (var i = 0; i < within.Length; i++)
+            double? value = double.IsNaN(values[i]) ? null : values[i];
+            foreach (var g in of[rows.Combo[i]])
             {
-                within[i] = reader.GetDouble(13 + i);
+                cumulative[g] += rows.Weight[i];
+                if (totalWeight[g] > 0 && !hasMedian[g] && cumulative[g] >= 0.5 * totalWeight[g])
+                {
+                    (hasMedian[g], median[g]) = (true, value);
+                }
+                if (totalWeight[g] > 0 && !hasP90[g] && cumulative[g] >= 0.9 * totalWeight[g])
+                {
+                    (hasP90[g], p90[g]) = (true, value);
+                }
             }
-            result[new Key(reader.GetString(0), reader.GetString(1), reader.GetInt32(2))] = new Raw(
-                reader.GetInt32(3), reader.GetDouble(4), NullableLong(reader, 5), NullableDouble(reader, 6), NullableDouble(reader, 7),
-                NullableDouble(reader, 8), NullableDouble(reader, 9), within, reader.GetDouble(10), reader.GetDouble(11), reader.GetDouble(12));
+        }
+        return (median, p90);
+    }
+
+    /// <summary>Per group and category: counts, weights, the population-weighted mean, percentiles and maximum distance, shares and 2SFCA.</summary>
+    private static Dictionary<Key, Raw> RawFigures(Rows rows, GapPlan plan)
+    {
+        var thresholds = plan.Options.ThresholdsKm.Select(t => t * 1000).ToArray();
+        var target = plan.Options.TargetKm * 1000;
+        var (groups, of) = rows.GroupsOf();
+        var result = new Dictionary<Key, Raw>();
+        for (var k = 0; k < plan.Categories.Count; k++)
+        {
+            var isArea = plan.Categories[k].IsArea;
+            var n = groups.Count;
+            var count = new int[n];
+            var (weight, withDistance, weighted, covered, served, access) = (new double[n], new double[n], new double[n], new double[n], new double[n], new double[n]);
+            var population = new long[n];
+            var hasPopulation = new bool[n];
+            var max = new double?[n];
+            var within = Enumerable.Range(0, n).Select(_ => new double[thresholds.Length]).ToArray();
+            var distance = rows.Distance[k];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var (w, d, cov) = (rows.Weight[i], distance[i], rows.Covered[k][i]);
+                foreach (var g in of[rows.Combo[i]])
+                {
+                    count[g]++;
+                    weight[g] += w;
+                    if (rows.Population[i] is { } p)
+                    {
+                        (population[g], hasPopulation[g]) = (population[g] + p, true);
+                    }
+                    if (!double.IsNaN(d))
+                    {
+                        withDistance[g] += w;
+                        weighted[g] += w * d;
+                        max[g] = Math.Max(max[g] ?? d, d);
+                        for (var t = 0; t < thresholds.Length; t++)
+                        {
+                            within[g][t] += d <= thresholds[t] ? w : 0;
+                        }
+                    }
+                    covered[g] += cov ? w : 0;
+                    served[g] += d <= target || (cov && isArea) ? w : 0;
+                    access[g] += w * rows.Access[k][i];
+                }
+            }
+            var (median, p90) = Percentiles([.. distance], rows, of, weight);
+            for (var g = 0; g < n; g++)
+            {
+                if (count[g] == 0)
+                {
+                    continue;
+                }
+                result[new Key(groups[g].Region, groups[g].Class, k)] = new Raw(
+                    count[g], weight[g], hasPopulation[g] ? population[g] : null, withDistance[g] > 0 ? weighted[g] / withDistance[g] : null,
+                    median[g], p90[g], max[g], within[g], covered[g], served[g], access[g]);
+            }
         }
         return result;
     }
 
     /// <summary>Estimated minutes = distance km × detour ÷ class speed × 60; percentiles as for distances.</summary>
-    private static async Task<Dictionary<Key, GapTravelTime>> TravelAsync(GapSession s, GapPlan plan, GapTravelOptions t, CancellationToken ct)
+    private static Dictionary<Key, GapTravelTime> TravelFigures(Rows rows, GapPlan plan, GapTravelOptions t)
     {
-        await using var cmd = s.Command($"""
-            WITH b AS ({Base}),
-            x AS (
-                SELECT g.region_key, g.class_key, b.k, b.weight,
-                       b.d / 1000 * @detour / (CASE b.cls WHEN 'urban_centre' THEN @v_centre WHEN 'urban_cluster' THEN @v_cluster ELSE @v_rural END) * 60 AS m
-                FROM b {Expansion}),
-            y AS (
-                SELECT x.*,
-                       sum(x.weight) OVER (PARTITION BY x.region_key, x.class_key, x.k ORDER BY x.m ROWS UNBOUNDED PRECEDING) AS cw,
-                       sum(x.weight) OVER (PARTITION BY x.region_key, x.class_key, x.k) AS tw
-                FROM x)
-            SELECT region_key, class_key, k,
-                   sum(weight * m) / nullif(sum(weight) FILTER (WHERE m IS NOT NULL), 0),
-                   min(m) FILTER (WHERE tw > 0 AND cw >= 0.5 * tw),
-                   min(m) FILTER (WHERE tw > 0 AND cw >= 0.9 * tw)
-            FROM y GROUP BY region_key, class_key, k
-            """,
-            new NpgsqlParameter<Guid>("analysis", plan.AnalysisId),
-            new NpgsqlParameter<double>("detour", t.DetourFactor),
-            new NpgsqlParameter<double>("v_centre", t.UrbanCentreKmh),
-            new NpgsqlParameter<double>("v_cluster", t.UrbanClusterKmh),
-            new NpgsqlParameter<double>("v_rural", t.RuralKmh));
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var (groups, of) = rows.GroupsOf();
+        var speed = rows.Combos.Select(c => t.SpeedKmh(c.Class)).ToArray();
         var result = new Dictionary<Key, GapTravelTime>();
-        while (await reader.ReadAsync(ct))
+        for (var k = 0; k < plan.Categories.Count; k++)
         {
-            result[new Key(reader.GetString(0), reader.GetString(1), reader.GetInt32(2))] = new GapTravelTime(
-                true, Round(NullableDouble(reader, 3), 1), Round(NullableDouble(reader, 4), 1), Round(NullableDouble(reader, 5), 1));
+            var minutes = rows.Distance[k].Select((d, i) => d / 1000 * t.DetourFactor / speed[rows.Combo[i]] * 60).ToArray();
+            var n = groups.Count;
+            var (weight, withValue, weighted, count) = (new double[n], new double[n], new double[n], new int[n]);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                foreach (var g in of[rows.Combo[i]])
+                {
+                    count[g]++;
+                    weight[g] += rows.Weight[i];
+                    if (!double.IsNaN(minutes[i]))
+                    {
+                        withValue[g] += rows.Weight[i];
+                        weighted[g] += rows.Weight[i] * minutes[i];
+                    }
+                }
+            }
+            var (median, p90) = Percentiles(minutes, rows, of, weight);
+            for (var g = 0; g < n; g++)
+            {
+                if (count[g] > 0)
+                {
+                    result[new Key(groups[g].Region, groups[g].Class, k)] = new GapTravelTime(
+                        true, Round(withValue[g] > 0 ? weighted[g] / withValue[g] : null, 1), Round(median[g], 1), Round(p90[g], 1));
+                }
+            }
         }
         return result;
     }
