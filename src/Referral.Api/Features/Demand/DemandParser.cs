@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Referral.Api.Features.Gaps;
+using Referral.Api.Features.Imports;
 using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Demand;
@@ -59,54 +60,73 @@ internal static class DemandParser
 
     public static async Task<DemandParse> ReadCsvAsync(Stream stream, CancellationToken ct)
     {
+        // The CSV reader (the one the directory import uses) reads synchronously: a request body is first spooled to a
+        // temporary file, which goes away with the stream.
+        if (stream.CanSeek)
+        {
+            return ReadCsv(stream, ct);
+        }
+        await using var spool = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await stream.CopyToAsync(spool, ct);
+        spool.Position = 0;
+        return ReadCsv(spool, ct);
+    }
+
+    private static DemandParse ReadCsv(Stream stream, CancellationToken ct)
+    {
         var result = new DemandParse();
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        var csv = new CsvReader(reader);
-        var header = await csv.ReadRecordAsync(ct);
-        if (header is null || header.All(string.IsNullOrWhiteSpace))
-        {
-            result.Add("file", "is empty: expected a header line such as name,lat,lng,population,settlement_class,region_code.");
-            return result;
-        }
-        csv.Delimiter = header.Count == 1 && header[0].Contains(';', StringComparison.Ordinal) ? ';'
-            : header.Count == 1 && header[0].Contains('\t', StringComparison.Ordinal) ? '\t' : ',';
-        if (csv.Delimiter != ',')
-        {
-            header = await new CsvReader(new StringReader(header[0])) { Delimiter = csv.Delimiter }.ReadRecordAsync(ct) ?? [];
-        }
-        var columns = header.Select(h => h.Trim().ToLowerInvariant()).ToList();
-        int Find(string[] aliases) => columns.FindIndex(aliases.Contains);
-        var (name, lat, lng, population, cls, region) =
-            (Find(NameAliases), Find(LatAliases), Find(LngAliases), Find(PopulationAliases), Find(ClassAliases), Find(RegionAliases));
-        foreach (var (index, column) in new[] { (name, "name"), (lat, "lat"), (lng, "lng") })
-        {
-            if (index < 0)
-            {
-                result.Add("file", $"has no '{column}' column (header: {FieldErrors.Clip(string.Join(",", header))}).");
-            }
-        }
-        if (result.ErrorCount > 0)
-        {
-            return result;
-        }
-        result.HasPopulationColumn = population >= 0;
-        var decimalComma = csv.Delimiter != ',';
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
         var row = 0;
-        while (await csv.ReadRecordAsync(ct) is { } fields)
+        try
         {
-            if (fields.Count == 1 && string.IsNullOrWhiteSpace(fields[0]))
+            using var csv = CsvTable.Open(reader);
+            if (csv.Header.All(string.IsNullOrWhiteSpace))
             {
-                continue;
+                result.Add("file", "is empty: expected a header line such as name,lat,lng,population,settlement_class,region_code.");
+                return result;
             }
-            row++;
-            if (row > DemandParse.MaxRows)
+            var columns = csv.Header.Select(h => h.ToLowerInvariant()).ToList();
+            int Find(string[] aliases) => columns.FindIndex(aliases.Contains);
+            var (name, lat, lng, population, cls, region) =
+                (Find(NameAliases), Find(LatAliases), Find(LngAliases), Find(PopulationAliases), Find(ClassAliases), Find(RegionAliases));
+            foreach (var (index, column) in new[] { (name, "name"), (lat, "lat"), (lng, "lng") })
             {
-                result.Add("file", $"has more than {DemandParse.MaxRows:N0} rows; split it into several datasets.");
-                break;
+                if (index < 0)
+                {
+                    result.Add("file", $"has no '{column}' column (header: {FieldErrors.Clip(string.Join(",", csv.Header))}).");
+                }
             }
-            string? Field(int i) => i >= 0 && i < fields.Count ? fields[i] : null;
-            CheckRow(result, row, Field(name), Number(Field(lat), decimalComma), Field(lat), Number(Field(lng), decimalComma), Field(lng),
-                Field(population), Field(cls), Field(region), $"rows[{row}].lat", $"rows[{row}].lng", populationOptional: false);
+            if (result.ErrorCount > 0)
+            {
+                return result;
+            }
+            result.HasPopulationColumn = population >= 0;
+            var decimalComma = csv.Delimiter != ',';
+            while (csv.Read() is { } fields)
+            {
+                if (fields.Count == 1 && string.IsNullOrWhiteSpace(fields[0]))
+                {
+                    continue;
+                }
+                if ((++row & 4095) == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
+                if (row > DemandParse.MaxRows)
+                {
+                    result.Add("file", $"has more than {DemandParse.MaxRows:N0} rows; split it into several datasets.");
+                    break;
+                }
+                string? Field(int i) => i >= 0 && i < fields.Count ? fields[i] : null;
+                CheckRow(result, row, Field(name), Number(Field(lat), decimalComma), Field(lat), Number(Field(lng), decimalComma), Field(lng),
+                    Field(population), Field(cls), Field(region), $"rows[{row}].lat", $"rows[{row}].lng", populationOptional: false);
+            }
+        }
+        catch (CsvFormatException ex)
+        {
+            result.Add("file", string.Create(CultureInfo.InvariantCulture, $"line {ex.Line}: {ex.Message}"));
+            return result;
         }
         result.RowsRead = row;
         Finish(result);
@@ -389,74 +409,6 @@ internal static class DemandParser
         if (result.ErrorCount > 0)
         {
             result.Rows.Clear();
-        }
-    }
-
-    /// <summary>RFC 4180 records: quoted fields may hold the delimiter, doubled quotes and line breaks.</summary>
-    private sealed class CsvReader(TextReader reader)
-    {
-        public char Delimiter { get; set; } = ',';
-
-        public async Task<List<string>?> ReadRecordAsync(CancellationToken ct)
-        {
-            var line = await reader.ReadLineAsync(ct);
-            if (line is null)
-            {
-                return null;
-            }
-            var fields = new List<string>();
-            var current = new StringBuilder();
-            var quoted = false;
-            while (true)
-            {
-                for (var i = 0; i < line.Length; i++)
-                {
-                    var c = line[i];
-                    if (quoted)
-                    {
-                        if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                        {
-                            current.Append('"');
-                            i++;
-                        }
-                        else if (c == '"')
-                        {
-                            quoted = false;
-                        }
-                        else
-                        {
-                            current.Append(c);
-                        }
-                    }
-                    else if (c == '"' && current.Length == 0)
-                    {
-                        quoted = true;
-                    }
-                    else if (c == Delimiter)
-                    {
-                        fields.Add(current.ToString());
-                        current.Clear();
-                    }
-                    else
-                    {
-                        current.Append(c);
-                    }
-                }
-                if (!quoted)
-                {
-                    break;
-                }
-                // A line break inside quotes belongs to the field.
-                var next = await reader.ReadLineAsync(ct);
-                if (next is null)
-                {
-                    break;
-                }
-                current.Append('\n');
-                line = next;
-            }
-            fields.Add(current.ToString());
-            return fields;
         }
     }
 }

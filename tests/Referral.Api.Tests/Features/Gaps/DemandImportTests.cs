@@ -85,6 +85,21 @@ public sealed class DemandImportTests(ReferralApiFactory factory) : DatabaseTest
     }
 
     [Fact]
+    public async Task ImportCsv_QuotedFields_KeepCommasAndLineBreaks_AnUnclosedQuoteIsAFileError()
+    {
+        var report = await ImportCsvAsync(Client, "quoted", "name,lat,lng,population,note\n\"San José, centro\",9.93,-84.08,100,\n B,10.5,-85.1,200,\"two\nlines\"\n");
+        var broken = await Client.PostAsync("/api/demand_datasets?name=broken",
+            new StringContent("name,lat,lng\n\"Unclosed,9.9,-84.1\nB,10,-85\n", Encoding.UTF8, "text/csv"));
+
+        Assert.Equal(2, report.GetProperty("imported").GetInt32());
+        var names = await Factory.WithDbAsync(db => Task.FromResult(db.DemandPoints.OrderBy(p => p.Seq).Select(p => p.Name).ToList()));
+        Assert.Equal(["San José, centro", "B"], names);
+        var problem = await Problem.AssertAsync(broken, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+        Assert.Equal(["file"], Problem.Fields(problem));
+        Assert.Contains("line 2", problem.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ImportGeoJson_Points_WithTheCollectionName()
     {
         var body = """
