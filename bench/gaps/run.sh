@@ -145,7 +145,8 @@ run_analysis() { # $1 size, $2 rep → seconds (wall, process start to exit) on 
 
 analysis_seconds() { # the analysis's own duration (started_at → finished_at), without process start-up
   q -d "$BENCH_DB" -tAc "SELECT round(extract(epoch FROM a.finished_at - a.started_at)::numeric, 2) FROM gap_analysis a
-    JOIN demand_dataset d ON d.id = a.dataset_id WHERE d.name = 'bench: $1 settlements' ORDER BY a.finished_at DESC LIMIT 1"
+    JOIN demand_dataset d ON d.id = a.dataset_id WHERE d.name = 'bench: $1 settlements' AND a.status = 'succeeded'
+    ORDER BY a.finished_at DESC LIMIT 1"
 }
 
 run_bare() { # $1 size, $2 rep → seconds on stdout

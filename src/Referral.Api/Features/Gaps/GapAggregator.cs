@@ -21,22 +21,19 @@ internal static class GapAggregator
     private sealed record RegionInfo(string Code, string Name, int Level, string? ParentCode);
 
     /// <summary>What the smaller queries give, beside the main one.</summary>
-    private sealed record Side(
-        Dictionary<Key, List<GapSettlement>> Worst, Dictionary<string, RegionInfo> Regions,
-        Dictionary<string, int> ClassCounts, List<(Key Key, int Count)> Allocated);
+    private sealed record Side(Dictionary<string, RegionInfo> Regions, Dictionary<string, int> ClassCounts, List<(Key Key, int Count)> Allocated);
 
     public const string Urban = "urban";
 
     /// <summary>
     /// The figures of the analysis. With a <paramref name="helper"/> session (another connection), the settlements' rows
-    /// load on <paramref name="session"/> while the worst-served query and the small ones run on the helper.
+    /// load on <paramref name="session"/> while the small queries run on the helper.
     /// </summary>
     public static async Task<GapResults> AggregateAsync(
         GapSession session, GapSession? helper, GapPlan plan, IReadOnlyList<GapAllocation> allocations, int[] siteTotals, CancellationToken ct)
     {
         var o = plan.Options;
         async Task<Side> SideAsync(GapSession s) => new(
-            await WorstAsync(s, plan, ct),
             await RegionsAsync(s, ct),
             await ClassCountsAsync(s, plan, ct),
             await ServicesAsync(s, plan, allocations, ct));
@@ -55,9 +52,10 @@ internal static class GapAggregator
             await Task.WhenAll(rowsTask, sideTask);
             (rows, side) = (await rowsTask, await sideTask);
         }
-        var (worst, regions, classCounts, allocated) = side;
+        var (regions, classCounts, allocated) = side;
         var raw = RawFigures(rows, plan);
         var travel = o.TravelTime is { } t ? TravelFigures(rows, plan, t) : [];
+        var worst = await WorstAsync(session, plan, rows, ct);
 
         var services = new Dictionary<Key, int>();
         foreach (var (baseKey, count) in allocated)
@@ -166,6 +164,7 @@ internal static class GapAggregator
     {
         public List<(string Region, string Class)> Combos { get; } = [];
         public List<int> Combo { get; } = [];
+        public List<long> Seq { get; } = [];
         public List<double> Weight { get; } = [];
         public List<long?> Population { get; } = [];
         /// <summary>Per category, per row: the distance in metres, NaN when there is none.</summary>
@@ -198,7 +197,7 @@ internal static class GapAggregator
             };
             var combos = new Dictionary<(string, string), int>();
             await using (var cmd = s.Command("""
-                SELECT coalesce(region_code, 'unassigned'), settlement_class, weight, population, distance_m, covered, cell
+                SELECT coalesce(region_code, 'unassigned'), settlement_class, weight, population, distance_m, covered, cell, seq
                 FROM gap_point_result WHERE analysis_id = @analysis
                 """, new NpgsqlParameter<Guid>("analysis", plan.AnalysisId)))
             {
@@ -212,6 +211,7 @@ internal static class GapAggregator
                         rows.Combos.Add(combo);
                     }
                     rows.Combo.Add(index);
+                    rows.Seq.Add(reader.GetInt64(7));
                     rows.Weight.Add(reader.GetDouble(2));
                     rows.Population.Add(NullableLong(reader, 3));
                     var distances = reader.GetFieldValue<double?[]>(4);
@@ -376,45 +376,91 @@ internal static class GapAggregator
     }
 
     /// <summary>
-    /// The N worst-served settlements of every region × class × category: for area-served categories those outside every
-    /// service area first; then the farthest from an in-person site (none at all first); then the most populous.
+    /// The <c>worst_n</c> worst-served settlements of each (region, class, category), ranked as <see cref="WorstComparer"/>:
+    /// for area-served categories those outside every service area first, then the farthest (no site at all first), then
+    /// the most populous, then the first in the dataset. A bounded heap per combination over the rows in memory; only the
+    /// chosen settlements' names and points are read from the database.
     /// </summary>
-    private static async Task<Dictionary<Key, List<GapSettlement>>> WorstAsync(GapSession s, GapPlan plan, CancellationToken ct)
+    private static async Task<Dictionary<Key, List<GapSettlement>>> WorstAsync(GapSession s, GapPlan plan, Rows rows, CancellationToken ct)
     {
         var result = new Dictionary<Key, List<GapSettlement>>();
-        if (plan.Options.WorstN == 0)
+        var n = plan.Options.WorstN;
+        if (n == 0 || rows.Count == 0)
         {
             return result;
         }
-        await using var cmd = s.Command("""
-            SELECT z.region, z.cls, z.k, z.demand_point_id, d.name, z.population, z.d, z.cov,
-                   ST_Y(d.point::geometry), ST_X(d.point::geometry), z.region_code, z.seq
-            FROM (
-                SELECT coalesce(r.region_code, 'unassigned') AS region, r.region_code, r.settlement_class AS cls, c.k::int - 1 AS k, r.seq,
-                       r.demand_point_id, r.population, c.d, c.cov,
-                       row_number() OVER (
-                           PARTITION BY coalesce(r.region_code, 'unassigned'), r.settlement_class, c.k
-                           ORDER BY (c.cov AND (@areas)[c.k]), c.d DESC NULLS FIRST, r.population DESC NULLS LAST, r.seq) AS rn
-                FROM gap_point_result r
-                CROSS JOIN LATERAL unnest(r.distance_m, r.covered) WITH ORDINALITY AS c(d, cov, k)
-                WHERE r.analysis_id = @analysis) z
-            JOIN demand_point d ON d.id = z.demand_point_id
-            WHERE z.rn <= @n
+        var chosen = new List<(Key Key, int[] Rows)>();
+        for (var k = 0; k < plan.Categories.Count; k++)
+        {
+            var (distance, covered, isArea) = (rows.Distance[k], rows.Covered[k], plan.Categories[k].IsArea);
+            // Negative when row a ranks before (is worse served than) row b.
+            int Rank(int a, int b)
+            {
+                var c = isArea ? covered[a].CompareTo(covered[b]) : 0;
+                if (c == 0)
+                {
+                    // Farthest first, a settlement without any site (NaN) before all.
+                    var (da, db) = (double.IsNaN(distance[a]) ? double.PositiveInfinity : distance[a], double.IsNaN(distance[b]) ? double.PositiveInfinity : distance[b]);
+                    c = db.CompareTo(da);
+                }
+                if (c == 0)
+                {
+                    var (pa, pb) = (rows.Population[a], rows.Population[b]);
+                    c = pa is null ? (pb is null ? 0 : 1) : pb is null ? -1 : pb.Value.CompareTo(pa.Value);
+                }
+                return c != 0 ? c : rows.Seq[a].CompareTo(rows.Seq[b]);
+            }
+            // A max-heap of the kept rows by rank: its top is the best served of them, the first to give way.
+            var comparer = Comparer<int>.Create((a, b) => Rank(b, a));
+            var heaps = rows.Combos.Select(_ => new PriorityQueue<int, int>(comparer)).ToArray();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var heap = heaps[rows.Combo[i]];
+                if (heap.Count < n)
+                {
+                    heap.Enqueue(i, i);
+                }
+                else if (Rank(i, heap.Peek()) < 0)
+                {
+                    heap.DequeueEnqueue(i, i);
+                }
+            }
+            for (var c = 0; c < heaps.Length; c++)
+            {
+                if (heaps[c].Count > 0)
+                {
+                    var kept = heaps[c].UnorderedItems.Select(x => x.Element).ToArray();
+                    Array.Sort(kept, Rank);
+                    chosen.Add((new Key(rows.Combos[c].Region, rows.Combos[c].Class, k), kept));
+                }
+            }
+        }
+        var seqs = chosen.SelectMany(c => c.Rows).Select(i => rows.Seq[i]).Distinct().ToArray();
+        var details = new Dictionary<long, (Guid Id, string Name, string? Region, double Lat, double Lng)>();
+        await using (var cmd = s.Command("""
+            SELECT r.seq, r.demand_point_id, d.name, r.region_code, ST_Y(d.point::geometry), ST_X(d.point::geometry)
+            FROM gap_point_result r JOIN demand_point d ON d.id = r.demand_point_id
+            WHERE r.analysis_id = @analysis AND r.seq = ANY(@seqs)
             """,
             new NpgsqlParameter<Guid>("analysis", plan.AnalysisId),
-            new NpgsqlParameter<bool[]>("areas", [.. plan.Categories.Select(c => c.IsArea)]),
-            new NpgsqlParameter<long>("n", plan.Options.WorstN));
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+            new NpgsqlParameter<long[]>("seqs", seqs)))
         {
-            var key = new Key(reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
-            if (!result.TryGetValue(key, out var list))
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
-                result[key] = list = [];
+                details[reader.GetInt64(0)] = (reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.GetDouble(4), reader.GetDouble(5));
             }
-            list.Add(new GapSettlement(reader.GetGuid(3), reader.GetString(4), reader.IsDBNull(10) ? null : reader.GetString(10),
-                key.Class, NullableLong(reader, 5), NullableDouble(reader, 6), reader.GetBoolean(7),
-                Math.Round(reader.GetDouble(8), 6), Math.Round(reader.GetDouble(9), 6), reader.GetInt64(11)));
+        }
+        foreach (var (key, kept) in chosen)
+        {
+            result[key] = [.. kept.Select(i =>
+            {
+                var d = details[rows.Seq[i]];
+                var distance = rows.Distance[key.K][i];
+                return new GapSettlement(d.Id, d.Name, d.Region, key.Class, rows.Population[i], double.IsNaN(distance) ? null : distance,
+                    rows.Covered[key.K][i], Math.Round(d.Lat, 6), Math.Round(d.Lng, 6), rows.Seq[i]);
+            })];
         }
         return result;
     }
