@@ -13,10 +13,11 @@ namespace Referral.Api.Features.Gaps;
 internal sealed record GapProgress(int Percent, string Stage);
 
 /// <summary>
-/// Computes one analysis. The heavy work is set-based SQL in PostGIS on <see cref="GapSettings.EffectiveWorkers"/>
-/// connections (except the grid-mode 2SFCA, computed in memory from cell sums: see <see cref="GapGridFca"/>): ranges of settlements (nearest sites and coverage), slices of the 2SFCA and the service allocation run
-/// side by side, then the aggregation. Progress goes to the analysis row about once a second; a failure marks the analysis
-/// failed; a shutdown puts it back in the queue, and the next start resumes it.
+/// Computes one analysis on <see cref="GapSettings.EffectiveWorkers"/> connections: ranges of settlements (nearest sites
+/// and coverage, set-based SQL in PostGIS), the 2SFCA (SQL slices in exact mode; in memory from cell sums in grid mode,
+/// see <see cref="GapGridFca"/>) and the service allocation run side by side, then the aggregation (in memory from the
+/// settlements' rows, see <see cref="GapAggregator"/>). Progress goes to the analysis row about once a second; a failure
+/// marks the analysis failed; a shutdown puts it back in the queue, and the next start resumes it.
 /// </summary>
 internal sealed class GapRunner(
     ReferralDbContext db, CategoryCatalog catalog, IOptions<GapSettings> settings, TimeProvider clock, IConfiguration configuration,
