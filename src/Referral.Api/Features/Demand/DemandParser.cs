@@ -45,8 +45,8 @@ internal sealed class DemandParse
 }
 
 /// <summary>
-/// Reads settlements from CSV (<c>name, lat, lng, population, settlement_class?, region_code?</c>; comma, semicolon or tab
-/// separated, header names case-insensitive with common aliases), GeoJSON Point features, or a JSON document with a
+/// Reads settlements from CSV (<c>name, lat, lng, population, settlement_class?, region_code?</c>; comma, semicolon, tab or
+/// bar separated, decimal commas accepted unless the separator is a comma, header names case-insensitive with common aliases), GeoJSON Point features, or a JSON document with a
 /// <c>points</c> array. Every row is checked; errors are keyed <c>rows[N].field</c> with N the 1-based data row (CSV line N + 1).
 /// </summary>
 internal static class DemandParser
@@ -60,14 +60,14 @@ internal static class DemandParser
 
     public static async Task<DemandParse> ReadCsvAsync(Stream stream, CancellationToken ct)
     {
-        // The CSV reader (the one the directory import uses) reads synchronously: a request body is first spooled to a
-        // temporary file, which goes away with the stream.
-        if (stream.CanSeek)
+        // The CSV reader (the one the directory import uses) reads synchronously: anything but a file or memory (a request
+        // body) is first spooled to a temporary file, which goes away with the stream.
+        if (stream is FileStream or MemoryStream)
         {
             return ReadCsv(stream, ct);
         }
-        await using var spool = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await using var spool = new FileStream(Path.Combine(Path.GetTempPath(), Path.GetRandomFileName()), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         await stream.CopyToAsync(spool, ct);
         spool.Position = 0;
         return ReadCsv(spool, ct);

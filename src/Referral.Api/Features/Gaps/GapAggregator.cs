@@ -8,7 +8,8 @@ namespace Referral.Api.Features.Gaps;
 /// Turns the per-settlement rows of an analysis into its figures: the rows are read once into memory, every settlement ×
 /// category row adds to the groups it belongs to (its region and class, its region overall, its class everywhere,
 /// everything, and the urban side of each), and one sort by distance per category gives every group's
-/// population-weighted percentiles through running sums. The worst-served settlements come from SQL.
+/// population-weighted percentiles through running sums; the worst-served settlements come from a bounded heap per
+/// group, and only their names and points are read back.
 /// </summary>
 internal static class GapAggregator
 {
@@ -454,7 +455,8 @@ internal static class GapAggregator
         }
         foreach (var (key, kept) in chosen)
         {
-            result[key] = [.. kept.Select(i =>
+            // (A point deleted meanwhile — its dataset replaced during the analysis — is left out, as a join would.)
+            result[key] = [.. kept.Where(i => details.ContainsKey(rows.Seq[i])).Select(i =>
             {
                 var d = details[rows.Seq[i]];
                 var distance = rows.Distance[key.K][i];

@@ -15,6 +15,7 @@ internal sealed record GapSupplyCell(double Lat, double Lng, int[] Capacity);
 /// <para>
 /// Step 1, each supply unit j: R_j,c = S_j,c / D_j with D_j = Σ_{k: d_kj ≤ d0} P_k·W(d_kj) (the same for every category);
 /// step 2, each demand unit i: A_i,c = Σ_{j: d_ij ≤ d0} R_j,c·W(d_ij). A supply unit with no population in reach has no R_j.
+/// Cells are not paired across the antimeridian (longitudes are not wrapped); the exact mode, on geography, does that.
 /// </para>
 /// </summary>
 internal static class GapGridFca
@@ -127,10 +128,14 @@ internal static class GapGridFca
             // A box a little larger than the disk: 1° of latitude is at least 110,574 m on the ellipsoid and more than
             // that on the sphere; a degree of longitude shrinks with the cosine of the box's highest latitude.
             var dLat = radiusM / 110574.0 * 1.01;
-            var cos = Math.Max(Math.Cos(Math.Min(Math.Abs(lat) + dLat, 89.9) * Radians), 0.001);
-            var dLng = radiusM / (111320 * cos) * 1.01;
             var (rowLo, rowHi) = ((long)Math.Floor((lat - dLat) / _cell), (long)Math.Floor((lat + dLat) / _cell));
-            var (colLo, colHi) = ((long)Math.Floor((lng - dLng) / _cell), (long)Math.Floor((lng + dLng) / _cell));
+            var (colLo, colHi) = (long.MinValue, long.MaxValue);
+            if (Math.Abs(lat) + dLat < 89.9)
+            {
+                // (Near a pole every column is in reach.)
+                var dLng = radiusM / (111320 * Math.Cos((Math.Abs(lat) + dLat) * Radians)) * 1.01;
+                (colLo, colHi) = ((long)Math.Floor((lng - dLng) / _cell), (long)Math.Floor((lng + dLng) / _cell));
+            }
             for (var row = rowLo; row <= rowHi; row++)
             {
                 if (!_rows.TryGetValue(row, out var r))

@@ -206,7 +206,8 @@ internal sealed class CsvTable : IDisposable
         while ((c = reader.Read()) >= 0 && sb.Length < MaxField)
         {
             sb.Append((char)c);
-            if (c == '\n')
+            // Empty lines before the header are skipped (as Read skips them), so the header is the line detected from.
+            if (c == '\n' && sb.ToString().AsSpan().IndexOfAnyExcept('\r', '\n') >= 0)
             {
                 break;
             }

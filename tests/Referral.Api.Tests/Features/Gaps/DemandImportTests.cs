@@ -96,7 +96,15 @@ public sealed class DemandImportTests(ReferralApiFactory factory) : DatabaseTest
         Assert.Equal(["San José, centro", "B"], names);
         var problem = await Problem.AssertAsync(broken, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
         Assert.Equal(["file"], Problem.Fields(problem));
-        Assert.Contains("line 2", problem.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("line 2:", problem.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ImportCsv_EmptyLinesBeforeTheHeader_AreSkipped()
+    {
+        var report = await ImportCsvAsync(Client, "blank start", "\r\n\nname;lat;lng;population\nA;9,93;-84,08;100\n");
+
+        Assert.Equal(1, report.GetProperty("imported").GetInt32());
     }
 
     [Fact]

@@ -63,6 +63,32 @@ public sealed class GapGridFcaTests
         Assert.Equal(11_119.5, GapGridFca.Distance(0, 0, 0, 0.1), 0.1);
     }
 
+    [Theory]
+    [InlineData(60, 0, 60, 0.1)]
+    [InlineData(-33.4, -70.6, -33.5, -70.4)]
+    [InlineData(9.9, -84.1, 10.1, -84.0)]
+    public void Distance_WithinACatchment_IsTheGreatCircleOnTheSameSphere(double lat1, double lng1, double lat2, double lng2)
+    {
+        // Haversine on the 6,371,008.8 m sphere, independently: within 30 km the two agree to far better than a cell.
+        static double Rad(double deg) => deg * Math.PI / 180;
+        var h = Math.Pow(Math.Sin(Rad(lat2 - lat1) / 2), 2) + (Math.Cos(Rad(lat1)) * Math.Cos(Rad(lat2)) * Math.Pow(Math.Sin(Rad(lng2 - lng1) / 2), 2));
+        var haversine = 2 * 6_371_008.8 * Math.Asin(Math.Sqrt(h));
+
+        Assert.Equal(haversine, GapGridFca.Distance(lat1, lng1, lat2, lng2), 1.0);
+    }
+
+    [Fact]
+    public void Compute_NearAPole_FindsEveryCellInReach()
+    {
+        // 388 m apart at 89.99° N although 20° of longitude apart: a box in degrees would have to span every column.
+        var demand = new List<GapDemandCell> { new(1, 89.99, 20, 10) };
+        var supply = new List<GapSupplyCell> { new(89.99, 0, [1]) };
+
+        var access = GapGridFca.Compute(demand, supply, 1, 0.001, 1_000, "none");
+
+        Assert.Equal(0.1, access[0][0], 12);
+    }
+
     [Fact]
     public void Compute_NoPopulationInReach_GivesTheSiteNoRatio()
     {
