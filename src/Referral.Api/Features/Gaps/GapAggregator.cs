@@ -377,9 +377,8 @@ internal static class GapAggregator
     }
 
     /// <summary>
-    /// The <c>worst_n</c> worst-served settlements of each (region, class, category), ranked as <see cref="WorstComparer"/>:
-    /// for area-served categories those outside every service area first, then the farthest (no site at all first), then
-    /// the most populous, then the first in the dataset. A bounded heap per combination over the rows in memory; only the
+    /// The <c>worst_n</c> worst-served settlements of each (region, class, category), in <see cref="CompareWorst"/> order.
+    /// A bounded heap per combination over the rows in memory; only the
     /// chosen settlements' names and points are read from the database.
     /// </summary>
     private static async Task<Dictionary<Key, List<GapSettlement>>> WorstAsync(GapSession s, GapPlan plan, Rows rows, CancellationToken ct)
@@ -394,23 +393,8 @@ internal static class GapAggregator
         for (var k = 0; k < plan.Categories.Count; k++)
         {
             var (distance, covered, isArea) = (rows.Distance[k], rows.Covered[k], plan.Categories[k].IsArea);
-            // Negative when row a ranks before (is worse served than) row b.
-            int Rank(int a, int b)
-            {
-                var c = isArea ? covered[a].CompareTo(covered[b]) : 0;
-                if (c == 0)
-                {
-                    // Farthest first, a settlement without any site (NaN) before all.
-                    var (da, db) = (double.IsNaN(distance[a]) ? double.PositiveInfinity : distance[a], double.IsNaN(distance[b]) ? double.PositiveInfinity : distance[b]);
-                    c = db.CompareTo(da);
-                }
-                if (c == 0)
-                {
-                    var (pa, pb) = (rows.Population[a], rows.Population[b]);
-                    c = pa is null ? (pb is null ? 0 : 1) : pb is null ? -1 : pb.Value.CompareTo(pa.Value);
-                }
-                return c != 0 ? c : rows.Seq[a].CompareTo(rows.Seq[b]);
-            }
+            (bool, double?, long?, long) Of(int i) => (covered[i], double.IsNaN(distance[i]) ? null : distance[i], rows.Population[i], rows.Seq[i]);
+            int Rank(int a, int b) => CompareWorst(isArea, Of(a), Of(b));
             // A max-heap of the kept rows by rank: its top is the best served of them, the first to give way.
             var comparer = Comparer<int>.Create((a, b) => Rank(b, a));
             var heaps = rows.Combos.Select(_ => new PriorityQueue<int, int>(comparer)).ToArray();
@@ -467,22 +451,27 @@ internal static class GapAggregator
         return result;
     }
 
-    /// <summary>The same order as the SQL ranking: (area-served only) uncovered first, then farthest, then most populous.</summary>
-    private static Comparer<GapSettlement> WorstComparer(bool isArea) => Comparer<GapSettlement>.Create((a, b) =>
+    /// <summary>
+    /// The worst-served order, negative when <paramref name="a"/> ranks before (is worse served than) <paramref name="b"/>:
+    /// for area-served categories those outside every service area first, then the farthest (no site at all first), then
+    /// the most populous, then the first in the dataset.
+    /// </summary>
+    private static int CompareWorst(bool isArea, (bool Covered, double? Distance, long? Population, long Seq) a, (bool Covered, double? Distance, long? Population, long Seq) b)
     {
-        var byCover = isArea ? a.Covered.CompareTo(b.Covered) : 0;
-        if (byCover != 0)
+        var c = isArea ? a.Covered.CompareTo(b.Covered) : 0;
+        if (c == 0)
         {
-            return byCover;
+            c = (b.Distance ?? double.PositiveInfinity).CompareTo(a.Distance ?? double.PositiveInfinity);
         }
-        var byDistance = (b.DistanceM ?? double.PositiveInfinity).CompareTo(a.DistanceM ?? double.PositiveInfinity);
-        if (byDistance != 0)
+        if (c == 0)
         {
-            return byDistance;
+            c = (b.Population ?? -1).CompareTo(a.Population ?? -1);
         }
-        var byPopulation = (b.Population ?? -1).CompareTo(a.Population ?? -1);
-        return byPopulation != 0 ? byPopulation : a.Seq.CompareTo(b.Seq);
-    });
+        return c != 0 ? c : a.Seq.CompareTo(b.Seq);
+    }
+
+    private static Comparer<GapSettlement> WorstComparer(bool isArea) => Comparer<GapSettlement>.Create((a, b) =>
+        CompareWorst(isArea, (a.Covered, a.DistanceM, a.Population, a.Seq), (b.Covered, b.DistanceM, b.Population, b.Seq)));
 
     /// <summary>Services counted at each settlement, summed by that settlement's region and class.</summary>
     private static async Task<List<(Key Key, int Count)>> ServicesAsync(GapSession s, GapPlan plan, IReadOnlyList<GapAllocation> allocations, CancellationToken ct)

@@ -96,11 +96,11 @@ internal static class GapEndpoints
 
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportGapTable(Guid id, GapQueries queries, HttpResponse response, CancellationToken ct)
     {
-        if (await FinishedAsync(id, queries, ct) is { Problem: { } p })
+        var (analysis, problem) = await FinishedAsync(id, queries, ct);
+        if (problem is not null)
         {
-            return p;
+            return problem;
         }
-        var analysis = (await queries.FindAsync(id, withResults: true, ct))!;
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = $"attachment; filename=\"{GapExports.TableFileName(id)}\"";
         await using var writer = new StreamWriter(response.Body, GapExports.Utf8, leaveOpen: true);
@@ -112,11 +112,11 @@ internal static class GapEndpoints
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportGapPoints(
         Guid id, GapQueries queries, GapExports exports, HttpResponse response, CancellationToken ct)
     {
-        if (await FinishedAsync(id, queries, ct) is { Problem: { } p })
+        var (analysis, problem) = await FinishedAsync(id, queries, ct);
+        if (problem is not null)
         {
-            return p;
+            return problem;
         }
-        var analysis = (await queries.FindAsync(id, withResults: true, ct))!;
         response.ContentType = "application/geo+json";
         response.Headers.ContentDisposition = $"inline; filename=\"gap-points-{id:N}.geojson\"";
         await exports.WritePointsAsync(analysis, response.Body, ct);
@@ -126,27 +126,26 @@ internal static class GapEndpoints
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportGapRegions(
         Guid id, GapQueries queries, GapExports exports, HttpResponse response, CancellationToken ct)
     {
-        if (await FinishedAsync(id, queries, ct) is { Problem: { } p })
+        var (analysis, problem) = await FinishedAsync(id, queries, ct);
+        if (problem is not null)
         {
-            return p;
+            return problem;
         }
-        var analysis = (await queries.FindAsync(id, withResults: true, ct))!;
         response.ContentType = "application/geo+json";
         response.Headers.ContentDisposition = $"inline; filename=\"gap-regions-{id:N}.geojson\"";
         await exports.WriteRegionsAsync(analysis, response.Body, ct);
         return TypedResults.Empty;
     }
 
-    private sealed record Check(ProblemHttpResult? Problem);
-
-    private static async Task<Check> FinishedAsync(Guid id, GapQueries queries, CancellationToken ct)
+    /// <summary>The analysis with its results, or the problem when it does not exist or has not succeeded yet.</summary>
+    private static async Task<(GapAnalysisDocument Analysis, ProblemHttpResult? Problem)> FinishedAsync(Guid id, GapQueries queries, CancellationToken ct)
     {
-        var analysis = await queries.FindAsync(id, withResults: false, ct);
+        var analysis = await queries.FindAsync(id, withResults: true, ct);
         return analysis switch
         {
-            null => new Check(Problems.NotFound("gap analysis", id)),
-            { Status: GapAnalysis.Succeeded } => new Check(null),
-            _ => new Check(Problems.Of(409, ErrorCodes.Conflict, "Not finished",
+            null => (null!, Problems.NotFound("gap analysis", id)),
+            { Status: GapAnalysis.Succeeded } => (analysis, null),
+            _ => (analysis, Problems.Of(409, ErrorCodes.Conflict, "Not finished",
                 $"The analysis is {analysis.Status}; exports are available once it has succeeded (GET {analysis.Links.Self})."))
         };
     }

@@ -303,11 +303,7 @@ internal static partial class ImportValidator
         var l = new Location { Id = id, LocationType = "physical", Visibility = existing?.Visibility ?? Confidentiality.Public };
         var previousVisibility = l.Visibility;
         l.OrganizationId = d.OrganizationId ?? existing?.OrganizationId ?? organizationId;
-        l.LocationType = errors.OneOf($"{f}.location_type", d.LocationType, Vocabulary.LocationTypes, fallback: "physical")!;
-        l.Visibility = errors.OneOf($"{f}.visibility", d.Visibility, Vocabulary.Visibilities, fallback: isNew ? Confidentiality.Public : l.Visibility)!;
-        l.Name = errors.Text($"{f}.name", d.Name, Limits.Name);
-        l.AlternateName = errors.Text($"{f}.alternate_name", d.AlternateName, Limits.Name);
-        l.Url = errors.Url($"{f}.url", d.Url);
+        ApplyLocationScalars(d, l, isNew, f, errors);
 
         // As the writer: a document read by the public carries a generalised point and no address for a confidential
         // location; importing it back must not overwrite the exact point, address or details with the generalised ones.
@@ -324,21 +320,9 @@ internal static partial class ImportValidator
         {
             l.Point = Geo.Point(existing!.Latitude!.Value, existing.Longitude!.Value);
         }
-        else if ((d.Latitude is null) != (d.Longitude is null))
+        else if (TryParsePoint(d, f, errors, out var point))
         {
-            errors.Add($"{f}.latitude", "latitude and longitude go together.");
-        }
-        else if (d.Latitude is { } lat && d.Longitude is { } lng)
-        {
-            if (!Geo.IsValidLatitude(lat))
-            {
-                errors.Add($"{f}.latitude", "must be between -90 and 90.");
-            }
-            if (!Geo.IsValidLongitude(lng))
-            {
-                errors.Add($"{f}.longitude", "must be between -180 and 180.");
-            }
-            l.Point = Geo.IsValidLatitude(lat) && Geo.IsValidLongitude(lng) ? Geo.Point(lat, lng) : null;
+            l.Point = point;
         }
         if (l.LocationType == "physical" && l.Point is null && (d.Latitude is null || d.Longitude is null) && !echoesPublicView)
         {
@@ -350,48 +334,9 @@ internal static partial class ImportValidator
         }
         else
         {
-            l.Addresses = ParseAddresses(d.Addresses ?? [], l, f, errors);
+            l.Addresses = [.. (ParseAddresses(d.Addresses ?? [], l.Id, f, errors, i => AddressId(l.Id, i)) ?? []).DistinctBy(a => a.Id)];
         }
         return l;
-    }
-
-    private static List<Address> ParseAddresses(AddressDocument[] docs, Location l, string f, FieldErrors errors)
-    {
-        var parsed = new List<Address>();
-        if (docs.Length > 10)
-        {
-            errors.Add($"{f}.addresses", "must have at most 10 items.");
-            return parsed;
-        }
-        for (var i = 0; i < docs.Length; i++)
-        {
-            var d = docs[i];
-            var af = $"{f}.addresses[{i}]";
-            if (IsNull(af, d, errors))
-            {
-                continue;
-            }
-            var country = errors.Text($"{af}.country", d.Country, 2, required: true)?.ToUpperInvariant();
-            if (country is not null && !CountryCode().IsMatch(country))
-            {
-                errors.Add($"{af}.country", "must be an ISO 3166-1 alpha-2 code such as CR.");
-            }
-            parsed.Add(new Address
-            {
-                Id = d.Id ?? AddressId(l.Id, i),
-                LocationId = l.Id,
-                Attention = errors.Text($"{af}.attention", d.Attention, Limits.Short),
-                Address1 = errors.Text($"{af}.address_1", d.Address1, Limits.Short),
-                Address2 = errors.Text($"{af}.address_2", d.Address2, Limits.Short),
-                City = errors.Text($"{af}.city", d.City, Limits.Short, required: true) ?? "",
-                Region = errors.Text($"{af}.region", d.Region, Limits.Short),
-                StateProvince = errors.Text($"{af}.state_province", d.StateProvince, Limits.Short),
-                PostalCode = errors.Text($"{af}.postal_code", d.PostalCode, Limits.Code),
-                Country = country ?? "",
-                AddressType = errors.OneOf($"{af}.address_type", d.AddressType, ["physical", "postal", "virtual"], fallback: "physical")!,
-            });
-        }
-        return [.. parsed.DistinctBy(a => a.Id)];
     }
 
     /// <summary>

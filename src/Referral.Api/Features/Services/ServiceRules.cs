@@ -1,12 +1,14 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Referral.Api.Features.Locations;
 using Referral.Api.Infrastructure;
+using Point = NetTopologySuite.Geometries.Point;
 
 namespace Referral.Api.Features.Services;
 
 /// <summary>
-/// The field rules of a service document, shared by the write API (<see cref="ServiceWriter"/>) and the import
+/// The field rules of a service document (and of the locations and addresses it carries), shared by the write API (<see cref="ServiceWriter"/>) and the import
 /// (<c>ImportValidator</c>), so that a record the API refuses is refused by an import for the same reason and with the
 /// same message. Ids missing from schedules and service areas come from the caller (new ones for the API, stable ones
 /// for a re-importable file).
@@ -248,6 +250,88 @@ internal static partial class ServiceRules
             });
         }
         return result;
+    }
+
+    /// <summary>A location's type, visibility (unchanged when absent from an update), names and url.</summary>
+    internal static void ApplyLocationScalars(LocationDocument d, Location l, bool isNew, string f, FieldErrors errors)
+    {
+        l.LocationType = errors.OneOf($"{f}.location_type", d.LocationType, Vocabulary.LocationTypes, fallback: "physical")!;
+        l.Visibility = errors.OneOf($"{f}.visibility", d.Visibility, Vocabulary.Visibilities, fallback: isNew ? Confidentiality.Public : l.Visibility)!;
+        l.Name = errors.Text($"{f}.name", d.Name, Limits.Name);
+        l.AlternateName = errors.Text($"{f}.alternate_name", d.AlternateName, Limits.Name);
+        l.Url = errors.Url($"{f}.url", d.Url);
+    }
+
+    /// <summary>
+    /// The document's coordinates: false (with the errors) when only one is given or one is out of range; otherwise
+    /// <paramref name="point"/> is the point, or null when the document gives none.
+    /// </summary>
+    internal static bool TryParsePoint(LocationDocument d, string f, FieldErrors errors, out Point? point)
+    {
+        point = null;
+        if ((d.Latitude is null) != (d.Longitude is null))
+        {
+            errors.Add($"{f}.latitude", "latitude and longitude go together.");
+            return false;
+        }
+        if (d.Latitude is not { } lat || d.Longitude is not { } lng)
+        {
+            return true;
+        }
+        if (!Geo.IsValidLatitude(lat))
+        {
+            errors.Add($"{f}.latitude", "must be between -90 and 90.");
+        }
+        if (!Geo.IsValidLongitude(lng))
+        {
+            errors.Add($"{f}.longitude", "must be between -180 and 180.");
+        }
+        if (!Geo.IsValidLatitude(lat) || !Geo.IsValidLongitude(lng))
+        {
+            return false;
+        }
+        point = Geo.Point(lat, lng);
+        return true;
+    }
+
+    /// <summary>A location's addresses (at most 10); null, with the error, when there are too many.</summary>
+    internal static List<Address>? ParseAddresses(AddressDocument[] docs, Guid locationId, string f, FieldErrors errors, Func<int, Guid> newId)
+    {
+        if (docs.Length > 10)
+        {
+            errors.Add($"{f}.addresses", "must have at most 10 items.");
+            return null;
+        }
+        var parsed = new List<Address>();
+        for (var i = 0; i < docs.Length; i++)
+        {
+            var d = docs[i];
+            var af = $"{f}.addresses[{i}]";
+            if (IsNull(af, d, errors))
+            {
+                continue;
+            }
+            var country = errors.Text($"{af}.country", d.Country, 2, required: true)?.ToUpperInvariant();
+            if (country is not null && !CountryCode().IsMatch(country))
+            {
+                errors.Add($"{af}.country", "must be an ISO 3166-1 alpha-2 code such as CR.");
+            }
+            parsed.Add(new Address
+            {
+                Id = d.Id ?? newId(i),
+                LocationId = locationId,
+                Attention = errors.Text($"{af}.attention", d.Attention, Limits.Short),
+                Address1 = errors.Text($"{af}.address_1", d.Address1, Limits.Short),
+                Address2 = errors.Text($"{af}.address_2", d.Address2, Limits.Short),
+                City = errors.Text($"{af}.city", d.City, Limits.Short, required: true) ?? "",
+                Region = errors.Text($"{af}.region", d.Region, Limits.Short),
+                StateProvince = errors.Text($"{af}.state_province", d.StateProvince, Limits.Short),
+                PostalCode = errors.Text($"{af}.postal_code", d.PostalCode, Limits.Code),
+                Country = country ?? "",
+                AddressType = errors.OneOf($"{af}.address_type", d.AddressType, ["physical", "postal", "virtual"], fallback: "physical")!,
+            });
+        }
+        return parsed;
     }
 
     /// <summary>HSDS has no null list items; one is an error, not a crash.</summary>

@@ -295,11 +295,7 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
             errors.Add($"{f}.organization_id", $"you may not place a location under organization {target}.");
         }
         l.OrganizationId = d.OrganizationId ?? l.OrganizationId ?? organizationId;
-        l.LocationType = errors.OneOf($"{f}.location_type", d.LocationType, Vocabulary.LocationTypes, fallback: "physical")!;
-        l.Visibility = errors.OneOf($"{f}.visibility", d.Visibility, Vocabulary.Visibilities, fallback: isNew ? Confidentiality.Public : l.Visibility)!;
-        l.Name = errors.Text($"{f}.name", d.Name, Limits.Name);
-        l.AlternateName = errors.Text($"{f}.alternate_name", d.AlternateName, Limits.Name);
-        l.Url = errors.Url($"{f}.url", d.Url);
+        ApplyLocationScalars(d, l, isNew, f, errors);
 
         // A document read by the public carries a generalised point and no address for a confidential location.
         // Writing it back must not overwrite the exact point, address or details with the generalised ones.
@@ -319,28 +315,9 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
         {
             l.Accessibility = errors.Text($"{f}.accessibility[0].description", d.Accessibility?.FirstOrDefault()?.Description, Limits.Text);
         }
-        if (!echoesPublicView)
+        if (!echoesPublicView && TryParsePoint(d, f, errors, out var point))
         {
-            if ((d.Latitude is null) != (d.Longitude is null))
-            {
-                errors.Add($"{f}.latitude", "latitude and longitude go together.");
-            }
-            else if (d.Latitude is { } lat && d.Longitude is { } lng)
-            {
-                if (!Geo.IsValidLatitude(lat))
-                {
-                    errors.Add($"{f}.latitude", "must be between -90 and 90.");
-                }
-                if (!Geo.IsValidLongitude(lng))
-                {
-                    errors.Add($"{f}.longitude", "must be between -180 and 180.");
-                }
-                l.Point = Geo.IsValidLatitude(lat) && Geo.IsValidLongitude(lng) ? Geo.Point(lat, lng) : null;
-            }
-            else
-            {
-                l.Point = null;
-            }
+            l.Point = point;
         }
         if (l.LocationType == "physical" && l.Point is null && (d.Latitude is null || d.Longitude is null))
         {
@@ -359,39 +336,9 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
 
     private void ApplyAddresses(AddressDocument[] docs, Location l, string f, FieldErrors errors)
     {
-        if (docs.Length > 10)
+        if (ParseAddresses(docs, l.Id, f, errors, _ => Guid.CreateVersion7()) is not { } parsed)
         {
-            errors.Add($"{f}.addresses", "must have at most 10 items.");
             return;
-        }
-        var parsed = new List<Address>();
-        for (var i = 0; i < docs.Length; i++)
-        {
-            var d = docs[i];
-            var af = $"{f}.addresses[{i}]";
-            if (IsNull(af, d, errors))
-            {
-                continue;
-            }
-            var country = errors.Text($"{af}.country", d.Country, 2, required: true)?.ToUpperInvariant();
-            if (country is not null && !CountryCode().IsMatch(country))
-            {
-                errors.Add($"{af}.country", "must be an ISO 3166-1 alpha-2 code such as CR.");
-            }
-            parsed.Add(new Address
-            {
-                Id = d.Id ?? Guid.CreateVersion7(),
-                LocationId = l.Id,
-                Attention = errors.Text($"{af}.attention", d.Attention, Limits.Short),
-                Address1 = errors.Text($"{af}.address_1", d.Address1, Limits.Short),
-                Address2 = errors.Text($"{af}.address_2", d.Address2, Limits.Short),
-                City = errors.Text($"{af}.city", d.City, Limits.Short, required: true) ?? "",
-                Region = errors.Text($"{af}.region", d.Region, Limits.Short),
-                StateProvince = errors.Text($"{af}.state_province", d.StateProvince, Limits.Short),
-                PostalCode = errors.Text($"{af}.postal_code", d.PostalCode, Limits.Code),
-                Country = country ?? "",
-                AddressType = errors.OneOf($"{af}.address_type", d.AddressType, ["physical", "postal", "virtual"], fallback: "physical")!,
-            });
         }
         Sync(l.Addresses, parsed, (e, n) =>
         {
