@@ -37,6 +37,7 @@ run:
 
 test:
 	@if [ -z "$${ConnectionStrings__ReferralTest:-}" ]; then $(LOCALDB) start; fi
+	@bash scripts/test-tools.sh
 	$(DOTNET) test $(SOLUTION) $(TEST_ARGS)
 
 stop:
