@@ -184,6 +184,15 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("character varying(256)")
                         .HasColumnName("name");
 
+                    b.Property<string>("OwnerActor")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("owner_actor");
+
+                    b.Property<Guid?>("OwnerOrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_organization_id");
+
                     b.Property<string>("Source")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)")
@@ -361,6 +370,15 @@ namespace Referral.Api.Data.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("options");
+
+                    b.Property<string>("OwnerActor")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("owner_actor");
+
+                    b.Property<Guid?>("OwnerOrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_organization_id");
 
                     b.Property<int>("ProgressPercent")
                         .HasColumnType("integer")
