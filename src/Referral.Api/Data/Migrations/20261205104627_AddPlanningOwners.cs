@@ -11,6 +11,15 @@ namespace Referral.Api.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropCheckConstraint(
+                name: "ck_api_key_role",
+                table: "api_key");
+
+            migrationBuilder.AddCheckConstraint(
+                name: "ck_api_key_role",
+                table: "api_key",
+                sql: "role IN ('caseworker', 'editor', 'planner', 'admin')");
+
             migrationBuilder.AddColumn<string>(
                 name: "owner_actor",
                 table: "gap_analysis",
@@ -41,6 +50,15 @@ namespace Referral.Api.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropCheckConstraint(
+                name: "ck_api_key_role",
+                table: "api_key");
+
+            migrationBuilder.AddCheckConstraint(
+                name: "ck_api_key_role",
+                table: "api_key",
+                sql: "role IN ('caseworker', 'editor', 'admin')");
+
             migrationBuilder.DropColumn(
                 name: "owner_actor",
                 table: "gap_analysis");

@@ -92,7 +92,7 @@ namespace Referral.Api.Data.Migrations
 
                     b.ToTable("api_key", null, t =>
                         {
-                            t.HasCheckConstraint("ck_api_key_role", "role IN ('caseworker', 'editor', 'admin')");
+                            t.HasCheckConstraint("ck_api_key_role", "role IN ('caseworker', 'editor', 'planner', 'admin')");
                         });
                 });
 

@@ -424,7 +424,11 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
         {
             if (service.ServiceAtLocations.FirstOrDefault(x => x.LocationId == link.Location.Id) is { } sal)
             {
-                sal.Description = link.Description;
+                // The public view of a confidential place drops this description; writing that view back keeps it.
+                if (link.Description is not null || link.Location.Visibility == Confidentiality.Public)
+                {
+                    sal.Description = link.Description;
+                }
             }
             else
             {
