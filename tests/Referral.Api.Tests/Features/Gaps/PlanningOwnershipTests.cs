@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Referral.Api.Features.Access;
 using Referral.Api.Features.Demand;
@@ -174,11 +175,12 @@ public sealed class PlanningOwnershipTests(ReferralApiFactory factory) : Databas
     [Fact]
     public async Task Cancel_QueuedAnalysis_ByOwnerOnly_EndsFailedAsCancelled()
     {
-        var (planner, name) = await KeyAsync(Roles.Planner);
+        var (planner, _) = await KeyAsync(Roles.Planner);
         var (otherPlanner, _) = await KeyAsync(Roles.Planner);
         var dataset = (await ImportCsvAsync(planner, "cancelled towns", Csv)).GetProperty("dataset").GetProperty("id").GetGuid();
-        var id = Guid.CreateVersion7();
-        await AddActiveAnalysisAsync(dataset, name, null, GapAnalysis.Queued, id);
+        var id = (await AnalyseAsync(planner, new { dataset_id = dataset, categories = new[] { "police" } })).GetProperty("id").GetGuid();
+        // As if it were still waiting for the worker.
+        await Factory.WithDbAsync(db => db.GapAnalyses.Where(a => a.Id == id).ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, GapAnalysis.Queued)));
 
         var byStranger = await otherPlanner.PostAsync($"/api/gap_analyses/{id}/cancel", null);
         var deleteWhileQueued = await planner.DeleteAsync($"/api/gap_analyses/{id}");
@@ -188,7 +190,9 @@ public sealed class PlanningOwnershipTests(ReferralApiFactory factory) : Databas
 
         await Problem.AssertAsync(byStranger, HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         await Problem.AssertAsync(deleteWhileQueued, HttpStatusCode.Conflict, ErrorCodes.Conflict);
-        var body = await byOwner.Content.ReadFromJsonAsync<JsonElement>();
+        var text = await byOwner.Content.ReadAsStringAsync();
+        Assert.True(byOwner.StatusCode == HttpStatusCode.OK, text);
+        var body = JsonDocument.Parse(text).RootElement;
         Assert.Equal("failed", body.GetProperty("status").GetString());
         Assert.Equal(GapRunner.CancelledError, body.GetProperty("error").GetString());
         Assert.Contains(again.Errors, e => e.GetProperty("extensions").GetProperty("code").GetString() == ErrorCodes.Conflict);
