@@ -18,7 +18,7 @@ internal sealed record DemandImporterResult(
     DemandImporterStatus Status, DemandImportReport? Report = null, Dictionary<string, string[]>? Errors = null, string? Detail = null);
 
 /// <summary>Parse, validate every row, then store all of it or nothing: shared by REST and the <c>gaps import</c> CLI verb.</summary>
-internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
+internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries, Data.ReferralDbContext db)
 {
     public async Task<DemandImporterResult> ImportAsync(Stream stream, string format, DemandImportQuery meta, bool replace, long limit, CancellationToken ct)
     {
@@ -55,6 +55,12 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
                 : $"The file cannot be imported ({parse.ErrorCount} problems{listed}); nothing was stored.";
             return new DemandImporterResult(DemandImporterStatus.Invalid, Errors: parse.Errors.ToDictionary(), Detail: detail);
         }
+        // Region codes in other schemes (CR.08, KEN) are read as the directory's; unknown ones are reported, not refused.
+        var codes = (await Regions.RegionCodes.LoadAsync(db, ct)).Check(parse.Rows.Select(r => r.RegionCode));
+        if (Regions.RegionCodes.Warning(codes) is { } codeWarning)
+        {
+            parse.Warnings.Add(codeWarning);
+        }
         var outcome = await writer.ImportAsync(name!, parse, replace, ct);
         if (outcome.Status == DemandImportStatus.Conflict)
         {
@@ -67,7 +73,10 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
                 Detail: $"The demand dataset '{FieldErrors.Clip(name!)}' (id {outcome.DatasetId}) belongs to someone else or is the shared demo; only its owner or an admin may replace it. Import under another name.");
         }
         var dataset = (await queries.FindAsync(outcome.DatasetId, ct))!;
-        var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings);
+        var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings)
+        {
+            RegionCodes = codes,
+        };
         return new DemandImporterResult(outcome.Status == DemandImportStatus.Replaced ? DemandImporterStatus.Replaced : DemandImporterStatus.Created, report);
     }
 
