@@ -3,11 +3,14 @@
 # edit, build, run the test that must catch it, restore. Complements scripts/mutation.sh: Stryker.NET mutates C#
 # only, while two of these rules live in SQL (the approximate public point and service_open_at, in migrations).
 #
-#   bash scripts/mutation-slips.sh            # every slip
+#   bash scripts/mutation-slips.sh            # every slip, one at a time (a build and a test run each)
 #   bash scripts/mutation-slips.sh 7 9        # only these
+#   bash scripts/mutation-slips.sh --together # every slip at once: one build, each test must fail (faster; sound
+#                                             # because each test exercises only its own rule)
 #
 # Needs the test cluster (127.0.0.1:55432, as for dotnet test). Prints one line per slip, "caught" when the named
-# test failed on the slip, and ends with "slips caught: N of M". The source is restored after each slip, also on ^C.
+# test failed on the slip, and ends with "slips caught: N of M"; the test output is kept in artifacts/mutation-slips/.
+# The source is restored after each slip, also on ^C.
 set -euo pipefail
 
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
@@ -61,28 +64,48 @@ def build():
     if r.returncode != 0:
         sys.exit("build failed:\n" + r.stdout[-3000:])
 
-wanted = set(sys.argv[1:])
-caught = total = 0
-for sid, rule, path, old, new, test in SLIPS:
-    if wanted and sid not in wanted:
-        continue
-    original = open(path, encoding="utf-8").read()
-    if original.count(old) < 1:
-        print(f"slip {sid}: '{old}' not found in {path}: the rule changed, update this list")
-        total += 1
-        continue
-    total += 1
-    try:
+together = "--together" in sys.argv[1:]
+wanted = set(a for a in sys.argv[1:] if a != "--together")
+chosen = [x for x in SLIPS if not wanted or x[0] in wanted]
+originals = {}
+caught = 0
+
+def apply(slips):
+    for sid, rule, path, old, new, test in slips:
+        text = open(path, encoding="utf-8").read()
+        if old not in text:
+            sys.exit(f"slip {sid}: '{old}' not found in {path}: the rule changed, update this list")
+        originals.setdefault(path, text)
         # The first occurrence: for a migration, its Up().
-        open(path, "w", encoding="utf-8").write(original.replace(old, new, 1))
+        open(path, "w", encoding="utf-8").write(text.replace(old, new, 1))
+
+def restore():
+    for path, text in originals.items():
+        open(path, "w", encoding="utf-8").write(text)
+    originals.clear()
+
+def failing(tests, log):
+    r = run(["dotnet", "test", "tests/Referral.Api.Tests", "-c", "Release", "--no-build", "--filter", "|".join(tests)])
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    open(log, "w", encoding="utf-8").write(r.stdout)
+    failed_lines = [l.strip() for l in r.stdout.splitlines() if l.strip().startswith("Failed Referral.Api.Tests.")]
+    return {t for t in tests if any("." + t.split("~")[1] in l for l in failed_lines)}
+
+try:
+    batches = [chosen] if together else [[x] for x in chosen]
+    for batch in batches:
+        apply(batch)
         build()
-        r = run(["dotnet", "test", "tests/Referral.Api.Tests", "-c", "Release", "--no-build", "--filter", test])
-        failed = r.returncode != 0 and "Failed!" in r.stdout
-        caught += failed
-        print(f"slip {sid} ({rule}): {'caught' if failed else 'NOT caught'} by {test.split('~')[1]}", flush=True)
-    finally:
-        open(path, "w", encoding="utf-8").write(original)
+        log = f"artifacts/mutation-slips/{'together' if together else batch[0][0]}.log"
+        failed = failing([x[5] for x in batch], log)
+        restore()
+        for sid, rule, path, old, new, test in batch:
+            hit = test in failed
+            caught += hit
+            print(f"slip {sid} ({rule}): {'caught' if hit else 'NOT caught'} by {test.split('~')[1]}", flush=True)
+finally:
+    restore()
 build()
-print(f"slips caught: {caught} of {total}")
-sys.exit(0 if caught == total else 1)
+print(f"slips caught: {caught} of {len(chosen)}")
+sys.exit(0 if caught == len(chosen) else 1)
 EOF

@@ -13,7 +13,7 @@
 #
 # Output: bench/results/mutation-<date>.md (score, per-file figures, every surviving mutant) and
 # bench/results/mutation-<date>.json (the same, machine-readable); Stryker's own reports stay in
-# artifacts/mutation/<group>/. The last line printed is "mutation score: N % (killed K of M)".
+# artifacts/mutation/. The last line printed is "mutation score: N % (killed K of M)".
 set -euo pipefail
 
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
@@ -104,13 +104,23 @@ fi
 dotnet tool restore >/dev/null
 dotnet build Referral.sln -c Release -nologo -v quiet >/dev/null
 
-started=$(date +%s)
-for group in "${GROUPS_TO_RUN[@]}"; do
-  dir=$ROOT/$OUT/$group
-  rm -rf "$dir" && mkdir -p "$dir"
-  mutate=$(group_files "$group" | "$PY" -c 'import json,sys; print(json.dumps(["**/" + l.strip().split("src/Referral.Api/", 1)[1] for l in sys.stdin if l.strip()]))')
-  tests=$(group_tests "$group")
-  cat >"$dir/stryker-config.json" <<EOF
+# One Stryker run over every group's files and the union of their test classes (one build and one initial test run
+# instead of one per group); with per-test coverage each mutant runs only the tests that reach it.
+dir=$ROOT/$OUT
+rm -rf "$dir" && mkdir -p "$dir"
+mutate=$(for group in "${GROUPS_TO_RUN[@]}"; do group_files "$group"; done | "$PY" -c '
+import json, sys
+spans = {}
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        path = "**/" + line.split("src/Referral.Api/", 1)[1]
+        name, _, rest = path.partition("{")
+        spans.setdefault(name, []).append("{" + rest if rest else "")
+# A file named whole in one group is mutated whole; otherwise the union of its members.
+print(json.dumps([name + ("" if "" in s else "".join(s)) for name, s in spans.items()]))')
+tests=$(for group in "${GROUPS_TO_RUN[@]}"; do group_tests "$group"; done | tr '|' '\n' | awk '!seen[$0]++' | paste -sd '|')
+cat >"$dir/stryker-config.json" <<EOF
 {
   "stryker-config": {
     "project": "Referral.Api.csproj",
@@ -120,44 +130,56 @@ for group in "${GROUPS_TO_RUN[@]}"; do
     "coverage-analysis": "perTest",
     "concurrency": $CONCURRENCY,
     "reporters": ["progress", "json", "markdown"],
-    "ignore-methods": ["*Log*", "FieldErrors.Add", "errors.Add", "*.Add"],
+    "ignore-methods": ["*Log*", "*.Add"],
     "thresholds": { "high": 90, "low": 80, "break": 0 }
   }
 }
 EOF
-  echo "== $group: $(echo "$mutate" | tr -d '[]"' | tr ',' ' ')"
-  t0=$(date +%s)
-  (cd tests/Referral.Api.Tests && dotnet stryker --config-file "$dir/stryker-config.json" --output "$dir" --skip-version-check) \
-    >"$dir/stryker.log" 2>&1 || { tail -40 "$dir/stryker.log"; echo "mutation.sh: Stryker failed for $group (log: $OUT/$group/stryker.log)" >&2; exit 1; }
-  echo "   $(( $(date +%s) - t0 )) s"
-done
+echo "mutating: $(echo "$mutate" | tr -d '[]"' | tr ',' ' ')"
+started=$(date +%s)
+(cd tests/Referral.Api.Tests && dotnet stryker --config-file "$dir/stryker-config.json" --output "$dir" --skip-version-check) \
+  >"$dir/stryker.log" 2>&1 || { tail -40 "$dir/stryker.log"; echo "mutation.sh: Stryker failed (log: $OUT/stryker.log)" >&2; exit 1; }
 elapsed=$(( $(date +%s) - started ))
 
-"$PY" - "$ROOT/$OUT" "bench/results/mutation-$DATE" "$elapsed" "${GROUPS_TO_RUN[@]}" <<'EOF'
+files_by_group=$(for group in "${GROUPS_TO_RUN[@]}"; do group_files "$group" | sed "s|^|$group |"; done)
+"$PY" - "$ROOT/$OUT" "bench/results/mutation-$DATE" "$elapsed" "$files_by_group" <<'EOF'
 import json, os, sys
-out, target, elapsed, groups = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+import re
+out, target, elapsed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# The group of each mutated line, from lines "group path{a..b}{c..d}" (a path without spans is the whole file).
+members = []
+for line in sys.argv[4].splitlines():
+    g, spec = line.split(" ", 1)
+    path = spec.split("{", 1)[0].split("src/Referral.Api/", 1)[1]
+    ranges = [(int(a), int(b)) for a, b in re.findall(r"\{(\d+)\.\.(\d+)\}", spec)] or [(1, 10**9)]
+    members.append((g, path, ranges))
+groups = list(dict.fromkeys(g for g, _, _ in members))
+def group_of(path, line):
+    for g, p, ranges in members:
+        if p == path and any(a <= line <= b for a, b in ranges):
+            return g
+    return "?"
 detected = {"Killed", "Timeout"}
 counted = detected | {"Survived", "NoCoverage"}
 rows, survivors, totals = [], [], {}
-for g in groups:
-    report = os.path.join(out, g, "reports", "mutation-report.json")
-    data = json.load(open(report, encoding="utf-8"))
-    for path, f in sorted(data["files"].items()):
-        name = path.split("src/Referral.Api/", 1)[-1]
-        src = f["source"].split("\n")
-        counts = {}
-        for m in f["mutants"]:
-            counts[m["status"]] = counts.get(m["status"], 0) + 1
-            totals[m["status"]] = totals.get(m["status"], 0) + 1
-            if m["status"] in ("Survived", "NoCoverage"):
-                line = m["location"]["start"]["line"]
-                survivors.append({"group": g, "file": name, "line": line, "status": m["status"], "mutator": m["mutatorName"],
-                                  "replacement": m.get("replacement", ""), "code": src[line - 1].strip()})
-        if not f["mutants"]:
-            continue
-        k = sum(v for s, v in counts.items() if s in detected)
-        n = sum(v for s, v in counts.items() if s in counted)
-        rows.append({"group": g, "file": name, "killed": k, "total": n, "score": round(100 * k / n, 1) if n else None, "statuses": counts})
+data = json.load(open(os.path.join(out, "reports", "mutation-report.json"), encoding="utf-8"))
+per = {}
+for path, f in sorted(data["files"].items()):
+    name = path.split("src/Referral.Api/", 1)[-1]
+    src = f["source"].split("\n")
+    for m in f["mutants"]:
+        line = m["location"]["start"]["line"]
+        g = group_of(name, line)
+        counts = per.setdefault((g, name), {})
+        counts[m["status"]] = counts.get(m["status"], 0) + 1
+        totals[m["status"]] = totals.get(m["status"], 0) + 1
+        if m["status"] in ("Survived", "NoCoverage"):
+            survivors.append({"group": g, "file": name, "line": line, "status": m["status"], "mutator": m["mutatorName"],
+                              "replacement": m.get("replacement", ""), "code": src[line - 1].strip()})
+for (g, name), counts in sorted(per.items(), key=lambda x: (groups.index(x[0][0]) if x[0][0] in groups else 99, x[0][1])):
+    k = sum(v for s, v in counts.items() if s in detected)
+    n = sum(v for s, v in counts.items() if s in counted)
+    rows.append({"group": g, "file": name, "killed": k, "total": n, "score": round(100 * k / n, 1) if n else None, "statuses": counts})
 killed = sum(v for s, v in totals.items() if s in detected)
 total = sum(v for s, v in totals.items() if s in counted)
 score = round(100 * killed / total, 1) if total else 0.0
