@@ -100,7 +100,7 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
     }
 
     [Fact]
-    public async Task Trilateration_FromThirtyOrigins_LandsNoCloserThan1KmToTheSite()
+    public async Task Trilateration_FromThirtyOrigins_LandsNoCloserThan1500mToTheSite()
     {
         await ArrangeAsync();
         var observations = new List<(double Lat, double Lng, double Distance)>();
@@ -140,7 +140,7 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
         }
         var errorM = Math.Sqrt((x * x) + (y * y));
 
-        Assert.True(errorM >= 1000, $"the estimate lands {errorM:0} m from the site");
+        Assert.True(errorM >= 1500, $"the estimate lands {errorM:0} m from the site");
     }
 
     [Fact]
