@@ -11,8 +11,17 @@ internal static class SqlFunctions
     /// <summary><c>service_open_at(uuid, timestamptz)</c>: open at that instant in the service's own time zone; null when unknown.</summary>
     public static bool? ServiceOpenAt(Guid serviceId, DateTimeOffset at) => throw new NotSupportedException("Translated to SQL only.");
 
+    /// <summary>
+    /// <c>in_bbox(geography, xmin, ymin, xmax, ymax)</c> (migration AddOgcBoxIndexes): the point or shape meets the
+    /// longitude/latitude rectangle, measured flat in WGS 84 as OGC API bounding boxes are. An inlined SQL function, so
+    /// the planner uses the expression indexes on <c>(column::geometry)</c>.
+    /// </summary>
+    public static bool InBox(NetTopologySuite.Geometries.Geometry shape, double minLongitude, double minLatitude, double maxLongitude, double maxLatitude) =>
+        throw new NotSupportedException("Translated to SQL only.");
+
     public static void Register(ModelBuilder modelBuilder)
     {
+        modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(InBox))!).HasName("in_bbox");
         modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(Unaccent))!).HasName("f_unaccent");
         modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(ServiceOpenAt))!).HasName("service_open_at");
     }

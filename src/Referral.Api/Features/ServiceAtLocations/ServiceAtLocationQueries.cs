@@ -22,8 +22,11 @@ internal sealed record ServiceAtLocationListQuery(
 
 internal sealed class ServiceAtLocationQueries(ReferralDbContext db, Access.ActorContext actor)
 {
-    /// <summary>Rows at hidden locations are listed only to admins and to the owning organization's editors.</summary>
-    private IQueryable<ServiceAtLocation> Visible
+    /// <summary>
+    /// Rows at hidden locations are listed only to admins and to the owning organization's editors. Shared with the
+    /// OGC API – Features collection of services, so both list the same rows.
+    /// </summary>
+    internal IQueryable<ServiceAtLocation> Visible
     {
         get
         {
