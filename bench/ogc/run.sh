@@ -69,7 +69,7 @@ else
   app seed >"$OUT/seed.log" 2>&1 || { tail -n 20 "$OUT/seed.log" >&2; die "seed failed"; }
   q -d "$BENCH_DB" -v n="$SIZE" -v seed="$SEED" -f bench/generate.sql >"$OUT/generate.log" 2>&1 || { tail -n 20 "$OUT/generate.log" >&2; die "generate failed"; }
 fi
-q -d "$BENCH_DB" -c "VACUUM ANALYZE location; VACUUM ANALYZE service_at_location" >/dev/null
+q -d "$BENCH_DB" -c "VACUUM ANALYZE location" -c "VACUUM ANALYZE service_at_location" >/dev/null
 
 say "starting the API (Release, Production) on $API_URL"
 (export ConnectionStrings__Referral="$CONNSTR" ASPNETCORE_URLS="$API_URL" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \

@@ -228,8 +228,8 @@ internal sealed class GapExports(ReferralDbContext db)
         {
             var parts = box.Parts.ToArray();
             var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
-            regions = regions.Where(x => x.Geometry != null && (SqlFunctions.InBox(x.Geometry, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.InBox(x.Geometry, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude)));
+            regions = regions.Where(x => x.Geometry != null && (SqlFunctions.MeetsBox(x.Geometry, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
+                || SqlFunctions.MeetsBox(x.Geometry, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude)));
         }
         var outlines = await regions.Select(x => new { x.Code, x.Level, x.ParentCode, x.Geometry }).ToDictionaryAsync(x => x.Code, ct);
         var selected = groups.Where(g => filter.Box is null || outlines.ContainsKey(g.Key)).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();

@@ -47,7 +47,8 @@ internal static class OgcEndpoints
             .WithSummary("Features of a collection (GeoJSON), a page at a time")
             .WithDescription("Filters: `bbox` (CRS84), `limit` (1–1000, default 10; larger values are reduced to 1000), `offset`; services also take " +
                 "`datetime` (last modification), `category`, `status`, `language`, `age` and `organization_id`. Unknown parameters are refused " +
-                "with 400. The answer carries `numberMatched`, `numberReturned`, `timeStamp` and `self`/`next`/`prev`/`collection` links. " +
+                "with 400. The answer carries `numberReturned`, `timeStamp`, `self`/`next`/`prev`/`collection` links, and `numberMatched` when " +
+                "at most 10 000 features match. " +
                 "Services are shown as the caller may see them: the public gets approximate places at their generalised point without " +
                 "address or location name, and never hidden ones.")
             .Produces<string>(200, GeoJson).ProducesValidationProblem().ProducesProblem(404);
@@ -131,7 +132,10 @@ internal static class OgcEndpoints
             await pipe.FlushAsync(ct);
         }, ct);
         json.WriteEndArray();
-        json.WriteNumber("numberMatched", counts.Matched);
+        if (counts.Matched is { } matched)
+        {
+            json.WriteNumber("numberMatched", matched);
+        }
         json.WriteNumber("numberReturned", counts.Returned);
         json.WriteString("timeStamp", clock.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
         json.WritePropertyName("links");
@@ -199,7 +203,8 @@ internal static class OgcEndpoints
             new(PageUrl(items, request.Query, r.Offset, r.Limit), "self", GeoJson, "This page"),
             new($"{root}/collections/{collection.Id}", "collection", Json, collection.Title),
         };
-        if (r.Offset + counts.Returned < counts.Matched && counts.Returned > 0)
+        // Without an exact count (more than OgcFeatures.CountLimit matched), a full page means there may be more.
+        if (counts.Returned > 0 && (counts.Matched is { } matched ? r.Offset + counts.Returned < matched : counts.Returned == r.Limit))
         {
             links.Add(new(PageUrl(items, request.Query, r.Offset + r.Limit, r.Limit), "next", GeoJson, "Next page"));
         }

@@ -10,8 +10,8 @@ using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Ogc;
 
-/// <summary>How many features matched (before paging) and how many were written.</summary>
-internal readonly record struct OgcCounts(int Matched, int Returned);
+/// <summary>How many features matched (before paging; null when more than <see cref="OgcFeatures.CountLimit"/>) and how many were written.</summary>
+internal readonly record struct OgcCounts(int? Matched, int Returned);
 
 /// <summary>
 /// Reads and writes the features of each collection. Services come from the same rows as <c>/api/service_at_locations</c>
@@ -21,6 +21,18 @@ internal readonly record struct OgcCounts(int Matched, int Returned);
 internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries serviceAtLocations, ActorContext actor,
     GapQueries gaps, GapExports gapExports)
 {
+    /// <summary>
+    /// Matches are counted up to this many: an exact count of a large box (a capital's tens of thousands of services)
+    /// costs more than the page itself, so beyond it <c>numberMatched</c> is left out, as the standard allows.
+    /// </summary>
+    public const int CountLimit = 10_000;
+
+    private static async Task<int?> CountAsync<T>(IQueryable<T> rows, CancellationToken ct)
+    {
+        var n = await rows.Take(CountLimit + 1).CountAsync(ct);
+        return n > CountLimit ? null : n;
+    }
+
     public async Task<OgcCounts> WriteAsync(OgcCollection collection, OgcItemsRequest request, string? featureId,
         Utf8JsonWriter json, Func<Task> flush, CancellationToken ct)
     {
@@ -107,7 +119,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         }
 
         List<ServiceRow> page;
-        int matched;
+        int? matched;
         if (!viewer.IsPrivileged)
         {
             // The public sees every row at its public point (null when hidden), so the box selects on that point in SQL.
@@ -116,7 +128,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             {
                 rows = WithinBox(rows, box, exact: false);
             }
-            matched = await rows.CountAsync(ct);
+            matched = await CountAsync(rows, ct);
             page = await Project(rows.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit)).ToListAsync(ct);
         }
         else if (r.Box is { } box)
@@ -135,7 +147,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         else
         {
             rows = rows.Where(x => x.Location!.Point != null);
-            matched = await rows.CountAsync(ct);
+            matched = await CountAsync(rows, ct);
             page = await Project(rows.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit)).ToListAsync(ct);
         }
 
@@ -234,10 +246,10 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         {
             var parts = box.Parts.ToArray();
             var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
-            regions = regions.Where(x => x.Geometry != null && (SqlFunctions.InBox(x.Geometry, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.InBox(x.Geometry, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude)));
+            regions = regions.Where(x => x.Geometry != null && (SqlFunctions.MeetsBox(x.Geometry, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
+                || SqlFunctions.MeetsBox(x.Geometry, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude)));
         }
-        var matched = await regions.CountAsync(ct);
+        var matched = await CountAsync(regions, ct);
         var page = await regions.OrderBy(x => x.Level).ThenBy(x => x.Code).Skip(r.Offset).Take(r.Limit).ToListAsync(ct);
         foreach (var x in page)
         {
@@ -284,7 +296,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             places = places.Where(x => SqlFunctions.InBox(x.Point, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
                 || SqlFunctions.InBox(x.Point, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude));
         }
-        var matched = await places.CountAsync(ct);
+        var matched = await CountAsync(places, ct);
         var page = await places.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit).ToListAsync(ct);
         foreach (var x in page)
         {
@@ -323,7 +335,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             points = points.Where(x => SqlFunctions.InBox(x.Point, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
                 || SqlFunctions.InBox(x.Point, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude));
         }
-        var matched = await points.CountAsync(ct);
+        var matched = await CountAsync(points, ct);
         var page = await points.OrderBy(x => x.Seq).Skip(r.Offset).Take(r.Limit).ToListAsync(ct);
         foreach (var x in page)
         {

@@ -39,6 +39,7 @@ internal static class TileEndpoints
         ["maximum_age"] = "Number",
         ["visibility"] = "String: public or approximate",
         ["approximate"] = "Boolean: shown at its generalised point",
+        ["point_count"] = "Number: services in this feature; below zoom 13 the services of one 1/64-tile cell share a feature, and the other attributes are set only when it holds one",
     };
 
     private static readonly Dictionary<string, string> RegionFields = new()

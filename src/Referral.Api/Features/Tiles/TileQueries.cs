@@ -41,7 +41,13 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// <summary>A gap analysis tile holds at most this many features (zoom in for the rest).</summary>
     public const int MaxGapFeatures = 50_000;
 
-    private const string ServicesSql = """
+    /// <summary>Below this zoom, services in the same cell of <see cref="ClusterGrid"/> tile units share one feature.</summary>
+    public const int ClusterBelowZoom = 13;
+
+    /// <summary>64 of 4096 units: 64 × 64 cells a tile (4 pixels of a 256-pixel tile; about 600 m at z10, 75 m at z12).</summary>
+    public const int ClusterGrid = 64;
+
+    private const string ServiceRowsSql = """
         WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
         rows AS (
             SELECT ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true) AS geom,
@@ -58,7 +64,32 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
             JOIN organization o ON o.id = s.organization_id
             WHERE l.public_point IS NOT NULL AND l.public_point::geometry && env.box
         )
-        SELECT ST_AsMVT(rows, 'services', @extent, 'geom') FROM rows WHERE geom IS NOT NULL
+        """;
+
+    private const string ServicesSql = ServiceRowsSql + """
+        SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (SELECT rows.*, 1 AS point_count FROM rows WHERE geom IS NOT NULL) t
+        """;
+
+    // A z10 tile of a capital can hold tens of thousands of services: one feature per grid cell (at the cell's centre)
+    // keeps it small, with point_count, and the service's attributes when the cell holds one (a cluster carries only
+    // the union of its categories).
+    private const string ServicesClusteredSql = ServiceRowsSql + """
+        SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (
+            SELECT ST_SnapToGrid(geom, @grid) AS geom, count(*)::int AS point_count,
+                   (SELECT string_agg(DISTINCT c, ',' ORDER BY c) FROM unnest(string_to_array(string_agg(categories, ','), ',')) AS c) AS categories,
+                   CASE WHEN count(*) = 1 THEN min(id) END AS id,
+                   CASE WHEN count(*) = 1 THEN min(service_id) END AS service_id,
+                   CASE WHEN count(*) = 1 THEN min(service_name) END AS service_name,
+                   CASE WHEN count(*) = 1 THEN min(organization_id) END AS organization_id,
+                   CASE WHEN count(*) = 1 THEN min(organization_name) END AS organization_name,
+                   CASE WHEN count(*) = 1 THEN min(status) END AS status,
+                   CASE WHEN count(*) = 1 THEN min(languages) END AS languages,
+                   CASE WHEN count(*) = 1 THEN min(minimum_age) END AS minimum_age,
+                   CASE WHEN count(*) = 1 THEN min(maximum_age) END AS maximum_age,
+                   CASE WHEN count(*) = 1 THEN min(visibility) END AS visibility,
+                   CASE WHEN count(*) = 1 THEN bool_and(approximate) END AS approximate
+            FROM rows WHERE geom IS NOT NULL
+            GROUP BY 1) t
         """;
 
     // Outlines are clipped to the tile (with its margin) in longitude/latitude first: smaller, and never near a pole,
@@ -93,7 +124,7 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         switch (set.Kind)
         {
             case OgcKind.Services:
-                return await RunAsync(ServicesSql, tile, null, ct);
+                return await RunAsync(tile.Z < ClusterBelowZoom ? ServicesClusteredSql : ServicesSql, tile, null, ct);
             case OgcKind.Regions:
                 return await RunAsync(RegionsSql, tile, null, ct);
             default:
@@ -148,6 +179,10 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
             cmd.Parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
             cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
             cmd.Parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
+            if (sql == ServicesClusteredSql)
+            {
+                cmd.Parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
+            }
             if (features is { } f)
             {
                 cmd.Parameters.Add(new NpgsqlParameter<string>("layer", f.Layer));

@@ -37,11 +37,11 @@ public sealed class TileTests(ReferralApiFactory factory) : DatabaseTest(factory
         var a = await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police San José", 9.9333, -84.0833, "police"));
         await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic San José", 9.9350, -84.0800, "health"));
         await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police Limón", 9.9900, -83.0300, "police"));
-        var (x, y) = TileOf(10, 9.9333, -84.0833);
+        var (x, y) = TileOf(14, 9.9333, -84.0833);
 
-        var response = await Public.GetAsync($"/tiles/services/10/{x}/{y}.mvt");
+        var response = await Public.GetAsync($"/tiles/services/14/{x}/{y}.mvt");
         var bytes = await response.Content.ReadAsByteArrayAsync();
-        var layer = Assert.Single(Decode(bytes, 10, x, y));
+        var layer = Assert.Single(Decode(bytes, 14, x, y));
         var expected = await Factory.WithDbAsync(db => db.ServiceAtLocations
             .Where(s => s.Service!.Name.EndsWith("San José"))
             .Select(s => new { s.Id, s.Service!.Name, s.Location!.PublicPoint })
@@ -55,14 +55,36 @@ public sealed class TileTests(ReferralApiFactory factory) : DatabaseTest(factory
         {
             var f = layer.Features.Single(f => (string)f.Attributes["id"] == e.Id.ToString());
             Assert.Equal(e.Name, f.Attributes["service_name"]);
-            // A z10 tile has 4096 units over ~39 km: a unit is ~10 m, about 1e-4 degrees.
-            Assert.Equal(e.PublicPoint!.X, f.Geometry.Coordinate.X, 3);
-            Assert.Equal(e.PublicPoint!.Y, f.Geometry.Coordinate.Y, 3);
+            // A z14 tile has 4096 units over ~2.4 km: a unit is ~0.6 m, about 6e-6 degrees.
+            Assert.Equal(e.PublicPoint!.X, f.Geometry.Coordinate.X, 4);
+            Assert.Equal(e.PublicPoint!.Y, f.Geometry.Coordinate.Y, 4);
         }
         var police = layer.Features.Single(f => (string)f.Attributes["id"] == a.GetProperty("service_at_locations")[0].GetProperty("id").GetString());
         Assert.Equal("police", police.Attributes["categories"]);
         Assert.Equal("active", police.Attributes["status"]);
         Assert.Equal(false, police.Attributes["approximate"]);
+        Assert.Equal(1L, Convert.ToInt64(police.Attributes["point_count"], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task ServicesTile_BelowZoom13_MergesServicesOfOneCell_WithTheirCountAndCategories()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police", 9.93330, -84.08330, "police"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic", 9.93335, -84.08335, "health"));
+        var (x, y) = TileOf(10, 9.9333, -84.0833);
+        var (hx, hy) = TileOf(14, 9.9333, -84.0833);
+
+        var low = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/10/{x}/{y}.mvt"), 10, x, y));
+        var high = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/14/{hx}/{hy}.mvt"), 14, hx, hy));
+
+        var cluster = Assert.Single(low.Features);
+        Assert.Equal(2L, Convert.ToInt64(cluster.Attributes["point_count"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("health,police", cluster.Attributes["categories"]);
+        Assert.DoesNotContain("service_name", cluster.Attributes.GetNames());
+        // The cell is 1/64 of a z10 tile (~0.0055°): its centre is within one cell of the services.
+        Assert.Equal(-84.0833, cluster.Geometry.Coordinate.X, 1);
+        Assert.Equal(2, high.Features.Count);
     }
 
     [Fact]
