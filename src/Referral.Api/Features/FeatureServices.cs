@@ -20,6 +20,7 @@ internal static class FeatureServices
         .AddScoped<ServiceAtLocationQueries>()
         .AddScoped<TaxonomyQueries>()
         .AddScoped<NearestQueries>()
+        .AddScoped<Borders>()
         .AddScoped<ReferralCardQueries>()
         .AddScoped<CategoryCatalog>()
         .AddScoped<PlaceQueries>()
@@ -30,5 +31,6 @@ internal static class FeatureServices
         .AddScoped<Ogc.OgcFeatures>()
         .AddScoped<Tiles.TileQueries>()
         .AddGapAnalysis()
-        .AddMemoryCache();
+        .AddMemoryCache()
+        .AddReferralSettings();
 }
