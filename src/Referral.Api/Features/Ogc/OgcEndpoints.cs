@@ -48,7 +48,7 @@ internal static class OgcEndpoints
             .WithDescription("Filters: `bbox` (CRS84), `limit` (1–1000, default 10; larger values are reduced to 1000), `offset`; services also take " +
                 "`datetime` (last modification), `category`, `status`, `language`, `age` and `organization_id`. Unknown parameters are refused " +
                 "with 400. The answer carries `numberReturned`, `timeStamp`, `self`/`next`/`prev`/`collection` links, and `numberMatched` when " +
-                "at most 10 000 features match. " +
+                "at most 1000 features match. " +
                 "Services are shown as the caller may see them: the public gets approximate places at their generalised point without " +
                 "address or location name, and never hidden ones.")
             .Produces<string>(200, GeoJson).ProducesValidationProblem().ProducesProblem(404);

@@ -25,7 +25,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
     /// Matches are counted up to this many: an exact count of a large box (a capital's tens of thousands of services)
     /// costs more than the page itself, so beyond it <c>numberMatched</c> is left out, as the standard allows.
     /// </summary>
-    public const int CountLimit = 10_000;
+    public const int CountLimit = 1_000;
 
     private static async Task<int?> CountAsync<T>(IQueryable<T> rows, CancellationToken ct)
     {

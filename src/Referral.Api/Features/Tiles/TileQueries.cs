@@ -72,24 +72,33 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
 
     // A z10 tile of a capital can hold tens of thousands of services: one feature per grid cell (at the cell's centre)
     // keeps it small, with point_count, and the service's attributes when the cell holds one (a cluster carries only
-    // the union of its categories).
-    private const string ServicesClusteredSql = ServiceRowsSql + """
+    // the union of its categories). Cells are formed first, from the points alone; attributes are read per cell.
+    private const string ServicesClusteredSql = """
+        WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
+        pts AS (
+            SELECT ST_SnapToGrid(ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true), @grid) AS geom,
+                   sal.id AS sal_id, sal.service_id
+            FROM env, service_at_location sal JOIN location l ON l.id = sal.location_id
+            WHERE l.public_point IS NOT NULL AND l.public_point::geometry && env.box
+        ),
+        cells AS (
+            SELECT geom, count(*)::int AS point_count, (array_agg(sal_id))[1] AS sal_id, array_agg(DISTINCT service_id) AS services
+            FROM pts WHERE geom IS NOT NULL GROUP BY geom
+        )
         SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (
-            SELECT ST_SnapToGrid(geom, @grid) AS geom, count(*)::int AS point_count,
-                   (SELECT string_agg(DISTINCT c, ',' ORDER BY c) FROM unnest(string_to_array(string_agg(categories, ','), ',')) AS c) AS categories,
-                   CASE WHEN count(*) = 1 THEN min(id) END AS id,
-                   CASE WHEN count(*) = 1 THEN min(service_id) END AS service_id,
-                   CASE WHEN count(*) = 1 THEN min(service_name) END AS service_name,
-                   CASE WHEN count(*) = 1 THEN min(organization_id) END AS organization_id,
-                   CASE WHEN count(*) = 1 THEN min(organization_name) END AS organization_name,
-                   CASE WHEN count(*) = 1 THEN min(status) END AS status,
-                   CASE WHEN count(*) = 1 THEN min(languages) END AS languages,
-                   CASE WHEN count(*) = 1 THEN min(minimum_age) END AS minimum_age,
-                   CASE WHEN count(*) = 1 THEN min(maximum_age) END AS maximum_age,
-                   CASE WHEN count(*) = 1 THEN min(visibility) END AS visibility,
-                   CASE WHEN count(*) = 1 THEN bool_and(approximate) END AS approximate
-            FROM rows WHERE geom IS NOT NULL
-            GROUP BY 1) t
+            SELECT c.geom, c.point_count,
+                   (SELECT string_agg(DISTINCT tt.code, ',' ORDER BY tt.code) FROM attribute a
+                      JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = tt.taxonomy_id
+                    WHERE a.service_id = ANY(c.services) AND tx.name = 'referral-category') AS categories,
+                   one.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id,
+                   o.name AS organization_name, s.status, array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
+                   l.visibility, l.visibility <> 'public' AS approximate
+            FROM cells c
+            LEFT JOIN service_at_location one ON c.point_count = 1 AND one.id = c.sal_id
+            LEFT JOIN service s ON s.id = one.service_id
+            LEFT JOIN organization o ON o.id = s.organization_id
+            LEFT JOIN location l ON l.id = one.location_id
+        ) t
         """;
 
     // Outlines are clipped to the tile (with its margin) in longitude/latitude first: smaller, and never near a pole,
