@@ -7,6 +7,7 @@ using Referral.Api.Features.Exports;
 using Referral.Api.Features.Feedback;
 using Referral.Api.Features.Gaps;
 using Referral.Api.Features.Imports;
+using Referral.Api.Features.Ogc;
 using Referral.Api.Features.Organizations;
 using Referral.Api.Features.Places;
 using Referral.Api.Features.Referrals;
@@ -14,6 +15,7 @@ using Referral.Api.Features.Regions;
 using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Services;
 using Referral.Api.Features.Taxonomy;
+using Referral.Api.Features.Tiles;
 using Referral.Api.GraphQL;
 using Referral.Api.Infrastructure;
 
@@ -62,6 +64,8 @@ app.MapAudit();
 app.MapFeedback();
 app.MapImports();
 app.MapExports();
+app.MapOgc();
+app.MapTiles();
 app.MapReferralHealth();
 
 await app.Services.InitializeDatabaseAsync();

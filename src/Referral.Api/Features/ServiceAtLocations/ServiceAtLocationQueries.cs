@@ -21,8 +21,11 @@ internal sealed record ServiceAtLocationListQuery(
 
 internal sealed class ServiceAtLocationQueries(ReferralDbContext db, Access.ActorContext actor)
 {
-    /// <summary>Rows at hidden locations are listed only to those who may see them exactly (Actor.MayListWhere).</summary>
-    private IQueryable<ServiceAtLocation> Visible => db.ServiceAtLocations.AsNoTracking().Where(actor.Current.MayListWhere<ServiceAtLocation>(x => x.Location!));
+    /// <summary>
+    /// Rows at hidden locations are listed only to those who may see them exactly (Actor.MayListWhere). Shared with the
+    /// OGC API – Features collection of services, so both list the same rows.
+    /// </summary>
+    internal IQueryable<ServiceAtLocation> Visible => db.ServiceAtLocations.AsNoTracking().Where(actor.Current.MayListWhere<ServiceAtLocation>(x => x.Location!));
 
     public async Task<Page<ServiceAtLocationDocument>> ListAsync(
         ServiceAtLocationListQuery q, Referrals.GeoPoint? origin, PageRequest page, CancellationToken ct)

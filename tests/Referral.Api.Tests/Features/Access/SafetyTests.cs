@@ -66,6 +66,8 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
             "/api/nearest?lat=9.90&lng=-84.10", "/api/nearest?lat=10.05&lng=-84.0&category=shelter", "/api/nearest?lat=9.98&lng=-84.03&limit=50",
             "/api/referral?lat=9.9&lng=-84.1", "/api/referral?lat=9.98&lng=-84.03&needs=shelter",
             "/api/exports/hsds", "/api/exports/geojson", "/api/exports/csv", "/api/services?format=ndjson&full=true", "/api/service_at_locations?format=ndjson",
+            "/ogc/collections/services/items?limit=1000", "/ogc/collections/services/items?bbox=-84.2,9.8,-83.8,10.2",
+            "/ogc/collections/services/items?category=shelter&bbox=-84.04,9.96,-84.02,9.98",
         };
 
         foreach (var url in rest)
