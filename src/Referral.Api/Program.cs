@@ -14,6 +14,7 @@ using Referral.Api.Features.Regions;
 using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Services;
 using Referral.Api.Features.Taxonomy;
+using Referral.Api.Features.WebApp;
 using Referral.Api.GraphQL;
 using Referral.Api.Infrastructure;
 
@@ -57,12 +58,14 @@ app.MapRegions();
 app.MapOrganizations();
 app.MapTaxonomies();
 app.MapGaps();
+app.MapGapGrid();
 app.MapReferralGraphQL();
 app.MapAudit();
 app.MapFeedback();
 app.MapImports();
 app.MapExports();
 app.MapReferralHealth();
+app.MapWebApp();
 
 await app.Services.InitializeDatabaseAsync();
 await app.RunAsync();

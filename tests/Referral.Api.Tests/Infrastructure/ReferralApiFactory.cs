@@ -48,6 +48,15 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     /// </summary>
     public bool Durable { get; init; }
 
+    /// <summary>
+    /// True: the app listens on a real loopback port (Kestrel) instead of the in-memory TestServer, for a browser to reach
+    /// (set it before <see cref="InitializeAsync"/>); the address is <see cref="ServerAddress"/>.
+    /// </summary>
+    public bool Kestrel { get; init; }
+
+    /// <summary>The app's base address when <see cref="Kestrel"/> is on, e.g. http://127.0.0.1:41234.</summary>
+    public Uri? ServerAddress { get; private set; }
+
     /// <summary>Settings the app starts with; tests that need another setting build their own factory.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -73,7 +82,19 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
                 await fast.ExecuteNonQueryAsync();
             }
         }
-        _ = Server; // starts the app, which applies the migrations (Database:Migrate=true)
+        if (Kestrel)
+        {
+            // .NET 10: a real server on a free loopback port (the app applies the migrations as it starts).
+            UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+            StartServer();
+            var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+            ServerAddress = new Uri(addresses.First());
+        }
+        else
+        {
+            _ = Server; // starts the app, which applies the migrations (Database:Migrate=true)
+        }
         await using var conn = await OpenAsync();
         try
         {
