@@ -191,14 +191,15 @@ export async function renderFind(root, { autoSearch = false } = {}) {
 
   const mapEl = h('div', { class: 'map', id: 'map' });
   replace(root,
-    h('div', { class: 'layout' },
+    h('div', { class: 'layout find-layout' },
       h('section', { class: 'panel', 'aria-labelledby': 'find-h' },
         h('h1', { id: 'find-h' }, t('find.heading')),
         h('p', { class: 'demo-note' }, t('common.demoNotice')),
-        form,
-        h('section', { id: 'results', class: 'results', 'aria-labelledby': 'results-h', tabindex: '-1', 'aria-busy': 'false' },
-          h('h2', { id: 'results-h' }, state.place ? t('find.resultsFor', { place: placeText(state.place) }) : t('find.results')),
-          results)),
+        h('div', { class: 'find-cols' },
+          h('div', { class: 'find-side' }, form),
+          h('section', { id: 'results', class: 'results', 'aria-labelledby': 'results-h', tabindex: '-1', 'aria-busy': 'false' },
+            h('h2', { id: 'results-h' }, state.place ? t('find.resultsFor', { place: placeText(state.place) }) : t('find.results')),
+            results))),
       h('div', { class: 'map-wrap' }, mapEl)));
 
   if (map) map.remove();
@@ -234,7 +235,12 @@ export async function renderFind(root, { autoSearch = false } = {}) {
     }
     state.loading = false;
     showCard();
-    document.getElementById('results')?.setAttribute('aria-busy', 'false');
+    const section = document.getElementById('results');
+    section?.setAttribute('aria-busy', 'false');
+    // On a phone the card is below the form: bring it into view (the status line has already announced it).
+    if (section && window.matchMedia('(max-width: 1099px)').matches && section.getBoundingClientRect().top > window.innerHeight * 0.6) {
+      section.scrollIntoView({ block: 'start' });
+    }
     const count = state.card ? countOptions(state.card) : 0;
     replace(status, state.error ? t('common.error', { message: state.error }) : t('find.count', { count }));
   }

@@ -152,10 +152,15 @@ async function follow(id, ui) {
     ui.progress.hidden = false;
     ui.progress.value = a.progress_percent ?? 0;
     replace(ui.status, t('gaps.status', { status: t(`status.${a.status}`), percent: a.progress_percent ?? 0, stage: a.stage ?? '' }));
+    ui.status.dataset.progress = '1';
     poll = setTimeout(() => follow(id, ui), 1000);
     return;
   }
   ui.progress.hidden = true;
+  if (ui.status.dataset.progress) {
+    delete ui.status.dataset.progress;
+    replace(ui.status, '');
+  }
   if (a.status !== 'succeeded') {
     replace(ui.status, t('gaps.failed', { error: a.error ?? a.status }));
     return;

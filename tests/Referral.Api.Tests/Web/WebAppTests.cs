@@ -144,11 +144,14 @@ public sealed partial class WebAppTests(WebAppFixture web)
         {
             await using var p = await web.NewPageAsync(width, height);
             await FindHelpTests.SearchLiberiaAsync(p.Page, "Specialised police unit", "Health care", "Safe shelter");
+            await p.Page.EvaluateAsync("() => { document.querySelector('.panel').scrollTo(0, 0); window.scrollTo(0, 0); }");
             await p.Page.WaitForTimeoutAsync(500);
             var find = Path.Combine(folder, $"webapp-find-{name}.png");
             await p.Page.ScreenshotAsync(new() { Path = find, FullPage = name == "phone" });
             await GapsViewTests.RunAnalysisAsync(web, p.Page);
+            await p.Page.EvaluateAsync("() => { document.querySelector('.panel').scrollTo(0, 0); window.scrollTo(0, 0); }");
             await p.Page.WaitForTimeoutAsync(500);
+            Assert.True(await p.Page.EvaluateAsync<bool>($"() => document.documentElement.scrollWidth <= {width}"), $"the planner view scrolls sideways at {width} px");
             var gaps = Path.Combine(folder, $"webapp-gaps-{name}.png");
             await p.Page.ScreenshotAsync(new() { Path = gaps, FullPage = name == "phone" });
             Assert.True(new FileInfo(find).Length > 10_000 && new FileInfo(gaps).Length > 10_000);
