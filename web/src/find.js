@@ -286,7 +286,8 @@ export async function renderFind(root, { autoSearch = false } = {}) {
         },
       }, t('find.copy')),
       copyStatus);
-    const sections = [actions, h('p', { class: 'print-only' }, t('find.sheetNotice'))];
+    const sections = [actions, h('p', { class: 'print-only' }, t('find.sheetNotice')),
+      card.note ? h('p', { class: 'warning note', id: 'card-note' }, card.note) : null];
     if (card.remote?.length) {
       sections.push(h('section', { class: 'group remote', 'aria-labelledby': 'remote-h' },
         h('h3', { id: 'remote-h' }, t('find.remote')),
@@ -364,9 +365,11 @@ export async function renderFind(root, { autoSearch = false } = {}) {
     const s = option.service ?? {};
     const loc = option.location ?? {};
     const address = loc.addresses?.[0];
+    // The API flags sites abroad and far away (issue 12: abroad, far_away, note); older servers: compare countries, 50 km.
     const country = option.country ?? address?.country;
-    const abroad = option.same_country === false || (country && state.place?.country && country !== state.place.country);
-    const far = option.distance_m > FAR_KM * 1000;
+    const origin = state.card?.country ?? state.place?.country;
+    const abroad = option.abroad === true || (country && origin && country !== origin);
+    const far = 'far_away' in option ? option.far_away === true : option.distance_m > FAR_KM * 1000;
     const web = safeUrl(s.url);
     return h('article', { class: `card${best ? ' best' : ''}`, dataset: { distanceM: String(option.distance_m), serviceId: s.id ?? '' } },
       h('h4', { class: 'name' }, s.name ?? ''),
@@ -374,7 +377,7 @@ export async function renderFind(root, { autoSearch = false } = {}) {
       badges(option.open_now, s),
       s.organization?.name ? h('p', { class: 'org' }, t('card.organization', { name: s.organization.name })) : null,
       h('p', { class: 'distance' }, t('card.distance', { distance: formatDistance(option.distance_m) })),
-      far ? h('p', { class: 'warning far' }, t('card.farAway', { km: FAR_KM })) : null,
+      far ? h('p', { class: 'warning far' }, t('card.farAway')) : null,
       abroad ? h('p', { class: 'warning abroad' }, t('card.abroad', { country: country ?? '' })) : null,
       option.note ? h('p', { class: 'warning note' }, option.note) : null,
       loc.visibility === 'approximate' ? h('p', { class: 'note approximate' }, t('card.approximate')) : null,

@@ -20,6 +20,7 @@ internal static class FeatureServices
         .AddScoped<ServiceAtLocationQueries>()
         .AddScoped<TaxonomyQueries>()
         .AddScoped<NearestQueries>()
+        .AddScoped<Borders>()
         .AddScoped<ReferralCardQueries>()
         .AddScoped<CategoryCatalog>()
         .AddScoped<PlaceQueries>()
@@ -27,5 +28,6 @@ internal static class FeatureServices
         .AddScoped<Imports.Importer>()
         .AddScoped<Exports.ExportQueries>()
         .AddGapAnalysis()
-        .AddMemoryCache();
+        .AddMemoryCache()
+        .AddReferralSettings();
 }
