@@ -27,6 +27,9 @@ internal static class FeatureServices
         .AddScoped<RegionQueries>()
         .AddScoped<Imports.Importer>()
         .AddScoped<Exports.ExportQueries>()
+        .AddScoped<Ogc.OgcCatalog>()
+        .AddScoped<Ogc.OgcFeatures>()
+        .AddScoped<Tiles.TileQueries>()
         .AddGapAnalysis()
         .AddMemoryCache()
         .AddReferralSettings();
