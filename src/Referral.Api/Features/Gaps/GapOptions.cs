@@ -184,7 +184,7 @@ internal sealed record GapAnalysisRequest
     public string? Language { get; init; }
     public string? Gender { get; init; }
 
-    [property: System.ComponentModel.Description("Measure each settlement to sites in its own country only (default true): the country outline its point is in, else its region code's country. false: the nearest site anywhere.")]
+    [property: System.ComponentModel.Description("Measure each settlement to sites in its own country only (default true): its known region code's country, else the country outline its point is in. false: the nearest site anywhere.")]
     public bool? SameCountry { get; init; }
 
     [property: System.ComponentModel.Description("Run in the background even when the analysis is small (202 + Location).")]

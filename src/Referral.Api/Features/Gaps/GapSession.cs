@@ -170,7 +170,7 @@ internal sealed class GapSession : IAsyncDisposable
                                      gn.at_level) END AS code) reg
             CROSS JOIN LATERAL (
                 SELECT ARRAY(SELECT DISTINCT upper(x) FROM unnest(coalesce(g.codes, ARRAY[]::text[]) || coalesce(o.codes, ARRAY[]::text[]) || coalesce(gn.codes, ARRAY[]::text[])) AS x) AS codes,
-                       coalesce(o.country, gn.country, g.country) AS country) rc
+                       coalesce(g.country, o.country, gn.country) AS country) rc
 
             """);
         for (var i = 0; i < k; i++)
@@ -215,9 +215,10 @@ internal sealed class GapSession : IAsyncDisposable
         """;
 
     /// <summary>
-    /// With <c>same_country</c>, a settlement's nearest site is sought in its own country (<c>rc.country</c>: the country
-    /// outline its point is in, within the coastal tolerance, else the country of its known region code). Sites of unknown
-    /// country, and settlements of unknown country, are not restricted.
+    /// With <c>same_country</c>, a settlement's nearest site is sought in its own country (<c>rc.country</c>: the country of
+    /// its known region code, else the country outline its point is in, within the coastal tolerance — a coarse outline
+    /// puts border towns such as Paso Canoas in the neighbour, their code does not). Sites of unknown country, and
+    /// settlements of unknown country, are not restricted.
     /// </summary>
     private const string CountrySql = "(NOT @same_country OR rc.country IS NULL OR s.country IS NULL OR s.country = rc.country)";
 

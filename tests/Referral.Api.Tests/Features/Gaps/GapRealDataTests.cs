@@ -109,13 +109,15 @@ public sealed class GapRealDataTests(ReferralApiFactory factory) : DatabaseTest(
         var org = await TestData.CreateOrganizationAsync(Client);
         await CreateInCountryAsync(org, "Police UG", 0.45, 33.98, "UG");
         await CreateInCountryAsync(org, "Police KE", 0.45, 34.50, "KE");
-        await ImportCsvAsync(Client, "border", "name,lat,lng,population\nBusia KE,0.45,34.03,60000\n");
+        // A town the coarse outline puts just across the border: its known region code says Kenya, and the code wins.
+        await ImportCsvAsync(Client, "border", "name,lat,lng,population,region_code\nBusia KE,0.45,34.03,60000,\nMisplaced,0.45,33.99,1000,KEN\n");
 
         var home = await AnalysePointsAsync(Client, "border", "police");
         var anywhere = await AnalysePointsAsync(Client, "border", "police", new { same_country = false });
 
         Assert.Equal(Geodesic.DistanceM(0.45, 34.03, 0.45, 34.50), home["Busia KE"].GetProperty("police_distance_m").GetDouble(), 1);
         Assert.Equal(Geodesic.DistanceM(0.45, 34.03, 0.45, 33.98), anywhere["Busia KE"].GetProperty("police_distance_m").GetDouble(), 1);
+        Assert.Equal(Geodesic.DistanceM(0.45, 33.99, 0.45, 34.50), home["Misplaced"].GetProperty("police_distance_m").GetDouble(), 1);
     }
 
     [Fact]
