@@ -1,5 +1,6 @@
 using Referral.Api.Features.Gaps;
 using Referral.Api.Features.Organizations;
+using Referral.Api.Features.Placements;
 using Referral.Api.Features.Places;
 using Referral.Api.Features.Referrals;
 using Referral.Api.Features.Regions;
@@ -27,5 +28,6 @@ internal static class FeatureServices
         .AddScoped<Imports.Importer>()
         .AddScoped<Exports.ExportQueries>()
         .AddGapAnalysis()
+        .AddPlacements()
         .AddMemoryCache();
 }
