@@ -21,6 +21,7 @@ internal static class FeatureServices
         .AddScoped<ServiceAtLocationQueries>()
         .AddScoped<TaxonomyQueries>()
         .AddScoped<NearestQueries>()
+        .AddScoped<Borders>()
         .AddScoped<ReferralCardQueries>()
         .AddScoped<CategoryCatalog>()
         .AddScoped<PlaceQueries>()
@@ -29,5 +30,6 @@ internal static class FeatureServices
         .AddScoped<Exports.ExportQueries>()
         .AddGapAnalysis()
         .AddPlacements()
-        .AddMemoryCache();
+        .AddMemoryCache()
+        .AddReferralSettings();
 }

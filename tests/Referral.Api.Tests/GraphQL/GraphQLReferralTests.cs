@@ -22,7 +22,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
     private const string Phones = "phones { id serviceId number extension type description languages { id serviceId phoneId name code note } }";
 
     private const string Nearby = $$"""
-        distanceM openNow serviceAtLocationId {{Phones}} service { {{Summary}} }
+        distanceM openNow serviceAtLocationId country abroad farAway note {{Phones}} service { {{Summary}} }
         location { id organizationId locationType url name alternateName description transportation latitude longitude visibility demo
           addresses { id locationId attention address1 address2 city region stateProvince postalCode country addressType }
           accessibility { id locationId description } }
@@ -85,7 +85,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
             $$"""
             query($near: GeoPointInput!) {
               nearestServices(near: $near, filter: { categories: ["police"], age: 12 }, first: 4, maxDistanceMeters: 50000) {
-                origin { latitude longitude } regionCodes results { {{Nearby}} } remote { {{Remote}} }
+                origin { latitude longitude } regionCodes country sameCountry note results { {{Nearby}} } remote { {{Remote}} }
               }
             }
             """,
@@ -156,7 +156,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
             {
               referralCard(near: { lat: 9.9, lng: -84.1 }, profile: { age: 12, language: "es" },
                            needs: ["police", "health", "shelter", "helpline"], platform: "tiktok") {
-                origin { latitude longitude } profile { age gender language audience platform } regionCodes notice
+                origin { latitude longitude } profile { age gender language audience platform } regionCodes notice country sameCountry note
                 categories { category label note best { {{Nearby}} } alternatives { {{Nearby}} } }
                 remote { {{Remote}} } platformChannels { {{Remote}} }
               }

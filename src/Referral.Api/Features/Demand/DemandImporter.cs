@@ -17,7 +17,7 @@ internal sealed record DemandImporterResult(
     DemandImporterStatus Status, DemandImportReport? Report = null, Dictionary<string, string[]>? Errors = null, string? Detail = null);
 
 /// <summary>Parse, validate every row, then store all of it or nothing: shared by REST and the <c>gaps import</c> CLI verb.</summary>
-internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
+internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries, Data.ReferralDbContext db)
 {
     public async Task<DemandImporterResult> ImportAsync(Stream stream, string format, DemandImportQuery meta, bool replace, CancellationToken ct)
     {
@@ -54,6 +54,12 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
                 : $"The file cannot be imported ({parse.ErrorCount} problems{listed}); nothing was stored.";
             return new DemandImporterResult(DemandImporterStatus.Invalid, Errors: parse.Errors.ToDictionary(), Detail: detail);
         }
+        // Region codes in other schemes (CR.08, KEN) are read as the directory's; unknown ones are reported, not refused.
+        var codes = (await Regions.RegionCodes.LoadAsync(db, ct)).Check(parse.Rows.Select(r => r.RegionCode));
+        if (Regions.RegionCodes.Warning(codes) is { } codeWarning)
+        {
+            parse.Warnings.Add(codeWarning);
+        }
         var outcome = await writer.ImportAsync(name!, parse, replace, ct);
         if (outcome.Status == DemandImportStatus.Conflict)
         {
@@ -61,7 +67,10 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
                 Detail: $"A demand dataset named '{FieldErrors.Clip(name!)}' exists (id {outcome.DatasetId}); send replace=true to replace its settlements.");
         }
         var dataset = (await queries.FindAsync(outcome.DatasetId, ct))!;
-        var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings);
+        var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings)
+        {
+            RegionCodes = codes,
+        };
         return new DemandImporterResult(outcome.Status == DemandImportStatus.Replaced ? DemandImporterStatus.Replaced : DemandImporterStatus.Created, report);
     }
 

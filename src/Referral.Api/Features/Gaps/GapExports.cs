@@ -26,7 +26,7 @@ internal sealed class GapExports(ReferralDbContext db)
         var header = new List<string>
         {
             "analysis_id", "dataset", "region_code", "region_name", "settlement_class", "category", "mode", "settlements", "weight", "population",
-            "mean_distance_m", "median_distance_m", "p90_distance_m", "max_distance_m",
+            "mean_distance_m", "median_distance_m", "p90_distance_m", "median_distance_m_settlements", "p90_distance_m_settlements", "max_distance_m",
         };
         header.AddRange(o.ThresholdsKm.Select(t => $"share_within_{Number(t)}km"));
         header.AddRange(["covered_share", "served_share", "gap", "services", "services_per_100k", "accessibility_per_100k"]);
@@ -45,7 +45,8 @@ internal sealed class GapExports(ReferralDbContext db)
                 analysis.Id.ToString(), analysis.Dataset.Name, g.RegionCode, g.RegionName, g.SettlementClass, g.Category,
                 o.IsArea(g.Category) ? "area" : "in_person",
                 m.Settlements.ToString(inv), Number(m.Weight), m.Population?.ToString(inv),
-                Number(m.MeanDistanceM), Number(m.MedianDistanceM), Number(m.P90DistanceM), Number(m.MaxDistanceM),
+                Number(m.MeanDistanceM), Number(m.MedianDistanceM), Number(m.P90DistanceM),
+                Number(m.MedianDistanceMSettlements), Number(m.P90DistanceMSettlements), Number(m.MaxDistanceM),
             };
             row.AddRange(m.Within.Select(w => Number(w.Share)));
             row.AddRange([Number(m.CoveredShare), Number(m.ServedShare), m.Gap is { } gap ? (gap ? "true" : "false") : null,
@@ -215,6 +216,8 @@ internal sealed class GapExports(ReferralDbContext db)
                 WriteNumber(json, $"{c}_mean_distance_m", m.MeanDistanceM);
                 WriteNumber(json, $"{c}_median_distance_m", m.MedianDistanceM);
                 WriteNumber(json, $"{c}_p90_distance_m", m.P90DistanceM);
+                WriteNumber(json, $"{c}_median_distance_m_settlements", m.MedianDistanceMSettlements);
+                WriteNumber(json, $"{c}_p90_distance_m_settlements", m.P90DistanceMSettlements);
                 WriteNumber(json, $"{c}_max_distance_m", m.MaxDistanceM);
                 foreach (var w in m.Within)
                 {

@@ -88,6 +88,9 @@ internal sealed record GapOptions
     public string? Language { get; init; }
     public string? Gender { get; init; }
 
+    /// <summary>Nearest sites only in the settlement's own country (a child is referred within its country's system).</summary>
+    public bool SameCountry { get; init; } = true;
+
     public bool IsArea(string category) => AreaCategories.Contains(category);
 }
 
@@ -167,6 +170,9 @@ internal sealed record GapAnalysisRequest
     public int? Age { get; init; }
     public string? Language { get; init; }
     public string? Gender { get; init; }
+
+    [property: System.ComponentModel.Description("Measure each settlement to sites in its own country only (default true): the country outline its point is in, else its region code's country. false: the nearest site anywhere.")]
+    public bool? SameCountry { get; init; }
 
     [property: System.ComponentModel.Description("Run in the background even when the analysis is small (202 + Location).")]
     public bool? Background { get; init; }
@@ -272,6 +278,7 @@ internal static partial class GapOptionsParser
             Age = r.Age,
             Language = string.IsNullOrEmpty(language) ? null : language,
             Gender = errors.OneOf("gender", r.Gender, Vocabulary.Genders),
+            SameCountry = r.SameCountry ?? true,
         };
     }
 

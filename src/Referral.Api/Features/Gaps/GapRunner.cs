@@ -135,6 +135,22 @@ internal sealed class GapRunner(
             categories.Add(new GapCategoryInput(code, labels.TryGetValue(code, out var info) ? info.Label("en") : code, options.IsArea(code),
                 [.. services.Where(s => s.InPerson).Select(s => s.Id)], [.. services.Select(s => s.Id)]));
         }
+        // The dataset's region codes in the directory's scheme (CR.08 → CR-SJ, KEN → KE); unknown ones count by their point only.
+        var regionCodes = await Regions.RegionCodes.LoadAsync(db, ct);
+        var used = await db.DemandPoints.AsNoTracking()
+            .Where(p => p.DatasetId == analysis.DatasetId && p.RegionCode != null)
+            .GroupBy(p => p.RegionCode!)
+            .Select(g => new { Code = g.Key, Count = g.Count() })
+            .ToListAsync(ct);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var u in used)
+        {
+            if (regionCodes.Resolve(u.Code) is { } code)
+            {
+                map[u.Code] = code;
+            }
+        }
+        var codeReport = regionCodes.Check(used.SelectMany(u => Enumerable.Repeat<string?>(u.Code, u.Count)));
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand(
@@ -144,7 +160,7 @@ internal sealed class GapRunner(
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return new GapPlan(analysis.Id, analysis.DatasetId, connectionString, options, categories,
-            reader.GetInt32(0), reader.GetInt64(2), reader.GetInt64(3), ByPopulation: reader.GetInt32(1) > 0);
+            reader.GetInt32(0), reader.GetInt64(2), reader.GetInt64(3), ByPopulation: reader.GetInt32(1) > 0, map, codeReport);
     }
 
     private async Task<GapResults> ComputeAsync(GapPlan plan, ProgressReporter reporter, CancellationToken ct)

@@ -15,7 +15,7 @@ internal sealed record NearestHit(Guid ServiceAtLocationId, Guid ServiceId, Guid
 /// <c>/api/service_at_locations?lat&amp;lng</c>, the referral card and GraphQL.
 /// Public queries measure from <c>location.public_point</c>, so confidential sites are never placed or triangulated.
 /// </summary>
-internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor)
+internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor, Borders borders, Microsoft.Extensions.Options.IOptions<ReferralSettings> settings)
 {
     /// <summary>Distances to approximate locations are rounded to this, on top of the generalised point.</summary>
     public const double ApproximateRoundingM = 500;
@@ -23,10 +23,35 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     public async Task<NearestResponse> NearestAsync(GeoPoint origin, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
     {
         var point = Geo.Point(origin.Latitude, origin.Longitude);
-        var hits = await HitsAsync(point, filter, limit, maxDistanceM, ct);
+        var country = await borders.CountryAtAsync(point, ct);
+        var (results, note) = await WithinCountryAsync(point, country, filter, limit, maxDistanceM, ct);
         var regionCodes = await RegionCodesAtAsync(point, ct);
-        var remote = await RemoteAsync(point, regionCodes, filter, [.. hits.Select(h => h.ServiceId)], ct);
-        return new NearestResponse(origin, filter.At, regionCodes, await ToNearbyAsync(hits, ct), remote);
+        var remote = await RemoteAsync(point, regionCodes, filter, [.. results.Select(h => h.Service.Id!.Value)], ct);
+        return new NearestResponse(origin, filter.At, regionCodes, results, remote)
+        {
+            Country = country,
+            SameCountry = filter.SameCountry && country is not null,
+            Note = note,
+        };
+    }
+
+    /// <summary>
+    /// The nearest options in the origin's <paramref name="country"/> (when <see cref="ServiceFilter.SameCountry"/>), with a
+    /// note when the nearest site abroad is much nearer than the nearest at home (see <see cref="Borders"/>).
+    /// </summary>
+    public async Task<(List<NearbyService> Results, string? Note)> WithinCountryAsync(
+        Point point, string? country, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
+    {
+        var keep = filter.SameCountry && country is not null;
+        var hits = await HitsAsync(point, keep ? filter with { Country = country } : filter, limit, maxDistanceM, ct);
+        var results = await ToNearbyAsync(hits, country, ct);
+        NearbyService? abroad = null;
+        if (keep)
+        {
+            var probe = await HitsAsync(point, filter with { OutsideCountry = country }, 1, maxDistanceM, ct);
+            abroad = (await ToNearbyAsync(probe, country, ct)).FirstOrDefault();
+        }
+        return (results, Borders.Note(country, filter.SameCountry, results.FirstOrDefault(), abroad, settings.Value.AbroadMuchCloserRatio));
     }
 
     /// <summary>
@@ -41,6 +66,14 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         if (maxDistanceM is { } max)
         {
             rows = rows.Where(x => x.Location!.PublicPoint!.IsWithinDistance(point, max));
+        }
+        if (filter.Country is { } country)
+        {
+            rows = rows.Where(borders.In(country));
+        }
+        if (filter.OutsideCountry is { } home)
+        {
+            rows = rows.Where(borders.Abroad(home));
         }
         if (filter.OpenOnly)
         {
@@ -143,7 +176,8 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
 
     private static int AreaRank(ServiceAreaDocument a) => a.Extent is not null ? 0 : a.RegionCodes?.Any(c => c.Contains('-', StringComparison.Ordinal)) == true ? 1 : 2;
 
-    public async Task<List<NearbyService>> ToNearbyAsync(IReadOnlyList<NearestHit> hits, CancellationToken ct)
+    /// <summary>The hits as documents, each with its country, and flagged when abroad (from <paramref name="originCountry"/>) or far away.</summary>
+    public async Task<List<NearbyService>> ToNearbyAsync(IReadOnlyList<NearestHit> hits, string? originCountry, CancellationToken ct)
     {
         if (hits.Count == 0)
         {
@@ -153,12 +187,26 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         var locationIds = hits.Select(h => h.LocationId).Distinct().ToList();
         var locations = await db.Locations.AsNoTracking().Include(l => l.Addresses)
             .Where(l => locationIds.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
+        var countries = await borders.CountriesAsync(locations.Values, ct);
+        var farAwayM = settings.Value.FarAwayKm * 1000;
         return [.. hits
             .Where(h => services.ContainsKey(h.ServiceId) && locations.ContainsKey(h.LocationId))
-            .Select(h => new NearbyService(h.DistanceM, h.OpenNow, h.ServiceAtLocationId,
-                ServiceMapping.Summary(services[h.ServiceId]),
-                LocationMapping.ToDocument(locations[h.LocationId], actor.Current.SeesExact(locations[h.LocationId]))!,
-                [.. services[h.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)]))];
+            .Select(h =>
+            {
+                var country = countries.GetValueOrDefault(h.LocationId);
+                var abroad = originCountry is not null && country is not null && country != originCountry;
+                var far = h.DistanceM > farAwayM;
+                return new NearbyService(h.DistanceM, h.OpenNow, h.ServiceAtLocationId,
+                    ServiceMapping.Summary(services[h.ServiceId]),
+                    LocationMapping.ToDocument(locations[h.LocationId], actor.Current.SeesExact(locations[h.LocationId]))!,
+                    [.. services[h.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)])
+                {
+                    Country = country,
+                    Abroad = abroad,
+                    FarAway = far,
+                    Note = Borders.OptionNote(originCountry, country, abroad, far, h.DistanceM),
+                };
+            })];
     }
 
     private Task<Dictionary<Guid, Service>> LoadServicesAsync(Guid[] ids, CancellationToken ct) => db.Services.AsNoTracking()
