@@ -34,6 +34,7 @@ internal sealed class ReferralDbContext(DbContextOptions<ReferralDbContext> opti
     public DbSet<Features.Gaps.GapAnalysis> GapAnalyses => Set<Features.Gaps.GapAnalysis>();
     public DbSet<Features.Gaps.GapPointResult> GapPointResults => Set<Features.Gaps.GapPointResult>();
     public DbSet<Features.Gaps.GapCellAccess> GapCellAccess => Set<Features.Gaps.GapCellAccess>();
+    public DbSet<Features.Placements.Placement> Placements => Set<Features.Placements.Placement>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<FeedbackReport> Feedback => Set<FeedbackReport>();
     public DbSet<Features.Access.ApiKey> ApiKeys => Set<Features.Access.ApiKey>();

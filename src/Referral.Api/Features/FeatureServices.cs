@@ -1,5 +1,6 @@
 using Referral.Api.Features.Gaps;
 using Referral.Api.Features.Organizations;
+using Referral.Api.Features.Placements;
 using Referral.Api.Features.Places;
 using Referral.Api.Features.Referrals;
 using Referral.Api.Features.Regions;
@@ -31,6 +32,7 @@ internal static class FeatureServices
         .AddScoped<Ogc.OgcFeatures>()
         .AddScoped<Tiles.TileQueries>()
         .AddGapAnalysis()
+        .AddPlacements()
         .AddMemoryCache()
         .AddReferralSettings();
 }

@@ -19,6 +19,7 @@ internal sealed class MutationType : ObjectGraphType
     {
         Name = "Mutation";
         Features.Gaps.GapGraphFields.AddMutations(this);
+        Features.Placements.PlacementGraphFields.AddMutations(this);
 
         Field<OrganizationGraphType>("createOrganization").Description("Create an organization (REST: POST /api/organizations).")
             .Argument<NonNullGraphType<OrganizationInputGraphType>>("input")

@@ -15,6 +15,7 @@ internal sealed partial class QueryType : ObjectGraphType
     {
         Name = "Query";
         Features.Gaps.GapGraphFields.AddQueries(this);
+        Features.Placements.PlacementGraphFields.AddQueries(this);
 
         Field<ServiceGraphType>("service").Description("One service, fully nested (REST: GET /api/services/{id}).")
             .Argument<NonNullGraphType<IdGraphType>>("id")

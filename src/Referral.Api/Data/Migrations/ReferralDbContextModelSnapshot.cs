@@ -783,6 +783,94 @@ namespace Referral.Api.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Referral.Api.Features.Placements.Placement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<long>("DatasetVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("dataset_version");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(10000)
+                        .HasColumnType("character varying(10000)")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<Guid?>("GapAnalysisId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("gap_analysis_id");
+
+                    b.Property<string>("InputHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("input_hash");
+
+                    b.Property<string>("Options")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("options");
+
+                    b.Property<int>("ProgressPercent")
+                        .HasColumnType("integer")
+                        .HasColumnName("progress_percent");
+
+                    b.Property<string>("Results")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("results");
+
+                    b.Property<string>("Stage")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("stage");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_placement");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_placement_created_at");
+
+                    b.HasIndex("DatasetId")
+                        .HasDatabaseName("ix_placement_dataset_id");
+
+                    b.HasIndex("GapAnalysisId")
+                        .HasDatabaseName("ix_placement_gap_analysis_id");
+
+                    b.HasIndex("InputHash", "CreatedAt")
+                        .HasDatabaseName("ix_placement_input_hash_created_at");
+
+                    b.ToTable("placement", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_placement_progress", "progress_percent BETWEEN 0 AND 100");
+
+                            t.HasCheckConstraint("ck_placement_status", "status IN ('queued', 'running', 'succeeded', 'failed')");
+                        });
+                });
+
             modelBuilder.Entity("Referral.Api.Features.Places.Place", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1489,6 +1577,22 @@ namespace Referral.Api.Data.Migrations
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_location_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Referral.Api.Features.Placements.Placement", b =>
+                {
+                    b.HasOne("Referral.Api.Features.Demand.DemandDataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_placement_demand_dataset_dataset_id");
+
+                    b.HasOne("Referral.Api.Features.Gaps.GapAnalysis", null)
+                        .WithMany()
+                        .HasForeignKey("GapAnalysisId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_placement_gap_analysis_gap_analysis_id");
                 });
 
             modelBuilder.Entity("Referral.Api.Features.ServiceAtLocations.ServiceAtLocation", b =>

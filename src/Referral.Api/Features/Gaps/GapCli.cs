@@ -312,7 +312,7 @@ internal static class GapCli
         return 0;
     }
 
-    private static (List<string> Positional, Dictionary<string, string>? Options) Parse(string[] args)
+    internal static (List<string> Positional, Dictionary<string, string>? Options) Parse(string[] args, string[]? flags = null)
     {
         var positional = new List<string>();
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -324,7 +324,7 @@ internal static class GapCli
                 continue;
             }
             var key = args[i][2..];
-            if (Flags.Contains(key))
+            if ((flags ?? Flags).Contains(key))
             {
                 options[key] = "true";
             }
@@ -364,7 +364,7 @@ internal static class GapCli
     private static string Num(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>A one-line bar on stderr when it is a terminal; otherwise one line per stage.</summary>
-    private sealed class ProgressBar : IProgress<GapProgress>
+    internal sealed class ProgressBar : IProgress<GapProgress>
     {
         private readonly Lock _lock = new();
         private readonly bool _interactive = !Console.IsErrorRedirected;

@@ -349,7 +349,7 @@ internal sealed class GapExports(ReferralDbContext db)
     private static string? Number(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture);
 
     /// <summary>RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run a name as a formula.</summary>
-    private static string Csv(string? value)
+    internal static string Csv(string? value)
     {
         if (string.IsNullOrEmpty(value))
         {

@@ -35,18 +35,29 @@ internal static class GapInputs
 
     public static async Task<string> HashAsync(ReferralDbContext db, Guid datasetId, long datasetVersion, GapOptions options, CancellationToken ct)
     {
+        var fingerprint = await DirectoryFingerprintAsync(db, ct);
+        var text = string.Join('\n',
+            $"algorithm {AlgorithmVersion}",
+            $"dataset {datasetId} version {datasetVersion}",
+            $"options {JsonSerializer.Serialize(options, JsonSetup.Options)}",
+            $"directory {fingerprint}");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>The aggregate fingerprint of the directory and the regions (also part of a placement's input hash).</summary>
+    public static async Task<string> DirectoryFingerprintAsync(ReferralDbContext db, CancellationToken ct)
+    {
         var connection = db.Database.GetDbConnection();
         var opened = connection.State != System.Data.ConnectionState.Open;
         if (opened)
         {
             await db.Database.OpenConnectionAsync(ct);
         }
-        string fingerprint;
         try
         {
             await using var cmd = connection.CreateCommand();
             cmd.CommandText = FingerprintSql;
-            fingerprint = (string)(await cmd.ExecuteScalarAsync(ct))!;
+            return (string)(await cmd.ExecuteScalarAsync(ct))!;
         }
         finally
         {
@@ -55,11 +66,5 @@ internal static class GapInputs
                 await db.Database.CloseConnectionAsync();
             }
         }
-        var text = string.Join('\n',
-            $"algorithm {AlgorithmVersion}",
-            $"dataset {datasetId} version {datasetVersion}",
-            $"options {JsonSerializer.Serialize(options, JsonSetup.Options)}",
-            $"directory {fingerprint}");
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 }

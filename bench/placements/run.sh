@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Placement benchmark: "where should k = 10 new police sites go?" (maximal coverage at 25 km) through the `place` CLI verb
+# (PlacementRunner, Release build), timed against the gap analysis of the same dataset and category through the `gaps`
+# verb, in the same run, on the same database. Defaults: 100k settlements, 100k services, about 10,000 grid candidates.
+#
+#   bash bench/placements/run.sh                                          # the full run
+#   SIZES=10000 SERVICES=10000 CANDIDATES=1000 REPS=1 bash bench/placements/run.sh   # quick look
+#
+# The data come from the gap benchmark's generators (bench/generate.sql, bench/gaps/demand.sql). Candidates are the cell
+# centres of a grid whose cell is chosen so that the dataset's extent holds about CANDIDATES cells (the grid keeps only
+# cells within reach of an uncovered settlement: results say how many were left). A placement first obtains its
+# "before" gap analysis; the script times (a) the gap analysis alone (--force), (b) the placement right after it (which
+# reuses that analysis: the placement's own work), and reports (a) + (b) as the cost of a placement from scratch.
+# Figures on a shared, loaded machine are indicative: compare the ratio, not the seconds.
+set -euo pipefail
+
+SIZES="${SIZES:-100000}"
+SERVICES="${SERVICES:-100000}"
+CANDIDATES="${CANDIDATES:-10000}"
+K="${K:-10}"
+TARGET_KM="${TARGET_KM:-25}"
+REPS="${REPS:-3}"
+SEED="${SEED:-20261129}"
+BENCH_DB="${BENCH_DB:-referral_placebench}"
+REUSE_DB="${REUSE_DB:-0}"
+
+export PGHOST=127.0.0.1 PGPORT="${REFERRAL_PG_PORT:-55432}" PGUSER=referral PGPASSWORD=referral
+CONNSTR="Host=$PGHOST;Port=$PGPORT;Database=$BENCH_DB;Username=$PGUSER;Password=$PGPASSWORD"
+
+REPO_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+cd "$REPO_ROOT"
+OUT=bench/.out/placements
+RESULTS="${RESULTS:-bench/placements/results/placements-$(date -u +%Y-%m-%d).md}"
+mkdir -p "$OUT" "$(dirname "$RESULTS")"
+
+say() { printf '[place-bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf '[place-bench] ERROR: %s\n' "$*" >&2; exit 1; }
+for v in SERVICES CANDIDATES K REPS SEED; do
+  case "${!v}" in ''|*[!0-9]*) die "$v must be a positive integer (got '${!v}')" ;; esac
+done
+for s in $SIZES; do case "$s" in ''|*[!0-9]*) die "SIZES must be row counts (got '$s')" ;; esac; done
+case "$BENCH_DB" in referral|postgres|template0|template1|*[!a-z0-9_]*) die "BENCH_DB must be a dedicated database name" ;; esac
+command -v psql >/dev/null 2>&1 || die "psql is not on PATH"
+command -v dotnet >/dev/null 2>&1 || die "dotnet (SDK 10) is not on PATH"
+
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+api() { (cd "$OUT/api" && env ConnectionStrings__Referral="$CONNSTR" Logging__LogLevel__Default=Warning dotnet Referral.Api.dll "$@"); }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+minmax() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s–%s", lo, hi }'; }
+
+say "building the app (dotnet publish -c Release)"
+dotnet publish src/Referral.Api -c Release -o "$OUT/api" --nologo -v q >"$OUT/publish.log" 2>&1 \
+  || { grep -E 'error' "$OUT/publish.log" | head -n 20 >&2; die "dotnet publish failed (see $OUT/publish.log)"; }
+
+have_data() {
+  [ "$(q -d postgres -tAc "SELECT count(*) FROM pg_database WHERE datname = '$BENCH_DB'")" = 1 ] || return 1
+  [ "$(q -d "$BENCH_DB" -tAc "SELECT count(*) FROM service WHERE name LIKE '[BENCH]%'" 2>/dev/null)" = "$SERVICES" ] || return 1
+  for s in $SIZES; do
+    [ "$(q -d "$BENCH_DB" -tAc "SELECT count(*) FROM demand_point p JOIN demand_dataset d ON d.id = p.dataset_id WHERE d.name = 'bench: $s settlements'" 2>/dev/null)" = "$s" ] || return 1
+  done
+}
+if [ "$REUSE_DB" = 1 ] && have_data; then
+  say "reusing $BENCH_DB"
+  api migrate >"$OUT/migrate.log" 2>&1 || die "migrate failed (see $OUT/migrate.log)"
+else
+  say "database $BENCH_DB: recreate, migrate, seed"
+  q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" >/dev/null
+  api seed >"$OUT/seed.log" 2>&1 || { tail -n 30 "$OUT/seed.log" >&2; die "seed failed (see $OUT/seed.log)"; }
+  say "generating $SERVICES services (bench/generate.sql)"
+  q -d "$BENCH_DB" -v n="$SERVICES" -v seed="$SEED" -f bench/generate.sql >"$OUT/generate.log" 2>&1 || die "bench/generate.sql failed"
+  for s in $SIZES; do
+    say "generating $s settlements (bench/gaps/demand.sql)"
+    q -d "$BENCH_DB" -v n="$s" -v seed="$SEED" -f bench/gaps/demand.sql >"$OUT/demand-$s.log" 2>&1 || die "bench/gaps/demand.sql failed"
+  done
+fi
+q -d "$BENCH_DB" -c "VACUUM ANALYZE" >/dev/null
+
+# The grid cell (km) that gives the dataset's extent about CANDIDATES cells (area from the extent at its mean latitude).
+cell_km() {
+  q -d "$BENCH_DB" -tAc "SELECT round(sqrt(greatest(
+      (max(ST_Y(p.point::geometry)) - min(ST_Y(p.point::geometry))) * 111.32
+    * (max(ST_X(p.point::geometry)) - min(ST_X(p.point::geometry))) * 111.32 * cos(radians(avg(ST_Y(p.point::geometry)))), 1)
+    / $CANDIDATES)::numeric, 3) FROM demand_point p JOIN demand_dataset d ON d.id = p.dataset_id WHERE d.name = 'bench: $1 settlements'"
+}
+gap_seconds() {
+  q -d "$BENCH_DB" -tAc "SELECT round(extract(epoch FROM a.finished_at - a.started_at)::numeric, 2) FROM gap_analysis a
+    JOIN demand_dataset d ON d.id = a.dataset_id WHERE d.name = 'bench: $1 settlements' AND a.status = 'succeeded'
+    ORDER BY a.finished_at DESC LIMIT 1"
+}
+placement_field() { # $1 size, $2 SQL expression over p (placement) → value of the newest succeeded placement
+  q -d "$BENCH_DB" -tAc "SELECT $2 FROM placement p JOIN demand_dataset d ON d.id = p.dataset_id
+    WHERE d.name = 'bench: $1 settlements' AND p.status = 'succeeded' ORDER BY p.finished_at DESC LIMIT 1"
+}
+
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A G P CELLS CANDS PAIRS
+for s in $SIZES; do
+  CELLS[$s]="$(cell_km "$s")"
+  for rep in $(seq 1 "$REPS"); do
+    say "size $s, rep $rep: gap analysis (police)"
+    api gaps --dataset "bench: $s settlements" --categories police --force >"$OUT/gap-$s-$rep.log" 2>&1 || { tail -n 30 "$OUT/gap-$s-$rep.log" >&2; die "gap analysis failed"; }
+    g=$(gap_seconds "$s"); G[$s]+="$g "
+    say "  gap analysis $g s; placement k=$K, coverage ${TARGET_KM} km, grid ${CELLS[$s]} km"
+    api place --dataset "bench: $s settlements" --category police --k "$K" --target-km "$TARGET_KM" \
+      --candidates grid --cell-km "${CELLS[$s]}" --force >"$OUT/place-$s-$rep.log" 2>&1 || { tail -n 30 "$OUT/place-$s-$rep.log" >&2; die "placement failed"; }
+    p=$(placement_field "$s" "round(extract(epoch FROM p.finished_at - p.started_at)::numeric, 2)"); P[$s]+="$p "
+    CANDS[$s]=$(placement_field "$s" "(p.results->'totals'->>'candidates') || ' candidates, ' || (p.results->'totals'->>'candidates_reaching') || ' helping someone'")
+    PAIRS[$s]=$(placement_field "$s" "p.results->'totals'->>'pairs'")
+    say "  placement $p s (${CANDS[$s]}, ${PAIRS[$s]} pairs)"
+  done
+done
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+{
+  echo "# Placement vs gap analysis"
+  echo
+  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) by \`bash bench/placements/run.sh\` (SIZES=\"$SIZES\" SERVICES=$SERVICES CANDIDATES=$CANDIDATES K=$K TARGET_KM=$TARGET_KM REPS=$REPS SEED=$SEED)."
+  echo
+  echo "- Machine: $(nproc) CPUs, shared and loaded: load average at start / end $LOAD_START / $LOAD_END. Indicative figures."
+  echo "- Placement = its own work after the gap analysis it reuses (candidates, pairs, greedy, exact after-distances, figures)."
+  echo
+  echo "| settlements | grid cell km | candidates | pairs | gap analysis (police), s (median, range) | placement, s (median, range) | placement ÷ gap | from scratch (gap + placement) ÷ gap |"
+  echo "|---:|---:|---|---:|---:|---:|---:|---:|"
+  for s in $SIZES; do
+    gm=$(tr ' ' '\n' <<<"${G[$s]}" | grep -v '^$' | median); gr=$(tr ' ' '\n' <<<"${G[$s]}" | grep -v '^$' | minmax)
+    pm=$(tr ' ' '\n' <<<"${P[$s]}" | grep -v '^$' | median); pr=$(tr ' ' '\n' <<<"${P[$s]}" | grep -v '^$' | minmax)
+    echo "| $s | ${CELLS[$s]} | ${CANDS[$s]} | ${PAIRS[$s]} | $gm ($gr) | $pm ($pr) | $(awk -v a="$pm" -v b="$gm" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$pm" -v b="$gm" 'BEGIN { printf "%.2f", (a + b) / b }') |"
+  done
+} | tee "$RESULTS"
+say "wrote $RESULTS"

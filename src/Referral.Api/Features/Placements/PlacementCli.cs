@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Referral.Api.Data;
+using Referral.Api.Data.Seeding;
+using Referral.Api.Features.Gaps;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Placements;
+
+/// <summary>
+/// <c>dotnet run --project src/Referral.Api -- place …</c>: where should k new sites go? Runs a placement with a progress
+/// bar and prints the sites in order and the urban/rural figures before and after. Exit codes: 0 done, 1 bad arguments.
+/// </summary>
+internal static class PlacementCli
+{
+    public const string Usage = """
+        usage: place --category CODE [--dataset NAME|ID] [--k N] [--objective coverage|median] [--target-km KM]
+                     [--candidates settlements|grid] [--cell-km KM] [--min-spacing-km KM] [--within R1,R2] [--reach-km KM]
+                     [--travel] [--target-minutes MIN] [--age N] [--language CODE] [--gender G] [--force] [--json] [--out DIR]
+        Without --dataset it uses the demo dataset (loading the seed first if it is missing). Uploaded candidate points
+        go through POST /api/placements (candidates=points).
+        """;
+
+    private static readonly string[] Flags = ["travel", "force", "json"];
+
+    private static readonly JsonSerializerOptions Indented = new(JsonSetup.Options) { WriteIndented = true };
+
+    public static async Task<int> RunAsync(IServiceProvider sp, string[] args, CancellationToken ct)
+    {
+        var (positional, o) = GapCli.Parse(args, Flags);
+        if (o is null || positional.Count > 0 || args is ["help" or "--help", ..])
+        {
+            await Console.Error.WriteLineAsync(Usage);
+            return args is ["help" or "--help", ..] ? 0 : 1;
+        }
+        var errors = new List<string>();
+        double? Double(string key)
+        {
+            if (!o.TryGetValue(key, out var v))
+            {
+                return null;
+            }
+            if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+            {
+                return d;
+            }
+            errors.Add($"--{key}: '{v}' is not a number.");
+            return null;
+        }
+        int? Int(string key)
+        {
+            if (!o.TryGetValue(key, out var v))
+            {
+                return null;
+            }
+            if (int.TryParse(v, CultureInfo.InvariantCulture, out var i))
+            {
+                return i;
+            }
+            errors.Add($"--{key}: '{v}' is not a whole number.");
+            return null;
+        }
+        var dataset = o.GetValueOrDefault("dataset") ?? SeedLoader.DemoDatasetName;
+        var request = new PlacementRequest
+        {
+            DatasetId = Guid.TryParse(dataset, out var id) ? id : null,
+            Dataset = Guid.TryParse(dataset, out _) ? null : dataset,
+            Category = o.GetValueOrDefault("category"),
+            K = Int("k"),
+            Objective = o.GetValueOrDefault("objective"),
+            TargetKm = Double("target-km"),
+            TargetMinutes = Double("target-minutes"),
+            Candidates = o.GetValueOrDefault("candidates"),
+            CellKm = Double("cell-km"),
+            MinSpacingKm = Double("min-spacing-km"),
+            WithinRegions = o.TryGetValue("within", out var w) ? w.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
+            ReachKm = Double("reach-km"),
+            TravelTime = o.ContainsKey("travel") ? new GapTravelRequest() : null,
+            Age = Int("age"),
+            Language = o.GetValueOrDefault("language"),
+            Gender = o.GetValueOrDefault("gender"),
+            Force = o.ContainsKey("force"),
+        };
+        if (errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync(string.Join(Environment.NewLine, errors));
+            return 1;
+        }
+        var db = sp.GetRequiredService<ReferralDbContext>();
+        if (request.Dataset == SeedLoader.DemoDatasetName && !await db.DemandDatasets.AnyAsync(d => d.Name == SeedLoader.DemoDatasetName, ct))
+        {
+            await Console.Error.WriteLineAsync("place: the demo dataset is not loaded yet; loading the seed first …");
+            await sp.GetRequiredService<SeedLoader>().RunAsync(ct);
+        }
+        var bar = new GapCli.ProgressBar();
+        var start = await sp.GetRequiredService<PlacementService>().StartAsync(request, GapRunMode.Inline, bar, ct);
+        bar.Finish();
+        if (start.Status == GapStartStatus.Invalid)
+        {
+            foreach (var (field, messages) in start.Errors!)
+            {
+                await Console.Error.WriteLineAsync($"--{field.Replace('_', '-')}: {string.Join(" ", messages)}");
+            }
+            return 1;
+        }
+        var placement = start.Placement!;
+        if (placement.Status != GapAnalysis.Succeeded)
+        {
+            await Console.Error.WriteLineAsync($"place: placement {placement.Id} {placement.Status}: {placement.Error}");
+            return 2;
+        }
+        await Console.Out.WriteAsync(o.ContainsKey("json") ? JsonSerializer.Serialize(placement, Indented) + Environment.NewLine : Table(placement, start.Status == GapStartStatus.Cached));
+        if (o.TryGetValue("out", out var folder))
+        {
+            Directory.CreateDirectory(folder);
+            var csv = Path.Combine(folder, PlacementExports.FileName(placement.Id, "csv"));
+            await using (var writer = new StreamWriter(csv, append: false, GapExports.Utf8))
+            {
+                await PlacementExports.WriteCsvAsync(placement, writer, ct);
+            }
+            var geojson = Path.Combine(folder, PlacementExports.FileName(placement.Id, "geojson"));
+            await using (var stream = File.Create(geojson))
+            {
+                await PlacementExports.WriteGeoJsonAsync(placement, stream, ct);
+            }
+            await Console.Out.WriteLineAsync($"Wrote {csv} and {geojson}.");
+        }
+        return 0;
+    }
+
+    /// <summary>The sites in pick order, then urban and rural before → after, then the guarantee.</summary>
+    internal static string Table(PlacementDocument p, bool cached)
+    {
+        var r = p.Results!;
+        var o = p.Options;
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        var target = o.TravelTime is null ? string.Create(inv, $"{o.TargetKm:0.#} km") : string.Create(inv, $"{o.TargetMinutes:0.#} min (estimate)");
+        sb.AppendLine(inv, $"Placement {p.Id} of \"{p.Dataset.Name}\": {o.K} new '{o.Category}' site(s), {o.Objective}, target {target}");
+        sb.AppendLine(inv, $"{r.Totals.Settlements:N0} settlements, {r.Totals.Candidates:N0} candidates ({o.Candidates}), {r.Totals.CandidatesReaching:N0} helping someone, {r.Totals.Pairs:N0} pairs; {(cached ? "reused (same inputs; --force recomputes)" : $"computed in {p.DurationS:0.0} s")}.");
+        sb.AppendLine();
+        var unit = PlacementExports.GainUnit(o).Replace('_', ' ');
+        List<string[]> rows = [["#", "site", "class", "region", "lat", "lng", unit, "cumulative", "served", "served u", "served r", "mean r km"]];
+        foreach (var s in r.Sites)
+        {
+            rows.Add([
+                s.Rank.ToString(inv), s.Name, s.SettlementClass ?? "-", s.RegionCode ?? "-", s.Latitude.ToString("0.0000", inv), s.Longitude.ToString("0.0000", inv),
+                s.Gain.ToString("N0", inv), s.Cumulative.ToString("N0", inv), GapAggregator.Percent(s.After.ServedShare),
+                GapAggregator.Percent(s.After.UrbanServedShare), GapAggregator.Percent(s.After.RuralServedShare), Km(s.After.RuralMeanDistanceM),
+            ]);
+        }
+        Append(sb, rows);
+        sb.AppendLine();
+        List<string[]> figures = [["", "served", "mean km", "median km", .. o.ThresholdsKm.Select(t => string.Create(inv, $"≤{t:0.#} km"))]];
+        foreach (var (label, before, after) in new[] { ("all", r.Before.All, r.After.All), ("urban", r.Before.Urban, r.After.Urban), ("rural", r.Before.Rural, r.After.Rural) })
+        {
+            figures.Add([$"{label} before", GapAggregator.Percent(before.ServedShare), Km(before.MeanDistanceM), Km(before.MedianDistanceM), .. before.Within.Select(x => GapAggregator.Percent(x.Share))]);
+            figures.Add([$"{label} after", GapAggregator.Percent(after.ServedShare), Km(after.MeanDistanceM), Km(after.MedianDistanceM), .. after.Within.Select(x => GapAggregator.Percent(x.Share))]);
+        }
+        figures.Add(["rural ÷ urban before", Ratio(r.Before.RuralToUrban.ServedShare), Ratio(r.Before.RuralToUrban.MeanDistance), Ratio(r.Before.RuralToUrban.MedianDistance), .. r.Before.RuralToUrban.Within.Select(x => Ratio(x.Share))]);
+        figures.Add(["rural ÷ urban after", Ratio(r.After.RuralToUrban.ServedShare), Ratio(r.After.RuralToUrban.MeanDistance), Ratio(r.After.RuralToUrban.MedianDistance), .. r.After.RuralToUrban.Within.Select(x => Ratio(x.Share))]);
+        Append(sb, figures);
+        sb.AppendLine();
+        sb.AppendLine(r.Headline);
+        sb.AppendLine(r.Rules.Guarantee);
+        return sb.ToString();
+    }
+
+    private static void Append(StringBuilder sb, List<string[]> rows)
+    {
+        var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(x => x[i].Length)).ToArray();
+        foreach (var row in rows)
+        {
+            sb.AppendLine(string.Join("  ", row.Select((cell, i) => i <= 1 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))).TrimEnd());
+        }
+    }
+
+    private static string Km(double? metres) => metres is { } m ? (m / 1000).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Ratio(double? ratio) => ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Referral.Api.Data;
+using Referral.Api.Features.Gaps;
+using Referral.Api.Infrastructure;
+
+namespace Referral.Api.Features.Placements;
+
+/// <summary>Reads placements for REST, GraphQL and the CLI.</summary>
+internal sealed class PlacementQueries(ReferralDbContext db)
+{
+    public async Task<PlacementDocument?> FindAsync(Guid id, CancellationToken ct)
+    {
+        var row = await db.Placements.AsNoTracking()
+            .Where(p => p.Id == id)
+            .Join(db.DemandDatasets, p => p.DatasetId, d => d.Id, (p, d) => new { Placement = p, d.Name })
+            .FirstOrDefaultAsync(ct);
+        return row is null ? null : ToDocument(row.Placement, row.Name, withResults: true);
+    }
+
+    public async Task<Page<PlacementDocument>> ListAsync(Guid? datasetId, PageRequest page, CancellationToken ct)
+    {
+        var query = db.Placements.AsNoTracking();
+        if (datasetId is { } dataset)
+        {
+            query = query.Where(p => p.DatasetId == dataset);
+        }
+        var total = await query.CountAsync(ct);
+        var rows = await query.OrderByDescending(p => p.CreatedAt).ThenBy(p => p.Id).Skip(page.Skip).Take(page.Size)
+            .Join(db.DemandDatasets, p => p.DatasetId, d => d.Id, (p, d) => new { Placement = p, d.Name })
+            // Without the results: a list stays light.
+            .Select(x => new
+            {
+                x.Placement.Id,
+                x.Placement.DatasetId,
+                x.Placement.GapAnalysisId,
+                x.Placement.Status,
+                x.Placement.ProgressPercent,
+                x.Placement.Stage,
+                x.Placement.InputHash,
+                x.Placement.Options,
+                x.Placement.DatasetVersion,
+                x.Placement.CreatedAt,
+                x.Placement.StartedAt,
+                x.Placement.FinishedAt,
+                x.Placement.Error,
+                x.Name,
+            })
+            .ToListAsync(ct);
+        var docs = rows.Select(r => ToDocument(new Placement
+        {
+            Id = r.Id,
+            DatasetId = r.DatasetId,
+            GapAnalysisId = r.GapAnalysisId,
+            Status = r.Status,
+            ProgressPercent = r.ProgressPercent,
+            Stage = r.Stage,
+            InputHash = r.InputHash,
+            Options = r.Options,
+            DatasetVersion = r.DatasetVersion,
+            CreatedAt = r.CreatedAt,
+            StartedAt = r.StartedAt,
+            FinishedAt = r.FinishedAt,
+            Error = r.Error,
+        }, r.Name, withResults: false)).ToList();
+        return Page<PlacementDocument>.Create(docs, total, page);
+    }
+
+    internal static PlacementDocument ToDocument(Placement p, string datasetName, bool withResults)
+    {
+        var self = $"/api/placements/{p.Id}";
+        var done = p.Status == GapAnalysis.Succeeded;
+        return new PlacementDocument(
+            p.Id, p.Status, p.ProgressPercent, p.Stage, new GapDatasetRef(p.DatasetId, datasetName, p.DatasetVersion),
+            JsonSerializer.Deserialize<PlacementOptions>(p.Options, JsonSetup.Options)!, p.InputHash, p.GapAnalysisId,
+            p.CreatedAt, p.StartedAt, p.FinishedAt,
+            p.StartedAt is { } s && p.FinishedAt is { } f ? Math.Round((f - s).TotalSeconds, 3) : null,
+            p.Error,
+            new PlacementLinks(self, done ? $"{self}/sites.csv" : null, done ? $"{self}/sites.geojson" : null,
+                p.GapAnalysisId is { } g ? $"/api/gap_analyses/{g}" : null),
+            withResults && done && p.Results is { } json ? JsonSerializer.Deserialize<PlacementResults>(json, JsonSetup.Options) : null);
+    }
+}

@@ -1,0 +1,15 @@
+namespace Referral.Api.Features.Placements;
+
+internal static class PlacementSetup
+{
+    /// <summary>Placements: settings (section <c>Placements</c>), the query/write layer, the queue and its worker, the access policy.</summary>
+    public static IServiceCollection AddPlacements(this IServiceCollection services)
+    {
+        services.AddOptions<PlacementSettings>().BindConfiguration("Placements").ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<PlacementRunner>().AddScoped<PlacementService>().AddScoped<PlacementQueries>();
+        services.AddSingleton<PlacementQueue>();
+        services.AddHostedService<PlacementWorker>();
+        services.AddAuthorizationBuilder().AddPlacementPolicy();
+        return services;
+    }
+}
