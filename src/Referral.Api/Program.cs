@@ -16,6 +16,7 @@ using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Services;
 using Referral.Api.Features.Taxonomy;
 using Referral.Api.Features.Tiles;
+using Referral.Api.Features.WebApp;
 using Referral.Api.GraphQL;
 using Referral.Api.Infrastructure;
 
@@ -59,6 +60,7 @@ app.MapRegions();
 app.MapOrganizations();
 app.MapTaxonomies();
 app.MapGaps();
+app.MapGapGrid();
 app.MapReferralGraphQL();
 app.MapAudit();
 app.MapFeedback();
@@ -67,6 +69,7 @@ app.MapExports();
 app.MapOgc();
 app.MapTiles();
 app.MapReferralHealth();
+app.MapWebApp();
 
 await app.Services.InitializeDatabaseAsync();
 await app.RunAsync();

@@ -11,6 +11,7 @@ internal enum DemandImporterStatus
     Invalid,
     Conflict,
     TooLarge,
+    Forbidden,
 }
 
 internal sealed record DemandImporterResult(
@@ -19,7 +20,7 @@ internal sealed record DemandImporterResult(
 /// <summary>Parse, validate every row, then store all of it or nothing: shared by REST and the <c>gaps import</c> CLI verb.</summary>
 internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries, Data.ReferralDbContext db)
 {
-    public async Task<DemandImporterResult> ImportAsync(Stream stream, string format, DemandImportQuery meta, bool replace, CancellationToken ct)
+    public async Task<DemandImporterResult> ImportAsync(Stream stream, string format, DemandImportQuery meta, bool replace, long limit, CancellationToken ct)
     {
         DemandParse parse;
         if (format == "csv")
@@ -28,10 +29,10 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries,
         }
         else
         {
-            var (body, problem) = await ReadAllAsync(stream, DemandEndpoints.ImportLimit, ct);
+            var (body, problem) = await ReadAllAsync(stream, limit, ct);
             if (problem is not null)
             {
-                return new DemandImporterResult(DemandImporterStatus.TooLarge, Detail: $"Imports are limited to {DemandEndpoints.ImportLimit / 1024 / 1024} MiB.");
+                return new DemandImporterResult(DemandImporterStatus.TooLarge, Detail: $"Imports are limited to {limit / 1024 / 1024} MiB.");
             }
             parse = DemandParser.ReadJson(body);
         }
@@ -65,6 +66,11 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries,
         {
             return new DemandImporterResult(DemandImporterStatus.Conflict,
                 Detail: $"A demand dataset named '{FieldErrors.Clip(name!)}' exists (id {outcome.DatasetId}); send replace=true to replace its settlements.");
+        }
+        if (outcome.Status == DemandImportStatus.Forbidden)
+        {
+            return new DemandImporterResult(DemandImporterStatus.Forbidden,
+                Detail: $"The demand dataset '{FieldErrors.Clip(name!)}' (id {outcome.DatasetId}) belongs to someone else or is the shared demo; only its owner or an admin may replace it. Import under another name.");
         }
         var dataset = (await queries.FindAsync(outcome.DatasetId, ct))!;
         var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings)

@@ -256,7 +256,7 @@ internal static class GapCli
             Replace: o.ContainsKey("replace"), Format: format, Description: o.GetValueOrDefault("description"),
             Source: o.GetValueOrDefault("source"), License: o.GetValueOrDefault("license"));
         await using var stream = File.OpenRead(file);
-        var result = await sp.GetRequiredService<DemandImporter>().ImportAsync(stream, format, meta, o.ContainsKey("replace"), ct);
+        var result = await sp.GetRequiredService<DemandImporter>().ImportAsync(stream, format, meta, o.ContainsKey("replace"), DemandEndpoints.ImportLimit, ct);
         if (result.Report is not { } report)
         {
             await Console.Error.WriteLineAsync($"gaps import: {result.Detail}");

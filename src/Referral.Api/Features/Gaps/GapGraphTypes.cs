@@ -3,6 +3,7 @@ using GraphQL.Types;
 using GraphQL.Types.Relay;
 using Referral.Api.Features.Demand;
 using Referral.Api.GraphQL;
+using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Gaps;
 
@@ -54,10 +55,31 @@ internal static class GapGraphFields
             .Argument<NonNullGraphType<GapAnalysisInputGraphType>>("input")
             .ResolveAsync(async ctx =>
             {
-                await WriteAccess.EnsureAsync(ctx);
+                await WriteAccess.EnsureAsync(ctx, Authorization.PlanningPolicy);
                 var start = await ctx.RequestServices!.GetRequiredService<GapService>()
                     .StartAsync(ctx.GetArgument<GapAnalysisRequest>("input"), GapRunMode.Auto, null, ctx.CancellationToken);
-                return start.Status == GapStartStatus.Invalid ? throw GraphQLErrors.Validation(start.Errors!) : start.Analysis;
+                return start.Status switch
+                {
+                    GapStartStatus.Invalid => throw GraphQLErrors.Validation(start.Errors!),
+                    GapStartStatus.TooMany => throw GraphQLErrors.Of(ErrorCodes.TooManyAnalyses, start.Detail!),
+                    _ => start.Analysis,
+                };
+            });
+        mutation.Field<NonNullGraphType<GapAnalysisGraphType>>("cancelGapAnalysis")
+            .Description("Cancel a queued or running gap analysis (REST: POST /api/gap_analyses/{id}/cancel); its owner or an admin.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async ctx =>
+            {
+                await WriteAccess.EnsureAsync(ctx, Authorization.PlanningPolicy);
+                var id = ctx.GetArgument<Guid>("id");
+                var outcome = await ctx.RequestServices!.GetRequiredService<GapService>().CancelAsync(id, ctx.CancellationToken);
+                return outcome switch
+                {
+                    GapCancel.Cancelled => await ctx.RequestServices!.GetRequiredService<GapQueries>().FindAsync(id, withResults: false, ctx.CancellationToken),
+                    GapCancel.Forbidden => throw GraphQLErrors.Of(ErrorCodes.Forbidden, "Only the analysis's owner or an admin may cancel it."),
+                    GapCancel.Finished => throw GraphQLErrors.Of(ErrorCodes.Conflict, "The analysis has already finished."),
+                    _ => throw GraphQLErrors.Of(ErrorCodes.NotFound, $"No gap analysis with id {id}."),
+                };
             });
     }
 }

@@ -40,6 +40,19 @@ internal sealed class GapSettings
     [Range(0.1, 50)]
     public double FcaCellKm { get; set; } = 1;
 
+    /// <summary>
+    /// Analyses one owner (organization, or key without one) may have queued or running at once; one more start answers
+    /// 429 <c>TOO_MANY_ANALYSES</c>. Each analysis already uses several connections, so a few at once slow everyone.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxActivePerOwner { get; set; } = 2;
+
+    /// <summary>Largest demand dataset upload over HTTP, in MiB (413 <c>PAYLOAD_TOO_LARGE</c> above); a million settlements as CSV is about 60 MiB.</summary>
+    [Range(1, 4096)]
+    public int DemandUploadMaxMiB { get; set; } = 64;
+
+    public long DemandUploadMaxBytes => DemandUploadMaxMiB * 1024L * 1024;
+
     public int EffectiveWorkers => Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 1, 8);
 }
 

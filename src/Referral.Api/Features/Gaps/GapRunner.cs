@@ -21,14 +21,24 @@ internal sealed record GapProgress(int Percent, string Stage);
 /// </summary>
 internal sealed class GapRunner(
     ReferralDbContext db, CategoryCatalog catalog, IOptions<GapSettings> settings, TimeProvider clock, IConfiguration configuration,
-    ILogger<GapRunner> logger)
+    GapCancellations cancellations, ILogger<GapRunner> logger)
 {
+    /// <summary>The error of an analysis its owner (or the disconnect of the client that ran it inline) cancelled.</summary>
+    public const string CancelledError = "Cancelled before it finished (by its owner, or because the client that started it went away).";
+
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>Runs a queued (or interrupted) analysis to the end; does nothing when it no longer exists or is already done.</summary>
-    public async Task RunAsync(Guid analysisId, IProgress<GapProgress>? observer, CancellationToken ct)
+    /// <summary>
+    /// Runs a queued (or interrupted) analysis to the end; does nothing when it no longer exists or is already done.
+    /// <paramref name="shutdown"/> puts it back in the queue; <paramref name="cancel"/> (the inline caller went away) or
+    /// a cancel request (<see cref="GapCancellations"/>) ends it as failed with <see cref="CancelledError"/>.
+    /// </summary>
+    public async Task RunAsync(Guid analysisId, IProgress<GapProgress>? observer, CancellationToken shutdown, CancellationToken cancel = default)
     {
-        var analysis = await db.GapAnalyses.AsNoTracking().FirstOrDefaultAsync(a => a.Id == analysisId, ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, cancel);
+        using var registration = cancellations.Register(analysisId, stop.Token);
+        var ct = registration.Token;
+        var analysis = await db.GapAnalyses.AsNoTracking().FirstOrDefaultAsync(a => a.Id == analysisId, shutdown);
         if (analysis is null || analysis.Status is GapAnalysis.Succeeded or GapAnalysis.Failed)
         {
             return;
@@ -55,6 +65,11 @@ internal sealed class GapRunner(
             reporter.Done();
             logger.LogInformation("Gap analysis {AnalysisId} finished: {Settlements} settlements × {Categories} categories in {Seconds:0.0} s",
                 analysisId, plan.Settlements, plan.Categories.Count, watch.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && !shutdown.IsCancellationRequested)
+        {
+            logger.LogInformation("Gap analysis {AnalysisId} cancelled", analysisId);
+            await FailAsync(analysisId, CancelledError);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {

@@ -8,7 +8,9 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Referrals;
 
 /// <summary>A raw nearest-service hit before it is turned into documents.</summary>
-internal sealed record NearestHit(Guid ServiceAtLocationId, Guid ServiceId, Guid LocationId, double DistanceM, bool? OpenNow, string Visibility, double ExactDistanceM = 0);
+internal sealed record NearestHit(
+    Guid ServiceAtLocationId, Guid ServiceId, Guid LocationId, double DistanceM, bool? OpenNow, string Visibility, double ExactDistanceM = 0,
+    Guid? LocationOrganizationId = null);
 
 /// <summary>
 /// "Where can this child get help, near here, now?" — the query layer behind REST <c>/api/nearest</c>,
@@ -81,29 +83,22 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             rows = rows.Where(x => SqlFunctions.ServiceOpenAt(x.ServiceId, at) == true);
         }
         var moment = filter.At;
-        // Callers who may see exact places (caseworkers for approximate ones) get exact distances and points.
+        // Callers who may see some places exactly (Actor.SeesExact) get exact distances to those; the rest stay public.
         var exact = actor.Current.IsPrivileged;
         var candidates = await rows
             .OrderBy(x => EF.Functions.DistanceKnn(x.Location!.PublicPoint!, point))
             .Take((limit * 3) + 10)
             .Select(x => new NearestHit(x.Id, x.ServiceId, x.LocationId, x.Location!.PublicPoint!.Distance(point),
                 SqlFunctions.ServiceOpenAt(x.ServiceId, moment), x.Location.Visibility,
-                exact ? x.Location.Point!.Distance(point) : 0))
+                exact ? x.Location.Point!.Distance(point) : 0, x.Location.OrganizationId))
             .ToListAsync(ct);
         return [.. candidates
-            .Select(h => h with { DistanceM = exact && h.Visibility != Confidentiality.Public ? ViewerDistance(h) : PublicDistance(h) })
+            .Select(h => h with { DistanceM = exact && actor.Current.SeesExact(h.LocationOrganizationId, h.Visibility) ? Math.Round(h.ExactDistanceM, 1) : PublicDistance(h) })
             .OrderBy(h => h.DistanceM).ThenBy(h => h.ServiceAtLocationId)
             .Take(limit)];
     }
 
     private static double PublicDistance(NearestHit h) => PublicDistance(h.DistanceM, h.Visibility);
-
-    // For a privileged caller: the exact distance where it may see the exact place (the location's organization is
-    // checked again when the document is built), else the public one.
-    private double ViewerDistance(NearestHit h) =>
-        actor.Current.IsAdmin || (h.Visibility == Confidentiality.Approximate && actor.Current.Role is Access.Roles.Caseworker or Access.Roles.Editor)
-            ? Math.Round(h.ExactDistanceM, 1)
-            : PublicDistance(h);
 
     /// <summary>What the public is told: metres to 0.1 m, or to <see cref="ApproximateRoundingM"/> for an approximate location.</summary>
     public static double PublicDistance(double metres, string visibility) => visibility == Confidentiality.Approximate
@@ -198,7 +193,7 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
                 var far = h.DistanceM > farAwayM;
                 return new NearbyService(h.DistanceM, h.OpenNow, h.ServiceAtLocationId,
                     ServiceMapping.Summary(services[h.ServiceId]),
-                    LocationMapping.ToDocument(locations[h.LocationId], actor.Current.SeesExact(locations[h.LocationId]))!,
+                    LocationMapping.ToDocument(locations[h.LocationId], actor.Current)!,
                     [.. services[h.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)])
                 {
                     Country = country,
