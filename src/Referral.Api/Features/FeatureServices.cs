@@ -27,5 +27,6 @@ internal static class FeatureServices
         .AddScoped<Imports.Importer>()
         .AddScoped<Exports.ExportQueries>()
         .AddGapAnalysis()
-        .AddMemoryCache();
+        .AddMemoryCache()
+        .AddOptions<Infrastructure.ServiceAreaLimits>().BindConfiguration("ServiceAreas").ValidateDataAnnotations().ValidateOnStart().Services;
 }
