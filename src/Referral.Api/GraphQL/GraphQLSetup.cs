@@ -48,6 +48,7 @@ internal static class GraphQLSetup
             // Stack traces and exception messages only when a setting asks for them, never merely because the app runs in
             // Development (which `make run` always does).
             .AddErrorInfoProvider(new ReferralErrorInfoProvider(exposeExceptionDetails: configuration.GetValue("GraphQL:ExposeExceptionDetails", false)))
+            .AddValidationRule(new CostBudgetRule(configuration.GetValue("GraphQL:CostBudget", CostBudgetRule.DefaultBudget)), true)
             .AddUnhandledExceptionHandler(HandleUnhandledException)
             .WithTimeout(Timeout)
             .ValidateServices());
