@@ -31,6 +31,11 @@ internal static partial class ServiceRules
         s.Alert = errors.Text("alert", doc.Alert, Limits.Text);
         s.AssurerEmail = errors.Email("assurer_email", doc.AssurerEmail);
         s.AssuredDate = errors.Date("assured_date", doc.AssuredDate);
+        // A date in the future would keep the record "verified" for years; a day of slack covers every time zone.
+        if (s.AssuredDate > DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1))
+        {
+            errors.Add("assured_date", "must not be in the future.");
+        }
         s.MinimumAge = Age("minimum_age", doc.MinimumAge, errors);
         s.MaximumAge = Age("maximum_age", doc.MaximumAge, errors);
         if (s.MinimumAge > s.MaximumAge)

@@ -89,6 +89,7 @@ public sealed class ServiceValidationTests(ReferralApiFactory factory) : Databas
             d => Area(d, """{"type":"Polygon","coordinates":[[[-85,9],[185,9],[185,11],[-85,9]]]}"""), "outside longitude"),
         ["extent with more than 20,000 vertices"] = new(["service_areas[0].extent"],
             d => Area(d, $$"""{"type":"Polygon","coordinates":[{{HostilePayloadTests.Circle(20_001)}}]}"""), "20000"),
+        ["assured_date in the future"] = new(["assured_date"], d => d["assured_date"] = DateTime.UtcNow.AddDays(3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "future"),
         ["more than 10 service areas"] = new(["service_areas"],
             d => d["service_areas"] = new JsonArray([.. Enumerable.Range(0, 11).Select(_ => (JsonNode)new JsonObject { ["region_codes"] = new JsonArray("CR") })]), "ServiceAreas:MaxPerService"),
         ["extent with an antipodal edge"] = new(["service_areas[0].extent"],
