@@ -36,7 +36,11 @@ internal sealed record DemandImportReport(
     int Rows,
     int Imported,
     bool Replaced,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>How the file's region codes were read: the directory's own, mapped from another scheme, or unknown (with examples).</summary>
+    public Regions.RegionCodeReport? RegionCodes { get; init; }
+}
 
 /// <summary>Query parameters of POST /api/demand_datasets (also accepted as multipart form fields).</summary>
 internal sealed record DemandImportQuery(
