@@ -15,7 +15,7 @@ internal readonly record struct OgcCounts(int? Matched, int Returned);
 
 /// <summary>
 /// Reads and writes the features of each collection. Services come from the same rows as <c>/api/service_at_locations</c>
-/// (<see cref="ServiceAtLocationQueries.Visible"/>) and are placed by <see cref="Actor.SeesExact"/>; gap analyses are
+/// (<see cref="ServiceAtLocationQueries.Visible"/>) and are placed by <see cref="Actor.SeesExact(Guid?, string)"/>; gap analyses are
 /// written by <see cref="GapExports"/>, so their figures are those of the exports.
 /// </summary>
 internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries serviceAtLocations, ActorContext actor,
@@ -187,7 +187,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         x.Location.Addresses.OrderBy(a => a.Id).Select(a => a.PostalCode).FirstOrDefault(),
         x.Location.Addresses.OrderBy(a => a.Id).Select(a => a.Country).FirstOrDefault()));
 
-    /// <summary>Whether the caller sees this row's exact place: the one rule, <see cref="Actor.SeesExact"/>.</summary>
+    /// <summary>Whether the caller sees this row's exact place: the one rule, <see cref="Actor.SeesExact(Guid?, string)"/>.</summary>
     private static bool SeesExact(ServiceRow row, Actor viewer) => viewer.SeesExact(new Locations.Location
     {
         LocationType = row.LocationType,
