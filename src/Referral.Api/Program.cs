@@ -33,7 +33,7 @@ builder.Services.AddReferralHealth();
 builder.Services.AddReferralRateLimits(builder.Configuration);
 builder.Logging.AddReferralLogFilters();
 builder.Logging.AddCliLogging(args);
-builder.Services.AddReferralGraphQL(builder.Environment);
+builder.Services.AddReferralGraphQL(builder.Configuration);
 builder.Services.AddReferralFeatures();
 
 var app = builder.Build();
@@ -46,6 +46,7 @@ if (Cli.IsVerb(args))
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReferralRequestLogging();
+app.UseReferralQueryStringGuard();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -54,9 +54,20 @@ internal static class DataSetup
     /// </summary>
     public const string TrigramThreshold = "0.5";
 
+    /// <summary>
+    /// Seconds to wait for a connection unless the connection string says otherwise: Npgsql's default (15 s) kept every
+    /// request waiting that long when the server was unreachable; with 3 s they fail fast with 503.
+    /// </summary>
+    public const int DefaultConnectTimeoutSeconds = 3;
+
     internal static string WithSessionSettings(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() is "TIMEOUT" or "CONNECTTIMEOUT" or "CONNECTIONTIMEOUT"))
+        {
+            builder.Timeout = DefaultConnectTimeoutSeconds;
+        }
         builder.Options = $"{builder.Options} -c pg_trgm.word_similarity_threshold={TrigramThreshold}".Trim();
         return builder.ConnectionString;
     }

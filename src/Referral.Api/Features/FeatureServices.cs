@@ -34,5 +34,6 @@ internal static class FeatureServices
         .AddGapAnalysis()
         .AddPlacements()
         .AddMemoryCache()
-        .AddReferralSettings();
+        .AddReferralSettings()
+        .AddOptions<Infrastructure.ServiceAreaLimits>().BindConfiguration("ServiceAreas").ValidateDataAnnotations().ValidateOnStart().Services;
 }

@@ -28,7 +28,7 @@ internal static class GraphQLSetup
 
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static IServiceCollection AddReferralGraphQL(this IServiceCollection services, IHostEnvironment environment)
+    public static IServiceCollection AddReferralGraphQL(this IServiceCollection services, IConfiguration configuration)
     {
         // Batch loaders: one instance (one batch queue) per request.
         services.AddScoped<ServiceDetailLoader>().AddScoped<ServiceVersionLoader>().AddScoped<OrganizationVersionLoader>();
@@ -45,7 +45,10 @@ internal static class GraphQLSetup
                 c.DefaultListImpactMultiplier = ListMultiplier;
                 c.ValidateComplexityDelegate = AllowIntrospectionAsync;
             })
-            .AddErrorInfoProvider(new ReferralErrorInfoProvider(exposeExceptionDetails: environment.IsDevelopment()))
+            // Stack traces and exception messages only when a setting asks for them, never merely because the app runs in
+            // Development (which `make run` always does).
+            .AddErrorInfoProvider(new ReferralErrorInfoProvider(exposeExceptionDetails: configuration.GetValue("GraphQL:ExposeExceptionDetails", false)))
+            .AddValidationRule(new CostBudgetRule(configuration.GetValue("GraphQL:CostBudget", CostBudgetRule.DefaultBudget)), true)
             .AddUnhandledExceptionHandler(HandleUnhandledException)
             .WithTimeout(Timeout)
             .ValidateServices());
@@ -95,7 +98,8 @@ internal static class GraphQLSetup
                 GraphQLErrors.Of(ErrorCodes.InUse, "The record is referenced by other records, or refers to one that does not exist."),
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.CheckViolation } pg } =>
                 GraphQLErrors.Of(ErrorCodes.ValidationFailed, $"A value breaks the rule {pg.ConstraintName}."),
-            NpgsqlException { IsTransient: true } or TimeoutException =>
+            // The same rule as REST's 503, however EF wrapped the failure.
+            var e when DatabaseExceptionHandler.IsDatabaseUnavailable(e) =>
                 GraphQLErrors.Of(ErrorCodes.ServiceUnavailable, "The database is not reachable right now; try again shortly."),
             _ => null,
         };

@@ -123,9 +123,9 @@ internal sealed partial class QueryType : ObjectGraphType
     private static string? Search(IResolveFieldContext ctx, Dictionary<string, string[]> errors)
     {
         var search = ctx.GetArgument<string?>("search");
-        if (search?.Length > Limits.Short)
+        if (SearchText.Problem(search) is { } problem)
         {
-            errors["search"] = [$"must be at most {Limits.Short} characters."];
+            errors["search"] = [problem];
         }
         return search;
     }

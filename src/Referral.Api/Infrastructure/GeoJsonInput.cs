@@ -7,7 +7,7 @@ namespace Referral.Api.Infrastructure;
 /// <summary>Parses and checks a GeoJSON area (Polygon or MultiPolygon, WGS 84) sent by a client.</summary>
 internal static class GeoJsonInput
 {
-    public static MultiPolygon? ReadArea(string field, JsonElement element, FieldErrors errors)
+    public static MultiPolygon? ReadArea(string field, JsonElement element, FieldErrors errors, int maxVertices)
     {
         if (element.ValueKind is not (JsonValueKind.String or JsonValueKind.Object))
         {
@@ -38,9 +38,9 @@ internal static class GeoJsonInput
             errors.Add(field, $"must be a Polygon or MultiPolygon, not {geometry?.GeometryType ?? "empty"}.");
             return null;
         }
-        if (area.NumPoints > Limits.AreaVertices)
+        if (area.NumPoints > maxVertices)
         {
-            errors.Add(field, $"has {area.NumPoints} vertices; at most {Limits.AreaVertices} are allowed (simplify it, or use region codes).");
+            errors.Add(field, $"has {area.NumPoints} vertices; at most {maxVertices} are allowed (simplify it, or use region codes).");
             return null;
         }
         if (area.IsEmpty)

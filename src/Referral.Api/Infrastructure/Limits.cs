@@ -12,8 +12,5 @@ internal static class Limits
     public const int ListItems = 50;
     public const int Children = 200;
 
-    /// <summary>Vertices allowed in one service-area geometry; larger areas should be simplified or given as region codes.</summary>
-    public const int AreaVertices = 50_000;
-
     public const int MaxPerPage = 100;
 }

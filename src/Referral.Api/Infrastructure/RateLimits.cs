@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.RateLimiting;
 using Referral.Api.Features.Feedback;
 
@@ -13,42 +14,89 @@ internal sealed class RateLimitOptions
 
     /// <summary>Feedback reports per hour per client address.</summary>
     public int FeedbackPerHour { get; set; } = 10;
+
+    /// <summary>Expensive requests (nearest, referral, proximity lists, exports, ndjson, GraphQL, gap analyses) one client may run at once.</summary>
+    public int ExpensiveConcurrency { get; set; } = 2;
+
+    /// <summary>Expensive requests of one client that wait for a free slot; beyond them the answer is 429.</summary>
+    public int ExpensiveQueue { get; set; } = 4;
 }
 
 /// <summary>
-/// ASP.NET Core's built-in limiter: per key (authenticated) or per client address (anonymous, tighter), and a
-/// separate budget for anonymous feedback. Behind a reverse proxy, enable forwarded headers so the address is the client's.
+/// ASP.NET Core's built-in limiter, two limits chained per client (the API key, else the address): a token bucket of
+/// requests per minute (a burst of a minute's budget, refilled every second), and a concurrency limit on the expensive
+/// endpoints, so that a few clients hammering nearest or GraphQL cannot take every database connection from the others.
+/// A separate budget covers anonymous feedback. Behind a reverse proxy, enable forwarded headers so the address is the client's.
 /// </summary>
 internal static class RateLimits
 {
+    /// <summary>The ProblemDetails <c>type</c> of a 429 (RFC 6585).</summary>
+    public const string ProblemType = "https://www.rfc-editor.org/rfc/rfc6585#section-4";
+
     public static IServiceCollection AddReferralRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var limits = configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddRateLimiter(o =>
         {
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            {
-                var authenticated = http.User.Identity?.IsAuthenticated == true;
-                var partition = authenticated ? "key:" + http.User.Identity!.Name : "ip:" + http.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
+            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 {
-                    PermitLimit = authenticated ? limits.AuthenticatedPerMinute : limits.AnonymousPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                });
-            });
+                    var (partition, authenticated) = Client(http);
+                    return RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(authenticated ? limits.AuthenticatedPerMinute : limits.AnonymousPerMinute));
+                }),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => IsExpensive(http.Request)
+                    ? RateLimitPartition.GetConcurrencyLimiter("expensive:" + Client(http).Partition, _ => new ConcurrencyLimiterOptions
+                    {
+                        PermitLimit = Math.Max(1, limits.ExpensiveConcurrency),
+                        QueueLimit = Math.Max(0, limits.ExpensiveQueue),
+                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                    })
+                    : RateLimitPartition.GetNoLimiter("cheap")));
             o.AddPolicy(FeedbackEndpoints.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 "feedback:" + http.Connection.RemoteIpAddress,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.FeedbackPerHour, Window = TimeSpan.FromHours(1) }));
             o.OnRejected = async (context, ct) =>
             {
                 var http = context.HttpContext;
-                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
+                // The token bucket knows when the next token comes; a concurrency slot frees when one of the client's own
+                // requests ends, which is about a second for the expensive endpoints.
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Problems.Of(429, ErrorCodes.TooManyRequests, "Too many requests",
-                    $"Slow down; try again in {(int)Math.Ceiling(retry.TotalSeconds)} s.").ExecuteAsync(http);
+                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await TypedResults.Problem(
+                    detail: $"Slow down; try again in {seconds} s.", statusCode: 429, title: "Too many requests", type: ProblemType,
+                    extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.TooManyRequests }).ExecuteAsync(http);
             };
         });
         return services;
+    }
+
+    private static (string Partition, bool Authenticated) Client(HttpContext http) =>
+        http.User.Identity?.IsAuthenticated == true ? ("key:" + http.User.Identity.Name, true) : ("ip:" + http.Connection.RemoteIpAddress, false);
+
+    /// <summary>A minute's budget as a burst, refilled every second (or one token per 60/perMinute seconds below 60 a minute).</summary>
+    private static TokenBucketRateLimiterOptions Bucket(int perMinute)
+    {
+        perMinute = Math.Max(1, perMinute);
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = perMinute,
+            TokensPerPeriod = Math.Max(1, perMinute / 60),
+            ReplenishmentPeriod = perMinute >= 60 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(60.0 / perMinute),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
+
+    /// <summary>Requests whose database cost grows with the data: searches around a point, whole-directory streams, GraphQL, analyses.</summary>
+    internal static bool IsExpensive(HttpRequest request)
+    {
+        var path = request.Path;
+        return path.StartsWithSegments("/api/nearest") || path.StartsWithSegments("/api/referral")
+            || path.StartsWithSegments("/api/exports") || path.StartsWithSegments("/graphql")
+            || (path.StartsWithSegments("/api/gap_analyses") && HttpMethods.IsPost(request.Method))
+            || (path.StartsWithSegments("/api/service_at_locations") && request.Query.ContainsKey("lat"))
+            || (request.Query.TryGetValue("format", out var format) && format == "ndjson");
     }
 }

@@ -29,7 +29,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
         """;
 
     private const string Remote = $$"""
-        openNow {{Phones}} service { {{Summary}} } serviceArea { id serviceId name description extent extentType regionCodes }
+        openNow {{Phones}} service { {{Summary}} } serviceArea { id name regionCodes hasExtent href }
         """;
 
     private Guid _org;

@@ -2,9 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using GraphQL;
 using GraphQL.Utilities;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Hosting.Internal;
 using Referral.Api.GraphQL;
 
 namespace Referral.Api.Tests.GraphQL;
@@ -21,7 +20,7 @@ public sealed class SchemaSnapshotTests
     {
         using var services = new ServiceCollection()
             .AddLogging()
-            .AddReferralGraphQL(new HostingEnvironment { EnvironmentName = Environments.Production })
+            .AddReferralGraphQL(new ConfigurationBuilder().Build())
             .BuildServiceProvider();
         var schema = services.GetRequiredService<ReferralSchema>();
         schema.Initialize();

@@ -182,6 +182,7 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
             ["RateLimits:AnonymousPerMinute"] = "1000000",
             ["RateLimits:AuthenticatedPerMinute"] = "1000000",
             ["RateLimits:FeedbackPerHour"] = "1000000",
+            ["RateLimits:ExpensiveConcurrency"] = "1000",
         }.Where(kv => !Settings.ContainsKey(kv.Key)).Concat(Settings)));
         return base.CreateHost(builder);
     }

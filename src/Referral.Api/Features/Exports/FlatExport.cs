@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Referral.Api.Features.Services;
+using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Exports;
 
@@ -129,7 +130,7 @@ internal static class FlatExport
     }
 }
 
-/// <summary>RFC 4180 output: fields quoted when they hold a comma, quote or line break (or surrounding spaces); CRLF rows.</summary>
+/// <summary>RFC 4180 output with CRLF rows; every field is escaped by <see cref="CsvText.Field"/> (formula guard and quoting).</summary>
 internal sealed class CsvOutput(TextWriter writer)
 {
     public async Task WriteRowAsync(IEnumerable<string> fields)
@@ -143,14 +144,7 @@ internal sealed class CsvOutput(TextWriter writer)
                 sb.Append(',');
             }
             first = false;
-            if (field.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (field.Length > 0 && (field[0] == ' ' || field[^1] == ' ')))
-            {
-                sb.Append('"').Append(field.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-            }
-            else
-            {
-                sb.Append(field);
-            }
+            sb.Append(CsvText.Field(field));
         }
         sb.Append("\r\n");
         await writer.WriteAsync(sb);

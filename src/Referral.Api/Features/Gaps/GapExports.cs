@@ -59,7 +59,7 @@ internal sealed class GapExports(ReferralDbContext db)
             row.Add(string.Join("; ", g.WorstServed.Select(w =>
                 $"{w.Name} ({(w.DistanceM is null ? "no site" : GapAggregator.Km(w.DistanceM))}{(area && w.Covered ? ", in a service area" : "")})")));
             row.Add(r.Rules.SettlementClass.Text);
-            await writer.WriteLineAsync(string.Join(',', row.Select(Csv)));
+            await writer.WriteLineAsync(string.Join(',', row.Select(CsvText.Field)));
         }
     }
 
@@ -347,20 +347,6 @@ internal sealed class GapExports(ReferralDbContext db)
     }
 
     private static string? Number(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture);
-
-    /// <summary>RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run a name as a formula.</summary>
-    internal static string Csv(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-        if (value[0] is '=' or '+' or '@' || (value[0] == '-' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
-        {
-            value = "'" + value;
-        }
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-    }
 
     public static string TableFileName(Guid id) => $"gap-analysis-{id:N}.csv";
 

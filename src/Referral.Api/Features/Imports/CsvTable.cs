@@ -1,4 +1,5 @@
 using System.Text;
+using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Imports;
 
@@ -80,7 +81,7 @@ internal sealed class CsvTable : IDisposable
                 {
                     throw new CsvFormatException("a quoted field is not closed before the end of the file.", Line);
                 }
-                fields.Add(_field.ToString());
+                fields.Add(CsvText.Unescape(_field.ToString()));
                 return fields;
             }
             var c = _buffer[_position];
@@ -116,7 +117,7 @@ internal sealed class CsvTable : IDisposable
             }
             if (c == Delimiter)
             {
-                fields.Add(_field.ToString());
+                fields.Add(CsvText.Unescape(_field.ToString()));
                 _field.Clear();
                 wasQuoted = false;
                 Advance();
@@ -125,7 +126,7 @@ internal sealed class CsvTable : IDisposable
             if (c is '\r' or '\n')
             {
                 ConsumeNewline();
-                fields.Add(_field.ToString());
+                fields.Add(CsvText.Unescape(_field.ToString()));
                 return fields;
             }
             Append(c);

@@ -41,6 +41,9 @@ internal sealed class ValidationContext
 
     /// <summary>Countries that have no outline (reported once per import).</summary>
     public required HashSet<string> UncheckedCountries { get; init; }
+
+    /// <summary>The write API's caps on areas per service and vertices per area.</summary>
+    public ServiceAreaLimits AreaLimits { get; init; } = new();
 }
 
 /// <summary>
@@ -85,7 +88,7 @@ internal static partial class ImportValidator
         var termIds = ResolveTerms(doc, context, errors);
         service.Phones = DistinctPhones(ParsePhones(doc.Phones, id, errors));
         service.Schedules = ParseSchedules(doc.Schedules, id, errors, i => DeterministicGuid.Create(id, "schedule:" + i.ToString(CultureInfo.InvariantCulture)));
-        service.ServiceAreas = ParseAreas(doc.ServiceAreas, id, errors, i => DeterministicGuid.Create(id, "area:" + i.ToString(CultureInfo.InvariantCulture)));
+        service.ServiceAreas = ParseAreas(doc.ServiceAreas, id, errors, i => DeterministicGuid.Create(id, "area:" + i.ToString(CultureInfo.InvariantCulture)), context.AreaLimits);
         service.Attributes = [.. termIds.Select(t => new ServiceAttribute
         {
             // Matched by (service, term) as the unique index does; a new one just needs a fresh id.

@@ -37,9 +37,9 @@ internal static class OrganizationEndpoints
             errors["format"] = [formatError];
         }
         var page = PageRequest.From(query.Page, query.PerPage, errors);
-        if (query.Search?.Length > Limits.Short)
+        if (SearchText.Problem(query.Search) is { } searchProblem)
         {
-            errors["search"] = [$"must be at most {Limits.Short} characters."];
+            errors["search"] = [searchProblem];
         }
         if (errors.Count > 0)
         {

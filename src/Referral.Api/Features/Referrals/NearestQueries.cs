@@ -148,28 +148,28 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             .Where(a => (a.Extent != null && a.Extent.Covers(point)) || a.RegionCodes.Any(c => regionCodes.Contains(c)));
         var rows = await db.Services.AsNoTracking().Eligible(filter)
             .Where(s => !exclude.Contains(s.Id))
-            .Join(areas, s => s.Id, a => a.ServiceId, (s, a) => new { Service = s, Area = a, OpenNow = SqlFunctions.ServiceOpenAt(s.Id, at) })
+            .Join(areas, s => s.Id, a => a.ServiceId, (s, a) => new { ServiceId = s.Id, Area = a, OpenNow = SqlFunctions.ServiceOpenAt(s.Id, at) })
             .Where(x => !filter.OpenOnly || x.OpenNow == true)
             .Take(200)
+            // Never the outline itself: it is not in the answer, so it need not leave the database either.
+            .Select(x => new { x.ServiceId, x.Area.Id, x.Area.Name, x.Area.RegionCodes, HasExtent = x.Area.Extent != null, x.OpenNow })
             .ToListAsync(ct);
-        return await ToRemoteAsync(rows.Select(r => (r.Service.Id, r.Area, r.OpenNow)), ct);
+        return await ToRemoteAsync(rows.Select(r => (r.ServiceId, new RemoteArea(r.Id, r.Name, r.RegionCodes, r.HasExtent, RemoteArea.ServiceHref(r.ServiceId)), r.OpenNow)), ct);
     }
 
     /// <summary>Remote channels first by how local their area is (a province before the whole country), then by name.</summary>
-    public async Task<List<RemoteService>> ToRemoteAsync(IEnumerable<(Guid ServiceId, Services.ServiceArea Area, bool? OpenNow)> rows, CancellationToken ct)
+    public async Task<List<RemoteService>> ToRemoteAsync(IEnumerable<(Guid ServiceId, RemoteArea Area, bool? OpenNow)> rows, CancellationToken ct)
     {
         var list = rows.GroupBy(r => r.ServiceId).Select(g => g.OrderBy(r => AreaRank(r.Area)).First()).ToList();
         var services = await LoadServicesAsync([.. list.Select(r => r.ServiceId)], ct);
         return [.. list
             .Where(r => services.ContainsKey(r.ServiceId))
-            .Select(r => new RemoteService(r.OpenNow, ServiceMapping.Summary(services[r.ServiceId]), ServiceMapping.ToDocument(r.Area),
+            .Select(r => new RemoteService(r.OpenNow, ServiceMapping.Summary(services[r.ServiceId]), r.Area,
                 [.. services[r.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)]))
             .OrderBy(r => AreaRank(r.ServiceArea)).ThenBy(r => r.Service.Name, StringComparer.Ordinal).ThenBy(r => r.Service.Id)];
     }
 
-    private static int AreaRank(Services.ServiceArea a) => a.Extent is not null ? 0 : a.RegionCodes.Any(c => c.Contains('-', StringComparison.Ordinal)) ? 1 : 2;
-
-    private static int AreaRank(ServiceAreaDocument a) => a.Extent is not null ? 0 : a.RegionCodes?.Any(c => c.Contains('-', StringComparison.Ordinal)) == true ? 1 : 2;
+    private static int AreaRank(RemoteArea a) => a.HasExtent ? 0 : a.RegionCodes.Any(c => c.Contains('-', StringComparison.Ordinal)) ? 1 : 2;
 
     /// <summary>The hits as documents, each with its country, and flagged when abroad (from <paramref name="originCountry"/>) or far away.</summary>
     public async Task<List<NearbyService>> ToNearbyAsync(IReadOnlyList<NearestHit> hits, string? originCountry, CancellationToken ct)

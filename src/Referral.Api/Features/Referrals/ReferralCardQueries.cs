@@ -88,13 +88,15 @@ internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries n
             .Select(s => new
             {
                 s.Id,
-                Area = s.ServiceAreas.OrderBy(a => a.Id).FirstOrDefault(),
+                Area = s.ServiceAreas.OrderBy(a => a.Id).Select(a => new { a.Id, a.Name, a.RegionCodes, HasExtent = a.Extent != null }).FirstOrDefault(),
                 OpenNow = SqlFunctions.ServiceOpenAt(s.Id, at),
             })
             .Take(50)
             .ToListAsync(ct);
         return await nearest.ToRemoteAsync(
-            rows.Select(r => (r.Id, r.Area ?? new Services.ServiceArea { Id = Guid.Empty, ServiceId = r.Id, Name = "Online, everywhere" }, r.OpenNow)), ct);
+            rows.Select(r => (r.Id, r.Area is { } a
+                ? new RemoteArea(a.Id, a.Name, a.RegionCodes, a.HasExtent, RemoteArea.ServiceHref(r.Id))
+                : new RemoteArea(Guid.Empty, "Online, everywhere", [], false, RemoteArea.ServiceHref(r.Id)), r.OpenNow)), ct);
     }
 
     private static double Penalty(NearbyService option, ReferralProfile profile) => Penalty(option.Service, profile);

@@ -31,8 +31,17 @@ internal sealed record NearbyService(
 internal sealed record RemoteService(
     bool? OpenNow,
     ServiceDocument Service,
-    ServiceAreaDocument ServiceArea,
+    RemoteArea ServiceArea,
     IReadOnlyList<PhoneDocument> Phones);
+
+/// <summary>
+/// The service area that covers the origin, without its outline: an outline can hold tens of thousands of vertices, and
+/// inlining it made every answer around it as large as the outline. <c>href</c> is the service's detail, which carries it.
+/// </summary>
+internal sealed record RemoteArea(Guid Id, string? Name, IReadOnlyList<string> RegionCodes, bool HasExtent, string Href)
+{
+    public static string ServiceHref(Guid serviceId) => $"/api/services/{serviceId}";
+}
 
 /// <summary><c>GET /api/nearest</c>: the nearest matching services, and beside them the remote ones that cover the point.</summary>
 internal sealed record NearestResponse(

@@ -11,7 +11,7 @@ internal sealed class RemoteServiceGraphType : ObjectGraphType<RemoteService>
         Description = "A service that serves the origin's area without being near it: national helplines, online reporting.";
         Field(x => x.OpenNow, nullable: true);
         Field<NonNullGraphType<ServiceGraphType>>("service").Resolve(ctx => ctx.Source.Service);
-        Field<NonNullGraphType<ServiceAreaGraphType>>("serviceArea").Resolve(ctx => ctx.Source.ServiceArea);
+        Field<NonNullGraphType<RemoteAreaGraphType>>("serviceArea").Resolve(ctx => ctx.Source.ServiceArea);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PhoneGraphType>>>>("phones").Resolve(ctx => ctx.Source.Phones);
     }
 }

@@ -91,9 +91,9 @@ internal static class FilterParser
             }
         }
         var search = input.Search?.Trim();
-        if (search?.Length > Limits.Short)
+        if (SearchText.Problem(search) is { } problem)
         {
-            errors.Add("search", $"must be at most {Limits.Short} characters.");
+            errors.Add("search", problem);
         }
         return new ServiceFilter
         {

@@ -30,9 +30,9 @@ internal static class ServiceAtLocationEndpoints
             errors["format"] = [formatError];
         }
         var page = PageRequest.From(query.Page, query.PerPage, errors);
-        if (query.Search?.Length > Limits.Short)
+        if (SearchText.Problem(query.Search) is { } searchProblem)
         {
-            errors["search"] = [$"must be at most {Limits.Short} characters."];
+            errors["search"] = [searchProblem];
         }
         var fields = new FieldErrors();
         var origin = query.Lat is null && query.Lng is null ? null : FilterParser.Origin(query.Lat, query.Lng, fields);

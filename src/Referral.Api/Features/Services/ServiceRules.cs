@@ -31,6 +31,11 @@ internal static partial class ServiceRules
         s.Alert = errors.Text("alert", doc.Alert, Limits.Text);
         s.AssurerEmail = errors.Email("assurer_email", doc.AssurerEmail);
         s.AssuredDate = errors.Date("assured_date", doc.AssuredDate);
+        // A date in the future would keep the record "verified" for years; a day of slack covers every time zone.
+        if (s.AssuredDate > DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1))
+        {
+            errors.Add("assured_date", "must not be in the future.");
+        }
         s.MinimumAge = Age("minimum_age", doc.MinimumAge, errors);
         s.MaximumAge = Age("maximum_age", doc.MaximumAge, errors);
         if (s.MinimumAge > s.MaximumAge)
@@ -168,9 +173,14 @@ internal static partial class ServiceRules
             {
                 errors.Add($"{f}.time_zone", "is required: an IANA time zone such as America/Costa_Rica.");
             }
-            else if (zone.Length > Limits.Code || TimeZones.Find(zone) is null)
+            else if (zone.Length > Limits.Code || TimeZones.Canonical(zone) is not { } canonical)
             {
-                errors.Add($"{f}.time_zone", $"'{FieldErrors.Clip(zone)}' is not a known IANA time zone.");
+                errors.Add($"{f}.time_zone", $"'{FieldErrors.Clip(zone)}' is not a known IANA time zone (such as America/Costa_Rica; ids are case-sensitive).");
+            }
+            else
+            {
+                // PostgreSQL reads IANA ids only: a Windows id is stored as its IANA zone, so one record cannot break "open now".
+                zone = canonical;
             }
             result.Add(new Schedule
             {
@@ -198,11 +208,16 @@ internal static partial class ServiceRules
         _ => "invalid offset",
     };
 
-    internal static List<ServiceArea> ParseAreas(ServiceAreaDocument[]? docs, Guid serviceId, FieldErrors errors, Func<int, Guid> newId)
+    internal static List<ServiceArea> ParseAreas(ServiceAreaDocument[]? docs, Guid serviceId, FieldErrors errors, Func<int, Guid> newId, ServiceAreaLimits limits)
     {
         var result = new List<ServiceArea>();
         if (TooMany("service_areas", docs, errors))
         {
+            return result;
+        }
+        if (docs.Length > limits.MaxPerService)
+        {
+            errors.Add("service_areas", $"must have at most {limits.MaxPerService} items (ServiceAreas:MaxPerService).");
             return result;
         }
         for (var i = 0; i < docs!.Length; i++)
@@ -214,7 +229,7 @@ internal static partial class ServiceRules
                 continue;
             }
             var extent = d.Extent is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } e
-                ? GeoJsonInput.ReadArea($"{f}.extent", e, errors)
+                ? GeoJsonInput.ReadArea($"{f}.extent", e, errors, limits.MaxVertices)
                 : null;
             var codes = new List<string>();
             var raw = d.RegionCodes ?? [];

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Referral.Api.Data;
 using Referral.Api.Features.Access;
 using Referral.Api.Features.Locations;
@@ -19,10 +20,26 @@ internal sealed record WriteOutcome(WriteStatus Status, Guid Id, uint Version = 
 /// Children (phones, schedules, areas, attributes, service-at-locations) are replaced by the document;
 /// locations are upserted and may be shared between services.
 /// </summary>
-internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
+internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IOptions<ServiceAreaLimits> areaLimits)
 {
     private WriteOutcome Forbidden(Guid id, Guid organizationId) => new(WriteStatus.Forbidden, id,
         Detail: $"{actor.Current.Name} may not change records of organization {organizationId}.");
+
+    /// <summary>One organization's outlines together stay within <see cref="ServiceAreaLimits.MaxOrganizationVertices"/>.</summary>
+    private async Task CheckOrganizationVerticesAsync(Guid organizationId, Guid serviceId, int vertices, FieldErrors errors, CancellationToken ct)
+    {
+        var others = await db.Database.SqlQuery<long>($"""
+            SELECT coalesce(sum(ST_NPoints(a.extent::geometry)), 0)::bigint AS "Value"
+            FROM service_area a JOIN service s ON s.id = a.service_id
+            WHERE s.organization_id = {organizationId} AND a.service_id <> {serviceId} AND a.extent IS NOT NULL
+            """).SingleAsync(ct);
+        var max = areaLimits.Value.MaxOrganizationVertices;
+        if (others + vertices > max)
+        {
+            errors.Add("service_areas", $"the organization's service areas would have {others + vertices} vertices; at most {max} are allowed "
+                + "(ServiceAreas:MaxOrganizationVertices: simplify outlines, or use region codes).");
+        }
+    }
 
     public async Task<WriteOutcome> CreateAsync(ServiceDocument doc, CancellationToken ct)
     {
@@ -108,7 +125,11 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
         var termIds = await ResolveTermsAsync(doc, errors, ct);
         var phones = ParsePhones(doc.Phones, id, errors);
         var schedules = ParseSchedules(doc.Schedules, id, errors, _ => Guid.CreateVersion7());
-        var areas = ParseAreas(doc.ServiceAreas, id, errors, _ => Guid.CreateVersion7());
+        var areas = ParseAreas(doc.ServiceAreas, id, errors, _ => Guid.CreateVersion7(), areaLimits.Value);
+        if (doc.OrganizationId is { } owner && areas.Sum(a => a.Extent?.NumPoints ?? 0) is > 0 and var vertices)
+        {
+            await CheckOrganizationVerticesAsync(owner, id, vertices, errors, ct);
+        }
         var links = await ParseLocationsAsync(doc, service, errors, ct);
 
         if (errors.Any)

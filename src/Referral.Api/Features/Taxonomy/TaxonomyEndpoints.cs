@@ -33,9 +33,9 @@ internal static class TaxonomyEndpoints
     {
         var errors = new Dictionary<string, string[]>();
         var page = PageRequest.From(query.Page, query.PerPage, errors);
-        if (query.Search?.Length > Limits.Short)
+        if (SearchText.Problem(query.Search) is { } searchProblem)
         {
-            errors["search"] = [$"must be at most {Limits.Short} characters."];
+            errors["search"] = [searchProblem];
         }
         return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await queries.ListTermsAsync(query, page, ct));
     }

@@ -44,3 +44,65 @@ public sealed class RateLimitTests : IAsyncLifetime, IDisposable
         Assert.NotNull(problem.GetProperty("detail").GetString());
     }
 }
+
+/// <summary>Security review, finding 5: one client's expensive requests run at most N at a time; 429s say when to retry.</summary>
+public sealed class ConcurrencyLimitTests : IAsyncLifetime, IDisposable
+{
+    private readonly ReferralApiFactory _factory = new()
+    {
+        Settings =
+        {
+            ["RateLimits:ExpensiveConcurrency"] = "1",
+            ["RateLimits:ExpensiveQueue"] = "0",
+        },
+    };
+
+    public Task InitializeAsync() => ((IAsyncLifetime)_factory).InitializeAsync();
+
+    public Task DisposeAsync() => ((IAsyncLifetime)_factory).DisposeAsync();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task ExpensiveRequestsOfOneClient_BeyondTheLimit_Get429WithTypeAndRetryAfter_CheapOnesDoNot()
+    {
+        using var client = _factory.CreateClient();
+
+        var expensive = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.GetAsync("/api/nearest?lat=9.9&lng=-84.1&search=abuso")));
+        var cheap = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.GetAsync("/api/taxonomies")));
+
+        Assert.Contains(expensive, r => r.StatusCode == HttpStatusCode.OK);
+        var limited = expensive.FirstOrDefault(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.NotNull(limited);
+        var problem = await Problem.AssertAsync(limited, HttpStatusCode.TooManyRequests, "TOO_MANY_REQUESTS");
+        Assert.Equal("https://www.rfc-editor.org/rfc/rfc6585#section-4", problem.GetProperty("type").GetString());
+        Assert.Equal("1", limited.Headers.GetValues("Retry-After").Single());
+        Assert.All(cheap, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+    }
+
+    [Fact]
+    public async Task RequestBudget429_SaysWhenTheNextRequestIsAllowed()
+    {
+        using var factory = new ReferralApiFactory { Settings = { ["RateLimits:AnonymousPerMinute"] = "3" } };
+        await ((IAsyncLifetime)factory).InitializeAsync();
+        try
+        {
+            using var client = factory.CreateClient();
+            for (var i = 0; i < 3; i++)
+            {
+                await client.GetAsync("/api/taxonomies");
+            }
+
+            var limited = await client.GetAsync("/api/taxonomies");
+
+            var problem = await Problem.AssertAsync(limited, HttpStatusCode.TooManyRequests, "TOO_MANY_REQUESTS");
+            Assert.Equal("https://www.rfc-editor.org/rfc/rfc6585#section-4", problem.GetProperty("type").GetString());
+            // One token every 20 s at 3 a minute: the wait is at most that, not a fixed minute.
+            Assert.InRange(int.Parse(limited.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 20);
+        }
+        finally
+        {
+            await ((IAsyncLifetime)factory).DisposeAsync();
+        }
+    }
+}
