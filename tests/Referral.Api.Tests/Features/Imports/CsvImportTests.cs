@@ -132,7 +132,7 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Empty(result.CodesAt(4, "warnings"));
         Assert.Equal(["unnamed"], result.CodesAt(5, "warnings"));
         var unnamed = Assert.Single(result.Warnings, w => w.GetProperty("code").GetString() == "unnamed");
-        Assert.Contains("police (San José)", unnamed.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Police post (unnamed), San José", unnamed.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, result.Count("with_warnings"));
     }
 
