@@ -158,7 +158,6 @@ internal sealed class FlatRecordBuilder
             Audience = List(values, "audience"),
             Platforms = List(values, "platforms"),
             Languages = List(values, "languages")?.Select(l => new LanguageDocument { Code = LanguageCode(l) }).ToArray(),
-            Phones = List(values, "phones")?.Select(n => new PhoneDocument { Number = n }).ToArray(),
             Categories = Categories(values),
             ServiceAreas = List(values, "service_area") is { Length: > 0 } codes
                 ? [new ServiceAreaDocument { RegionCodes = [.. codes.Select(c => c.ToUpperInvariant())] }]
@@ -173,6 +172,7 @@ internal sealed class FlatRecordBuilder
             IsFree = Boolean(values, "is_free", record),
             Available247 = Boolean(values, "available_24_7", record),
             LastModified = Instant(values, "last_modified", record),
+            Phones = Phones(values, record)?.Select(n => new PhoneDocument { Number = n }).ToArray(),
         };
         record.Doc = doc;
         if (_seen.TryGetValue(key, out var firstLine))
@@ -389,7 +389,7 @@ internal sealed class FlatRecordBuilder
     private void MergeLists(SourceRecord record, Row values)
     {
         var doc = record.Doc;
-        if (List(values, "phones") is { } phones)
+        if (Phones(values, record) is { } phones)
         {
             var known = (doc.Phones ?? []).Select(p => p.Number).ToHashSet(StringComparer.Ordinal);
             doc = doc with { Phones = [.. doc.Phones ?? [], .. phones.Where(known.Add).Select(n => new PhoneDocument { Number = n })] };
@@ -399,6 +399,29 @@ internal sealed class FlatRecordBuilder
             doc = doc with { Categories = [.. (doc.Categories ?? []).Union(categories, StringComparer.Ordinal)] };
         }
         record.Doc = doc;
+    }
+
+    /// <summary>The cell's numbers, split and in E.164 by the row's country where possible; the rest kept as written, with a warning.</summary>
+    private string[]? Phones(Row values, SourceRecord record)
+    {
+        if (values.Get("phones") is not { } raw)
+        {
+            return null;
+        }
+        var country = Country(values.Get("country") ?? _options.Country);
+        var numbers = new List<string>();
+        foreach (var cell in raw.Split(_separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (parsed, unparsed) = PhoneCells.Split(cell, country);
+            numbers.AddRange(parsed);
+            foreach (var text in unparsed)
+            {
+                record.Issues.Add(new ImportIssue(IssueCodes.PhoneAsWritten,
+                    $"'{FieldErrors.Clip(text)}' could not be read as a full number{(country is null ? " (no country given)" : $" of {country}")}; it is kept as written.",
+                    record.Origin.File, record.Origin.Line, record.Key, "phones"));
+            }
+        }
+        return [.. numbers.Distinct(StringComparer.Ordinal)];
     }
 
     private string[]? Categories(Row values) =>

@@ -183,6 +183,7 @@ internal static class IssueCodes
     public const string NoId = "no_id";
     public const string Ignored = "ignored";
     public const string AreaFromCountry = "area_from_country";
+    public const string PhoneAsWritten = "phone_as_written";
 }
 
 /// <summary>Progress of a running import, for the CLI's progress bar.</summary>

@@ -4,8 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Referral.Api.Infrastructure;
 using Referral.Api.Features.Gaps;
+using Referral.Api.Infrastructure;
 using Referral.Api.Tests.Infrastructure;
 using static Referral.Api.Tests.Features.Gaps.GapWorld;
 

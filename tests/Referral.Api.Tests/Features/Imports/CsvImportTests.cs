@@ -39,7 +39,7 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         var list = await Public.GetFromJsonAsync<JsonElement>("/api/services?search=comisaria");
         var found = Assert.Single(list.GetProperty("contents").EnumerateArray());
         var detail = await Public.GetFromJsonAsync<JsonElement>($"/api/services/{found.GetProperty("id").GetGuid()}");
-        Assert.Equal("+506 2222 3333", detail.GetProperty("phones")[0].GetProperty("number").GetString());
+        Assert.Equal("+50622223333", detail.GetProperty("phones")[0].GetProperty("number").GetString());
         Assert.Equal("police", detail.GetProperty("categories")[0].GetString());
         var location = detail.GetProperty("service_at_locations")[0].GetProperty("location");
         Assert.Equal(9.9333, location.GetProperty("latitude").GetDouble());
@@ -70,7 +70,7 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Equal("directorio.csv", result.Report.GetProperty("source").GetString());
         var shelter = await Factory.WithDbAsync(db => db.Services.Include(s => s.Phones).Include(s => s.ServiceAtLocations).ThenInclude(x => x.Location)
             .SingleAsync(s => s.SourceId == "C-2"));
-        Assert.Equal(["2690 0001", "2690 0002"], shelter.Phones.Select(p => p.Number).Order());
+        Assert.Equal(["+50626900001", "+50626900002"], shelter.Phones.Select(p => p.Number).Order());
         var location = Assert.Single(shelter.ServiceAtLocations).Location!;
         Assert.Equal("approximate", location.Visibility);
         Assert.Equal(10.63, location.Point!.Y, 6);

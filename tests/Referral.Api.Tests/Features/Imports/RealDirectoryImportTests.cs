@@ -110,4 +110,23 @@ public sealed class RealDirectoryImportTests(ReferralApiFactory factory) : Datab
         var organizations = await Factory.WithDbAsync(db => db.Organizations.OrderBy(o => o.Name).Select(o => o.Name).ToListAsync());
         Assert.Equal(["Ministerio de Seguridad", "Organization not given"], organizations);
     }
+
+    [Fact]
+    public async Task Import_SeveralPhonesInOneCell_AreSplit_AndStoredInE164ByTheRowCountry()
+    {
+        var csv = "id,name,category,lat,lon,phone,country\n"
+            + "T1,Comisaría Central,police,9.9333,-84.0833,22223333 / 88887777,CR\n"
+            + "T2,Línea de ayuda,helpline,9.94,-84.07,116 | +264 61 226 889,CR\n"
+            + "T3,Oficina,legal_aid,9.95,-84.06,12345678901234567,CR\n";
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=phones&organization=Ministerio");
+
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        Assert.Equal(3, result.Count("services.created"));
+        var phones = await Factory.WithDbAsync(db => db.Services.Include(s => s.Phones).OrderBy(s => s.SourceId)
+            .Select(s => string.Join(" ", s.Phones.Select(p => p.Number).OrderBy(n => n))).ToListAsync());
+        Assert.Equal("+50622223333 +50688887777", phones[0]);
+        Assert.Equal("+26461226889 116", phones[1]);
+        Assert.Equal(["phone_as_written"], result.CodesAt(4, "warnings"));
+    }
 }
