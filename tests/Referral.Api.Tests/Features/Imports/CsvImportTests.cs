@@ -247,14 +247,14 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Equal(lastModified, await Factory.WithDbAsync(db => db.Services.Where(s => s.SourceId == "A2").Select(s => s.LastModified).SingleAsync()));
         var a1 = await Factory.WithDbAsync(db => db.Services.Include(s => s.Phones).SingleAsync(s => s.SourceId == "A1"));
         Assert.Equal("Comisaría Central Norte", a1.Name);
-        Assert.Equal("2222 4444", Assert.Single(a1.Phones).Number);
+        Assert.Equal("+50622224444", Assert.Single(a1.Phones).Number);
         var audit = await Client.GetFromJsonAsync<JsonElement>($"/api/audit?entity_type=service&entity_id={a1.Id}");
         var entries = audit.GetProperty("contents").EnumerateArray().ToList();
         Assert.Equal(["update", "create"], entries.Select(e => e.GetProperty("action").GetString()));
         var update = entries[0];
         Assert.Equal("Comisaría Central", update.GetProperty("before").GetProperty("name").GetString());
         Assert.Equal("Comisaría Central Norte", update.GetProperty("after").GetProperty("name").GetString());
-        Assert.Equal("2222 4444", update.GetProperty("after").GetProperty("phones")[0].GetProperty("number").GetString());
+        Assert.Equal("+50622224444", update.GetProperty("after").GetProperty("phones")[0].GetProperty("number").GetString());
         Assert.Equal("test-admin", update.GetProperty("actor").GetString());
     }
 
