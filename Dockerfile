@@ -5,15 +5,16 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 ENV DOTNET_NOLOGO=1 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
-# Node.js + npm: the build bundles the GraphiQL page (/graphiql) from npm (Referral.Api.csproj, target GraphiQL).
-# To build without them, drop this line and add -p:BuildGraphiQL=false below; /graphiql then explains what is missing.
+# Node.js + npm: the build bundles the web app (/, from web/) and the GraphiQL page (/graphiql) from npm (Referral.Api.csproj,
+# targets WebApp and GraphiQL). To build without them, drop this line and add -p:BuildWebApp=false -p:BuildGraphiQL=false
+# below; / and /graphiql then explain what is missing.
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 
 # Restore first, from the project files only, so the layer is cached until they change.
 COPY global.json Directory.*.props *.sln ./
 COPY src/Referral.Api/Referral.Api.csproj src/Referral.Api/
 RUN dotnet restore src/Referral.Api/Referral.Api.csproj
-# npm packages for GraphiQL, cached like the NuGet restore (the build's own `npm ci` then finds them up to date).
+# npm packages for the web app and GraphiQL, cached like the NuGet restore (the build's own `npm ci` then finds them up to date).
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund && touch node_modules/.referral-npm-ci.stamp
 

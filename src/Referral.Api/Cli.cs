@@ -59,7 +59,7 @@ internal static class Cli
     }
 
     private const string KeysUsage = """
-        usage: keys create --role <caseworker|editor|admin> --name <name> [--organization <id>]
+        usage: keys create --role <caseworker|editor|planner|admin> --name <name> [--organization <id>]
                keys list
                keys revoke <name|id>
         """;

@@ -198,7 +198,7 @@ export function buildDemoDirectory({ places, crGeometry }) {
       if (opts.area) areas = [{ name: opts.area.map((c) => `Provincia de ${PROVINCE_BY_CODE[c].name}`).join(' y '), region_codes: opts.area }];
       else if (spec.area === 'province' && visibility !== 'public') areas = [{ name: `Provincia de ${province.name}`, region_codes: [province.code] }];
       else if (spec.area === 'national') areas = [{ name: 'Costa Rica (national)', region_codes: ['CR'] }];
-      const confidential = visibility === 'hidden';
+      const confidential = visibility !== 'public'; // named and addressed after the region, never the town
       const svc = makeService(skey, { ...spec, areas }, {
         status: opts.status,
         townSlug: slug(confidential ? tt.planningRegion : opts.group ? opts.groupName : t.name),

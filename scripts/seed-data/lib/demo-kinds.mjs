@@ -512,9 +512,10 @@ export const KINDS = {
   shelter_refugio: (t, r, opts) => ({
     org: 'refugio_esperanza',
     categories: ['shelter'],
+    // Confidential places are named after their planning region, never their town (issue 11, Medium 4).
     name: opts.visibility === 'hidden'
       ? `[DEMO] Casa de Acogida Esperanza — Región ${t.planningRegion}`
-      : `[DEMO] Albergue Temporal Esperanza — ${t.name}`,
+      : `[DEMO] Albergue Temporal Esperanza — Región ${t.planningRegion}`,
     alternate_name: 'Confidential emergency shelter for children',
     description: 'Casa de acogida ficticia para niñas, niños y adolescentes que no pueden permanecer en su hogar por riesgo de violencia sexual. Ofrece alojamiento, escolaridad, atención psicológica y acompañamiento legal. La ubicación es confidencial.',
     eligibility_description: 'Personas menores de edad de 6 a 17 años con medida de protección de abrigo temporal.',
@@ -526,7 +527,7 @@ export const KINDS = {
     languages: ['es'],
     audience: ['child', 'professional'],
     area: 'province',
-    site: opts.visibility === 'hidden' ? 'Casa de acogida (ubicación confidencial)' : `Albergue Temporal Esperanza — ${t.name}`,
+    site: opts.visibility === 'hidden' ? 'Casa de acogida (ubicación confidencial)' : 'Albergue Temporal Esperanza (ubicación aproximada)',
   }),
 
   shelter_luz: (t, r, opts) => ({
@@ -534,7 +535,7 @@ export const KINDS = {
     categories: opts.visibility === 'public' ? ['shelter', 'psychosocial'] : ['shelter'],
     name: opts.visibility === 'public'
       ? `[DEMO] Centro Diurno y Albergue de Transición Luz del Camino — ${t.name}`
-      : `[DEMO] Albergue de Transición para Adolescentes Luz del Camino — ${t.name}`,
+      : `[DEMO] Albergue de Transición para Adolescentes Luz del Camino — Región ${t.planningRegion}`,
     alternate_name: 'Transitional shelter for adolescents leaving sexual exploitation',
     description: opts.visibility === 'public'
       ? 'Centro diurno ficticio de puertas abiertas para adolescentes en situación de calle o de explotación sexual: comida, ducha, atención psicológica, y desde allí ingreso a un albergue de transición.'
@@ -550,7 +551,7 @@ export const KINDS = {
     languages: ['es'],
     audience: ['child', 'professional'],
     area: opts.visibility === 'public' ? null : 'province',
-    site: `Luz del Camino — ${t.name}`,
+    site: opts.visibility === 'public' ? `Luz del Camino — ${t.name}` : 'Luz del Camino (ubicación aproximada)',
   }),
 
   shelter_women: (t) => ({

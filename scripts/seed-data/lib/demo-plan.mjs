@@ -28,7 +28,7 @@ export const PLAN = [
     'victim_accompaniment', 'private_psy', 'migrant_support', 'migrant_legal',
     ['shelter_refugio', { visibility: 'hidden' }],
     ['shelter_luz', { visibility: 'public' }],
-    ['shelter_women', { visibility: 'hidden', regionLabel: 'Central (San José)' }],
+    ['shelter_women', { visibility: 'hidden', regionLabel: 'Central, sede 1' }],
     ['night_outreach', { hours: 'night_weekend' }],
     'online_safety_center'],
   [3621717, 'legal_clinic', 'univ_clinic', 'youth_center', 'clinic', 'girls_group'], // San Pedro
@@ -62,7 +62,7 @@ export const PLAN = [
     'police_unit', 'prosecutor', 'family_court', 'forensic_interview', 'pani_office', 'hospital_unit',
     'legal_clinic', 'univ_clinic', 'community_psy', 'youth_center', 'caregiver_group',
     'victim_accompaniment', 'mental_health', 'victim_clinic_psy',
-    ['shelter_women', { visibility: 'hidden', regionLabel: 'Central (Heredia)' }]],
+    ['shelter_women', { visibility: 'hidden', regionLabel: 'Central, sede 2' }]],
   [3621911, 'clinic', 'municipal_office', 'community_psy'], // San Francisco
   [3622881, 'clinic'], // Mercedes
   [3621729, 'clinic', 'youth_center'], // San Pablo

@@ -20,12 +20,17 @@ internal static class FeatureServices
         .AddScoped<ServiceAtLocationQueries>()
         .AddScoped<TaxonomyQueries>()
         .AddScoped<NearestQueries>()
+        .AddScoped<Borders>()
         .AddScoped<ReferralCardQueries>()
         .AddScoped<CategoryCatalog>()
         .AddScoped<PlaceQueries>()
         .AddScoped<RegionQueries>()
         .AddScoped<Imports.Importer>()
         .AddScoped<Exports.ExportQueries>()
+        .AddScoped<Ogc.OgcCatalog>()
+        .AddScoped<Ogc.OgcFeatures>()
+        .AddScoped<Tiles.TileQueries>()
         .AddGapAnalysis()
-        .AddMemoryCache();
+        .AddMemoryCache()
+        .AddReferralSettings();
 }

@@ -50,6 +50,7 @@ internal sealed partial class QueryType
             .Argument<ServiceFilterInputGraphType>("filter")
             .Argument<IntGraphType>("first", $"How many results (default 10, at most {FilterParser.MaxLimit}).")
             .Argument<FloatGraphType>("maxDistanceMeters", "Only services within this many metres.")
+            .Argument<BooleanGraphType>("sameCountry", "Keep to the origin's country (default true); false: the nearest anywhere, flagged `abroad`.")
             .ResolveAsync(NearestServicesAsync);
 
         Field<NonNullGraphType<ReferralCardGraphType>>("referralCard")
@@ -61,6 +62,7 @@ internal sealed partial class QueryType
             .Argument<FloatGraphType>("maxDistanceMeters", "Only in-person options within this many metres.")
             .Argument<BooleanGraphType>("openNow", "Only options open now.")
             .Argument<StringGraphType>("at", "Evaluate opening hours at this ISO 8601 instant (with offset) and keep only options open then.")
+            .Argument<BooleanGraphType>("sameCountry", "Keep in-person options to the child's country (default true); false: the nearest anywhere, flagged `abroad`.")
             .ResolveAsync(ReferralCardAsync);
 
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PlaceGraphType>>>>("places")
@@ -97,7 +99,7 @@ internal sealed partial class QueryType
         var errors = new FieldErrors();
         var near = ctx.GetArgument<GeoPoint>("near");
         var origin = FilterParser.Origin(near.Latitude, near.Longitude, errors);
-        var filter = FilterParser.Parse(ctx.GetArgument<FilterInput?>("filter") ?? new FilterInput(),
+        var filter = FilterParser.Parse((ctx.GetArgument<FilterInput?>("filter") ?? new FilterInput()) with { SameCountry = ctx.GetArgument<bool?>("sameCountry") },
             [.. (await services.GetRequiredService<CategoryCatalog>().GetAsync(ctx.CancellationToken)).Keys],
             services.GetRequiredService<TimeProvider>().GetUtcNow(), errors);
         var limit = FilterParser.Limit(ctx.GetArgument<int?>("first"), 10, errors);
@@ -119,7 +121,8 @@ internal sealed partial class QueryType
         var categories = await services.GetRequiredService<CategoryCatalog>().GetAsync(ctx.CancellationToken);
         var filter = FilterParser.Parse(
             new FilterInput(ctx.GetArgument<List<string>?>("needs"), profile.Language, profile.Age, profile.Gender, null, null,
-                profile.Audience, ctx.GetArgument<string?>("platform"), null, ctx.GetArgument<bool?>("openNow"), ctx.GetArgument<string?>("at")),
+                profile.Audience, ctx.GetArgument<string?>("platform"), null, ctx.GetArgument<bool?>("openNow"), ctx.GetArgument<string?>("at"),
+                SameCountry: ctx.GetArgument<bool?>("sameCountry")),
             [.. categories.Keys], services.GetRequiredService<TimeProvider>().GetUtcNow(), errors);
         var max = FilterParser.MaxDistance(ctx.GetArgument<double?>("maxDistanceMeters"), "maxDistanceMeters", errors);
         if (errors.Any)

@@ -22,7 +22,7 @@ internal sealed class ReferralErrorInfoProvider(bool exposeExceptionDetails) : E
         ErrorCodes.ValidationFailed, ErrorCodes.MalformedJson, ErrorCodes.UnsupportedMediaType, ErrorCodes.PayloadTooLarge,
         ErrorCodes.BadRequest, ErrorCodes.NotFound, ErrorCodes.MethodNotAllowed, ErrorCodes.Conflict, ErrorCodes.InUse,
         ErrorCodes.PreconditionFailed, ErrorCodes.Unauthorized, ErrorCodes.Forbidden, ErrorCodes.TooManyRequests,
-        ErrorCodes.ServiceUnavailable, ErrorCodes.Internal,
+        ErrorCodes.ServiceUnavailable, ErrorCodes.Internal, ErrorCodes.TooManyAnalyses,
     ];
 
     public override ErrorInfo GetInfo(ExecutionError executionError)

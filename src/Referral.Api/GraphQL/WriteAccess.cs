@@ -11,16 +11,16 @@ namespace Referral.Api.GraphQL;
 /// </summary>
 internal static class WriteAccess
 {
-    public static async Task EnsureAsync(IResolveFieldContext context)
+    public static async Task EnsureAsync(IResolveFieldContext context, string policy = Authorization.WritePolicy)
     {
         var authorization = context.RequestServices!.GetRequiredService<IAuthorizationService>();
         var user = context.User ?? new ClaimsPrincipal(new ClaimsIdentity());
-        var result = await authorization.AuthorizeAsync(user, resource: null, Authorization.WritePolicy);
+        var result = await authorization.AuthorizeAsync(user, resource: null, policy);
         if (!result.Succeeded)
         {
             throw user.Identity?.IsAuthenticated == true
-                ? GraphQLErrors.Of(ErrorCodes.Forbidden, "You are not allowed to change the directory.")
-                : GraphQLErrors.Of(ErrorCodes.Unauthorized, "Sign in to change the directory.");
+                ? GraphQLErrors.Of(ErrorCodes.Forbidden, policy == Authorization.WritePolicy ? "You are not allowed to change the directory." : "You are not allowed to do this.")
+                : GraphQLErrors.Of(ErrorCodes.Unauthorized, policy == Authorization.WritePolicy ? "Sign in to change the directory." : "Sign in to do this.");
         }
     }
 }

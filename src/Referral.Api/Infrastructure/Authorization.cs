@@ -29,6 +29,9 @@ internal static class Authorization
     /// <summary>Every directory write goes through this one policy: editors (their own organization) and admins.</summary>
     public const string WritePolicy = "directory-write";
 
+    /// <summary>Planning data of one's own (demand datasets, gap analyses): planners, editors and admins.</summary>
+    public const string PlanningPolicy = "planning";
+
     /// <summary>Keys, imports, audit log.</summary>
     public const string AdminPolicy = "admin";
 
@@ -72,6 +75,7 @@ internal static class Authorization
         }
         services.AddAuthorizationBuilder()
             .AddPolicy(WritePolicy, p => p.RequireRole(Roles.Editor, Roles.Admin))
+            .AddPolicy(PlanningPolicy, p => p.RequireRole(Roles.Planner, Roles.Editor, Roles.Admin))
             .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin))
             .AddPolicy(ReviewPolicy, p => p.RequireRole(Roles.Editor, Roles.Admin));
         return services;

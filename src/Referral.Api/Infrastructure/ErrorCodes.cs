@@ -16,6 +16,9 @@ internal static class ErrorCodes
     public const string Unauthorized = "UNAUTHORIZED";
     public const string Forbidden = "FORBIDDEN";
     public const string TooManyRequests = "TOO_MANY_REQUESTS";
+
+    /// <summary>The caller already has as many gap analyses queued or running as it may (429).</summary>
+    public const string TooManyAnalyses = "TOO_MANY_ANALYSES";
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string Internal = "INTERNAL_ERROR";
 

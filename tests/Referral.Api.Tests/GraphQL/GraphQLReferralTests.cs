@@ -22,7 +22,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
     private const string Phones = "phones { id serviceId number extension type description languages { id serviceId phoneId name code note } }";
 
     private const string Nearby = $$"""
-        distanceM openNow serviceAtLocationId {{Phones}} service { {{Summary}} }
+        distanceM openNow serviceAtLocationId country abroad farAway note {{Phones}} service { {{Summary}} }
         location { id organizationId locationType url name alternateName description transportation latitude longitude visibility demo
           addresses { id locationId attention address1 address2 city region stateProvince postalCode country addressType }
           accessibility { id locationId description } }
@@ -85,7 +85,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
             $$"""
             query($near: GeoPointInput!) {
               nearestServices(near: $near, filter: { categories: ["police"], age: 12 }, first: 4, maxDistanceMeters: 50000) {
-                origin { latitude longitude } regionCodes results { {{Nearby}} } remote { {{Remote}} }
+                origin { latitude longitude } regionCodes country sameCountry note results { {{Nearby}} } remote { {{Remote}} }
               }
             }
             """,
@@ -107,15 +107,34 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
     [Fact]
     public async Task NearestServices_NestedServiceFields_AreBatchLoaded()
     {
+        const string query = "{ nearestServices(near: { lat: 9.9, lng: -84.1 }, first: 50) { results { service { name schedules { opensAt } serviceAtLocations { location { name } } } } } }";
+        using var counter = new SqlCommandCounter(Factory.DatabaseName);
+        async Task<IReadOnlyList<string>> CountAsync(int expected)
+        {
+            GraphQLResponse? response = null;
+            var commands = await counter.RecordAsync(async () => response = await Client.PostGraphQLAsync(query));
+            var results = response!.AssertData().GetProperty("nearestServices").GetProperty("results");
+            Assert.Equal(expected, results.GetArrayLength());
+            Assert.All(results.EnumerateArray(), r =>
+            {
+                Assert.Equal("08:00", r.GetProperty("service").GetProperty("schedules")[0].GetProperty("opensAt").GetString());
+                Assert.EndsWith(" office", r.GetProperty("service").GetProperty("serviceAtLocations")[0].GetProperty("location").GetProperty("name").GetString(), StringComparison.Ordinal);
+            });
+            return commands;
+        }
         await AddAsync("a", 0.01, 0);
         await AddAsync("b", 0.02, 0);
+        var two = await CountAsync(2);
 
-        var response = await Client.PostGraphQLAsync(
-            "{ nearestServices(near: { lat: 9.9, lng: -84.1 }) { results { service { name schedules { opensAt } serviceAtLocations { location { name } } } } } }");
+        for (var i = 0; i < 10; i++)
+        {
+            await AddAsync($"c{i}", 0.03 + (i * 0.001), 0);
+        }
+        var twelve = await CountAsync(12);
 
-        var results = response.AssertData().GetProperty("nearestServices").GetProperty("results");
-        Assert.Equal(2, results.GetArrayLength());
-        Assert.All(results.EnumerateArray(), r => Assert.Equal("08:00", r.GetProperty("service").GetProperty("schedules")[0].GetProperty("opensAt").GetString()));
+        // The nested fields cost the same number of SQL commands for 2 and for 12 services: one batch each, no N+1.
+        Assert.True(two.Count == twelve.Count, $"2 services took {two.Count} SQL commands, 12 took {twelve.Count}:\n{string.Join("\n---\n", twelve)}");
+        Assert.InRange(twelve.Count, 1, 25);
     }
 
     [Fact]
@@ -156,7 +175,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
             {
               referralCard(near: { lat: 9.9, lng: -84.1 }, profile: { age: 12, language: "es" },
                            needs: ["police", "health", "shelter", "helpline"], platform: "tiktok") {
-                origin { latitude longitude } profile { age gender language audience platform } regionCodes notice
+                origin { latitude longitude } profile { age gender language audience platform } regionCodes notice country sameCountry note
                 categories { category label note best { {{Nearby}} } alternatives { {{Nearby}} } }
                 remote { {{Remote}} } platformChannels { {{Remote}} }
               }

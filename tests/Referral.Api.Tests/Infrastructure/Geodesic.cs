@@ -45,5 +45,25 @@ public static class Geodesic
         return B * bigA * (sigma - deltaSigma);
     }
 
+    /// <summary>A point <paramref name="metres"/> from (lat, lng) on a bearing (degrees), found by bisection on the ellipsoid.</summary>
+    public static (double Lat, double Lng) At(double lat, double lng, double bearing, double metres)
+    {
+        var (dy, dx) = (Math.Cos(ToRad(bearing)), Math.Sin(ToRad(bearing)) / Math.Cos(ToRad(lat)));
+        double lo = 0, hi = metres / 50_000;
+        for (var i = 0; i < 200; i++)
+        {
+            var mid = (lo + hi) / 2;
+            if (DistanceM(lat, lng, lat + (mid * dy), lng + (mid * dx)) < metres)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return (lat + (lo * dy), lng + (lo * dx));
+    }
+
     private static double ToRad(double degrees) => degrees * Math.PI / 180;
 }

@@ -48,6 +48,16 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     /// </summary>
     public bool Durable { get; init; }
 
+    /// <summary>
+    /// True: the app listens on a free loopback port with Kestrel (<see cref="ServerAddress"/>), so programs outside the test
+    /// process (GDAL, OWSLib) can call it. Set it before <see cref="InitializeAsync"/>.
+    /// </summary>
+    public bool RealServer { get; init; }
+
+    /// <summary>The real server's base address (http://127.0.0.1:port) when <see cref="RealServer"/>.</summary>
+    public Uri ServerAddress => new(Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+
     /// <summary>Settings the app starts with; tests that need another setting build their own factory.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -73,7 +83,16 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
                 await fast.ExecuteNonQueryAsync();
             }
         }
-        _ = Server; // starts the app, which applies the migrations (Database:Migrate=true)
+        // Starting the app applies the migrations (Database:Migrate=true).
+        if (RealServer)
+        {
+            UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+            StartServer();
+        }
+        else
+        {
+            _ = Server;
+        }
         await using var conn = await OpenAsync();
         try
         {

@@ -92,7 +92,7 @@ namespace Referral.Api.Data.Migrations
 
                     b.ToTable("api_key", null, t =>
                         {
-                            t.HasCheckConstraint("ck_api_key_role", "role IN ('caseworker', 'editor', 'admin')");
+                            t.HasCheckConstraint("ck_api_key_role", "role IN ('caseworker', 'editor', 'planner', 'admin')");
                         });
                 });
 
@@ -183,6 +183,15 @@ namespace Referral.Api.Data.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)")
                         .HasColumnName("name");
+
+                    b.Property<string>("OwnerActor")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("owner_actor");
+
+                    b.Property<Guid?>("OwnerOrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_organization_id");
 
                     b.Property<string>("Source")
                         .HasMaxLength(256)
@@ -361,6 +370,15 @@ namespace Referral.Api.Data.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("options");
+
+                    b.Property<string>("OwnerActor")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("owner_actor");
+
+                    b.Property<Guid?>("OwnerOrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_organization_id");
 
                     b.Property<int>("ProgressPercent")
                         .HasColumnType("integer")

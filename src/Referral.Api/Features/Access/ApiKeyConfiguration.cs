@@ -8,7 +8,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
 {
     public void Configure(EntityTypeBuilder<ApiKey> b)
     {
-        b.ToTable("api_key", t => t.HasCheckConstraint("ck_api_key_role", "role IN ('caseworker', 'editor', 'admin')"));
+        b.ToTable("api_key", t => t.HasCheckConstraint("ck_api_key_role", $"role IN ({Vocabulary.SqlList(Roles.All)})"));
         b.Property(x => x.Name).HasMaxLength(Limits.Short);
         b.Property(x => x.Role).HasMaxLength(Limits.Code);
         b.Property(x => x.Prefix).HasMaxLength(16);

@@ -17,9 +17,9 @@ internal static class AuditRecorder
 {
     private static readonly HashSet<Type> Skipped = [typeof(AuditEntry), typeof(Place), typeof(DemandPoint)];
 
-    // Never copy secrets or derived columns into the log.
+    // Never copy secrets or derived columns into the log (nor a gap analysis's computed results, which can be megabytes).
     private static readonly HashSet<string> SkippedProperties =
-        ["Hash", "Salt", "Version", "LastModified", "SearchDocument", "PublicPoint"];
+        ["Hash", "Salt", "Version", "LastModified", "SearchDocument", "PublicPoint", "Results"];
 
     public static List<AuditEntry> Collect(ChangeTracker tracker, string actor, DateTimeOffset at)
     {

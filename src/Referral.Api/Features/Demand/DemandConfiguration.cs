@@ -14,6 +14,7 @@ internal sealed class DemandDatasetConfiguration : IEntityTypeConfiguration<Dema
         b.Property(x => x.Source).HasMaxLength(Limits.Short);
         b.Property(x => x.License).HasMaxLength(Limits.Short);
         b.HasIndex(x => x.Name).IsUnique();
+        b.Property(x => x.OwnerActor).HasMaxLength(Limits.Short);
         b.Property(x => x.Version).HasDefaultValue(1L);
         b.HasMany(x => x.Points).WithOne().HasForeignKey(p => p.DatasetId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -38,7 +38,11 @@ internal sealed record DemandImportReport(
     bool Replaced,
     IReadOnlyList<string> Warnings,
     [property: Description("Rows skipped as invalid (valid_only=true); 0 otherwise.")] int Rejected = 0,
-    [property: Description("Valid-only imports: why each skipped row was refused (rows[N].field, N = 1-based data row).")] Dictionary<string, string[]>? Errors = null);
+    [property: Description("Valid-only imports: why each skipped row was refused (rows[N].field, N = 1-based data row).")] Dictionary<string, string[]>? Errors = null)
+{
+    /// <summary>How the file's region codes were read: the directory's own, mapped from another scheme, or unknown (with examples).</summary>
+    public Regions.RegionCodeReport? RegionCodes { get; init; }
+}
 
 /// <summary>Query parameters of POST /api/demand_datasets (also accepted as multipart form fields).</summary>
 internal sealed record DemandImportQuery(

@@ -9,6 +9,12 @@ internal sealed class DemandDataset
     public string? Source { get; set; }
     public string? License { get; set; }
     public bool IsDemo { get; set; }
+
+    /// <summary>The organization that owns it (Actor.PlanningOwner); null when a key without organization owns it.</summary>
+    public Guid? OwnerOrganizationId { get; set; }
+
+    /// <summary>The key (actor name) that owns it when it has no organization; null for organization-owned and seeded data.</summary>
+    public string? OwnerActor { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Referral.Api.Infrastructure;
 
@@ -8,18 +9,19 @@ namespace Referral.Api.Features.Demand;
 /// <summary>Demand datasets (where people live) and region outlines: the inputs of gap analysis. ★ not part of HSDS.</summary>
 internal static class DemandEndpoints
 {
-    /// <summary>Import bodies may be large: a million settlements as CSV is about 60 MB.</summary>
+    /// <summary>Region imports (admin) and the CLI's GeoJSON reads; demand uploads over HTTP use Gaps:DemandUploadMaxMiB.</summary>
     public const long ImportLimit = 256L * 1024 * 1024;
 
     public static IEndpointRouteBuilder MapDemand(this IEndpointRouteBuilder app)
     {
+        var uploadLimit = app.ServiceProvider.GetRequiredService<IOptions<Gaps.GapSettings>>().Value.DemandUploadMaxBytes;
         var group = app.MapGroup("/api/demand_datasets").WithTags("Demand datasets");
         group.MapGet("/", ListDemandDatasets).WithName("ListDemandDatasets")
             .WithSummary("Demand datasets (settlements with population) for gap analysis").RequireCors(Cors.PublicRead);
         group.MapGet("/{id:guid}", GetDemandDataset).WithName("GetDemandDataset")
             .WithSummary("One demand dataset with a summary of its settlements").ProducesProblem(404).RequireCors(Cors.PublicRead);
 
-        var writes = group.MapGroup("").RequireAuthorization(Authorization.WritePolicy);
+        var writes = group.MapGroup("").RequireAuthorization(Authorization.PlanningPolicy);
         writes.MapPost("/", ImportDemandDataset).WithName("ImportDemandDataset")
             .WithSummary("Import settlements: CSV (name?, lat, lng, population?, settlement_class?, region_code?) or GeoJSON points")
             .WithDescription("Send text/csv, application/geo+json / application/json (a FeatureCollection of Points, or {\"name\", \"points\": [...]}), " +
@@ -27,14 +29,17 @@ internal static class DemandEndpoints
                 "and French (latitud, poblacion, nombre, …) by the directory import's alias table. Every row is validated first; on any error the " +
                 "response lists them by row (rows[N].field, N = 1-based data row) and nothing is stored, unless valid_only=true: then the valid rows " +
                 "are stored and the report lists the rejected ones. Unnamed settlements are kept; a settlement without population while others have " +
-                "one is rejected (a population column with no values means a dataset without population).")
+                "one is rejected (a population column with no values means a dataset without population). Planner, editor or admin; the dataset " +
+                "belongs to the caller's organization (or its key when it has none): replace=true replaces only one's own (the seeded demo only " +
+                "an admin), else 403. Uploads are capped at Gaps:DemandUploadMaxMiB (default 64 MiB): 413 PAYLOAD_TOO_LARGE above.")
             .Accepts<IFormFile>("multipart/form-data", "text/csv", "application/geo+json", "application/json")
-            .WithMetadata(new RequestSizeLimitAttribute(ImportLimit))
-            .WithFormOptions(multipartBodyLengthLimit: ImportLimit)
+            .WithMetadata(new RequestSizeLimitAttribute(uploadLimit))
+            .WithFormOptions(multipartBodyLengthLimit: uploadLimit)
             .DisableAntiforgery()
-            .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
+            .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
         writes.MapDelete("/{id:guid}", DeleteDemandDataset).WithName("DeleteDemandDataset")
-            .WithSummary("Delete a demand dataset with its settlements and gap analyses").ProducesProblem(404);
+            .WithSummary("Delete a demand dataset with its settlements and gap analyses (its owner or an admin; the demo only an admin)")
+            .ProducesProblem(403).ProducesProblem(404);
 
         app.MapPost("/api/regions", ImportRegions).WithTags("Regions").WithName("ImportRegions")
             .WithSummary("Import or update regions from GeoJSON polygons (code, name, level, parent_code?, population?, class?)")
@@ -54,8 +59,13 @@ internal static class DemandEndpoints
         await queries.FindAsync(id, ct) is { } d ? TypedResults.Ok(d) : Problems.NotFound("demand dataset", id);
 
     internal static async Task<Results<Created<DemandImportReport>, Ok<DemandImportReport>, ValidationProblem, ProblemHttpResult>> ImportDemandDataset(
-        HttpRequest request, [AsParameters] DemandImportQuery query, DemandImporter importer, CancellationToken ct)
+        HttpRequest request, [AsParameters] DemandImportQuery query, DemandImporter importer, IOptions<Gaps.GapSettings> settings, CancellationToken ct)
     {
+        var limit = settings.Value.DemandUploadMaxBytes;
+        if (request.ContentLength > limit)
+        {
+            return Problems.Of(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"Demand uploads are limited to {limit / 1024 / 1024} MiB.");
+        }
         var format = query.Format?.Trim().ToLowerInvariant();
         var replace = query.Replace;
         var meta = query;
@@ -100,17 +110,14 @@ internal static class DemandEndpoints
             return Problems.Of(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type",
                 "Send text/csv, application/geo+json (or application/json), or multipart/form-data with a 'file' part; or set format=csv|geojson.");
         }
-        if (request.ContentLength > ImportLimit)
+        await using (stream = new LimitedReadStream(stream, limit))
         {
-            return Problems.Of(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"Imports are limited to {ImportLimit / 1024 / 1024} MiB.");
-        }
-        await using (stream)
-        {
-            var result = await importer.ImportAsync(stream, format, meta, replace == true, ct);
+            var result = await importer.ImportAsync(stream, format, meta, replace == true, limit, ct);
             return result.Status switch
             {
                 DemandImporterStatus.Invalid => Problems.Validation(result.Errors!, result.Detail),
                 DemandImporterStatus.Conflict => Problems.Of(409, ErrorCodes.Conflict, "Conflict", result.Detail),
+                DemandImporterStatus.Forbidden => Problems.Of(403, ErrorCodes.Forbidden, "Forbidden", result.Detail),
                 DemandImporterStatus.TooLarge => Problems.Of(413, ErrorCodes.PayloadTooLarge, "Payload too large", result.Detail),
                 DemandImporterStatus.Replaced => TypedResults.Ok(result.Report!),
                 _ => TypedResults.Created($"/api/demand_datasets/{result.Report!.Dataset.Id}", result.Report),
@@ -119,7 +126,13 @@ internal static class DemandEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteDemandDataset(Guid id, DemandWriter writer, CancellationToken ct) =>
-        await writer.DeleteAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound("demand dataset", id);
+        await writer.DeleteAsync(id, ct) switch
+        {
+            PlanningDelete.Deleted => TypedResults.NoContent(),
+            PlanningDelete.Forbidden => Problems.Of(403, ErrorCodes.Forbidden, "Forbidden",
+                "Only the dataset's owner or an admin may delete it; the seeded demo dataset only an admin."),
+            _ => Problems.NotFound("demand dataset", id),
+        };
 
     internal static async Task<Results<Ok<RegionImportReport>, ValidationProblem, ProblemHttpResult>> ImportRegions(
         HttpRequest request, RegionImport import, CancellationToken ct)

@@ -11,15 +11,16 @@ internal enum DemandImporterStatus
     Invalid,
     Conflict,
     TooLarge,
+    Forbidden,
 }
 
 internal sealed record DemandImporterResult(
     DemandImporterStatus Status, DemandImportReport? Report = null, Dictionary<string, string[]>? Errors = null, string? Detail = null);
 
 /// <summary>Parse, validate every row, then store all of it or nothing: shared by REST and the <c>gaps import</c> CLI verb.</summary>
-internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
+internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries, Data.ReferralDbContext db)
 {
-    public async Task<DemandImporterResult> ImportAsync(Stream stream, string format, DemandImportQuery meta, bool replace, CancellationToken ct)
+    public async Task<DemandImporterResult> ImportAsync(Stream stream, string format, DemandImportQuery meta, bool replace, long limit, CancellationToken ct)
     {
         DemandParse parse;
         if (format == "csv")
@@ -28,10 +29,10 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
         }
         else
         {
-            var (body, problem) = await ReadAllAsync(stream, DemandEndpoints.ImportLimit, ct);
+            var (body, problem) = await ReadAllAsync(stream, limit, ct);
             if (problem is not null)
             {
-                return new DemandImporterResult(DemandImporterStatus.TooLarge, Detail: $"Imports are limited to {DemandEndpoints.ImportLimit / 1024 / 1024} MiB.");
+                return new DemandImporterResult(DemandImporterStatus.TooLarge, Detail: $"Imports are limited to {limit / 1024 / 1024} MiB.");
             }
             parse = DemandParser.ReadJson(body, meta.ValidOnly == true);
         }
@@ -60,15 +61,29 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries)
                 : $"The file cannot be imported ({parse.ErrorCount} problems{listed}); nothing was stored.";
             return new DemandImporterResult(DemandImporterStatus.Invalid, Errors: parse.Errors.ToDictionary(), Detail: detail);
         }
+        // Region codes in other schemes (CR.08, KEN) are read as the directory's; unknown ones are reported, not refused.
+        var codes = (await Regions.RegionCodes.LoadAsync(db, ct)).Check(parse.Rows.Select(r => r.RegionCode));
+        if (Regions.RegionCodes.Warning(codes) is { } codeWarning)
+        {
+            parse.Warnings.Add(codeWarning);
+        }
         var outcome = await writer.ImportAsync(name!, parse, replace, ct);
         if (outcome.Status == DemandImportStatus.Conflict)
         {
             return new DemandImporterResult(DemandImporterStatus.Conflict,
                 Detail: $"A demand dataset named '{FieldErrors.Clip(name!)}' exists (id {outcome.DatasetId}); send replace=true to replace its settlements.");
         }
+        if (outcome.Status == DemandImportStatus.Forbidden)
+        {
+            return new DemandImporterResult(DemandImporterStatus.Forbidden,
+                Detail: $"The demand dataset '{FieldErrors.Clip(name!)}' (id {outcome.DatasetId}) belongs to someone else or is the shared demo; only its owner or an admin may replace it. Import under another name.");
+        }
         var dataset = (await queries.FindAsync(outcome.DatasetId, ct))!;
         var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings,
-            parse.InvalidRows.Count, parse.ErrorCount > 0 ? parse.Errors.ToDictionary() : null);
+            parse.InvalidRows.Count, parse.ErrorCount > 0 ? parse.Errors.ToDictionary() : null)
+        {
+            RegionCodes = codes,
+        };
         return new DemandImporterResult(outcome.Status == DemandImportStatus.Replaced ? DemandImporterStatus.Replaced : DemandImporterStatus.Created, report);
     }
 

@@ -10,6 +10,20 @@ internal enum DemandImportStatus
     Created,
     Replaced,
     Conflict,
+
+    /// <summary>A dataset of that name exists and belongs to someone else (or is the protected demo).</summary>
+    Forbidden,
+}
+
+/// <summary>The outcome of deleting a dataset or an analysis.</summary>
+internal enum PlanningDelete
+{
+    Deleted,
+    NotFound,
+    Forbidden,
+
+    /// <summary>The analysis is still running; cancel it first.</summary>
+    Running,
 }
 
 internal sealed record DemandImportOutcome(DemandImportStatus Status, Guid DatasetId);
@@ -18,8 +32,13 @@ internal sealed record DemandImportOutcome(DemandImportStatus Status, Guid Datas
 /// Stores a parsed import in one transaction: the dataset row, then every settlement through a binary COPY into a
 /// staging table and one INSERT … SELECT (so a million rows take seconds, and a failure leaves nothing behind).
 /// </summary>
-internal sealed class DemandWriter(ReferralDbContext db, TimeProvider clock)
+/// Datasets belong to whoever created them (<see cref="Access.Actor.PlanningOwner"/>); only the owner and admins replace or
+/// delete them, the seeded demo only admins. Creates, replaces and deletes go through SaveChanges, so the audit log has them.
+internal sealed class DemandWriter(ReferralDbContext db, TimeProvider clock, Access.ActorContext actor)
 {
+    /// <summary>Whether the current caller may replace or delete this dataset.</summary>
+    public bool MayChange(DemandDataset d) => actor.Current.MayChangePlanning(d.OwnerOrganizationId, d.OwnerActor, d.IsDemo);
+
     public async Task<DemandImportOutcome> ImportAsync(string name, DemandParse parse, bool replace, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -28,7 +47,19 @@ internal sealed class DemandWriter(ReferralDbContext db, TimeProvider clock)
         {
             return new DemandImportOutcome(DemandImportStatus.Conflict, existing.Id);
         }
-        var dataset = existing ?? new DemandDataset { Id = Guid.CreateVersion7(), Name = name, CreatedAt = clock.GetUtcNow() };
+        if (existing is not null && !MayChange(existing))
+        {
+            return new DemandImportOutcome(DemandImportStatus.Forbidden, existing.Id);
+        }
+        var (ownerOrganization, ownerActor) = actor.Current.PlanningOwner;
+        var dataset = existing ?? new DemandDataset
+        {
+            Id = Guid.CreateVersion7(),
+            Name = name,
+            CreatedAt = clock.GetUtcNow(),
+            OwnerOrganizationId = ownerOrganization,
+            OwnerActor = ownerActor,
+        };
         dataset.Description = parse.Description ?? dataset.Description;
         dataset.Source = parse.Source ?? dataset.Source;
         dataset.License = parse.License ?? dataset.License;
@@ -91,8 +122,28 @@ internal sealed class DemandWriter(ReferralDbContext db, TimeProvider clock)
         return new DemandImportOutcome(existing is null ? DemandImportStatus.Created : DemandImportStatus.Replaced, dataset.Id);
     }
 
-    public async Task<bool> DeleteAsync(Guid id, CancellationToken ct) =>
-        await db.DemandDatasets.Where(d => d.Id == id).ExecuteDeleteAsync(ct) > 0;
+    /// <summary>
+    /// Deletes a dataset with its settlements and analyses; the dataset and each analysis are audited (the settlements,
+    /// bulk data, go with the dataset by the foreign key's cascade).
+    /// </summary>
+    public async Task<PlanningDelete> DeleteAsync(Guid id, CancellationToken ct)
+    {
+        var dataset = await db.DemandDatasets.FirstOrDefaultAsync(d => d.Id == id, ct);
+        if (dataset is null)
+        {
+            return PlanningDelete.NotFound;
+        }
+        if (!MayChange(dataset))
+        {
+            return PlanningDelete.Forbidden;
+        }
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.GapAnalyses.RemoveRange(await db.GapAnalyses.Where(a => a.DatasetId == id).ToListAsync(ct));
+        db.DemandDatasets.Remove(dataset);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return PlanningDelete.Deleted;
+    }
 
     private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, long? value, NpgsqlDbType type, CancellationToken ct)
     {

@@ -22,6 +22,9 @@ internal sealed record ExportOptions(ExportFormat Format, bool Exact, bool Metad
 {
     public string Locations => Exact ? "exact" : "public";
 
+    /// <summary>Whom the export shows locations to (Actor.SeesExact): an admin for exact=true, else the public.</summary>
+    public Access.Actor Viewer => Exact ? Access.Actor.System("export") : Access.Actor.Anonymous;
+
     public static readonly IReadOnlyDictionary<string, ExportFormat> ByName = new Dictionary<string, ExportFormat>(StringComparer.OrdinalIgnoreCase)
     {
         ["hsds"] = ExportFormat.Hsds,
@@ -55,7 +58,7 @@ internal static class ExportWriter
     };
 
     private static ServiceDocument Document(Service s, ExportOptions options, ExportQueries queries) =>
-        ServiceMapping.ToDocument(s, options.Exact, queries.Now);
+        ServiceMapping.ToDocument(s, options.Viewer, queries.Now);
 
     /// <summary>HSDS 3.1 service documents, one per line, as <c>GET /api/services/{id}</c> returns them (ndjson).</summary>
     private static async Task<long> WriteNdjsonAsync(Stream output, ExportOptions options, ExportQueries queries, CancellationToken ct)
@@ -299,7 +302,7 @@ internal static class HsdsPackageWriter
             foreach (var s in batch)
             {
                 count++;
-                var doc = ServiceMapping.ToDocument(s, options.Exact, queries.Now);
+                var doc = ServiceMapping.ToDocument(s, options.Viewer, queries.Now);
                 await t["services"].RowAsync(doc.Id, doc.OrganizationId, null, doc.Name, doc.AlternateName, doc.Description, doc.Url, doc.Email, doc.Status,
                     doc.InterpretationServices, doc.ApplicationProcess, doc.FeesDescription, null, null, null, doc.EligibilityDescription, doc.MinimumAge,
                     doc.MaximumAge, doc.AssuredDate, doc.AssurerEmail, null, doc.Alert, doc.LastModified?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));

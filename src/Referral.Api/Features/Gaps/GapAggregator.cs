@@ -15,7 +15,8 @@ internal static class GapAggregator
 {
     private sealed record Raw(
         int Settlements, double Weight, long? Population, double? Mean, double? Median, double? P90, double? Max,
-        double[] WithinWeight, double CoveredWeight, double ServedWeight, double AccessWeighted);
+        double[] WithinWeight, double CoveredWeight, double ServedWeight, double AccessWeighted,
+        double? SettlementMedian = null, double? SettlementP90 = null);
 
     private readonly record struct Key(string Region, string Class, int K);
 
@@ -88,14 +89,10 @@ internal static class GapAggregator
             ? ToMetrics(r, plan, services.GetValueOrDefault(key), travel.GetValueOrDefault(key))
             : Empty(plan, services.GetValueOrDefault(key), travel.Count > 0 || o.TravelTime is not null);
 
-        // Regions in the analysis, plus their siblings without settlements (same level and parent): a region with
-        // nobody in the dataset is a finding too, not something to drop silently.
+        // Only the regions the dataset's settlements are in: listing every other region of the directory (every country of
+        // the world outline, say) with no figures drowns the ones that have them.
         var assigned = raw.Keys.Select(k => k.Region).Where(r => r != GapClasses.Any && r != GapClasses.Unassigned).ToHashSet(StringComparer.Ordinal);
-        var known = regions.Where(r => assigned.Contains(r.Key)).Select(r => r.Value).ToList();
-        var siblings = regions.Values
-            .Where(r => !assigned.Contains(r.Code) && known.Any(a => a.Level == r.Level && a.ParentCode == r.ParentCode))
-            .Select(r => r.Code);
-        var regionOrder = assigned.Concat(siblings).Order(StringComparer.Ordinal).ToList();
+        var regionOrder = assigned.Order(StringComparer.Ordinal).ToList();
         if (raw.Keys.Any(k => k.Region == GapClasses.Unassigned))
         {
             regionOrder.Add(GapClasses.Unassigned);
@@ -280,6 +277,53 @@ internal static class GapAggregator
         return (median, p90);
     }
 
+    /// <summary>
+    /// Unweighted percentiles over a group's settlements (each counts once, whatever its population): linear interpolation
+    /// between the closest ranks (Hyndman &amp; Fan type 7, the default of R and NumPy), so the median of an even count is the
+    /// mean of the two middle values. Settlements without a value sort last; a percentile that needs one of them has no value.
+    /// </summary>
+    private static (double?[] Median, double?[] P90) SettlementPercentiles(double[] values, Rows rows, int[][] of, int[] count)
+    {
+        var groups = count.Length;
+        var sorted = Enumerable.Range(0, groups).Select(g => new List<double>(Math.Min(count[g], 1024))).ToArray();
+        var order = Enumerable.Range(0, values.Length).ToArray();
+        var keys = values.Select(v => double.IsNaN(v) ? double.PositiveInfinity : v).ToArray();
+        Array.Sort(keys, order);
+        for (var j = 0; j < order.Length; j++)
+        {
+            foreach (var g in of[rows.Combo[order[j]]])
+            {
+                sorted[g].Add(keys[j]);
+            }
+        }
+        var (median, p90) = (new double?[groups], new double?[groups]);
+        for (var g = 0; g < groups; g++)
+        {
+            median[g] = Quantile(sorted[g], 0.5);
+            p90[g] = Quantile(sorted[g], 0.9);
+        }
+        return (median, p90);
+    }
+
+    /// <summary>Type-7 quantile of ascending values (+∞ = no value); null when empty or when it would need a missing value.</summary>
+    internal static double? Quantile(IReadOnlyList<double> ascending, double q)
+    {
+        if (ascending.Count == 0)
+        {
+            return null;
+        }
+        var h = (ascending.Count - 1) * q;
+        var lo = (int)Math.Floor(h);
+        var fraction = h - lo;
+        var a = ascending[lo];
+        if (fraction == 0)
+        {
+            return double.IsPositiveInfinity(a) ? null : a;
+        }
+        var b = ascending[lo + 1];
+        return double.IsPositiveInfinity(a) || double.IsPositiveInfinity(b) ? null : a + (fraction * (b - a));
+    }
+
     /// <summary>Per group and category: counts, weights, the population-weighted mean, percentiles and maximum distance, shares and 2SFCA.</summary>
     private static Dictionary<Key, Raw> RawFigures(Rows rows, GapPlan plan)
     {
@@ -325,6 +369,7 @@ internal static class GapAggregator
                 }
             }
             var (median, p90) = Percentiles([.. distance], rows, of, weight);
+            var (settlementMedian, settlementP90) = SettlementPercentiles([.. distance], rows, of, count);
             for (var g = 0; g < n; g++)
             {
                 if (count[g] == 0)
@@ -333,7 +378,7 @@ internal static class GapAggregator
                 }
                 result[new Key(groups[g].Region, groups[g].Class, k)] = new Raw(
                     count[g], weight[g], hasPopulation[g] ? population[g] : null, withDistance[g] > 0 ? weighted[g] / withDistance[g] : null,
-                    median[g], p90[g], max[g], within[g], covered[g], served[g], access[g]);
+                    median[g], p90[g], max[g], within[g], covered[g], served[g], access[g], settlementMedian[g], settlementP90[g]);
             }
         }
         return result;
@@ -534,6 +579,8 @@ internal static class GapAggregator
             Round(r.Mean, 1),
             Round(r.Median, 1),
             Round(r.P90, 1),
+            Round(r.SettlementMedian, 1),
+            Round(r.SettlementP90, 1),
             Round(r.Max, 1),
             [.. o.ThresholdsKm.Select((t, i) => new GapShare(t, Share(r.WithinWeight[i])))],
             Share(r.CoveredWeight),
@@ -546,7 +593,7 @@ internal static class GapAggregator
     }
 
     private static GapMetrics Empty(GapPlan plan, int services, bool travel) => new(
-        0, 0, plan.ByPopulation ? 0 : null, null, null, null, null,
+        0, 0, plan.ByPopulation ? 0 : null, null, null, null, null, null, null,
         [.. plan.Options.ThresholdsKm.Select(t => new GapShare(t, null))], null, null, services, null, null,
         travel ? new GapTravelTime(true, null, null, null) : null, null);
 
@@ -554,6 +601,8 @@ internal static class GapAggregator
         Ratio(rural.MeanDistanceM, urban.MeanDistanceM),
         Ratio(rural.MedianDistanceM, urban.MedianDistanceM),
         Ratio(rural.P90DistanceM, urban.P90DistanceM),
+        Ratio(rural.MedianDistanceMSettlements, urban.MedianDistanceMSettlements),
+        Ratio(rural.P90DistanceMSettlements, urban.P90DistanceMSettlements),
         Ratio(rural.MaxDistanceM, urban.MaxDistanceM),
         [.. rural.Within.Zip(urban.Within, (r, u) => new GapShare(r.Km, Ratio(r.Share, u.Share)))],
         Ratio(rural.CoveredShare, urban.CoveredShare),

@@ -15,6 +15,13 @@ internal sealed class GapAnalysis
 
     public Guid Id { get; set; }
     public Guid DatasetId { get; set; }
+
+    /// <summary>The organization that started it (Actor.PlanningOwner); null when a key without organization did.</summary>
+    public Guid? OwnerOrganizationId { get; set; }
+
+    /// <summary>The key (actor name) that started it when it has no organization.</summary>
+    public string? OwnerActor { get; set; }
+
     public required string Status { get; set; }
     public int ProgressPercent { get; set; }
     public string? Stage { get; set; }

@@ -20,14 +20,14 @@ internal static class GapCli
         usage: gaps [run] [--dataset NAME|ID] [--categories police,health,...] [--thresholds 5,10,25,50]
                     [--catchment KM] [--decay none|gaussian|e2sfca] [--fca-cell KM] [--target-km KM] [--target-share 0.8]
                     [--worst N] [--region-level N] [--urban-centre N] [--urban-cluster N] [--travel] [--detour F]
-                    [--age N] [--language CODE] [--gender G] [--force] [--out DIR] [--json]
+                    [--age N] [--language CODE] [--gender G] [--any-country] [--force] [--out DIR] [--json]
                gaps import FILE.csv|FILE.geojson [--name NAME] [--replace] [--valid-only] [--description TEXT] [--source TEXT] [--license TEXT]
                gaps regions FILE.geojson
                gaps list
         Without --dataset, `gaps run` analyses the demo dataset (loading the seed first if it is missing).
         """;
 
-    private static readonly string[] Flags = ["travel", "force", "json", "replace", "valid-only"];
+    private static readonly string[] Flags = ["travel", "force", "json", "replace", "any-country", "valid-only"];
 
     private static readonly JsonSerializerOptions Indented = new(JsonSetup.Options) { WriteIndented = true };
 
@@ -89,6 +89,7 @@ internal static class GapCli
             Age = Int("age"),
             Language = o.GetValueOrDefault("language"),
             Gender = o.GetValueOrDefault("gender"),
+            SameCountry = o.ContainsKey("any-country") ? false : null,
             Force = o.ContainsKey("force"),
         };
         if (errors.Count > 0)
@@ -155,10 +156,10 @@ internal static class GapCli
             .Select(g => string.Create(inv, $"{g.SettlementClass} {g.Metrics.Settlements:N0}{(g.Metrics.Population is { } pop ? $" ({pop:N0} people)" : "")}"));
         sb.AppendLine($"Settlements: {string.Join(" · ", byClass)}");
         var areas = o.AreaCategories.Length > 0 ? $" (or inside a service area for {string.Join("/", o.AreaCategories)})" : "";
-        sb.AppendLine(inv, $"Urban = urban centres + towns; distances in km to the nearest in-person site (ellipsoidal); ratio = rural ÷ urban; served = within {o.TargetKm:0.#} km{areas}.");
+        sb.AppendLine(inv, $"Urban = urban centres + towns; distances in km to the nearest in-person site (ellipsoidal); mean and median population-weighted, s.med = median over settlements (each counts once); ratio = rural ÷ urban; served = within {o.TargetKm:0.#} km{areas}.");
         sb.AppendLine();
         var travel = o.TravelTime is not null;
-        var header = new List<string> { "category", "sites", "mean u", "mean r", "ratio", "median u", "median r", "served u", "served r", "per100k u", "per100k r", "2SFCA u", "2SFCA r" };
+        var header = new List<string> { "category", "sites", "mean u", "mean r", "ratio", "median u", "median r", "s.med u", "s.med r", "served u", "served r", "per100k u", "per100k r", "2SFCA u", "2SFCA r" };
         if (travel)
         {
             header.AddRange(["min u*", "min r*"]);
@@ -172,6 +173,7 @@ internal static class GapCli
                 s.Category, s.Sites.ToString(inv),
                 Km(s.Urban.MeanDistanceM), Km(s.Rural.MeanDistanceM), Times(s.RuralToUrban.MeanDistance),
                 Km(s.Urban.MedianDistanceM), Km(s.Rural.MedianDistanceM),
+                Km(s.Urban.MedianDistanceMSettlements), Km(s.Rural.MedianDistanceMSettlements),
                 GapAggregator.Percent(s.Urban.ServedShare), GapAggregator.Percent(s.Rural.ServedShare),
                 Num(s.Urban.ServicesPer100k, "0.0"), Num(s.Rural.ServicesPer100k, "0.0"),
                 Num(s.Urban.AccessibilityPer100k, "0.00"), Num(s.Rural.AccessibilityPer100k, "0.00"),
@@ -254,7 +256,7 @@ internal static class GapCli
             Replace: o.ContainsKey("replace"), Format: format, Description: o.GetValueOrDefault("description"),
             Source: o.GetValueOrDefault("source"), License: o.GetValueOrDefault("license"), ValidOnly: o.ContainsKey("valid-only"));
         await using var stream = File.OpenRead(file);
-        var result = await sp.GetRequiredService<DemandImporter>().ImportAsync(stream, format, meta, o.ContainsKey("replace"), ct);
+        var result = await sp.GetRequiredService<DemandImporter>().ImportAsync(stream, format, meta, o.ContainsKey("replace"), DemandEndpoints.ImportLimit, ct);
         if (result.Report is not { } report)
         {
             await Console.Error.WriteLineAsync($"gaps import: {result.Detail}");

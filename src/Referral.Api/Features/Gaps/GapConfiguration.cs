@@ -20,6 +20,7 @@ internal sealed class GapAnalysisConfiguration : IEntityTypeConfiguration<GapAna
         b.Property(x => x.Options).HasColumnType("jsonb");
         b.Property(x => x.Results).HasColumnType("jsonb");
         b.Property(x => x.Error).HasMaxLength(Limits.Text);
+        b.Property(x => x.OwnerActor).HasMaxLength(Limits.Short);
         b.HasOne<DemandDataset>().WithMany().HasForeignKey(x => x.DatasetId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(x => new { x.InputHash, x.CreatedAt });
         b.HasIndex(x => x.DatasetId);

@@ -42,7 +42,9 @@ internal sealed record GapRules(
     string Gap,
     string WorstServed,
     string UrbanRural,
-    GapTravelRule? TravelTime);
+    GapTravelRule? TravelTime,
+    string Coverage,
+    string Borders);
 
 internal sealed record GapClassRule(string Text, long UrbanCentreMinPopulation, long UrbanClusterMinPopulation, int Given, int Derived, int Unclassified);
 
@@ -78,6 +80,9 @@ internal sealed record GapGroup(
 /// <summary>
 /// The figures of one group. Distances are metres on the WGS 84 ellipsoid from each settlement to its nearest in-person
 /// site as the public sees it; "weight" is population (or 1 per settlement in a dataset without population).
+/// Mean, median and p90 are population-weighted (where the people are); the <c>_settlements</c> median and p90 count
+/// each settlement once (where the places are): a province whose typical village is far from help shows it there even
+/// when one large town near a site dominates the weighted figures.
 /// </summary>
 internal sealed record GapMetrics(
     int Settlements,
@@ -86,6 +91,8 @@ internal sealed record GapMetrics(
     double? MeanDistanceM,
     double? MedianDistanceM,
     double? P90DistanceM,
+    [property: JsonPropertyName("median_distance_m_settlements")] double? MedianDistanceMSettlements,
+    [property: JsonPropertyName("p90_distance_m_settlements")] double? P90DistanceMSettlements,
     double? MaxDistanceM,
     IReadOnlyList<GapShare> Within,
     double? CoveredShare,
@@ -106,6 +113,8 @@ internal sealed record GapRatios(
     double? MeanDistance,
     double? MedianDistance,
     double? P90Distance,
+    double? MedianDistanceSettlements,
+    double? P90DistanceSettlements,
     double? MaxDistance,
     IReadOnlyList<GapShare> Within,
     double? CoveredShare,

@@ -31,17 +31,24 @@ internal static class GapEndpoints
             .WithSummary("GeoJSON: every region (outline when known) with its figures per category (choropleth-ready)")
             .Produces<string>(200, "application/geo+json").ProducesProblem(404).ProducesProblem(409).RequireCors(Cors.PublicRead);
 
-        var writes = group.MapGroup("").RequireAuthorization(Authorization.WritePolicy);
+        var writes = group.MapGroup("").RequireAuthorization(Authorization.PlanningPolicy);
         writes.MapPost("/", StartGapAnalysis).WithName("StartGapAnalysis")
             .WithSummary("Start an analysis: 202 + Location (poll it); 201 with results when small; 200 when the same inputs were analysed before")
             .WithDescription("Body: `dataset` (name) or `dataset_id`, `categories` (default: every category), `thresholds_km`, `catchment_km`, " +
                 "`decay` (none|gaussian|e2sfca), `target_km`, `target_share`, `worst_n`, `region_level`, `settlement_thresholds`, `travel_time`, " +
-                "`age`/`language`/`gender`, `background`, `force`. Editor or admin. When a finished analysis has the same input hash (dataset " +
-                "version, options, directory and regions), it is returned with 200 instead of being recomputed.")
+                "`age`/`language`/`gender`, `background`, `force`. Planner, editor or admin; the analysis belongs to the caller's organization " +
+                "(or its key when it has none). When a finished analysis has the same input hash (dataset version, options, directory and " +
+                "regions), it is returned with 200 instead of being recomputed. An analysis computed inside the request is cancelled when the " +
+                "client goes away. At most `Gaps:MaxActivePerOwner` (default 2) analyses per owner may be queued or running at once: one " +
+                "more answers 429 TOO_MANY_ANALYSES.")
             .Accepts<GapAnalysisRequest>("application/json")
-            .ProducesValidationProblem().ProducesProblem(413).ProducesProblem(415);
+            .ProducesValidationProblem().ProducesProblem(413).ProducesProblem(415).ProducesProblem(429);
+        writes.MapPost("/{id:guid}/cancel", CancelGapAnalysis).WithName("CancelGapAnalysis")
+            .WithSummary("Cancel a queued or running analysis (its owner or an admin); it ends failed, without partial results")
+            .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         writes.MapDelete("/{id:guid}", DeleteGapAnalysis).WithName("DeleteGapAnalysis")
-            .WithSummary("Delete an analysis and its per-settlement results").ProducesProblem(404);
+            .WithSummary("Delete a finished analysis and its per-settlement results (its owner or an admin; cancel a running one first)")
+            .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         return app;
     }
 
@@ -80,6 +87,8 @@ internal static class GapEndpoints
         {
             case GapStartStatus.Invalid:
                 return Problems.Validation(start.Errors!);
+            case GapStartStatus.TooMany:
+                return Problems.Of(429, ErrorCodes.TooManyAnalyses, "Too many analyses", start.Detail);
             case GapStartStatus.Cached:
                 request.HttpContext.Response.Headers.ContentLocation = location;
                 return TypedResults.Ok(start.Analysis!);
@@ -92,7 +101,24 @@ internal static class GapEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteGapAnalysis(Guid id, GapService service, CancellationToken ct) =>
-        await service.DeleteAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound("gap analysis", id);
+        await service.DeleteAsync(id, ct) switch
+        {
+            PlanningDelete.Deleted => TypedResults.NoContent(),
+            PlanningDelete.Forbidden => Problems.Of(403, ErrorCodes.Forbidden, "Forbidden", "Only the analysis's owner or an admin may delete it."),
+            PlanningDelete.Running => Problems.Of(409, ErrorCodes.Conflict, "Still running",
+                $"The analysis is still queued or running; cancel it first (POST /api/gap_analyses/{id}/cancel)."),
+            _ => Problems.NotFound("gap analysis", id),
+        };
+
+    internal static async Task<Results<Ok<GapAnalysisDocument>, ProblemHttpResult>> CancelGapAnalysis(
+        Guid id, GapService service, GapQueries queries, CancellationToken ct) =>
+        await service.CancelAsync(id, ct) switch
+        {
+            GapCancel.Cancelled => TypedResults.Ok((await queries.FindAsync(id, withResults: false, ct))!),
+            GapCancel.Forbidden => Problems.Of(403, ErrorCodes.Forbidden, "Forbidden", "Only the analysis's owner or an admin may cancel it."),
+            GapCancel.Finished => Problems.Of(409, ErrorCodes.Conflict, "Finished", "The analysis has already finished; there is nothing to cancel."),
+            _ => Problems.NotFound("gap analysis", id),
+        };
 
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportGapTable(Guid id, GapQueries queries, HttpResponse response, CancellationToken ct)
     {

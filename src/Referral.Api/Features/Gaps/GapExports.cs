@@ -26,7 +26,7 @@ internal sealed class GapExports(ReferralDbContext db)
         var header = new List<string>
         {
             "analysis_id", "dataset", "region_code", "region_name", "settlement_class", "category", "mode", "settlements", "weight", "population",
-            "mean_distance_m", "median_distance_m", "p90_distance_m", "max_distance_m",
+            "mean_distance_m", "median_distance_m", "p90_distance_m", "median_distance_m_settlements", "p90_distance_m_settlements", "max_distance_m",
         };
         header.AddRange(o.ThresholdsKm.Select(t => $"share_within_{Number(t)}km"));
         header.AddRange(["covered_share", "served_share", "gap", "services", "services_per_100k", "accessibility_per_100k"]);
@@ -45,7 +45,8 @@ internal sealed class GapExports(ReferralDbContext db)
                 analysis.Id.ToString(), analysis.Dataset.Name, g.RegionCode, g.RegionName, g.SettlementClass, g.Category,
                 o.IsArea(g.Category) ? "area" : "in_person",
                 m.Settlements.ToString(inv), Number(m.Weight), m.Population?.ToString(inv),
-                Number(m.MeanDistanceM), Number(m.MedianDistanceM), Number(m.P90DistanceM), Number(m.MaxDistanceM),
+                Number(m.MeanDistanceM), Number(m.MedianDistanceM), Number(m.P90DistanceM),
+                Number(m.MedianDistanceMSettlements), Number(m.P90DistanceMSettlements), Number(m.MaxDistanceM),
             };
             row.AddRange(m.Within.Select(w => Number(w.Share)));
             row.AddRange([Number(m.CoveredShare), Number(m.ServedShare), m.Gap is { } gap ? (gap ? "true" : "false") : null,
@@ -65,7 +66,6 @@ internal sealed class GapExports(ReferralDbContext db)
     /// <summary>One Point feature per settlement, with per category its distance, whether it is served and its 2SFCA score.</summary>
     public async Task WritePointsAsync(GapAnalysisDocument analysis, Stream output, CancellationToken ct)
     {
-        var o = analysis.Options;
         // Utf8JsonWriter and JsonSerializer flush synchronously; through a PipeWriter the I/O is ours, and asynchronous.
         var pipe = PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: true));
         await using var json = new Utf8JsonWriter(pipe, WriterOptions);
@@ -74,27 +74,62 @@ internal sealed class GapExports(ReferralDbContext db)
         json.WriteString("name", $"gap_points_{analysis.Id:N}");
         WriteHeader(json, analysis);
         json.WriteStartArray("features");
+        await WritePointFeaturesAsync(analysis, GapFeatureFilter.All, json, async () =>
+        {
+            await json.FlushAsync(ct);
+            await pipe.FlushAsync(ct);
+        }, ct);
+        json.WriteEndArray();
+        json.WriteEndObject();
+        await json.FlushAsync(ct);
+        await pipe.CompleteAsync();
+    }
 
+    /// <summary>The settlements of <paramref name="filter"/> (all, or a box / a page / one), as the points export writes them.</summary>
+    public async Task<int> CountPointsAsync(GapAnalysisDocument analysis, GapFeatureFilter filter, CancellationToken ct)
+    {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand("""
+            await using var cmd = new NpgsqlCommand(
+                "SELECT count(*)::int FROM gap_point_result r JOIN demand_point d ON d.id = r.demand_point_id WHERE r.analysis_id = @analysis" + filter.Sql,
+                connection);
+            cmd.Parameters.Add(new NpgsqlParameter<Guid>("analysis", analysis.Id));
+            filter.AddParameters(cmd);
+            return (int)(await cmd.ExecuteScalarAsync(ct))!;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Writes the settlement features of <paramref name="filter"/> into an open array; returns how many.</summary>
+    public async Task<int> WritePointFeaturesAsync(GapAnalysisDocument analysis, GapFeatureFilter filter, Utf8JsonWriter json, Func<Task> flush, CancellationToken ct)
+    {
+        var o = analysis.Options;
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        var n = 0;
+        try
+        {
+            await using var cmd = new NpgsqlCommand($"""
                 SELECT r.demand_point_id, d.name, ST_Y(d.point::geometry), ST_X(d.point::geometry), r.population, r.settlement_class,
                        r.class_source, r.region_code, r.distance_m, r.covered,
                        ARRAY(SELECT coalesce((SELECT sum(a.accessibility) FROM gap_cell_access a
                                               WHERE a.analysis_id = r.analysis_id AND a.category = g.k AND a.cell = r.cell), 0)
                              FROM generate_series(0, @k - 1) AS g(k) ORDER BY g.k)
                 FROM gap_point_result r JOIN demand_point d ON d.id = r.demand_point_id
-                WHERE r.analysis_id = @analysis
-                ORDER BY r.seq
+                WHERE r.analysis_id = @analysis{filter.Sql}
+                ORDER BY r.seq{filter.PageSql}
                 """, connection);
             cmd.CommandTimeout = 0;
             cmd.Parameters.Add(new NpgsqlParameter<Guid>("analysis", analysis.Id));
             cmd.Parameters.Add(new NpgsqlParameter<int>("k", o.Categories.Length));
+            filter.AddParameters(cmd, page: true);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             var byPopulation = analysis.Results!.Totals.Weighting == "population";
-            var n = 0;
             while (await reader.ReadAsync(ct))
             {
                 var cls = reader.GetString(5);
@@ -142,8 +177,7 @@ internal sealed class GapExports(ReferralDbContext db)
                 json.WriteEndObject();
                 if (++n % 1000 == 0)
                 {
-                    await json.FlushAsync(ct);
-                    await pipe.FlushAsync(ct);
+                    await flush();
                 }
             }
         }
@@ -151,10 +185,7 @@ internal sealed class GapExports(ReferralDbContext db)
         {
             await db.Database.CloseConnectionAsync();
         }
-        json.WriteEndArray();
-        json.WriteEndObject();
-        await json.FlushAsync(ct);
-        await pipe.CompleteAsync();
+        return n;
     }
 
     /// <summary>
@@ -163,15 +194,6 @@ internal sealed class GapExports(ReferralDbContext db)
     /// </summary>
     public async Task WriteRegionsAsync(GapAnalysisDocument analysis, Stream output, CancellationToken ct)
     {
-        var r = analysis.Results!;
-        var o = analysis.Options;
-        var groups = r.Groups.Where(g => g.RegionCode != GapClasses.Any).ToLookup(g => g.RegionCode);
-        var codes = groups.Select(g => g.Key).ToList();
-        var outlines = await db.Regions.AsNoTracking()
-            .Where(x => codes.Contains(x.Code))
-            .Select(x => new { x.Code, x.Level, x.ParentCode, x.Geometry })
-            .ToDictionaryAsync(x => x.Code, ct);
-
         var pipe = PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: true));
         await using var json = new Utf8JsonWriter(pipe, WriterOptions);
         json.WriteStartObject();
@@ -179,7 +201,41 @@ internal sealed class GapExports(ReferralDbContext db)
         json.WriteString("name", $"gap_regions_{analysis.Id:N}");
         WriteHeader(json, analysis);
         json.WriteStartArray("features");
-        foreach (var region in groups)
+        await WriteRegionFeaturesAsync(analysis, GapFeatureFilter.All, json, async () =>
+        {
+            await json.FlushAsync(ct);
+            await pipe.FlushAsync(ct);
+        }, ct);
+        json.WriteEndArray();
+        json.WriteEndObject();
+        await json.FlushAsync(ct);
+        await pipe.CompleteAsync();
+    }
+
+    /// <summary>
+    /// Writes the region features of <paramref name="filter"/> into an open array (in region code order); returns how many
+    /// matched the filter before paging and how many were written. A box keeps only regions whose outline meets it.
+    /// </summary>
+    public async Task<(int Matched, int Written)> WriteRegionFeaturesAsync(
+        GapAnalysisDocument analysis, GapFeatureFilter filter, Utf8JsonWriter json, Func<Task> flush, CancellationToken ct)
+    {
+        var r = analysis.Results!;
+        var o = analysis.Options;
+        var groups = r.Groups.Where(g => g.RegionCode != GapClasses.Any && (filter.Id is null || g.RegionCode == filter.Id))
+            .ToLookup(g => g.RegionCode);
+        var codes = groups.Select(g => g.Key).ToList();
+        var regions = db.Regions.AsNoTracking().Where(x => codes.Contains(x.Code));
+        if (filter.Box is { } box)
+        {
+            var parts = box.Parts.ToArray();
+            var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
+            regions = regions.Where(x => x.Geometry != null && (SqlFunctions.MeetsBox(x.Geometry, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
+                || SqlFunctions.MeetsBox(x.Geometry, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude)));
+        }
+        var outlines = await regions.Select(x => new { x.Code, x.Level, x.ParentCode, x.Geometry }).ToDictionaryAsync(x => x.Code, ct);
+        var selected = groups.Where(g => filter.Box is null || outlines.ContainsKey(g.Key)).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var written = 0;
+        foreach (var region in selected.Skip(filter.Offset).Take(filter.Limit))
         {
             var all = region.Where(g => g.SettlementClass == GapClasses.Any).ToDictionary(g => g.Category);
             var first = all.Values.First();
@@ -215,6 +271,8 @@ internal sealed class GapExports(ReferralDbContext db)
                 WriteNumber(json, $"{c}_mean_distance_m", m.MeanDistanceM);
                 WriteNumber(json, $"{c}_median_distance_m", m.MedianDistanceM);
                 WriteNumber(json, $"{c}_p90_distance_m", m.P90DistanceM);
+                WriteNumber(json, $"{c}_median_distance_m_settlements", m.MedianDistanceMSettlements);
+                WriteNumber(json, $"{c}_p90_distance_m_settlements", m.P90DistanceMSettlements);
                 WriteNumber(json, $"{c}_max_distance_m", m.MaxDistanceM);
                 foreach (var w in m.Within)
                 {
@@ -245,13 +303,10 @@ internal sealed class GapExports(ReferralDbContext db)
             }
             json.WriteEndObject();
             json.WriteEndObject();
-            await json.FlushAsync(ct);
-            await pipe.FlushAsync(ct);
+            written++;
+            await flush();
         }
-        json.WriteEndArray();
-        json.WriteEndObject();
-        await json.FlushAsync(ct);
-        await pipe.CompleteAsync();
+        return (selected.Count, written);
     }
 
     /// <summary>Foreign members (RFC 7946 §6.1): where the figures come from, and the rules they follow. GIS tools ignore them.</summary>

@@ -3,6 +3,7 @@ using GraphQL.Types;
 using GraphQL.Types.Relay;
 using Referral.Api.Features.Demand;
 using Referral.Api.GraphQL;
+using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Gaps;
 
@@ -54,10 +55,31 @@ internal static class GapGraphFields
             .Argument<NonNullGraphType<GapAnalysisInputGraphType>>("input")
             .ResolveAsync(async ctx =>
             {
-                await WriteAccess.EnsureAsync(ctx);
+                await WriteAccess.EnsureAsync(ctx, Authorization.PlanningPolicy);
                 var start = await ctx.RequestServices!.GetRequiredService<GapService>()
                     .StartAsync(ctx.GetArgument<GapAnalysisRequest>("input"), GapRunMode.Auto, null, ctx.CancellationToken);
-                return start.Status == GapStartStatus.Invalid ? throw GraphQLErrors.Validation(start.Errors!) : start.Analysis;
+                return start.Status switch
+                {
+                    GapStartStatus.Invalid => throw GraphQLErrors.Validation(start.Errors!),
+                    GapStartStatus.TooMany => throw GraphQLErrors.Of(ErrorCodes.TooManyAnalyses, start.Detail!),
+                    _ => start.Analysis,
+                };
+            });
+        mutation.Field<NonNullGraphType<GapAnalysisGraphType>>("cancelGapAnalysis")
+            .Description("Cancel a queued or running gap analysis (REST: POST /api/gap_analyses/{id}/cancel); its owner or an admin.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async ctx =>
+            {
+                await WriteAccess.EnsureAsync(ctx, Authorization.PlanningPolicy);
+                var id = ctx.GetArgument<Guid>("id");
+                var outcome = await ctx.RequestServices!.GetRequiredService<GapService>().CancelAsync(id, ctx.CancellationToken);
+                return outcome switch
+                {
+                    GapCancel.Cancelled => await ctx.RequestServices!.GetRequiredService<GapQueries>().FindAsync(id, withResults: false, ctx.CancellationToken),
+                    GapCancel.Forbidden => throw GraphQLErrors.Of(ErrorCodes.Forbidden, "Only the analysis's owner or an admin may cancel it."),
+                    GapCancel.Finished => throw GraphQLErrors.Of(ErrorCodes.Conflict, "The analysis has already finished."),
+                    _ => throw GraphQLErrors.Of(ErrorCodes.NotFound, $"No gap analysis with id {id}."),
+                };
             });
     }
 }
@@ -87,6 +109,7 @@ internal sealed class GapAnalysisInputGraphType : InputObjectGraphType<GapAnalys
         Field<IntGraphType>("age");
         Field<StringGraphType>("language");
         Field<StringGraphType>("gender");
+        Field<BooleanGraphType>("sameCountry").Description("Nearest sites in the settlement's own country only (default true).");
         Field<BooleanGraphType>("background").Description("Queue it even when small.");
         Field<BooleanGraphType>("force").Description("Recompute even when results for the same inputs exist.");
     }
@@ -115,6 +138,7 @@ internal sealed class GapAnalysisInputGraphType : InputObjectGraphType<GapAnalys
             Age = Get<int?>(value, "age"),
             Language = Get<string>(value, "language"),
             Gender = Get<string>(value, "gender"),
+            SameCountry = Get<bool?>(value, "sameCountry"),
             Background = Get<bool?>(value, "background"),
             Force = Get<bool?>(value, "force"),
         };
@@ -201,6 +225,7 @@ internal sealed class GapOptionsGraphType : ObjectGraphType<GapOptions>
         Field(x => x.Age, nullable: true);
         Field(x => x.Language, nullable: true);
         Field(x => x.Gender, nullable: true);
+        Field(x => x.SameCountry).Description("Nearest sites in the settlement's own country only.");
     }
 }
 
@@ -246,6 +271,8 @@ internal sealed class GapRulesGraphType : ObjectGraphType<GapRules>
         Field(x => x.WorstServed);
         Field(x => x.UrbanRural);
         Field<GapTravelRuleGraphType>("travelTime").Resolve(ctx => ctx.Source.TravelTime);
+        Field(x => x.Coverage).Description("When a service area covers a settlement: by its point, or by a region code the directory knows.");
+        Field(x => x.Borders).Description("Whether nearest sites are sought in the settlement's own country, and how its country is found.");
     }
 }
 
@@ -341,13 +368,17 @@ internal sealed class GapMetricsGraphType : ObjectGraphType<GapMetrics>
     public GapMetricsGraphType()
     {
         Name = "GapMetrics";
-        Description = "Population-weighted figures of one group; distances in metres on the ellipsoid.";
+        Description = "Figures of one group; distances in metres on the ellipsoid. Mean, median and p90 are population-weighted; "
+            + "the *Settlements median and p90 count each settlement once.";
         Field(x => x.Settlements);
         Field(x => x.Weight);
         Field<FloatGraphType>("population").Resolve(ctx => (double?)ctx.Source.Population);
-        Field(x => x.MeanDistanceM, nullable: true);
-        Field(x => x.MedianDistanceM, nullable: true);
-        Field(x => x.P90DistanceM, nullable: true);
+        Field(x => x.MeanDistanceM, nullable: true).Description("Population-weighted mean.");
+        Field(x => x.MedianDistanceM, nullable: true).Description("Population-weighted median: half the people live nearer.");
+        Field(x => x.P90DistanceM, nullable: true).Description("Population-weighted 90th percentile.");
+        Field(x => x.MedianDistanceMSettlements, nullable: true)
+            .Description("Unweighted median over settlements (each counts once; an even count takes the mean of the two middle values).");
+        Field(x => x.P90DistanceMSettlements, nullable: true).Description("Unweighted 90th percentile over settlements (linear between ranks).");
         Field(x => x.MaxDistanceM, nullable: true);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<GapShareGraphType>>>>("within").Resolve(ctx => ctx.Source.Within);
         Field(x => x.CoveredShare, nullable: true);
@@ -392,6 +423,8 @@ internal sealed class GapRatiosGraphType : ObjectGraphType<GapRatios>
         Field(x => x.MeanDistance, nullable: true);
         Field(x => x.MedianDistance, nullable: true);
         Field(x => x.P90Distance, nullable: true);
+        Field(x => x.MedianDistanceSettlements, nullable: true);
+        Field(x => x.P90DistanceSettlements, nullable: true);
         Field(x => x.MaxDistance, nullable: true);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<GapShareGraphType>>>>("within").Resolve(ctx => ctx.Source.Within);
         Field(x => x.CoveredShare, nullable: true);

@@ -15,7 +15,7 @@ namespace Referral.Api.Features.Gaps;
 internal static class GapInputs
 {
     /// <summary>Bump when the method changes, so that results computed the old way are not reused.</summary>
-    public const int AlgorithmVersion = 1;
+    public const int AlgorithmVersion = 2;
 
     private const string FingerprintSql = """
         SELECT concat_ws('|',

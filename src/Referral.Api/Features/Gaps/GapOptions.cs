@@ -40,6 +40,19 @@ internal sealed class GapSettings
     [Range(0.1, 50)]
     public double FcaCellKm { get; set; } = 1;
 
+    /// <summary>
+    /// Analyses one owner (organization, or key without one) may have queued or running at once; one more start answers
+    /// 429 <c>TOO_MANY_ANALYSES</c>. Each analysis already uses several connections, so a few at once slow everyone.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxActivePerOwner { get; set; } = 2;
+
+    /// <summary>Largest demand dataset upload over HTTP, in MiB (413 <c>PAYLOAD_TOO_LARGE</c> above); a million settlements as CSV is about 60 MiB.</summary>
+    [Range(1, 4096)]
+    public int DemandUploadMaxMiB { get; set; } = 64;
+
+    public long DemandUploadMaxBytes => DemandUploadMaxMiB * 1024L * 1024;
+
     public int EffectiveWorkers => Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 1, 8);
 }
 
@@ -87,6 +100,9 @@ internal sealed record GapOptions
 
     public string? Language { get; init; }
     public string? Gender { get; init; }
+
+    /// <summary>Nearest sites only in the settlement's own country (a child is referred within its country's system).</summary>
+    public bool SameCountry { get; init; } = true;
 
     public bool IsArea(string category) => AreaCategories.Contains(category);
 }
@@ -167,6 +183,9 @@ internal sealed record GapAnalysisRequest
     public int? Age { get; init; }
     public string? Language { get; init; }
     public string? Gender { get; init; }
+
+    [property: System.ComponentModel.Description("Measure each settlement to sites in its own country only (default true): the country outline its point is in, else its region code's country. false: the nearest site anywhere.")]
+    public bool? SameCountry { get; init; }
 
     [property: System.ComponentModel.Description("Run in the background even when the analysis is small (202 + Location).")]
     public bool? Background { get; init; }
@@ -272,6 +291,7 @@ internal static partial class GapOptionsParser
             Age = r.Age,
             Language = string.IsNullOrEmpty(language) ? null : language,
             Gender = errors.OneOf("gender", r.Gender, Vocabulary.Genders),
+            SameCountry = r.SameCountry ?? true,
         };
     }
 

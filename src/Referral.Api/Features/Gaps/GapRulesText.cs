@@ -21,13 +21,16 @@ internal static class GapRulesText
                 classCounts.GetValueOrDefault("given"), classCounts.GetValueOrDefault("derived"), classCounts.GetValueOrDefault("none")),
             Region: (o.RegionLevel is { } level
                     ? I($"Regions of level {level}: the settlement's region_code mapped up to that level, else the level-{level} region outline that covers it. ")
-                    : "The settlement's region_code when given, else the most detailed region outline that covers it. ") +
-                "Settlements in no region are grouped as 'unassigned'. Regions of the same level and parent without any settlement are listed with no figures.",
+                    : "The settlement's region_code when given (in the directory's scheme when it knows the code), else the most detailed region outline that covers it. ") +
+                I($"Codes are read as the directory's own, ISO 3166-1 alpha-3 (KEN → KE), ISO 3166-2 (CR-SJ) or GeoNames admin-1 keys (CR.08 → CR-SJ); a country outline counts within {Regions.RegionCodes.CoastalToleranceKm:0.#} km of its coast. ") +
+                "Settlements in no region are grouped as 'unassigned'. Only regions with settlements are listed." + CodeCounts(plan.RegionCodeReport),
             Weighting: plan.ByPopulation
                 ? "Population: every figure is population-weighted; settlements with population 0 count as places but weigh nothing."
                 : "Settlements: the dataset has no population, so each settlement counts once; per-person figures (services per 100,000, 2SFCA) are not computed.",
-            Percentiles: "Median and 90th percentile are weighted: the smallest distance within which at least 50% (90%) of the group's weight lives. " +
-                "Shares 'within X km' include settlements at exactly X km.",
+            Percentiles: "median_distance_m and p90_distance_m are population-weighted: the smallest distance within which at least 50% (90%) of the group's weight lives. " +
+                "median_distance_m_settlements and p90_distance_m_settlements count each settlement once, whatever its population: linear interpolation between " +
+                "the closest ranks (type 7, as R and NumPy), so the median of an even count is the mean of the two middle values; settlements without any site " +
+                "sort last, and a percentile that reaches them has no value. Shares 'within X km' include settlements at exactly X km.",
             ServicesPer100k: I(
                 $"In-person services (service-at-locations) of the category counted in the region and class of their nearest settlement within {o.CatchmentKm:0.##} km, per 100,000 people of the group."),
             TwoStepFca: new GapFcaRule(fcaText, o.CatchmentKm, o.Decay, o.FcaCellKm,
@@ -40,8 +43,18 @@ internal static class GapRulesText
             TravelTime: o.TravelTime is { } t
                 ? new GapTravelRule(true, I($"Estimate, not a network travel time: straight-line distance × {t.DetourFactor:0.##} ÷ speed of the settlement's class (urban_centre {t.UrbanCentreKmh:0.#} km/h, urban_cluster {t.UrbanClusterKmh:0.#} km/h, rural and unclassified {t.RuralKmh:0.#} km/h)."),
                     t.DetourFactor, t.UrbanCentreKmh, t.UrbanClusterKmh, t.RuralKmh)
-                : null);
+                : null,
+            Coverage: I($"A service area covers a settlement when its outline covers the settlement's point, or when one of its region codes is a region the settlement is in: a region whose outline covers the point (a country outline within {Regions.RegionCodes.CoastalToleranceKm:0.#} km of its coast), a region the directory knows under the settlement's region_code (in any scheme above), or a parent of either. A region_code the directory does not know counts for nothing; the point still does."),
+            Borders: o.SameCountry
+                ? "Same country (default): each settlement is measured to sites in its own country — the country outline its point is in (within the coastal tolerance), else the country of its known region code. A site's country is its address's, else the country outline its point is in. Settlements or sites of unknown country are not restricted. The 2SFCA and services per 100,000 ignore borders."
+                : "Any country (same_country=false): each settlement is measured to the nearest site wherever it is, across borders.");
     }
+
+    private static string CodeCounts(Regions.RegionCodeReport r) =>
+        r.Mapped == 0 && r.Unknown == 0 ? ""
+        : I($" Of the settlements' region codes, {r.Known:N0} are the directory's own, {r.Mapped:N0} were mapped") +
+          (r.MappedExamples.Count > 0 ? $" ({string.Join(", ", r.MappedExamples)})" : "") +
+          I($", {r.Unknown:N0} are unknown") + (r.UnknownExamples.Count > 0 ? $" (e.g. {string.Join(", ", r.UnknownExamples)})" : "") + ".";
 
     private static string I(FormattableString text) => FormattableString.Invariant(text);
 

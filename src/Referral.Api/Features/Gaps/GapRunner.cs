@@ -21,14 +21,24 @@ internal sealed record GapProgress(int Percent, string Stage);
 /// </summary>
 internal sealed class GapRunner(
     ReferralDbContext db, CategoryCatalog catalog, IOptions<GapSettings> settings, TimeProvider clock, IConfiguration configuration,
-    ILogger<GapRunner> logger)
+    GapCancellations cancellations, ILogger<GapRunner> logger)
 {
+    /// <summary>The error of an analysis its owner (or the disconnect of the client that ran it inline) cancelled.</summary>
+    public const string CancelledError = "Cancelled before it finished (by its owner, or because the client that started it went away).";
+
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>Runs a queued (or interrupted) analysis to the end; does nothing when it no longer exists or is already done.</summary>
-    public async Task RunAsync(Guid analysisId, IProgress<GapProgress>? observer, CancellationToken ct)
+    /// <summary>
+    /// Runs a queued (or interrupted) analysis to the end; does nothing when it no longer exists or is already done.
+    /// <paramref name="shutdown"/> puts it back in the queue; <paramref name="cancel"/> (the inline caller went away) or
+    /// a cancel request (<see cref="GapCancellations"/>) ends it as failed with <see cref="CancelledError"/>.
+    /// </summary>
+    public async Task RunAsync(Guid analysisId, IProgress<GapProgress>? observer, CancellationToken shutdown, CancellationToken cancel = default)
     {
-        var analysis = await db.GapAnalyses.AsNoTracking().FirstOrDefaultAsync(a => a.Id == analysisId, ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, cancel);
+        using var registration = cancellations.Register(analysisId, stop.Token);
+        var ct = registration.Token;
+        var analysis = await db.GapAnalyses.AsNoTracking().FirstOrDefaultAsync(a => a.Id == analysisId, shutdown);
         if (analysis is null || analysis.Status is GapAnalysis.Succeeded or GapAnalysis.Failed)
         {
             return;
@@ -55,6 +65,11 @@ internal sealed class GapRunner(
             reporter.Done();
             logger.LogInformation("Gap analysis {AnalysisId} finished: {Settlements} settlements × {Categories} categories in {Seconds:0.0} s",
                 analysisId, plan.Settlements, plan.Categories.Count, watch.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && !shutdown.IsCancellationRequested)
+        {
+            logger.LogInformation("Gap analysis {AnalysisId} cancelled", analysisId);
+            await FailAsync(analysisId, CancelledError);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -135,6 +150,22 @@ internal sealed class GapRunner(
             categories.Add(new GapCategoryInput(code, labels.TryGetValue(code, out var info) ? info.Label("en") : code, options.IsArea(code),
                 [.. services.Where(s => s.InPerson).Select(s => s.Id)], [.. services.Select(s => s.Id)]));
         }
+        // The dataset's region codes in the directory's scheme (CR.08 → CR-SJ, KEN → KE); unknown ones count by their point only.
+        var regionCodes = await Regions.RegionCodes.LoadAsync(db, ct);
+        var used = await db.DemandPoints.AsNoTracking()
+            .Where(p => p.DatasetId == analysis.DatasetId && p.RegionCode != null)
+            .GroupBy(p => p.RegionCode!)
+            .Select(g => new { Code = g.Key, Count = g.Count() })
+            .ToListAsync(ct);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var u in used)
+        {
+            if (regionCodes.Resolve(u.Code) is { } code)
+            {
+                map[u.Code] = code;
+            }
+        }
+        var codeReport = regionCodes.Check(used.SelectMany(u => Enumerable.Repeat<string?>(u.Code, u.Count)));
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand(
@@ -144,7 +175,7 @@ internal sealed class GapRunner(
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return new GapPlan(analysis.Id, analysis.DatasetId, connectionString, options, categories,
-            reader.GetInt32(0), reader.GetInt64(2), reader.GetInt64(3), ByPopulation: reader.GetInt32(1) > 0);
+            reader.GetInt32(0), reader.GetInt64(2), reader.GetInt64(3), ByPopulation: reader.GetInt32(1) > 0, map, codeReport);
     }
 
     private async Task<GapResults> ComputeAsync(GapPlan plan, ProgressReporter reporter, CancellationToken ct)

@@ -23,6 +23,9 @@ internal enum GapStartStatus
 
     /// <summary>Queued for the background worker.</summary>
     Queued,
+
+    /// <summary>The caller's owner already has <see cref="GapSettings.MaxActivePerOwner"/> analyses queued or running.</summary>
+    TooMany,
 }
 
 internal enum GapRunMode
@@ -33,12 +36,27 @@ internal enum GapRunMode
     Inline,
 }
 
-internal sealed record GapStart(GapStartStatus Status, GapAnalysisDocument? Analysis, Dictionary<string, string[]>? Errors = null);
+internal sealed record GapStart(GapStartStatus Status, GapAnalysisDocument? Analysis, Dictionary<string, string[]>? Errors = null, string? Detail = null);
 
-/// <summary>Starts analyses for REST, GraphQL and the CLI: validation, the input hash (reuse), then inline or queued.</summary>
+/// <summary>The outcome of a cancel request.</summary>
+internal enum GapCancel
+{
+    Cancelled,
+    NotFound,
+    Forbidden,
+
+    /// <summary>Already finished (succeeded or failed): nothing to cancel.</summary>
+    Finished,
+}
+
+/// <summary>
+/// Starts analyses for REST, GraphQL and the CLI: validation, the input hash (reuse), the per-owner cap, then inline or
+/// queued. An analysis belongs to whoever started it (<see cref="Access.Actor.PlanningOwner"/>); only the owner and admins
+/// cancel or delete it. Creates and deletes go through SaveChanges, so the audit log has them.
+/// </summary>
 internal sealed class GapService(
     ReferralDbContext db, CategoryCatalog catalog, GapRunner runner, GapQueue queue, GapQueries queries,
-    IOptions<GapSettings> settings, TimeProvider clock, IHostApplicationLifetime lifetime)
+    IOptions<GapSettings> settings, TimeProvider clock, IHostApplicationLifetime lifetime, Access.ActorContext actor, GapCancellations cancellations)
 {
     public async Task<GapStart> StartAsync(GapAnalysisRequest request, GapRunMode mode, IProgress<GapProgress>? observer, CancellationToken ct)
     {
@@ -84,10 +102,20 @@ internal sealed class GapService(
             }
         }
 
+        var (ownerOrganization, ownerActor) = actor.Current.PlanningOwner;
+        var active = await db.GapAnalyses.CountAsync(a => (a.Status == GapAnalysis.Queued || a.Status == GapAnalysis.Running)
+            && (ownerOrganization != null ? a.OwnerOrganizationId == ownerOrganization : a.OwnerOrganizationId == null && a.OwnerActor == ownerActor), ct);
+        if (active >= settings.Value.MaxActivePerOwner)
+        {
+            return new GapStart(GapStartStatus.TooMany, null, Detail: $"You already have {active} gap analyses queued or running (at most " +
+                $"{settings.Value.MaxActivePerOwner} at once); wait for one to finish or cancel one (POST /api/gap_analyses/{{id}}/cancel).");
+        }
         var analysis = new GapAnalysis
         {
             Id = Guid.CreateVersion7(),
             DatasetId = dataset.Id,
+            OwnerOrganizationId = ownerOrganization,
+            OwnerActor = ownerActor,
             Status = GapAnalysis.Queued,
             Stage = "queued",
             InputHash = hash,
@@ -103,15 +131,66 @@ internal sealed class GapService(
             || (mode == GapRunMode.Auto && request.Background != true && (long)settlements * options.Categories.Length <= settings.Value.InlineMaxWork);
         if (inline)
         {
-            // Once started, an analysis finishes even if the caller goes away (a client timeout must not leave it half
-            // done); only a shutdown stops it, and then it is queued again.
-            await runner.RunAsync(analysis.Id, observer, lifetime.ApplicationStopping);
+            // Computed for this caller only: when it goes away the run is cancelled (the analysis ends failed, without
+            // partial rows) instead of holding connections for nobody; a shutdown puts it back in the queue.
+            await runner.RunAsync(analysis.Id, observer, lifetime.ApplicationStopping, ct);
+            ct.ThrowIfCancellationRequested();
             return new GapStart(GapStartStatus.Completed, await queries.FindAsync(analysis.Id, withResults: true, ct));
         }
         await queue.EnqueueAsync(analysis.Id, ct);
         return new GapStart(GapStartStatus.Queued, await queries.FindAsync(analysis.Id, withResults: false, ct));
     }
 
-    public async Task<bool> DeleteAsync(Guid id, CancellationToken ct) =>
-        await db.GapAnalyses.Where(a => a.Id == id).ExecuteDeleteAsync(ct) > 0;
+    /// <summary>Deletes a finished analysis and its per-settlement results (cascade); a running one must be cancelled first.</summary>
+    public async Task<Demand.PlanningDelete> DeleteAsync(Guid id, CancellationToken ct)
+    {
+        var analysis = await db.GapAnalyses.FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (analysis is null)
+        {
+            return Demand.PlanningDelete.NotFound;
+        }
+        if (!MayChange(analysis))
+        {
+            return Demand.PlanningDelete.Forbidden;
+        }
+        if (analysis.Status is GapAnalysis.Queued or GapAnalysis.Running)
+        {
+            return Demand.PlanningDelete.Running;
+        }
+        db.GapAnalyses.Remove(analysis);
+        await db.SaveChangesAsync(ct);
+        return Demand.PlanningDelete.Deleted;
+    }
+
+    /// <summary>
+    /// Cancels a queued or running analysis: a run in this process is stopped through its token (it then ends failed with
+    /// <see cref="GapRunner.CancelledError"/>); a queued one is marked so at once (the worker skips failed analyses).
+    /// </summary>
+    public async Task<GapCancel> CancelAsync(Guid id, CancellationToken ct)
+    {
+        var analysis = await db.GapAnalyses.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (analysis is null)
+        {
+            return GapCancel.NotFound;
+        }
+        if (!MayChange(analysis))
+        {
+            return GapCancel.Forbidden;
+        }
+        if (analysis.Status is GapAnalysis.Succeeded or GapAnalysis.Failed)
+        {
+            return GapCancel.Finished;
+        }
+        if (!cancellations.Cancel(id))
+        {
+            await db.GapAnalyses.Where(a => a.Id == id && (a.Status == GapAnalysis.Queued || a.Status == GapAnalysis.Running))
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(a => a.Status, GapAnalysis.Failed)
+                    .SetProperty(a => a.Error, GapRunner.CancelledError)
+                    .SetProperty(a => a.FinishedAt, clock.GetUtcNow()), ct);
+        }
+        return GapCancel.Cancelled;
+    }
+
+    private bool MayChange(GapAnalysis a) => actor.Current.MayChangePlanning(a.OwnerOrganizationId, a.OwnerActor, isDemo: false);
 }

@@ -85,10 +85,16 @@ internal sealed class GapSession : IAsyncDisposable
                 FROM up JOIN region r ON r.code = up.parent_code
                 WHERE up.depth < 16)
             SELECT origin AS code, array_agg(code::text ORDER BY depth) AS codes,
-                   (array_agg(code::text ORDER BY depth) FILTER (WHERE level = @level))[1] AS at_level
+                   (array_agg(code::text ORDER BY depth) FILTER (WHERE level = @level))[1] AS at_level,
+                   (array_agg(code::text ORDER BY depth) FILTER (WHERE level = 0 AND code ~ '^[A-Z]{2}$'))[1] AS country
             FROM up GROUP BY origin;
             CREATE UNIQUE INDEX ON gap_region (code);
-            """, ct, Level());
+            DROP TABLE IF EXISTS gap_code;
+            CREATE TEMP TABLE gap_code AS SELECT * FROM unnest(@raw, @code) AS m(raw, code);
+            CREATE UNIQUE INDEX ON gap_code (raw);
+            """, ct, Level(),
+            new NpgsqlParameter<string[]>("raw", [.. _plan.RegionCodes.Keys]),
+            new NpgsqlParameter<string[]>("code", [.. _plan.RegionCodes.Values]));
         for (var k = 0; k < _plan.Categories.Count; k++)
         {
             var c = _plan.Categories[k];
@@ -97,14 +103,15 @@ internal sealed class GapSession : IAsyncDisposable
             await ExecuteAsync($"""
                 DROP TABLE IF EXISTS gap_site_{k}, gap_area_{k};
                 CREATE TEMP TABLE gap_site_{k} AS
-                SELECT (row_number() OVER (ORDER BY ST_Y(q.pt::geometry), ST_X(q.pt::geometry), q.approximate))::int AS id,
-                       q.pt, q.approximate, q.capacity
+                SELECT (row_number() OVER (ORDER BY ST_Y(q.pt::geometry), ST_X(q.pt::geometry), q.approximate, q.country))::int AS id,
+                       q.pt, q.approximate, q.country, q.capacity
                 FROM (
-                    SELECT l.public_point AS pt, l.visibility = 'approximate' AS approximate, count(*)::int AS capacity
+                    SELECT l.public_point AS pt, l.visibility = 'approximate' AS approximate,
+                           CASE WHEN @same_country THEN {SiteCountrySql} END AS country, count(*)::int AS capacity
                     FROM service_at_location x
                     JOIN location l ON l.id = x.location_id
                     WHERE x.service_id = ANY(@services) AND l.public_point IS NOT NULL AND l.location_type = 'physical'
-                    GROUP BY 1, 2) q;
+                    GROUP BY 1, 2, 3) q;
                 CREATE INDEX ON gap_site_{k} USING gist (pt);
                 ANALYZE gap_site_{k};
                 CREATE TEMP TABLE gap_area_{k} AS
@@ -114,7 +121,9 @@ internal sealed class GapSession : IAsyncDisposable
                 ANALYZE gap_area_{k};
                 """, ct,
                 new NpgsqlParameter<Guid[]>("services", c.SiteServiceIds),
-                new NpgsqlParameter<Guid[]>("areas", c.AreaServiceIds));
+                new NpgsqlParameter<Guid[]>("areas", c.AreaServiceIds),
+                new NpgsqlParameter<bool>("same_country", _plan.Options.SameCountry),
+                new NpgsqlParameter<double>("tolerance", Regions.RegionCodes.CoastalToleranceKm * 1000));
             await using var approximate = Command($"SELECT coalesce(bool_or(approximate), false) FROM gap_site_{k}");
             _marginM[k] = (bool)(await approximate.ExecuteScalarAsync(ct))! ? ApproximateSlackM : 0.01;
         }
@@ -136,16 +145,32 @@ internal sealed class GapSession : IAsyncDisposable
                    ARRAY[{string.Join(", ", Enumerable.Range(0, k).Select(DistanceSql))}]::float8[],
                    ARRAY[{string.Join(", ", Enumerable.Range(0, k).Select(CoveredSql))}]::boolean[]
             FROM demand_point d
-            LEFT JOIN gap_region g ON g.code = d.region_code
+            LEFT JOIN gap_code m ON m.raw = d.region_code
+            LEFT JOIN gap_region g ON g.code = m.code
             CROSS JOIN LATERAL (
-                SELECT coalesce(
-                    CASE WHEN @level IS NULL THEN d.region_code ELSE g.at_level END,
-                    (SELECT r.code FROM region r
-                     WHERE r.geometry IS NOT NULL AND (@level IS NULL OR r.level = @level) AND ST_Covers(r.geometry, d.point)
-                     ORDER BY r.level DESC, r.code LIMIT 1)) AS code) reg
-            LEFT JOIN gap_region ga ON ga.code = reg.code
+                SELECT (array_agg(r.code::text ORDER BY r.level DESC, r.code))[1] AS deepest,
+                       (array_agg(r.code::text ORDER BY r.code) FILTER (WHERE r.level = 0 AND r.code ~ '^[A-Z][A-Z]$'))[1] AS country,
+                       array_agg(DISTINCT upper(c.code)) AS codes
+                FROM region r
+                JOIN gap_region gr ON gr.code = r.code
+                CROSS JOIN LATERAL unnest(gr.codes) AS c(code)
+                WHERE r.geometry IS NOT NULL AND ST_Covers(r.geometry, d.point)) o
             CROSS JOIN LATERAL (
-                SELECT coalesce(g.codes, ga.codes, array_remove(ARRAY[coalesce(d.region_code, reg.code)::text], NULL)) AS codes) rc
+                SELECT CASE WHEN o.deepest IS NULL THEN (
+                    SELECT r.code FROM region r
+                    WHERE r.level = 0 AND r.geometry IS NOT NULL AND ST_DWithin(r.geometry, d.point, @tolerance)
+                    ORDER BY ST_Distance(r.geometry, d.point), r.code LIMIT 1) END AS code) n
+            LEFT JOIN gap_region gn ON gn.code = n.code
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN @level IS NULL THEN coalesce(m.code, d.region_code, o.deepest, n.code)
+                       ELSE coalesce(g.at_level,
+                                     (SELECT r.code FROM region r
+                                      WHERE r.geometry IS NOT NULL AND r.level = @level AND ST_Covers(r.geometry, d.point)
+                                      ORDER BY r.code LIMIT 1),
+                                     gn.at_level) END AS code) reg
+            CROSS JOIN LATERAL (
+                SELECT ARRAY(SELECT DISTINCT upper(x) FROM unnest(coalesce(g.codes, ARRAY[]::text[]) || coalesce(o.codes, ARRAY[]::text[]) || coalesce(gn.codes, ARRAY[]::text[])) AS x) AS codes,
+                       coalesce(o.country, gn.country, g.country) AS country) rc
 
             """);
         for (var i = 0; i < k; i++)
@@ -160,7 +185,7 @@ internal sealed class GapSession : IAsyncDisposable
                            min(c.sd) AS sd0
                     FROM (SELECT k.*, first_value(k.sd) OVER (ORDER BY k.sd) AS sd0
                           FROM (SELECT s.pt, s.approximate, s.pt <-> d.point AS sd
-                                FROM gap_site_{i} s ORDER BY s.pt <-> d.point LIMIT {Candidates}) k) c) n{i} ON true
+                                FROM gap_site_{i} s WHERE {CountrySql} ORDER BY s.pt <-> d.point LIMIT {Candidates}) k) c) n{i} ON true
 
                 """);
         }
@@ -175,6 +200,8 @@ internal sealed class GapSession : IAsyncDisposable
             new NpgsqlParameter<long>("urban_cluster", _plan.Options.UrbanClusterMinPopulation),
             new NpgsqlParameter<bool>("by_population", _plan.ByPopulation),
             new NpgsqlParameter<double>("cell", _plan.CellDegrees),
+            new NpgsqlParameter<bool>("same_country", _plan.Options.SameCountry),
+            new NpgsqlParameter<double>("tolerance", Regions.RegionCodes.CoastalToleranceKm * 1000),
             Level(),
         };
         parameters.AddRange(Enumerable.Range(0, k).Select(i => new NpgsqlParameter<double>($"margin{i}", _marginM[i])));
@@ -183,8 +210,24 @@ internal sealed class GapSession : IAsyncDisposable
 
     private static string DistanceSql(int i) => $"""
         round((CASE WHEN n{i}.amb THEN (SELECT min({PublicDistanceSql("s")}) FROM gap_site_{i} s
-                                        WHERE ST_DWithin(s.pt, d.point, n{i}.sd0 * {SphereSlack.ToString(CultureInfo.InvariantCulture)} + @margin{i}, false))
+                                        WHERE {CountrySql} AND ST_DWithin(s.pt, d.point, n{i}.sd0 * {SphereSlack.ToString(CultureInfo.InvariantCulture)} + @margin{i}, false))
                     ELSE n{i}.m END)::numeric, 1)::float8
+        """;
+
+    /// <summary>
+    /// With <c>same_country</c>, a settlement's nearest site is sought in its own country (<c>rc.country</c>: the country
+    /// outline its point is in, within the coastal tolerance, else the country of its known region code). Sites of unknown
+    /// country, and settlements of unknown country, are not restricted.
+    /// </summary>
+    private const string CountrySql = "(NOT @same_country OR rc.country IS NULL OR s.country IS NULL OR s.country = rc.country)";
+
+    /// <summary>A site's country: its address's, else the country outline (within the coastal tolerance) its public point is in.</summary>
+    private const string SiteCountrySql = """
+        coalesce(
+            (SELECT upper(a.country) FROM address a WHERE a.location_id = l.id AND a.country <> '' ORDER BY a.id LIMIT 1),
+            (SELECT r.code FROM region r
+             WHERE r.level = 0 AND r.code ~ '^[A-Z]{2}$' AND r.geometry IS NOT NULL AND ST_DWithin(r.geometry, l.public_point, @tolerance)
+             ORDER BY ST_Distance(r.geometry, l.public_point), r.code LIMIT 1))
         """;
 
     private static string CoveredSql(int i) =>

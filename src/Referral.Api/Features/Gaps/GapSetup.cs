@@ -10,7 +10,7 @@ internal static class GapSetup
         services.AddOptions<GapSettings>().BindConfiguration("Gaps").ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<DemandQueries>().AddScoped<DemandWriter>().AddScoped<DemandImporter>().AddScoped<RegionImport>();
         services.AddScoped<GapRunner>().AddScoped<GapService>().AddScoped<GapQueries>().AddScoped<GapExports>();
-        services.AddSingleton<GapQueue>();
+        services.AddSingleton<GapQueue>().AddSingleton<GapCancellations>();
         services.AddHostedService<GapWorker>();
         return services;
     }

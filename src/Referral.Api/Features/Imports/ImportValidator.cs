@@ -14,7 +14,8 @@ namespace Referral.Api.Features.Imports;
 /// <summary>A location already in the directory, as far as validation needs it (confidentiality, ownership).</summary>
 internal sealed record ExistingLocation(
     Guid Id, Guid? OrganizationId, string Visibility, double? Latitude, double? Longitude, double? PublicLatitude, double? PublicLongitude,
-    string? Description, string? Transportation, string? Accessibility, string? Source);
+    string? Description, string? Transportation, string? Accessibility, string? Source,
+    string? Name = null, string? AlternateName = null, string? Url = null);
 
 /// <summary>What validation needs to know about the directory and the import so far.</summary>
 internal sealed class ValidationContext
@@ -312,6 +313,13 @@ internal static partial class ImportValidator
         var echoesPublicView = confidential && existing!.Latitude is not null &&
             (d.Latitude is null && d.Longitude is null ||
              existing.PublicLatitude is { } shownLat && (d.Latitude, d.Longitude) == (Math.Round(shownLat, 6), Math.Round(existing.PublicLongitude!.Value, 6)));
+        // The public view also replaces the place's name by a generic label and drops its alternate name and url.
+        if (confidential)
+        {
+            l.Name = d.Name is null || d.Name.StartsWith(LocationMapping.PublicLabel, StringComparison.Ordinal) ? existing!.Name : l.Name;
+            l.AlternateName = d.AlternateName is null ? existing!.AlternateName : l.AlternateName;
+            l.Url = d.Url is null ? existing!.Url : l.Url;
+        }
         l.Description = confidential && d.Description is null ? existing!.Description : errors.Text($"{f}.description", d.Description, Limits.Text);
         l.Transportation = confidential && d.Transportation is null ? existing!.Transportation : errors.Text($"{f}.transportation", d.Transportation, Limits.Text);
         l.Accessibility = confidential && d.Accessibility is null or []

@@ -496,7 +496,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         }
         await using var cmd = new NpgsqlCommand("""
             SELECT id, organization_id, visibility, ST_Y(point::geometry), ST_X(point::geometry), ST_Y(public_point::geometry), ST_X(public_point::geometry),
-                   description, transportation, accessibility, source
+                   description, transportation, accessibility, source, name, alternate_name, url
             FROM location WHERE id = ANY(@ids)
             """, conn) { CommandTimeout = 0 };
         cmd.Parameters.AddWithValue("ids", ids);
@@ -507,7 +507,9 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             result[id] = new ExistingLocation(id, reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetString(2),
                 Nullable(reader, 3), Nullable(reader, 4), Nullable(reader, 5), Nullable(reader, 6),
                 reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10));
+                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13));
         }
         return result;
 

@@ -4,11 +4,18 @@ namespace Referral.Api.Features.Locations;
 
 internal static class LocationMapping
 {
+    /// <summary>The generic name the public sees for a confidential place instead of its own free text.</summary>
+    public const string PublicLabel = "Confidential location";
+
+    /// <summary>The location as <paramref name="viewer"/> may see it (<see cref="Access.Actor.SeesExact(Location)"/>).</summary>
+    public static LocationDocument? ToDocument(Location l, Access.Actor viewer) => ToDocument(l, viewer.SeesExact(l));
+
     /// <summary>
     /// The location as a viewer may see it: <c>null</c> for a hidden location unless <paramref name="exact"/>;
-    /// a generalised point and no addresses for an approximate one.
+    /// for an approximate one a generalised point, no addresses and no free text that could name the place (name,
+    /// alternate name, url, description, transportation, accessibility): a generic label with the country instead.
     /// </summary>
-    public static LocationDocument? ToDocument(Location l, bool exact)
+    private static LocationDocument? ToDocument(Location l, bool exact)
     {
         if (l.Visibility == Confidentiality.Hidden && !exact)
         {
@@ -23,9 +30,9 @@ internal static class LocationMapping
             Id = l.Id,
             OrganizationId = l.OrganizationId,
             LocationType = l.LocationType,
-            Url = l.Url,
-            Name = l.Name,
-            AlternateName = l.AlternateName,
+            Url = generalise ? null : l.Url,
+            Name = generalise ? Label(l) : l.Name,
+            AlternateName = generalise ? null : l.AlternateName,
             Description = generalise ? null : l.Description,
             Transportation = generalise ? null : l.Transportation,
             Latitude = point?.Latitude,
@@ -37,6 +44,24 @@ internal static class LocationMapping
             Visibility = l.Visibility,
             Demo = l.IsDemo ? true : null,
         };
+    }
+
+    /// <summary>"Confidential location — Costa Rica": the country (from the address) is coarser than the shown point.</summary>
+    public static string Label(Location l)
+    {
+        var code = l.Addresses.Select(a => a.Country).FirstOrDefault(c => c is { Length: 2 });
+        if (code is null)
+        {
+            return PublicLabel;
+        }
+        try
+        {
+            return $"{PublicLabel} — {new System.Globalization.RegionInfo(code).EnglishName}";
+        }
+        catch (ArgumentException)
+        {
+            return $"{PublicLabel} — {code}";
+        }
     }
 
     // HSDS requires these address fields; missing ones are sent as empty strings (HSDS forbids null).

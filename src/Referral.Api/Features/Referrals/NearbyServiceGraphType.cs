@@ -16,5 +16,9 @@ internal sealed class NearbyServiceGraphType : ObjectGraphType<NearbyService>
         Field<NonNullGraphType<ServiceGraphType>>("service").Resolve(ctx => ctx.Source.Service);
         Field<NonNullGraphType<LocationGraphType>>("location").Resolve(ctx => ctx.Source.Location);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PhoneGraphType>>>>("phones").Resolve(ctx => ctx.Source.Phones);
+        Field(x => x.Country, nullable: true).Description("The site's country (ISO 3166-1 alpha-2): its address's, else the outline its point is in.");
+        Field(x => x.Abroad).Description("In another country than the origin.");
+        Field(x => x.FarAway).Description("Farther than the far-away threshold (Referrals:FarAwayKm, default 200 km).");
+        Field(x => x.Note, nullable: true).Description("Why this option needs a second look (across the border, far away).");
     }
 }

@@ -8,14 +8,16 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Referrals;
 
 /// <summary>A raw nearest-service hit before it is turned into documents.</summary>
-internal sealed record NearestHit(Guid ServiceAtLocationId, Guid ServiceId, Guid LocationId, double DistanceM, bool? OpenNow, string Visibility, double ExactDistanceM = 0);
+internal sealed record NearestHit(
+    Guid ServiceAtLocationId, Guid ServiceId, Guid LocationId, double DistanceM, bool? OpenNow, string Visibility, double ExactDistanceM = 0,
+    Guid? LocationOrganizationId = null);
 
 /// <summary>
 /// "Where can this child get help, near here, now?" — the query layer behind REST <c>/api/nearest</c>,
 /// <c>/api/service_at_locations?lat&amp;lng</c>, the referral card and GraphQL.
 /// Public queries measure from <c>location.public_point</c>, so confidential sites are never placed or triangulated.
 /// </summary>
-internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor)
+internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor, Borders borders, Microsoft.Extensions.Options.IOptions<ReferralSettings> settings)
 {
     /// <summary>Distances to approximate locations are rounded to this, on top of the generalised point.</summary>
     public const double ApproximateRoundingM = 500;
@@ -23,10 +25,35 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     public async Task<NearestResponse> NearestAsync(GeoPoint origin, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
     {
         var point = Geo.Point(origin.Latitude, origin.Longitude);
-        var hits = await HitsAsync(point, filter, limit, maxDistanceM, ct);
+        var country = await borders.CountryAtAsync(point, ct);
+        var (results, note) = await WithinCountryAsync(point, country, filter, limit, maxDistanceM, ct);
         var regionCodes = await RegionCodesAtAsync(point, ct);
-        var remote = await RemoteAsync(point, regionCodes, filter, [.. hits.Select(h => h.ServiceId)], ct);
-        return new NearestResponse(origin, filter.At, regionCodes, await ToNearbyAsync(hits, ct), remote);
+        var remote = await RemoteAsync(point, regionCodes, filter, [.. results.Select(h => h.Service.Id!.Value)], ct);
+        return new NearestResponse(origin, filter.At, regionCodes, results, remote)
+        {
+            Country = country,
+            SameCountry = filter.SameCountry && country is not null,
+            Note = note,
+        };
+    }
+
+    /// <summary>
+    /// The nearest options in the origin's <paramref name="country"/> (when <see cref="ServiceFilter.SameCountry"/>), with a
+    /// note when the nearest site abroad is much nearer than the nearest at home (see <see cref="Borders"/>).
+    /// </summary>
+    public async Task<(List<NearbyService> Results, string? Note)> WithinCountryAsync(
+        Point point, string? country, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
+    {
+        var keep = filter.SameCountry && country is not null;
+        var hits = await HitsAsync(point, keep ? filter with { Country = country } : filter, limit, maxDistanceM, ct);
+        var results = await ToNearbyAsync(hits, country, ct);
+        NearbyService? abroad = null;
+        if (keep)
+        {
+            var probe = await HitsAsync(point, filter with { OutsideCountry = country }, 1, maxDistanceM, ct);
+            abroad = (await ToNearbyAsync(probe, country, ct)).FirstOrDefault();
+        }
+        return (results, Borders.Note(country, filter.SameCountry, results.FirstOrDefault(), abroad, settings.Value.AbroadMuchCloserRatio));
     }
 
     /// <summary>
@@ -42,35 +69,36 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         {
             rows = rows.Where(x => x.Location!.PublicPoint!.IsWithinDistance(point, max));
         }
+        if (filter.Country is { } country)
+        {
+            rows = rows.Where(borders.In(country));
+        }
+        if (filter.OutsideCountry is { } home)
+        {
+            rows = rows.Where(borders.Abroad(home));
+        }
         if (filter.OpenOnly)
         {
             var at = filter.At;
             rows = rows.Where(x => SqlFunctions.ServiceOpenAt(x.ServiceId, at) == true);
         }
         var moment = filter.At;
-        // Callers who may see exact places (caseworkers for approximate ones) get exact distances and points.
+        // Callers who may see some places exactly (Actor.SeesExact) get exact distances to those; the rest stay public.
         var exact = actor.Current.IsPrivileged;
         var candidates = await rows
             .OrderBy(x => EF.Functions.DistanceKnn(x.Location!.PublicPoint!, point))
             .Take((limit * 3) + 10)
             .Select(x => new NearestHit(x.Id, x.ServiceId, x.LocationId, x.Location!.PublicPoint!.Distance(point),
                 SqlFunctions.ServiceOpenAt(x.ServiceId, moment), x.Location.Visibility,
-                exact ? x.Location.Point!.Distance(point) : 0))
+                exact ? x.Location.Point!.Distance(point) : 0, x.Location.OrganizationId))
             .ToListAsync(ct);
         return [.. candidates
-            .Select(h => h with { DistanceM = exact && h.Visibility != Confidentiality.Public ? ViewerDistance(h) : PublicDistance(h) })
+            .Select(h => h with { DistanceM = exact && actor.Current.SeesExact(h.LocationOrganizationId, h.Visibility) ? Math.Round(h.ExactDistanceM, 1) : PublicDistance(h) })
             .OrderBy(h => h.DistanceM).ThenBy(h => h.ServiceAtLocationId)
             .Take(limit)];
     }
 
     private static double PublicDistance(NearestHit h) => PublicDistance(h.DistanceM, h.Visibility);
-
-    // For a privileged caller: the exact distance where it may see the exact place (the location's organization is
-    // checked again when the document is built), else the public one.
-    private double ViewerDistance(NearestHit h) =>
-        actor.Current.IsAdmin || (h.Visibility == Confidentiality.Approximate && actor.Current.Role is Access.Roles.Caseworker or Access.Roles.Editor)
-            ? Math.Round(h.ExactDistanceM, 1)
-            : PublicDistance(h);
 
     /// <summary>What the public is told: metres to 0.1 m, or to <see cref="ApproximateRoundingM"/> for an approximate location.</summary>
     public static double PublicDistance(double metres, string visibility) => visibility == Confidentiality.Approximate
@@ -143,7 +171,8 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
 
     private static int AreaRank(ServiceAreaDocument a) => a.Extent is not null ? 0 : a.RegionCodes?.Any(c => c.Contains('-', StringComparison.Ordinal)) == true ? 1 : 2;
 
-    public async Task<List<NearbyService>> ToNearbyAsync(IReadOnlyList<NearestHit> hits, CancellationToken ct)
+    /// <summary>The hits as documents, each with its country, and flagged when abroad (from <paramref name="originCountry"/>) or far away.</summary>
+    public async Task<List<NearbyService>> ToNearbyAsync(IReadOnlyList<NearestHit> hits, string? originCountry, CancellationToken ct)
     {
         if (hits.Count == 0)
         {
@@ -153,12 +182,26 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         var locationIds = hits.Select(h => h.LocationId).Distinct().ToList();
         var locations = await db.Locations.AsNoTracking().Include(l => l.Addresses)
             .Where(l => locationIds.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
+        var countries = await borders.CountriesAsync(locations.Values, ct);
+        var farAwayM = settings.Value.FarAwayKm * 1000;
         return [.. hits
             .Where(h => services.ContainsKey(h.ServiceId) && locations.ContainsKey(h.LocationId))
-            .Select(h => new NearbyService(h.DistanceM, h.OpenNow, h.ServiceAtLocationId,
-                ServiceMapping.Summary(services[h.ServiceId]),
-                LocationMapping.ToDocument(locations[h.LocationId], actor.Current.SeesExact(locations[h.LocationId]))!,
-                [.. services[h.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)]))];
+            .Select(h =>
+            {
+                var country = countries.GetValueOrDefault(h.LocationId);
+                var abroad = originCountry is not null && country is not null && country != originCountry;
+                var far = h.DistanceM > farAwayM;
+                return new NearbyService(h.DistanceM, h.OpenNow, h.ServiceAtLocationId,
+                    ServiceMapping.Summary(services[h.ServiceId]),
+                    LocationMapping.ToDocument(locations[h.LocationId], actor.Current)!,
+                    [.. services[h.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)])
+                {
+                    Country = country,
+                    Abroad = abroad,
+                    FarAway = far,
+                    Note = Borders.OptionNote(originCountry, country, abroad, far, h.DistanceM),
+                };
+            })];
     }
 
     private Task<Dictionary<Guid, Service>> LoadServicesAsync(Guid[] ids, CancellationToken ct) => db.Services.AsNoTracking()

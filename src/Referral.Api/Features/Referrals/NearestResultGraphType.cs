@@ -16,5 +16,8 @@ internal sealed class NearestResultGraphType : ObjectGraphType<NearestResponse>
             .Description("Nearest first.").Resolve(ctx => ctx.Source.Results);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<RemoteServiceGraphType>>>>("remote")
             .Description("Helplines and online channels whose service area covers the point.").Resolve(ctx => ctx.Source.Remote);
+        Field(x => x.Country, nullable: true).Description("The origin's country (the outline its point is in); null outside every outline.");
+        Field(x => x.SameCountry).Description("Whether results were kept to the origin's country.");
+        Field(x => x.Note, nullable: true).Description("About borders: a much nearer site abroad, or an origin outside every outline.");
     }
 }

@@ -19,5 +19,8 @@ internal sealed class ReferralCardGraphType : ObjectGraphType<ReferralCardRespon
             .Description("Reporting channels and hotlines that act on the platform where the abuse happened.")
             .Resolve(ctx => ctx.Source.PlatformChannels);
         Field(x => x.Notice);
+        Field(x => x.Country, nullable: true).Description("The origin's country (the outline its point is in); null outside every outline.");
+        Field(x => x.SameCountry).Description("Whether in-person options were kept to the origin's country.");
+        Field(x => x.Note, nullable: true).Description("About borders: an origin outside every outline.");
     }
 }

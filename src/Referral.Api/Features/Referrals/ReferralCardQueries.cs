@@ -12,7 +12,7 @@ namespace Referral.Api.Features.Referrals;
 /// Age and gender are eligibility rules; language and audience are preferences: a service that does not match
 /// them counts as 1.5 times farther when ranking, so a much closer one can still come first.
 /// </summary>
-internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries nearest)
+internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries nearest, Borders borders)
 {
     public const double PreferencePenalty = 1.5;
     private const int Candidates = 10;
@@ -26,12 +26,17 @@ internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries n
         // Language and audience rank; they do not exclude (a child who speaks Bribri still needs the nearest police unit).
         var eligibility = filter with { Language = null, Audience = null, Categories = [] };
 
+        // Borders: in-person options in the child's country by default, with a note when one abroad is much nearer.
+        var country = await borders.CountryAtAsync(point, ct);
         var sections = new List<ReferralCategory>();
         var shown = new HashSet<Guid>();
         foreach (var code in needs)
         {
-            var hits = await nearest.HitsAsync(point, eligibility with { Categories = [code] }, Candidates, maxDistanceM, ct);
-            var options = await nearest.ToNearbyAsync(hits, ct);
+            var (options, borderNote) = await nearest.WithinCountryAsync(point, country, eligibility with { Categories = [code] }, Candidates, maxDistanceM, ct);
+            if (country is null)
+            {
+                borderNote = null; // said once, on the card
+            }
             var ranked = options
                 .OrderBy(o => o.DistanceM * Penalty(o, profile))
                 .ThenBy(o => o.DistanceM)
@@ -40,8 +45,17 @@ internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries n
                 .ToList();
             shown.UnionWith(ranked.Select(o => o.Service.Id!.Value));
             var label = catalog.TryGetValue(code, out var info) ? info.Label(profile.Language) : code;
-            sections.Add(new ReferralCategory(code, label, ranked.FirstOrDefault(), [.. ranked.Skip(1)],
-                ranked.Count == 0 ? NoneNote(label, maxDistanceM, filter.OpenOnly) : null));
+            var note = ranked.Count == 0 ? NoneNote(label, maxDistanceM, filter.OpenOnly) : null;
+            if (borderNote is not null)
+            {
+                note = note is null ? borderNote : note + " " + borderNote;
+            }
+            if (ranked.FirstOrDefault() is { FarAway: true } best)
+            {
+                var far = $"The best option is {Borders.Km(best.DistanceM)} away: far from the child.";
+                note = note is null ? far : note + " " + far;
+            }
+            sections.Add(new ReferralCategory(code, label, ranked.FirstOrDefault(), [.. ranked.Skip(1)], note));
         }
 
         var regionCodes = await nearest.RegionCodesAtAsync(point, ct);
@@ -53,7 +67,12 @@ internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries n
             [.. remote.OrderBy(r => Penalty(r.Service, profile))],
             platformChannels,
             "Distances are straight-line on the ellipsoid, not travel distances. Confidential shelters show only an approximate area or none; "
-            + "reach them through the phones listed. Check opening hours by phone before sending a child.");
+            + "reach them through the phones listed. Check opening hours by phone before sending a child.")
+        {
+            Country = country,
+            SameCountry = filter.SameCountry && country is not null,
+            Note = Borders.Note(country, filter.SameCountry, null, null, 0),
+        };
     }
 
     /// <summary>Online reporting channels and hotlines that act on <paramref name="platform"/>, serving this point or everywhere.</summary>

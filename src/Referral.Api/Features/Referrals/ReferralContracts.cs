@@ -12,7 +12,20 @@ internal sealed record NearbyService(
     Guid ServiceAtLocationId,
     ServiceDocument Service,
     LocationDocument Location,
-    IReadOnlyList<PhoneDocument> Phones);
+    IReadOnlyList<PhoneDocument> Phones)
+{
+    /// <summary>The site's country (ISO 3166-1 alpha-2): its address's, else the country outline its point is in.</summary>
+    public string? Country { get; init; }
+
+    /// <summary>True when the site is in another country than the origin.</summary>
+    public bool Abroad { get; init; }
+
+    /// <summary>True beyond <c>Referrals:FarAwayKm</c> (default 200 km).</summary>
+    public bool FarAway { get; init; }
+
+    /// <summary>Why this option needs a second look (across the border, far away).</summary>
+    public string? Note { get; init; }
+}
 
 /// <summary>A service that serves the origin's area without being near it: national helplines, online reporting.</summary>
 internal sealed record RemoteService(
@@ -27,7 +40,17 @@ internal sealed record NearestResponse(
     DateTimeOffset At,
     IReadOnlyList<string> RegionCodes,
     IReadOnlyList<NearbyService> Results,
-    IReadOnlyList<RemoteService> Remote);
+    IReadOnlyList<RemoteService> Remote)
+{
+    /// <summary>The origin's country (the outline its point is in); absent outside every outline the directory has.</summary>
+    public string? Country { get; init; }
+
+    /// <summary>Whether results were kept to <see cref="Country"/>.</summary>
+    public bool SameCountry { get; init; }
+
+    /// <summary>About borders: a much nearer site abroad, or an origin outside every outline.</summary>
+    public string? Note { get; init; }
+}
 
 internal sealed record ReferralCategory(
     string Category,
@@ -45,6 +68,16 @@ internal sealed record ReferralCardResponse(
     IReadOnlyList<ReferralCategory> Categories,
     IReadOnlyList<RemoteService> Remote,
     IReadOnlyList<RemoteService> PlatformChannels,
-    string Notice);
+    string Notice)
+{
+    /// <summary>The origin's country (the outline its point is in); absent outside every outline the directory has.</summary>
+    public string? Country { get; init; }
+
+    /// <summary>Whether in-person options were kept to <see cref="Country"/>.</summary>
+    public bool SameCountry { get; init; }
+
+    /// <summary>About borders: an origin outside every outline.</summary>
+    public string? Note { get; init; }
+}
 
 internal sealed record ReferralProfile(int? Age, string? Gender, string? Language, string? Audience, string? Platform);

@@ -20,7 +20,8 @@ internal sealed record NearestQuery(
     [property: Description("Only free (true) or only paid (false) services.")][FromQuery(Name = "free")] bool? Free = null,
     [property: Description("Only services for this audience (child, caregiver, professional) or for everyone.")][FromQuery(Name = "audience")] string? Audience = null,
     [property: Description("Full-text search (accent-insensitive, typo tolerant).")][FromQuery(Name = "search")] string? Search = null,
-    [property: Description("Leave out services not verified within the freshness window (default 365 days).")][FromQuery(Name = "exclude_stale")] bool? ExcludeStale = null);
+    [property: Description("Leave out services not verified within the freshness window (default 365 days).")][FromQuery(Name = "exclude_stale")] bool? ExcludeStale = null,
+    [property: Description("Keep to the origin's country (default true; a note says when a site across the border is much nearer). false: the nearest sites anywhere, each flagged `abroad` when in another country.")][FromQuery(Name = "same_country")] bool? SameCountry = null);
 
 internal sealed record ReferralQuery(
     [property: Description("Latitude of the child (WGS 84).")][FromQuery(Name = "lat")] double? Lat = null,
@@ -33,7 +34,8 @@ internal sealed record ReferralQuery(
     [property: Description("Who is asking: child, caregiver or professional (preferred, not required).")][FromQuery(Name = "audience")] string? Audience = null,
     [property: Description("Only in-person options within this many metres.")][FromQuery(Name = "max_distance_m")] double? MaxDistanceM = null,
     [property: Description("Only options open now.")][FromQuery(Name = "open_now")] bool? OpenNow = null,
-    [property: Description("Evaluate opening hours at this ISO 8601 instant (with offset) and keep only options open then.")][FromQuery(Name = "at")] string? At = null);
+    [property: Description("Evaluate opening hours at this ISO 8601 instant (with offset) and keep only options open then.")][FromQuery(Name = "at")] string? At = null,
+    [property: Description("Keep in-person options to the child's country (default true; a note says when a site across the border is much nearer). false: the nearest anywhere, each flagged `abroad` when in another country.")][FromQuery(Name = "same_country")] bool? SameCountry = null);
 
 internal static class ReferralEndpoints
 {
@@ -55,7 +57,7 @@ internal static class ReferralEndpoints
         var errors = new FieldErrors();
         var origin = FilterParser.Origin(q.Lat, q.Lng, errors);
         var filter = FilterParser.Parse(
-            new FilterInput(q.Category, q.Language, q.Age, q.Gender, q.Mode, q.Free, q.Audience, null, q.Search, q.OpenNow, q.At, q.ExcludeStale),
+            new FilterInput(q.Category, q.Language, q.Age, q.Gender, q.Mode, q.Free, q.Audience, null, q.Search, q.OpenNow, q.At, q.ExcludeStale, q.SameCountry),
             [.. (await catalog.GetAsync(ct)).Keys], clock.GetUtcNow(), errors);
         var limit = FilterParser.Limit(q.Limit, 10, errors);
         var max = FilterParser.MaxDistance(q.MaxDistanceM, "max_distance_m", errors);
@@ -73,7 +75,7 @@ internal static class ReferralEndpoints
         var origin = FilterParser.Origin(q.Lat, q.Lng, errors);
         var categories = await catalog.GetAsync(ct);
         var filter = FilterParser.Parse(
-            new FilterInput(q.Needs, q.Language, q.Age, q.Gender, null, null, q.Audience, q.Platform, null, q.OpenNow, q.At),
+            new FilterInput(q.Needs, q.Language, q.Age, q.Gender, null, null, q.Audience, q.Platform, null, q.OpenNow, q.At, SameCountry: q.SameCountry),
             [.. categories.Keys], clock.GetUtcNow(), errors);
         var max = FilterParser.MaxDistance(q.MaxDistanceM, "max_distance_m", errors);
         if (errors.Any)

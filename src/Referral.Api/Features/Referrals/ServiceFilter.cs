@@ -24,6 +24,15 @@ internal sealed record ServiceFilter
 
     /// <summary>The moment open-now is evaluated at (each service in its own time zone).</summary>
     public DateTimeOffset At { get; init; }
+
+    /// <summary>Keep to the origin's country (the default: a child is referred within its country's system).</summary>
+    public bool SameCountry { get; init; } = true;
+
+    /// <summary>Only sites in this country (set by the nearest search from the origin; see <see cref="Borders"/>).</summary>
+    public string? Country { get; init; }
+
+    /// <summary>Only sites known to be outside this country (the "nearest abroad" probe).</summary>
+    public string? OutsideCountry { get; init; }
 }
 
 /// <summary>Raw filter values from a query string or GraphQL input, before validation.</summary>
@@ -39,7 +48,8 @@ internal sealed record FilterInput(
     string? Search = null,
     bool? OpenNow = null,
     string? At = null,
-    bool? ExcludeStale = null);
+    bool? ExcludeStale = null,
+    bool? SameCountry = null);
 
 internal static class FilterParser
 {
@@ -98,6 +108,7 @@ internal static class FilterParser
             Search = string.IsNullOrEmpty(search) ? null : search,
             OpenOnly = input.OpenNow == true || input.At is { Length: > 0 },
             ExcludeStale = input.ExcludeStale == true,
+            SameCountry = input.SameCountry ?? true,
             // PostgreSQL timestamptz takes UTC; each service's own zone is applied in SQL.
             At = at.ToUniversalTime(),
         };

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Referral.Api.Data;
-using Referral.Api.Features.Locations;
 using Referral.Api.Features.Services;
 using Referral.Api.Infrastructure;
 
@@ -22,21 +21,11 @@ internal sealed record ServiceAtLocationListQuery(
 
 internal sealed class ServiceAtLocationQueries(ReferralDbContext db, Access.ActorContext actor)
 {
-    /// <summary>Rows at hidden locations are listed only to admins and to the owning organization's editors.</summary>
-    private IQueryable<ServiceAtLocation> Visible
-    {
-        get
-        {
-            var viewer = actor.Current;
-            var rows = db.ServiceAtLocations.AsNoTracking();
-            if (viewer.IsAdmin)
-            {
-                return rows;
-            }
-            var org = viewer.Role == Access.Roles.Editor ? viewer.OrganizationId : null;
-            return rows.Where(x => x.Location!.Visibility != Confidentiality.Hidden || (org != null && x.Location.OrganizationId == org));
-        }
-    }
+    /// <summary>
+    /// Rows at hidden locations are listed only to those who may see them exactly (Actor.MayListWhere). Shared with the
+    /// OGC API – Features collection of services, so both list the same rows.
+    /// </summary>
+    internal IQueryable<ServiceAtLocation> Visible => db.ServiceAtLocations.AsNoTracking().Where(actor.Current.MayListWhere<ServiceAtLocation>(x => x.Location!));
 
     public async Task<Page<ServiceAtLocationDocument>> ListAsync(
         ServiceAtLocationListQuery q, Referrals.GeoPoint? origin, PageRequest page, CancellationToken ct)
@@ -91,12 +80,12 @@ internal sealed class ServiceAtLocationQueries(ReferralDbContext db, Access.Acto
             ? rows.OrderBy(x => EF.Functions.DistanceKnn(x.Location!.PublicPoint!, point)).ThenBy(x => x.Id)
             : rows.OrderBy(x => x.Location!.PublicPoint!.Distance(point)).ThenBy(x => x.Id);
         var hits = await ordered.Skip(page.Skip).Take(page.Size)
-            .Select(x => new { x.Id, Distance = x.Location!.PublicPoint!.Distance(point), Exact = x.Location.Point!.Distance(point), x.Location.Visibility })
+            .Select(x => new { x.Id, Distance = x.Location!.PublicPoint!.Distance(point), Exact = x.Location.Point!.Distance(point), x.Location.Visibility, x.Location.OrganizationId })
             .ToListAsync(ct);
         var ids = hits.Select(h => h.Id).ToList();
         var loaded = await Include(db.ServiceAtLocations.AsNoTracking().Where(x => ids.Contains(x.Id))).ToDictionaryAsync(x => x.Id, ct);
         return Page<ServiceAtLocationDocument>.Create(
-            [.. hits.Select(h => ToDocument(loaded[h.Id], actor.Current.SeesExact(loaded[h.Id].Location!)
+            [.. hits.Select(h => ToDocument(loaded[h.Id], actor.Current.SeesExact(h.OrganizationId, h.Visibility)
                 ? Math.Round(h.Exact, 1)
                 : Referrals.NearestQueries.PublicDistance(h.Distance, h.Visibility)))], total, page);
     }
@@ -111,7 +100,7 @@ internal sealed class ServiceAtLocationQueries(ReferralDbContext db, Access.Acto
         .AsSplitQuery();
 
     private ServiceAtLocationDocument ToDocument(ServiceAtLocation x, double? distanceM = null) =>
-        ServiceMapping.ToDocument(x, LocationMapping.ToDocument(x.Location!, actor.Current.SeesExact(x.Location!))) with
+        ServiceMapping.ToDocument(x, actor.Current)! with
         {
             Service = ServiceMapping.Summary(x.Service!),
             DistanceM = distanceM,

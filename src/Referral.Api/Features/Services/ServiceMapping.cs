@@ -11,13 +11,11 @@ internal static class ServiceMapping
 {
     public const string CategoryTaxonomy = "referral-category";
 
-    /// <summary>The fully nested HSDS document. Hidden locations are left out unless <paramref name="exact"/>.</summary>
-    public static ServiceDocument ToDocument(Service s, bool exact, DateTimeOffset now) => ToDocument(s, _ => exact, now);
-
-    /// <summary>The fully nested HSDS document as <paramref name="viewer"/> may see it (DESIGN.md "Confidentiality").</summary>
-    public static ServiceDocument ToDocument(Service s, Access.Actor viewer, DateTimeOffset now) => ToDocument(s, viewer.SeesExact, now);
-
-    private static ServiceDocument ToDocument(Service s, Func<Locations.Location, bool> exactFor, DateTimeOffset now) => Summary(s) with
+    /// <summary>
+    /// The fully nested HSDS document as <paramref name="viewer"/> may see it (DESIGN.md "Confidentiality",
+    /// <see cref="Access.Actor.SeesExact(Locations.Location)"/>): hidden locations left out, approximate ones generalised.
+    /// </summary>
+    public static ServiceDocument ToDocument(Service s, Access.Actor viewer, DateTimeOffset now) => Summary(s) with
     {
         Organization = s.Organization is { } o ? OrganizationMapping.ToDocument(o) : null,
         Phones = [.. s.Phones.OrderBy(p => p.Id).Select(p => ToDocument(p))],
@@ -25,9 +23,8 @@ internal static class ServiceMapping
         ServiceAreas = [.. s.ServiceAreas.OrderBy(a => a.Id).Select(ToDocument)],
         ServiceAtLocations = [.. s.ServiceAtLocations
             .OrderBy(x => x.Id)
-            .Select(x => (Sal: x, Location: x.Location is { } l ? LocationMapping.ToDocument(l, exactFor(l)) : null))
-            .Where(x => x.Location is not null)
-            .Select(x => ToDocument(x.Sal, x.Location))],
+            .Select(x => ToDocument(x, viewer))
+            .OfType<ServiceAtLocationDocument>()],
         Languages = [.. s.Languages.Select(code => Language(s.Id, code))],
         Attributes = [.. s.Attributes.OrderBy(a => a.Id).Select(ToDocument)],
         Categories = Categories(s),
@@ -73,14 +70,25 @@ internal static class ServiceMapping
             .Select(a => a.TaxonomyTerm!.Code)
             .Order(StringComparer.Ordinal)];
 
-    public static ServiceAtLocationDocument ToDocument(ServiceAtLocation sal, LocationDocument? location) => new()
+    /// <summary>
+    /// A service at a location as <paramref name="viewer"/> may see it, or null when its location is hidden from it.
+    /// Its description speaks about the place, so it goes wherever the location's own free text goes.
+    /// </summary>
+    public static ServiceAtLocationDocument? ToDocument(ServiceAtLocation sal, Access.Actor viewer)
     {
-        Id = sal.Id,
-        ServiceId = sal.ServiceId,
-        LocationId = sal.LocationId,
-        Description = sal.Description,
-        Location = location,
-    };
+        if (sal.Location is not { } l || LocationMapping.ToDocument(l, viewer) is not { } location)
+        {
+            return null;
+        }
+        return new()
+        {
+            Id = sal.Id,
+            ServiceId = sal.ServiceId,
+            LocationId = sal.LocationId,
+            Description = viewer.SeesExact(l) ? sal.Description : null,
+            Location = location,
+        };
+    }
 
     internal static PhoneDocument ToDocument(Phone p) => new()
     {

@@ -257,6 +257,14 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
                     errors.Add($"{f}.location_id", locationId is null ? "is required (or give a location object)." : $"no location with id {locationId}.");
                     continue;
                 }
+                // Another organization's confidential place may not be linked: the link would show it under this
+                // organization's service and keep it after its owner deleted its own (issue 11, Low 10).
+                if (location.OrganizationId is { } locationOwner && locationOwner != service.OrganizationId && !actor.Current.MayWrite(locationOwner)
+                    && location.Visibility != Confidentiality.Public && !service.ServiceAtLocations.Any(x => x.LocationId == location.Id))
+                {
+                    errors.Add($"{f}.location_id", $"the location belongs to organization {locationOwner} and is not public; only public locations of other organizations may be linked.");
+                    continue;
+                }
             }
             else
             {
@@ -295,6 +303,7 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
             errors.Add($"{f}.organization_id", $"you may not place a location under organization {target}.");
         }
         l.OrganizationId = d.OrganizationId ?? l.OrganizationId ?? organizationId;
+        var (name, alternateName, url) = (l.Name, l.AlternateName, l.Url);
         ApplyLocationScalars(d, l, isNew, f, errors);
 
         // A document read by the public carries a generalised point and no address for a confidential location.
@@ -303,6 +312,19 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
         var echoesPublicView = confidential && l.Point is not null &&
             (d.Latitude is null && d.Longitude is null ||
              l.PublicPoint is { } shown && (d.Latitude, d.Longitude) == (Math.Round(shown.Y, 6), Math.Round(shown.X, 6)));
+        // The public view also replaces a confidential place's name by a generic label and drops its alternate name and url.
+        if (confidential && (d.Name is null || d.Name.StartsWith(LocationMapping.PublicLabel, StringComparison.Ordinal)))
+        {
+            l.Name = name;
+        }
+        if (confidential && d.AlternateName is null)
+        {
+            l.AlternateName = alternateName;
+        }
+        if (confidential && d.Url is null)
+        {
+            l.Url = url;
+        }
         if (!(confidential && d.Description is null))
         {
             l.Description = errors.Text($"{f}.description", d.Description, Limits.Text);
@@ -402,7 +424,11 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor)
         {
             if (service.ServiceAtLocations.FirstOrDefault(x => x.LocationId == link.Location.Id) is { } sal)
             {
-                sal.Description = link.Description;
+                // The public view of a confidential place drops this description; writing that view back keeps it.
+                if (link.Description is not null || link.Location.Visibility == Confidentiality.Public)
+                {
+                    sal.Description = link.Description;
+                }
             }
             else
             {

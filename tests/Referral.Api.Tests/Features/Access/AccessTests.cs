@@ -11,7 +11,10 @@ using Referral.Api.Tests.Infrastructure;
 
 namespace Referral.Api.Tests.Features.Access;
 
-/// <summary>Who may write: every write route and every mutation, against every role; API keys; editors bound to their organization.</summary>
+/// <summary>
+/// Who may write: every write route and every mutation, against every role (planners only the planning routes); API keys;
+/// editors bound to their organization.
+/// </summary>
 public sealed class AccessTests(ReferralApiFactory factory) : DatabaseTest(factory)
 {
     // Writes the public may make on purpose: feedback (rate limited) and GraphQL queries over POST.
@@ -83,6 +86,46 @@ public sealed class AccessTests(ReferralApiFactory factory) : DatabaseTest(facto
 
             Assert.True(Codes(anonymous).Contains("UNAUTHORIZED"), $"{name} as anonymous: {anonymous.Text}");
             Assert.True(Codes(forbidden).Contains("FORBIDDEN"), $"{name} as caseworker: {forbidden.Text}");
+        }
+    }
+
+    // Planning data of one's own: demand datasets and gap analyses (planners, editors, admins).
+    private static bool IsPlanningRoute(string route) =>
+        route.StartsWith("/api/demand_datasets", StringComparison.Ordinal) || route.StartsWith("/api/gap_analyses", StringComparison.Ordinal);
+
+    private static readonly string[] PlanningMutations = ["startGapAnalysis", "cancelGapAnalysis"];
+
+    [Fact]
+    public async Task Planner_PassesOnlyThePlanningRoutesAndMutations()
+    {
+        var routes = WriteRoutes(Factory.Services);
+        var planner = await ClientForAsync(Roles.Planner);
+
+        Assert.Contains(("POST", "/api/gap_analyses/{id:guid}/cancel"), routes);
+        Assert.Contains(("DELETE", "/api/demand_datasets/{id:guid}"), routes);
+        foreach (var (method, route) in routes)
+        {
+            var response = await planner.SendAsync(Request(method, route));
+            if (IsPlanningRoute(route))
+            {
+                Assert.True(response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden), $"{method} {route}: {response.StatusCode}");
+            }
+            else
+            {
+                await Problem.AssertAsync(response, HttpStatusCode.Forbidden, "FORBIDDEN");
+            }
+        }
+        var schema = (await Client.PostGraphQLAsync("{ __schema { mutationType { fields { name args { name type { kind name ofType { kind name ofType { kind name } } } } } } } }")).AssertData();
+        foreach (var mutation in schema.GetProperty("__schema").GetProperty("mutationType").GetProperty("fields").EnumerateArray())
+        {
+            var name = mutation.GetProperty("name").GetString()!;
+            var args = string.Join(", ", await Task.WhenAll(mutation.GetProperty("args").EnumerateArray()
+                .Where(a => a.GetProperty("type").GetProperty("kind").GetString() == "NON_NULL")
+                .Select(async a => $"{a.GetProperty("name").GetString()}: {await ValueAsync(a.GetProperty("type"))}")));
+            var codes = Codes(await planner.PostGraphQLAsync($"mutation {{ {name}{(args.Length > 0 ? $"({args})" : "")} {await SelectionAsync(name)} }}"));
+
+            Assert.True(PlanningMutations.Contains(name) != codes.Contains("FORBIDDEN"), $"{name} as planner: {string.Join(", ", codes)}");
+            Assert.DoesNotContain("UNAUTHORIZED", codes);
         }
     }
 

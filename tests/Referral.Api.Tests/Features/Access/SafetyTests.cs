@@ -18,6 +18,10 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
     private const double SiteLat = 9.9669, SiteLng = -84.0285;
     private const string Street = "Calle del Refugio 321";
 
+    // Free text that names the place: never in a public output either (issue 11, Medium 4).
+    private const string PlaceName = "Refugio de Barrio Escalante", AlternateName = "Casa Escalante", Url = "https://escalante.example.org",
+        PlaceDescription = "Two blocks north of the Escalante church", IntakeDescription = "Ring at the green gate of Escalante";
+
     private async Task<(Guid Approximate, Guid Hidden)> ArrangeAsync()
     {
         var org = await TestData.CreateOrganizationAsync(Client, "Shelters");
@@ -26,6 +30,12 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
         {
             var doc = TestData.Service(org, "shelter " + visibility, SiteLat + dLat, SiteLng, "shelter", visibility);
             doc["service_at_locations"]![0]!["location"]!["addresses"]![0]!["address_1"] = Street;
+            doc["service_at_locations"]![0]!["description"] = IntakeDescription;
+            var location = doc["service_at_locations"]![0]!["location"]!;
+            location["name"] = PlaceName;
+            location["alternate_name"] = AlternateName;
+            location["url"] = Url;
+            location["description"] = PlaceDescription;
             doc["service_areas"] = new JsonArray(new JsonObject { ["region_codes"] = new JsonArray("TST") });
             return (await TestData.CreateServiceAsync(Client, doc)).GetProperty("id").GetGuid();
         }
@@ -34,7 +44,11 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
 
     private static void AssertNoLeak(string what, string output)
     {
-        foreach (var secret in new[] { SiteLat.ToString("0.000", CultureInfo.InvariantCulture), SiteLng.ToString("0.000", CultureInfo.InvariantCulture), Street })
+        foreach (var secret in new[]
+        {
+            SiteLat.ToString("0.000", CultureInfo.InvariantCulture), SiteLng.ToString("0.000", CultureInfo.InvariantCulture), Street,
+            PlaceName, AlternateName, Url, PlaceDescription, IntakeDescription, "Escalante",
+        })
         {
             Assert.False(output.Contains(secret, StringComparison.Ordinal), $"{what} leaks '{secret}': {output[..Math.Min(output.Length, 400)]}");
         }
@@ -44,13 +58,16 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
     public async Task PublicOutputs_NeverCarryExactPointOrAddress_AcrossRestAndGraphQL()
     {
         var (approximate, hidden) = await ArrangeAsync();
-        var fields = "id name serviceAtLocations { location { latitude longitude addresses { address1 city } } } serviceAreas { regionCodes }";
+        var fields = "id name serviceAtLocations { description location { name alternateName url description latitude longitude addresses { address1 city } } } serviceAreas { regionCodes }";
         var rest = new[]
         {
             "/api/services", $"/api/services/{approximate}", $"/api/services/{hidden}", "/api/service_at_locations",
             "/api/service_at_locations?lat=9.9&lng=-84.1", "/api/services?search=shelter",
             "/api/nearest?lat=9.90&lng=-84.10", "/api/nearest?lat=10.05&lng=-84.0&category=shelter", "/api/nearest?lat=9.98&lng=-84.03&limit=50",
             "/api/referral?lat=9.9&lng=-84.1", "/api/referral?lat=9.98&lng=-84.03&needs=shelter",
+            "/api/exports/hsds", "/api/exports/geojson", "/api/exports/csv", "/api/services?format=ndjson&full=true", "/api/service_at_locations?format=ndjson",
+            "/ogc/collections/services/items?limit=1000", "/ogc/collections/services/items?bbox=-84.2,9.8,-83.8,10.2",
+            "/ogc/collections/services/items?category=shelter&bbox=-84.04,9.96,-84.02,9.98",
         };
 
         foreach (var url in rest)
@@ -62,8 +79,8 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
             $"{{ services {{ edges {{ node {{ {fields} }} }} }} }}",
             $"{{ service(id: \"{approximate}\") {{ {fields} }} }}",
             $"{{ service(id: \"{hidden}\") {{ {fields} }} }}",
-            "{ nearestServices(near: { lat: 9.98, lng: -84.03 }) { results { distanceM location { latitude longitude addresses { address1 } } } remote { service { name } } } }",
-            "{ referralCard(near: { lat: 9.98, lng: -84.03 }, needs: [\"shelter\"]) { categories { best { location { latitude longitude } } } } }",
+            "{ nearestServices(near: { lat: 9.98, lng: -84.03 }) { results { distanceM location { name alternateName url description latitude longitude addresses { address1 } } } remote { service { name } } } }",
+            "{ referralCard(near: { lat: 9.98, lng: -84.03 }, needs: [\"shelter\"]) { categories { best { location { name alternateName url description latitude longitude } } } } }",
         })
         {
             AssertNoLeak(query, (await Public.PostGraphQLAsync(query)).Text);
@@ -85,7 +102,7 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
     }
 
     [Fact]
-    public async Task Trilateration_FromThirtyOrigins_LandsNoCloserThan1KmToTheSite()
+    public async Task Trilateration_FromThirtyOrigins_LandsNoCloserThan1500mToTheSite()
     {
         await ArrangeAsync();
         var observations = new List<(double Lat, double Lng, double Distance)>();
@@ -125,7 +142,7 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
         }
         var errorM = Math.Sqrt((x * x) + (y * y));
 
-        Assert.True(errorM >= 1000, $"the estimate lands {errorM:0} m from the site");
+        Assert.True(errorM >= 1500, $"the estimate lands {errorM:0} m from the site");
     }
 
     [Fact]

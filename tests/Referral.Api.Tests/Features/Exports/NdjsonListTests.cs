@@ -70,7 +70,9 @@ public sealed class NdjsonListTests(ReferralApiFactory factory) : DatabaseTest(f
 
         var (_, lines) = await GetLinesAsync(Public, $"/api/services?format=ndjson&taxonomy_term_id={police}");
 
-        Assert.Equal(Count / 2, lines.Count);
+        // Exactly the police services (the even-numbered ones), each once: not merely as many lines as there are matches.
+        var expected = Enumerable.Range(0, Count).Where(i => i % 2 == 0).Select(i => $"Servicio {i:000}");
+        Assert.Equal(expected, lines.Select(l => l.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
     }
 
     [Fact]

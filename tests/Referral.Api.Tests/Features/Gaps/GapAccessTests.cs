@@ -61,6 +61,7 @@ public sealed class GapAccessTests(ReferralApiFactory factory) : DatabaseTest(fa
             name,lat,lng,population
             NextToHidden,9.2365678912,-84.3436789123,3000
             NextToApproximate,9.6809123456,-84.7871234567,3000
+            OnThePublicPoint,9.676,-84.775,3000
             """);
 
         var analysis = await AnalyseAsync(Client, new { dataset = "near secrets", categories = new[] { "police" }, worst_n = 5, travel_time = new { } });
@@ -74,10 +75,13 @@ public sealed class GapAccessTests(ReferralApiFactory factory) : DatabaseTest(fa
 
         // The hidden site is never used: the settlement next to it is measured to a public or approximate one, far away.
         Assert.True(points["NextToHidden"].GetProperty("police_distance_m").GetDouble() > 10_000);
-        // The approximate site only through its generalised point, in the 500 m steps the public sees, never its 310 m.
-        var nearApproximate = points["NextToApproximate"].GetProperty("police_distance_m").GetDouble();
-        Assert.Equal(0, nearApproximate % 500);
-        Assert.True(nearApproximate >= 500, $"{nearApproximate} m");
+        // The approximate site only through its generalised point (the centre of its cell, 9.675, -84.775, 1.6 km from the
+        // site), in the 500 m steps the public sees: 1 480 m from that point reads 1 500 m, never its 310 m (which would read 500 m).
+        Assert.Equal(1_500, points["NextToApproximate"].GetProperty("police_distance_m").GetDouble());
+        // 110 m from the public point reads 500 m, not 0 m (the site itself is 1.6 km away, which would read 1 500 m).
+        var onPublicPoint = points["OnThePublicPoint"].GetProperty("police_distance_m").GetDouble();
+        Assert.True(onPublicPoint >= 500, $"{onPublicPoint} m");
+        Assert.Equal(500, onPublicPoint);
         foreach (var text in outputs)
         {
             foreach (var secret in new[] { "9.234567", "84.345678", "9.678912", "84.789123", "Secret unit", "Discreet unit", hidden.ToString(), approximate.ToString() })

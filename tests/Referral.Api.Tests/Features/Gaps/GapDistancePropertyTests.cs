@@ -71,26 +71,6 @@ public sealed class GapDistancePropertyTests(ReferralApiFactory factory) : Datab
         }
     }
 
-    /// <summary>A point <paramref name="metres"/> from (lat, lng) on a bearing (degrees), found by bisection on the ellipsoid.</summary>
-    private static (double Lat, double Lng) At(double lat, double lng, double bearing, double metres)
-    {
-        var (dy, dx) = (Math.Cos(bearing * Math.PI / 180), Math.Sin(bearing * Math.PI / 180) / Math.Cos(lat * Math.PI / 180));
-        double lo = 0, hi = metres / 50_000;
-        for (var i = 0; i < 200; i++)
-        {
-            var mid = (lo + hi) / 2;
-            if (Geodesic.DistanceM(lat, lng, lat + (mid * dy), lng + (mid * dx)) < metres)
-            {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return (lat + (lo * dy), lng + (lo * dx));
-    }
-
     [Fact]
     public async Task Distances_ManySitesAlmostEquallyFar_TheEllipsoidDecides_NotTheSphere()
     {
@@ -100,7 +80,7 @@ public sealed class GapDistancePropertyTests(ReferralApiFactory factory) : Datab
         var (lat0, lng0) = (9.8, -84.2);
         for (var i = 0; i < 8; i++)
         {
-            var (lat, lng) = At(lat0, lng0, 90 - (i * 12), 10_035 - (i * 5));
+            var (lat, lng) = Geodesic.At(lat0, lng0, 90 - (i * 12), 10_035 - (i * 5));
             await ServiceAsync(Client, org, $"Ring {i}", "police", null, lat: lat, lng: lng);
         }
         await ImportCsvAsync(Client, "centre", $"name,lat,lng,population\nCentre,{F(lat0)},{F(lng0)},100\n");

@@ -23,7 +23,7 @@ namespace Referral.Api.Tests.Features.Gaps;
 ///   Kilo          0      -           52       TB      48   (P2)       rural (weighs nothing)
 ///
 /// Helplines serve region TA; online reporting serves the parent region T; a hidden shelter sits on Hotel and serves TB;
-/// nobody offers justice. Region TC (same parent) has no settlement.
+/// nobody offers justice. Region TC (same parent) has no settlement, so the results do not list it.
 /// </summary>
 public sealed class GapHandComputedTests(ReferralApiFactory factory) : DatabaseTest(factory)
 {
@@ -189,7 +189,7 @@ public sealed class GapHandComputedTests(ReferralApiFactory factory) : DatabaseT
     }
 
     [Fact]
-    public async Task Classes_AndRegions_EachGroupAndTheRegionWithoutSettlements()
+    public async Task Classes_AndRegions_EachGroup_AndNoRegionWithoutSettlements()
     {
         var analysis = await AnalyseAsync();
 
@@ -210,12 +210,43 @@ public sealed class GapHandComputedTests(ReferralApiFactory factory) : DatabaseT
         Assert.Equal(Math.Round(1_100 / 2_100.0, 4), Number(tb, "served_share"));
         Assert.True(tb.GetProperty("gap").GetBoolean());
         Assert.Equal(Math.Round(100_000 / 2_100.0, 3), Number(tb, "services_per_100k"));
-        var tc = Group(analysis, "TC", "all", "police");
-        Assert.Equal(0, tc.GetProperty("settlements").GetInt32());
-        Assert.Equal(0, tc.GetProperty("population").GetDouble());
-        Assert.Null(Number(tc, "mean_distance_m"));
-        Assert.False(tc.TryGetProperty("gap", out _));
+        // TC (same parent, nobody in the dataset) is not listed: only regions with settlements are.
+        Assert.DoesNotContain(analysis.GetProperty("results").GetProperty("groups").EnumerateArray(), g => g.GetProperty("region_code").GetString() == "TC");
         Assert.Equal(2, analysis.GetProperty("results").GetProperty("totals").GetProperty("regions").GetInt32());
+    }
+
+    [Fact]
+    public async Task SettlementMedianAndP90_CountEachSettlementOnce_BesideTheWeightedOnes()
+    {
+        var analysis = await AnalyseAsync();
+
+        // TA, sorted: Alpha 1, Bravo 3, Charlie 6, Delta 12, Echo 29, Foxtrot 45 km. Six settlements: the median is the mean
+        // of the 3rd and 4th, (6 + 12) / 2 = 9 km; p90 at rank (6 − 1) × 0.9 = 4.5: 29 + 0.5 × (45 − 29) = 37 km.
+        var ta = Group(analysis, "TA", "all", "police");
+        Assert.Equal(9_000, Number(ta, "median_distance_m_settlements")!.Value, 0.15);
+        Assert.Equal(37_000, Number(ta, "p90_distance_m_settlements")!.Value, 0.15);
+        // Weighted, Alpha and Bravo hold 110,000 of 170,998 people: half of them live within 3 km.
+        Assert.Equal(3_000, Number(ta, "median_distance_m")!.Value, 0.15);
+        // All eleven, sorted: 1, 3, 4.5, 4.9995, 5.0005, 6, 12, 29, 40, 45, 48 → median the 6th, 6 km; p90 at rank 9: 45 km.
+        var all = Group(analysis, "all", "all", "police");
+        Assert.Equal(6_000, Number(all, "median_distance_m_settlements")!.Value, 0.15);
+        Assert.Equal(45_000, Number(all, "p90_distance_m_settlements")!.Value, 0.15);
+        // Urban 1, 3, 6, 12 → median 4.5 km, p90 at rank 2.7: 6 + 0.7 × 6 = 10.2 km; rural 4.5, 4.9995, 5.0005, 29, 40, 45, 48 → 29 km.
+        var s = Summary(analysis, "police");
+        Assert.Equal(4_500, Number(s.GetProperty("urban"), "median_distance_m_settlements")!.Value, 0.15);
+        Assert.Equal(10_200, Number(s.GetProperty("urban"), "p90_distance_m_settlements")!.Value, 0.15);
+        Assert.Equal(29_000, Number(s.GetProperty("rural"), "median_distance_m_settlements")!.Value, 0.15);
+        Assert.Equal(Math.Round(29 / 4.5, 3), Number(s.GetProperty("rural_to_urban"), "median_distance_settlements"));
+        // No site at all: no value.
+        Assert.Null(Number(Group(analysis, "all", "all", "justice"), "median_distance_m_settlements"));
+        // The exports carry both, named apart.
+        var table = await Client.GetStringAsync(analysis.GetProperty("links").GetProperty("table").GetString());
+        var header = table.Split('\n')[0].Split(',');
+        Assert.Contains("median_distance_m", header);
+        Assert.Contains("median_distance_m_settlements", header);
+        Assert.Contains("p90_distance_m_settlements", header);
+        var regions = await Client.GetStringAsync(analysis.GetProperty("links").GetProperty("regions").GetString());
+        Assert.Contains("\"police_median_distance_m_settlements\":", regions, StringComparison.Ordinal);
     }
 
     [Fact]

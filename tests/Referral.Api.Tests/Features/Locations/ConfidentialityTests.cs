@@ -64,6 +64,30 @@ public sealed class ConfidentialityTests(ReferralApiFactory factory) : DatabaseT
         Assert.InRange(Math.Abs(lat - Lat), 0.001, 0.05);
     }
 
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(300, 0)]
+    [InlineData(975, 203)]
+    [InlineData(1400, 90)]
+    [InlineData(1200, 315)]
+    [InlineData(1700, 180)]
+    [InlineData(2500, 45)]
+    public async Task Approximate_SiteNearItsCellCentre_PublicPointAtLeast1500mAway(double metres, double bearing)
+    {
+        // A site this far from the centre of its 0.05° cell (9.975, -84.025) on this bearing: within 1.5 km of the centre
+        // the shown point moves to the neighbouring cell, so no public point is ever within 1.5 km of a site.
+        var (lat, lng) = Geodesic.At(9.975, -84.025, bearing, metres);
+        var org = await TestData.CreateOrganizationAsync(Client, "Shelter network");
+        var created = await TestData.CreateServiceAsync(Client, TestData.Service(org, "Shelter", lat, lng, "shelter", "approximate"));
+
+        var detail = await Public.GetFromJsonAsync<JsonElement>($"/api/services/{created.GetProperty("id").GetGuid()}");
+
+        var location = detail.GetProperty("service_at_locations")[0].GetProperty("location");
+        var shown = Geodesic.DistanceM(lat, lng, location.GetProperty("latitude").GetDouble(), location.GetProperty("longitude").GetDouble());
+        Assert.True(shown >= 1500, $"a site {metres} m from its cell centre is shown {shown:0} m away");
+        Assert.InRange(shown, 1500, 9000);
+    }
+
     [Fact]
     public async Task Hidden_IsNeverListedOrPlaced_ButServiceIsReachableThroughAreaAndPhone()
     {

@@ -39,6 +39,23 @@ public sealed class NearestConfidentialityTests(ReferralApiFactory factory) : Da
     }
 
     [Fact]
+    public async Task Approximate_SearchedFromBesideItsPublicPoint_IsNeverCloserThan500m()
+    {
+        // The site's public point is the centre of its cell (9.975, -84.025); searching from on it, 110 m or 240 m from it
+        // would round to 0 m, which would tell a searcher "you are there".
+        await AddShelterAsync("approximate");
+
+        foreach (var (lat, lng) in new[] { (9.975, -84.025), (9.976, -84.025), (9.975, -84.0228) })
+        {
+            var response = await Public.GetFromJsonAsync<JsonElement>(
+                $"/api/nearest?lat={lat.ToString(CultureInfo.InvariantCulture)}&lng={lng.ToString(CultureInfo.InvariantCulture)}&category=shelter");
+
+            Assert.InRange(Geodesic.DistanceM(lat, lng, 9.975, -84.025), 0, 249);
+            Assert.Equal(500, response.GetProperty("results")[0].GetProperty("distance_m").GetDouble());
+        }
+    }
+
+    [Fact]
     public async Task Hidden_NeverInNearest_ButInRemoteThroughItsArea()
     {
         await TestData.AddRegionAsync(Factory, "TST", SiteLat, SiteLng, 1.0);

@@ -121,13 +121,16 @@ public sealed class NearestTests(ReferralApiFactory factory) : DatabaseTest(fact
     [Fact]
     public async Task Nearest_TiesAreBrokenDeterministically()
     {
+        // Three services at one location (a tie on distance) whose service-at-location ids descend in creation order, so
+        // neither insertion order nor time-ordered ids put them in id order: only the tie-break by id does.
         var doc = TestData.Service(_org, "first", Lat + 0.01, Lng);
+        doc["service_at_locations"]![0]!["id"] = "00000000-0000-4000-8000-0000000000c3";
         var created = await TestData.CreateServiceAsync(Client, doc);
         var locationId = created.GetProperty("service_at_locations")[0].GetProperty("location_id").GetGuid();
-        foreach (var name in new[] { "second", "third" })
+        foreach (var (name, id) in new[] { ("second", "00000000-0000-4000-8000-0000000000b2"), ("third", "00000000-0000-4000-8000-0000000000a1") })
         {
             var same = TestData.Service(_org, name);
-            same["service_at_locations"] = new JsonArray(new JsonObject { ["location_id"] = locationId });
+            same["service_at_locations"] = new JsonArray(new JsonObject { ["id"] = id, ["location_id"] = locationId });
             await TestData.CreateServiceAsync(Client, same);
         }
 
@@ -135,9 +138,55 @@ public sealed class NearestTests(ReferralApiFactory factory) : DatabaseTest(fact
         var b = await NearestAsync("");
 
         var ids = a.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("service_at_location_id").GetGuid()).ToList();
-        Assert.Equal(3, ids.Count);
+        Assert.Equal(["third", "second", "first"], Names(a));
         Assert.Equal(ids.Order(), ids);
         Assert.Equal(ids, b.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("service_at_location_id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task Nearest_AgeEqualToMinimumOrMaximum_IsEligible()
+    {
+        await AddAsync("0-11", Lat + 0.001, Lng, change: d => d["maximum_age"] = 11);
+        await AddAsync("12-17", Lat + 0.002, Lng, change: d => d["minimum_age"] = 12);
+
+        // Both ends of an age range are inclusive.
+        Assert.Equal(["0-11"], Names(await NearestAsync("age=0")));
+        Assert.Equal(["0-11"], Names(await NearestAsync("age=11")));
+        Assert.Equal(["12-17"], Names(await NearestAsync("age=12")));
+        Assert.Equal(["12-17"], Names(await NearestAsync("age=17")));
+        Assert.Empty(Names(await NearestAsync("age=18")));
+    }
+
+    [Fact]
+    public async Task Nearest_GenderAny_KeepsServicesForEveryGender()
+    {
+        await AddAsync("any", Lat + 0.001, Lng);
+        await AddAsync("girls", Lat + 0.002, Lng, change: d => d["genders"] = new JsonArray("female"));
+        await AddAsync("boys", Lat + 0.003, Lng, change: d => d["genders"] = new JsonArray("male"));
+
+        // gender=any means "do not filter by gender", not "only services that say any".
+        Assert.Equal(["any", "girls", "boys"], Names(await NearestAsync("gender=any")));
+        Assert.Equal(["any", "girls"], Names(await NearestAsync("gender=female")));
+    }
+
+    [Fact]
+    public async Task Nearest_ManySitesAlmostEquallyFar_LimitOne_TheEllipsoidDecides()
+    {
+        // Eight sites 10 000 m … 10 035 m away in different directions. The index orders candidates on a sphere, where
+        // east–west distances here are about 0.1 % shorter and north–south ones 0.5 % longer than on the ellipsoid, so the
+        // sphere's nearest is an eastern site: only re-ranking a margin of candidates finds the ellipsoid's nearest.
+        var (lat0, lng0) = (9.8, -84.2);
+        for (var i = 0; i < 8; i++)
+        {
+            var (lat, lng) = Geodesic.At(lat0, lng0, 90 - (i * 12), 10_035 - (i * 5));
+            await AddAsync($"Ring {i}", lat, lng);
+        }
+
+        var response = await Client.GetFromJsonAsync<JsonElement>(
+            $"/api/nearest?lat={lat0.ToString(CultureInfo.InvariantCulture)}&lng={lng0.ToString(CultureInfo.InvariantCulture)}&limit=1");
+
+        Assert.Equal(["Ring 7"], Names(response));
+        Assert.Equal(10_000, response.GetProperty("results")[0].GetProperty("distance_m").GetDouble(), 0.15);
     }
 
     [Fact]

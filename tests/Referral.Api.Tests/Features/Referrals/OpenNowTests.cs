@@ -61,6 +61,19 @@ public sealed class OpenNowTests(ReferralApiFactory factory) : DatabaseTest(fact
     }
 
     [Fact]
+    public async Task At_ClosesAt2359_OpenUntilMidnight()
+    {
+        await AddAsync("Monday evening line", 0.001, d => d["schedules"] = Schedule("MO", "18:00", "23:59", "America/Costa_Rica"));
+
+        // Monday 30 Nov 2026, local time: 23:59 written as the end of the day means open through the last minute.
+        Assert.Equal(["Monday evening line"], await OpenNamesAsync("2026-11-30T23:58:59-06:00"));
+        Assert.Equal(["Monday evening line"], await OpenNamesAsync("2026-11-30T23:59:30-06:00"));
+        // Tuesday 00:00: closed (no Tuesday window, and the Monday window does not run past midnight).
+        Assert.Empty(await OpenNamesAsync("2026-12-01T00:00:00-06:00"));
+        Assert.Empty(await OpenNamesAsync("2026-11-30T17:59:59-06:00"));
+    }
+
+    [Fact]
     public async Task OpenNow_TwentyFourSevenAlwaysOpen_NoScheduleUnknownAndExcluded()
     {
         await AddAsync("always", 0.001, d =>

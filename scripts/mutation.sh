@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Mutation check of the rule files with Stryker.NET (a local dotnet tool, .config/dotnet-tools.json).
+#
+#   bash scripts/mutation.sh                 # every group below, then the summary and the score
+#   bash scripts/mutation.sh access gaps     # only these groups (the summary covers the groups run)
+#   MUTATION_CONCURRENCY=2 bash scripts/mutation.sh
+#
+# Each group mutates only the rules it names (whole files, or the members named below, found by their
+# signature so edits elsewhere in a file do not shift them) and runs only the test classes that cover them.
+# The tests need the PostgreSQL/PostGIS cluster the test factory uses (ConnectionStrings__Referral, default
+# 127.0.0.1:55432); start it first (scripts/localdb.sh start) if it is not running. Not part of .ci/run: it
+# takes about an hour on a 2-core machine (README "Mutation testing").
+#
+# Output: bench/results/mutation-<date>.md (score, per-file figures, every surviving mutant) and
+# bench/results/mutation-<date>.json (the same, machine-readable); Stryker's own reports stay in
+# artifacts/mutation/. The last line printed is "mutation score: N % (killed K of M)".
+set -euo pipefail
+
+cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 MSBUILDTERMINALLOGGER=off
+CONCURRENCY=${MUTATION_CONCURRENCY:-1}
+OUT=artifacts/mutation
+DATE=$(date -u +%Y-%m-%d)
+API=src/Referral.Api
+PY=$(command -v python3)
+
+# span FILE 'signature regex' ... -> "{start..end}" for each member: from the line matching the regex to the end of
+# its body (brace matching, or the end of an expression-bodied member at the first line ending in ';').
+span() {
+  local file=$1
+  shift
+  "$PY" - "$file" "$@" <<'EOF'
+import re, sys
+path, patterns = sys.argv[1], sys.argv[2:]
+lines = open(path, encoding="utf-8").read().split("\n")
+out = []
+for pattern in patterns:
+    starts = [i for i, l in enumerate(lines) if re.search(pattern, l)]
+    if not starts:
+        sys.exit(f"mutation.sh: no member matching {pattern!r} in {path}")
+    for start in starts:
+        depth, opened, end = 0, False, None
+        for i in range(start, len(lines)):
+            code = re.sub(r'"([^"\\]|\\.)*"', '""', lines[i])
+            while re.search(r"\{[^{}]*\}", code):  # braces opened and closed on one line (patterns, initialisers)
+                code = re.sub(r"\{[^{}]*\}", "", code)
+            depth += code.count("{") - code.count("}")
+            opened = opened or "{" in code
+            if (opened and depth <= 0) or (not opened and code.rstrip().endswith(";")):
+                end = i
+                break
+        out.append(f"{{{start + 1}..{end + 1}}}")
+print("".join(out))
+EOF
+}
+
+# The groups: name | files (with spans) to mutate | test classes (dotnet test filter).
+group_files() {
+  case $1 in
+    access)
+      # Who sees exact places and who writes what (Actor), and the checks that apply it to writes.
+      echo "$API/Features/Access/Actor.cs$(span $API/Features/Access/Actor.cs 'class Actor$')"
+      echo "$API/Features/Services/ServiceWriter.cs$(span $API/Features/Services/ServiceWriter.cs 'MayWrite\(')"
+      echo "$API/Features/Organizations/OrganizationWriter.cs$(span $API/Features/Organizations/OrganizationWriter.cs 'MayWrite\(')"
+      ;;
+    confidentiality)
+      # What the public is shown of a location, and the distances it is told.
+      echo "$API/Features/Locations/LocationMapping.cs$(span $API/Features/Locations/LocationMapping.cs 'static LocationDocument\? ToDocument\(')"
+      echo "$API/Features/Referrals/NearestQueries.cs$(span $API/Features/Referrals/NearestQueries.cs 'double PublicDistance\(' 'double ViewerDistance\(')"
+      ;;
+    nearest)
+      # Nearest ranking (candidates, ellipsoidal re-rank, tie-break, limit), open-now selection, remote channels.
+      echo "$API/Features/Referrals/NearestQueries.cs$(span $API/Features/Referrals/NearestQueries.cs 'Task<List<NearestHit>> HitsAsync\(' 'Task<List<RemoteService>> RemoteAsync\(' 'Task<List<RemoteService>> ToRemoteAsync\(' 'int AreaRank\(')"
+      ;;
+    eligibility)
+      # Which services fit the child: status, categories, language, age, gender, mode, cost, audience, freshness.
+      echo "$API/Features/Services/ServiceFilters.cs"
+      echo "$API/Features/Referrals/ServiceFilter.cs$(span $API/Features/Referrals/ServiceFilter.cs 'ServiceFilter Parse\(')"
+      ;;
+    gaps)
+      # Gap aggregation: weighted percentiles, shares within thresholds, served share and the gap flag, worst order.
+      echo "$API/Features/Gaps/GapAggregator.cs$(span $API/Features/Gaps/GapAggregator.cs 'Percentiles\(double\[\]' 'Dictionary<Key, Raw> RawFigures\(' 'GapMetrics ToMetrics\(' 'int CompareWorst\(')"
+      ;;
+    *) echo "mutation.sh: unknown group '$1'" >&2; exit 2 ;;
+  esac
+}
+
+group_tests() {
+  case $1 in
+    access) echo "FullyQualifiedName~Features.Access.AccessTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.JwtTests|FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Services.ServiceEndpointsTests|FullyQualifiedName~Features.Organizations" ;;
+    confidentiality) echo "FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Referrals.NearestTests" ;;
+    nearest) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestConfidentialityTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~GraphQL.GraphQLReferralTests" ;;
+    eligibility) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.FreshnessTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~Features.Referrals.SearchTests" ;;
+    gaps) echo "FullyQualifiedName~Features.Gaps.GapHandComputedTests|FullyQualifiedName~Features.Gaps.GapRuleEdgeTests|FullyQualifiedName~Features.Gaps.GapAccessTests" ;;
+  esac
+}
+
+GROUPS_TO_RUN=("$@")
+if [ ${#GROUPS_TO_RUN[@]} -eq 0 ]; then
+  GROUPS_TO_RUN=(access confidentiality nearest eligibility gaps)
+fi
+
+dotnet tool restore >/dev/null
+dotnet build Referral.sln -c Release -nologo -v quiet >/dev/null
+
+# One Stryker run over every group's files and the union of their test classes (one build and one initial test run
+# instead of one per group); with per-test coverage each mutant runs only the tests that reach it.
+dir=$ROOT/$OUT
+rm -rf "$dir" && mkdir -p "$dir"
+mutate=$(for group in "${GROUPS_TO_RUN[@]}"; do group_files "$group"; done | "$PY" -c '
+import json, sys
+spans = {}
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        path = "**/" + line.split("src/Referral.Api/", 1)[1]
+        name, _, rest = path.partition("{")
+        spans.setdefault(name, []).append("{" + rest if rest else "")
+# A file named whole in one group is mutated whole; otherwise the union of its members.
+print(json.dumps([name + ("" if "" in s else "".join(s)) for name, s in spans.items()]))')
+tests=$(for group in "${GROUPS_TO_RUN[@]}"; do group_tests "$group"; done | tr '|' '\n' | awk '!seen[$0]++' | paste -sd '|')
+cat >"$dir/stryker-config.json" <<EOF
+{
+  "stryker-config": {
+    "project": "Referral.Api.csproj",
+    "configuration": "Release",
+    "mutate": $mutate,
+    "test-case-filter": "$tests",
+    "coverage-analysis": "perTest",
+    "concurrency": $CONCURRENCY,
+    "reporters": ["progress", "json", "markdown"],
+    "ignore-methods": ["*Log*", "*.Add"],
+    "thresholds": { "high": 90, "low": 80, "break": 0 }
+  }
+}
+EOF
+echo "mutating: $(echo "$mutate" | tr -d '[]"' | tr ',' ' ')"
+started=$(date +%s)
+(cd tests/Referral.Api.Tests && dotnet stryker --config-file "$dir/stryker-config.json" --output "$dir" --skip-version-check) \
+  >"$dir/stryker.log" 2>&1 || { tail -40 "$dir/stryker.log"; echo "mutation.sh: Stryker failed (log: $OUT/stryker.log)" >&2; exit 1; }
+elapsed=$(( $(date +%s) - started ))
+
+files_by_group=$(for group in "${GROUPS_TO_RUN[@]}"; do group_files "$group" | sed "s|^|$group |"; done)
+"$PY" - "$ROOT/$OUT" "bench/results/mutation-$DATE" "$elapsed" "$files_by_group" <<'EOF'
+import json, os, sys
+import re
+out, target, elapsed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# The group of each mutated line, from lines "group path{a..b}{c..d}" (a path without spans is the whole file).
+members = []
+for line in sys.argv[4].splitlines():
+    g, spec = line.split(" ", 1)
+    path = spec.split("{", 1)[0].split("src/Referral.Api/", 1)[1]
+    ranges = [(int(a), int(b)) for a, b in re.findall(r"\{(\d+)\.\.(\d+)\}", spec)] or [(1, 10**9)]
+    members.append((g, path, ranges))
+groups = list(dict.fromkeys(g for g, _, _ in members))
+def group_of(path, line):
+    for g, p, ranges in members:
+        if p == path and any(a <= line <= b for a, b in ranges):
+            return g
+    return "?"
+detected = {"Killed", "Timeout"}
+counted = detected | {"Survived", "NoCoverage"}
+rows, survivors, totals = [], [], {}
+data = json.load(open(os.path.join(out, "reports", "mutation-report.json"), encoding="utf-8"))
+per = {}
+for path, f in sorted(data["files"].items()):
+    name = path.split("src/Referral.Api/", 1)[-1]
+    src = f["source"].split("\n")
+    for m in f["mutants"]:
+        line = m["location"]["start"]["line"]
+        g = group_of(name, line)
+        counts = per.setdefault((g, name), {})
+        counts[m["status"]] = counts.get(m["status"], 0) + 1
+        totals[m["status"]] = totals.get(m["status"], 0) + 1
+        if m["status"] in ("Survived", "NoCoverage"):
+            survivors.append({"group": g, "file": name, "line": line, "status": m["status"], "mutator": m["mutatorName"],
+                              "replacement": m.get("replacement", ""), "code": src[line - 1].strip()})
+for (g, name), counts in sorted(per.items(), key=lambda x: (groups.index(x[0][0]) if x[0][0] in groups else 99, x[0][1])):
+    k = sum(v for s, v in counts.items() if s in detected)
+    n = sum(v for s, v in counts.items() if s in counted)
+    rows.append({"group": g, "file": name, "killed": k, "total": n, "score": round(100 * k / n, 1) if n else None, "statuses": counts})
+killed = sum(v for s, v in totals.items() if s in detected)
+total = sum(v for s, v in totals.items() if s in counted)
+score = round(100 * killed / total, 1) if total else 0.0
+summary = {"score_percent": score, "killed": killed, "total": total, "statuses": totals, "seconds": elapsed, "groups": groups,
+           "files": rows, "survivors": survivors}
+os.makedirs(os.path.dirname(target), exist_ok=True)
+json.dump(summary, open(target + ".json", "w", encoding="utf-8"), indent=2)
+with open(target + ".md", "w", encoding="utf-8") as md:
+    md.write(f"# Mutation testing of the rule files (Stryker.NET)\n\nScore **{score} %**: {killed} of {total} mutants killed "
+             f"(killed or timed out, of killed + survived + not covered; compile errors and ignored mutants do not count). "
+             f"Run time {elapsed // 60} min {elapsed % 60} s, groups: {', '.join(groups)}. Reproduce: `bash scripts/mutation.sh`.\n\n")
+    md.write("| group | file (mutated members) | killed | of | score |\n|---|---|---:|---:|---:|\n")
+    for r in rows:
+        md.write(f"| {r['group']} | {r['file']} | {r['killed']} | {r['total']} | {r['score']} % |\n")
+    md.write("\n## Surviving mutants\n\n")
+    if not survivors:
+        md.write("None.\n")
+    for s in survivors:
+        md.write(f"- {s['group']} · {s['file']}:{s['line']} · {s['status']} · {s['mutator']}: `{s['code'][:140]}` → `{s['replacement'][:140]}`\n")
+print(f"report: {target}.md")
+print(f"mutation score: {score} % (killed {killed} of {total}) in {elapsed} s")
+EOF

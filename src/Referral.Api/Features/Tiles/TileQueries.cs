@@ -1,0 +1,210 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+using Referral.Api.Data;
+using Referral.Api.Features.Gaps;
+using Referral.Api.Features.Ogc;
+
+namespace Referral.Api.Features.Tiles;
+
+/// <summary>A tile address in the Web Mercator quad tree (z/x/y, y from the north, as XYZ / Google tiles).</summary>
+internal readonly record struct TileAddress(int Z, int X, int Y)
+{
+    public const int MaxZoom = 22;
+
+    /// <summary>The tile's longitude/latitude bounds.</summary>
+    public OgcBox Bounds
+    {
+        get
+        {
+            var n = Math.Pow(2, Z);
+            static double Lat(double y, double n) => Math.Atan(Math.Sinh(Math.PI * (1 - (2 * y / n)))) * 180 / Math.PI;
+            return new OgcBox((X / n * 360) - 180, Lat(Y + 1, n), ((X + 1) / n * 360) - 180, Lat(Y, n));
+        }
+    }
+}
+
+/// <summary>
+/// Mapbox vector tiles built by PostGIS (<c>ST_TileEnvelope</c>, <c>ST_AsMVTGeom</c>, <c>ST_AsMVT</c>), one layer per tile set.
+/// Tiles are the public view for every caller (so shared caches may keep them): services at <c>location.public_point</c>,
+/// hidden ones never, no address or location name. Gap analysis tiles carry the figures of the GeoJSON exports
+/// (written by <see cref="GapExports"/>, then encoded by PostGIS).
+/// </summary>
+internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExports gapExports)
+{
+    /// <summary>Extent and buffer of ST_AsMVT (the defaults of most clients).</summary>
+    public const int Extent = 4096;
+
+    public const int Buffer = 64;
+
+    /// <summary>A gap analysis tile holds at most this many features (zoom in for the rest).</summary>
+    public const int MaxGapFeatures = 50_000;
+
+    /// <summary>Below this zoom, services in the same cell of <see cref="ClusterGrid"/> tile units share one feature.</summary>
+    public const int ClusterBelowZoom = 13;
+
+    /// <summary>64 of 4096 units: 64 × 64 cells a tile (4 pixels of a 256-pixel tile; about 600 m at z10, 75 m at z12).</summary>
+    public const int ClusterGrid = 64;
+
+    private const string ServiceRowsSql = """
+        WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
+        rows AS (
+            SELECT ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true) AS geom,
+                   sal.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id, o.name AS organization_name,
+                   s.status,
+                   (SELECT string_agg(t.code, ',' ORDER BY t.code) FROM attribute a
+                      JOIN taxonomy_term t ON t.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = t.taxonomy_id
+                    WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories,
+                   array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
+                   l.visibility, l.visibility <> 'public' AS approximate
+            FROM env, service_at_location sal
+            JOIN location l ON l.id = sal.location_id
+            JOIN service s ON s.id = sal.service_id
+            JOIN organization o ON o.id = s.organization_id
+            WHERE l.public_point IS NOT NULL AND l.public_point::geometry && env.box
+        )
+        """;
+
+    private const string ServicesSql = ServiceRowsSql + """
+        SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (SELECT rows.*, 1 AS point_count FROM rows WHERE geom IS NOT NULL) t
+        """;
+
+    // A z10 tile of a capital can hold tens of thousands of services: one feature per grid cell (at the cell's centre)
+    // keeps it small, with point_count, and the service's attributes when the cell holds one (a cluster carries only
+    // the union of its categories). Cells are formed first, from the points alone; attributes are read per cell.
+    private const string ServicesClusteredSql = """
+        WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
+        pts AS (
+            SELECT ST_SnapToGrid(ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true), @grid) AS geom,
+                   sal.id AS sal_id, sal.service_id
+            FROM env, service_at_location sal JOIN location l ON l.id = sal.location_id
+            WHERE l.public_point IS NOT NULL AND l.public_point::geometry && env.box
+        ),
+        cells AS (
+            SELECT geom, count(*)::int AS point_count, (array_agg(sal_id))[1] AS sal_id, array_agg(DISTINCT service_id) AS services
+            FROM pts WHERE geom IS NOT NULL GROUP BY geom
+        )
+        SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (
+            SELECT c.geom, c.point_count,
+                   (SELECT string_agg(DISTINCT tt.code, ',' ORDER BY tt.code) FROM attribute a
+                      JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = tt.taxonomy_id
+                    WHERE a.service_id = ANY(c.services) AND tx.name = 'referral-category') AS categories,
+                   one.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id,
+                   o.name AS organization_name, s.status, array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
+                   l.visibility, l.visibility <> 'public' AS approximate
+            FROM cells c
+            LEFT JOIN service_at_location one ON c.point_count = 1 AND one.id = c.sal_id
+            LEFT JOIN service s ON s.id = one.service_id
+            LEFT JOIN organization o ON o.id = s.organization_id
+            LEFT JOIN location l ON l.id = one.location_id
+        ) t
+        """;
+
+    // Outlines are clipped to the tile (with its margin) in longitude/latitude first: smaller, and never near a pole,
+    // where Web Mercator is undefined.
+    private const string RegionsSql = """
+        WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
+        rows AS (
+            SELECT ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(r.geometry::geometry, env.box), 3857), env.m, @extent, @buffer, true) AS geom,
+                   r.code, r.name, r.level, r.parent_code, r.population, r.area_class
+            FROM env, region r
+            WHERE r.geometry IS NOT NULL AND r.geometry::geometry && env.box
+        )
+        SELECT ST_AsMVT(rows, 'regions', @extent, 'geom') FROM rows WHERE geom IS NOT NULL
+        """;
+
+    // Features written by GapExports (GeoJSON) are encoded here; jsonb properties become MVT attributes.
+    private const string FeaturesSql = """
+        WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
+        rows AS (
+            SELECT ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(ST_SetSRID(ST_GeomFromGeoJSON(f -> 'geometry'), 4326), env.box), 3857),
+                                env.m, @extent, @buffer, true) AS geom,
+                   f ->> 'id' AS id, f -> 'properties' AS properties
+            FROM env, jsonb_array_elements(@features) AS f
+            WHERE jsonb_typeof(f -> 'geometry') = 'object'
+        )
+        SELECT ST_AsMVT(rows, @layer, @extent, 'geom') FROM rows WHERE geom IS NOT NULL
+        """;
+
+    /// <summary>The tile's bytes (empty when nothing is in it), or null when the tile set does not exist.</summary>
+    public async Task<byte[]?> TileAsync(TileSet set, TileAddress tile, CancellationToken ct)
+    {
+        switch (set.Kind)
+        {
+            case OgcKind.Services:
+                return await RunAsync(tile.Z < ClusterBelowZoom ? ServicesClusteredSql : ServicesSql, tile, null, ct);
+            case OgcKind.Regions:
+                return await RunAsync(RegionsSql, tile, null, ct);
+            default:
+                return await GapTileAsync(set, tile, ct);
+        }
+    }
+
+    private async Task<byte[]?> GapTileAsync(TileSet set, TileAddress tile, CancellationToken ct)
+    {
+        var analysis = await gaps.FindAsync(set.SourceId!.Value, withResults: true, ct);
+        if (analysis?.Results is null)
+        {
+            return null;
+        }
+        using var buffer = new MemoryStream();
+        var filter = new GapFeatureFilter(Margin(tile), 0, MaxGapFeatures, null);
+        await using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            if (set.Kind == OgcKind.GapSettlements)
+            {
+                await gapExports.WritePointFeaturesAsync(analysis, filter, json, () => Task.CompletedTask, ct);
+            }
+            else
+            {
+                await gapExports.WriteRegionFeaturesAsync(analysis, filter, json, () => Task.CompletedTask, ct);
+            }
+            json.WriteEndArray();
+        }
+        return await RunAsync(FeaturesSql, tile, (set.Id, buffer.ToArray()), ct);
+    }
+
+    /// <summary>The tile's bounds widened by the buffer, as the SQL's <c>margin</c> widens the envelope.</summary>
+    private static OgcBox Margin(TileAddress tile)
+    {
+        var b = tile.Bounds;
+        var dx = (b.MaxLongitude - b.MinLongitude) * Buffer / Extent;
+        var dy = (b.MaxLatitude - b.MinLatitude) * Buffer / Extent;
+        return new OgcBox(Math.Max(-180, b.MinLongitude - dx), Math.Max(-90, b.MinLatitude - dy), Math.Min(180, b.MaxLongitude + dx), Math.Min(90, b.MaxLatitude + dy));
+    }
+
+    private async Task<byte[]> RunAsync(string sql, TileAddress tile, (string Layer, byte[] Features)? features, CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var cmd = new NpgsqlCommand(sql, connection);
+            cmd.Parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
+            cmd.Parameters.Add(new NpgsqlParameter<int>("x", tile.X));
+            cmd.Parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
+            cmd.Parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
+            cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
+            cmd.Parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
+            if (sql == ServicesClusteredSql)
+            {
+                cmd.Parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
+            }
+            if (features is { } f)
+            {
+                cmd.Parameters.Add(new NpgsqlParameter<string>("layer", f.Layer));
+                cmd.Parameters.Add(new NpgsqlParameter("features", NpgsqlDbType.Jsonb) { Value = System.Text.Encoding.UTF8.GetString(f.Features) });
+            }
+            return await cmd.ExecuteScalarAsync(ct) as byte[] ?? [];
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+}
+
+/// <summary>A tile set: the OGC collection it shows (the same id, so a layer has one name everywhere).</summary>
+internal sealed record TileSet(string Id, OgcKind Kind, string Title, Guid? SourceId, IReadOnlyDictionary<string, string> Fields);

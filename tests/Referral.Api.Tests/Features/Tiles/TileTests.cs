@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using NetTopologySuite.IO.VectorTiles;
+using NetTopologySuite.IO.VectorTiles.Mapbox;
+using Referral.Api.Tests.Infrastructure;
+
+namespace Referral.Api.Tests.Features.Tiles;
+
+/// <summary>
+/// Vector tiles decoded by an independent reader (NetTopologySuite.IO.VectorTiles.Mapbox) and checked against the database:
+/// which features, which attributes, where; caching headers; empty and bad tiles.
+/// </summary>
+public sealed class TileTests(ReferralApiFactory factory) : DatabaseTest(factory)
+{
+    /// <summary>The XYZ tile holding a point (Web Mercator, y from the north).</summary>
+    public static (int X, int Y) TileOf(int z, double lat, double lng)
+    {
+        var n = 1 << z;
+        var x = (int)Math.Floor((lng + 180) / 360 * n);
+        var r = lat * Math.PI / 180;
+        var y = (int)Math.Floor((1 - (Math.Log(Math.Tan(r) + (1 / Math.Cos(r))) / Math.PI)) / 2 * n);
+        return (x, y);
+    }
+
+    public static IList<Layer> Decode(byte[] bytes, int z, int x, int y)
+    {
+        using var stream = new MemoryStream(bytes);
+        return new MapboxTileReader().Read(stream, new NetTopologySuite.IO.VectorTiles.Tiles.Tile(x, y, z)).Layers;
+    }
+
+    [Fact]
+    public async Task ServicesTile_HoldsEachServiceAtItsPoint_WithAttributes()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        var a = await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police San José", 9.9333, -84.0833, "police"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic San José", 9.9350, -84.0800, "health"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police Limón", 9.9900, -83.0300, "police"));
+        var (x, y) = TileOf(14, 9.9333, -84.0833);
+
+        var response = await Public.GetAsync($"/tiles/services/14/{x}/{y}.mvt");
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var layer = Assert.Single(Decode(bytes, 14, x, y));
+        var expected = await Factory.WithDbAsync(db => db.ServiceAtLocations
+            .Where(s => s.Service!.Name.EndsWith("San José"))
+            .Select(s => new { s.Id, s.Service!.Name, s.Location!.PublicPoint })
+            .ToListAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/vnd.mapbox-vector-tile", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("services", layer.Name);
+        Assert.Equal(2, layer.Features.Count);
+        foreach (var e in expected)
+        {
+            var f = layer.Features.Single(f => (string)f.Attributes["id"] == e.Id.ToString());
+            Assert.Equal(e.Name, f.Attributes["service_name"]);
+            // A z14 tile has 4096 units over ~2.4 km: a unit is ~0.6 m, about 6e-6 degrees.
+            Assert.Equal(e.PublicPoint!.X, f.Geometry.Coordinate.X, 4);
+            Assert.Equal(e.PublicPoint!.Y, f.Geometry.Coordinate.Y, 4);
+        }
+        var police = layer.Features.Single(f => (string)f.Attributes["id"] == a.GetProperty("service_at_locations")[0].GetProperty("id").GetString());
+        Assert.Equal("police", police.Attributes["categories"]);
+        Assert.Equal("active", police.Attributes["status"]);
+        Assert.Equal(false, police.Attributes["approximate"]);
+        Assert.Equal(1L, Convert.ToInt64(police.Attributes["point_count"], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task ServicesTile_BelowZoom13_MergesServicesOfOneCell_WithTheirCountAndCategories()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police", 9.93330, -84.08330, "police"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic", 9.93335, -84.08335, "health"));
+        var (x, y) = TileOf(10, 9.9333, -84.0833);
+        var (hx, hy) = TileOf(14, 9.9333, -84.0833);
+
+        var low = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/10/{x}/{y}.mvt"), 10, x, y));
+        var high = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/14/{hx}/{hy}.mvt"), 14, hx, hy));
+
+        var cluster = Assert.Single(low.Features);
+        Assert.Equal(2L, Convert.ToInt64(cluster.Attributes["point_count"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("health,police", cluster.Attributes["categories"]);
+        Assert.DoesNotContain("service_name", cluster.Attributes.GetNames());
+        // The cell is 1/64 of a z10 tile (~0.0055°): its centre is within one cell of the services.
+        Assert.Equal(-84.0833, cluster.Geometry.Coordinate.X, 1);
+        Assert.Equal(2, high.Features.Count);
+    }
+
+    [Fact]
+    public async Task Tile_HasETagAndCacheControl_304OnIfNoneMatch_204WhenEmpty()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police", 9.9333, -84.0833, "police"));
+        var (x, y) = TileOf(12, 9.9333, -84.0833);
+
+        var first = await Public.GetAsync($"/tiles/services/12/{x}/{y}.mvt");
+        using var again = new HttpRequestMessage(HttpMethod.Get, $"/tiles/services/12/{x}/{y}.mvt");
+        again.Headers.TryAddWithoutValidation("If-None-Match", first.Headers.ETag!.ToString());
+        var cached = await Public.SendAsync(again);
+        var empty = await Public.GetAsync($"/tiles/services/12/{x + 5}/{y}.mvt");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Contains("max-age", first.Headers.CacheControl!.ToString());
+        Assert.True(first.Headers.CacheControl.Public);
+        Assert.Equal(HttpStatusCode.NotModified, cached.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, empty.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/tiles/services/23/0/0.mvt", "z")]
+    [InlineData("/tiles/services/-1/0/0.mvt", "z")]
+    [InlineData("/tiles/services/2/4/0.mvt", "x")]
+    [InlineData("/tiles/services/2/0/4.mvt", "y")]
+    [InlineData("/tiles/services/a/0/0.mvt", "z")]
+    public async Task BadTileAddress_Is400WithCode(string url, string field)
+    {
+        var response = await Public.GetAsync(url);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("VALIDATION_FAILED", body.GetProperty("code").GetString());
+        Assert.True(body.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task UnknownTileSet_Is404_AndTileJsonDescribesTheSet()
+    {
+        var missing = await Public.GetAsync("/tiles/places/0/0/0.mvt");
+        var tileJson = await Public.GetFromJsonAsync<JsonElement>("/tiles/services.json");
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("3.0.0", tileJson.GetProperty("tilejson").GetString());
+        Assert.EndsWith("/tiles/services/{z}/{x}/{y}.mvt", tileJson.GetProperty("tiles")[0].GetString());
+        Assert.Equal("services", tileJson.GetProperty("vector_layers")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task RegionTile_ClipsTheOutline_AndGapTilesCarryTheExportFigures()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        await Gaps.GapWorld.ServiceAsync(Client, org, "Police", "police", 5);
+        await TestData.AddRegionAsync(Factory, "CR-SJ", Gaps.GapWorld.Lat0, Gaps.GapWorld.Lng0, 1.0, level: 1);
+        await Gaps.GapWorld.ImportCsvAsync(Client, "towns",
+            $"name,lat,lng,population,settlement_class,region_code\nCapital,{Gaps.GapWorld.F(Gaps.GapWorld.North(1))},{Gaps.GapWorld.F(Gaps.GapWorld.Lng0)},80000,,CR-SJ\n");
+        var analysis = await Gaps.GapWorld.AnalyseAsync(Client, new { dataset = "towns", categories = new[] { "police" } });
+        var id = analysis.GetProperty("id").GetGuid();
+        var (x, y) = TileOf(8, Gaps.GapWorld.Lat0, Gaps.GapWorld.Lng0);
+        var export = await Gaps.GapWorld.PointsAsync(Client, analysis);
+
+        var regions = Decode(await Public.GetByteArrayAsync($"/tiles/regions/8/{x}/{y}.mvt"), 8, x, y).Single();
+        var settlements = Decode(await Public.GetByteArrayAsync($"/tiles/gap_{id:N}_settlements/8/{x}/{y}.mvt"), 8, x, y).Single();
+        var gapRegions = Decode(await Public.GetByteArrayAsync($"/tiles/gap_{id:N}_regions/8/{x}/{y}.mvt"), 8, x, y).Single();
+
+        Assert.Equal("CR-SJ", Assert.Single(regions.Features).Attributes["code"]);
+        var capital = Assert.Single(settlements.Features);
+        Assert.Equal($"gap_{id:N}_settlements", settlements.Name);
+        Assert.Equal(export["Capital"].GetProperty("police_distance_m").GetDouble(), Convert.ToDouble(capital.Attributes["police_distance_m"], System.Globalization.CultureInfo.InvariantCulture), 3);
+        Assert.Equal(Gaps.GapWorld.North(1), capital.Geometry.Coordinate.Y, 2);
+        Assert.Equal("CR-SJ", Assert.Single(gapRegions.Features).Attributes["region_code"]);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Referral.Api.Tests.Web;
+
+/// <summary>The planner's journey in Chromium: run the demo gap analysis, see the choropleth, table, chart and downloads.</summary>
+[Collection(WebCollection.Name)]
+public sealed class GapsViewTests(WebAppFixture web)
+{
+    /// <summary>Enters the key, starts an analysis of the web demo dataset for police and health, waits for the results.</summary>
+    internal static async Task RunAnalysisAsync(WebAppFixture web, IPage page)
+    {
+        await page.GotoAsync("/gaps");
+        await page.Locator("body[data-ready='gaps']").WaitForAsync();
+        await page.GetByText("API key", new() { Exact = true }).ClickAsync();
+        await page.GetByLabel("API key (kept in this tab only)", new() { Exact = true }).FillAsync(web.Factory.AdminKey);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use key" }).ClickAsync();
+        await page.Locator("body[data-ready='gaps']").WaitForAsync();
+        await page.GetByLabel("Demand dataset (settlements)", new() { Exact = true }).SelectOptionAsync(web.Demo.DatasetId.ToString());
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Specialised police unit" }).CheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Health care" }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start analysis" }).ClickAsync();
+        await page.Locator("#summary-table").WaitForAsync(new() { Timeout = 60_000 });
+    }
+
+    [Fact]
+    public async Task Planner_RunsAnalysis_SeesChoroplethTableAndDownloadsCsv()
+    {
+        await using var p = await web.NewPageAsync();
+
+        await RunAnalysisAsync(web, p.Page);
+
+        Assert.Matches("/gaps/[0-9a-f-]{36}$", p.Page.Url);
+        // The demo's province has no outline: the choropleth is the hexagon grid, one area per occupied cell.
+        Assert.True(await p.Page.Locator("#map path.choropleth-area").CountAsync() > 1);
+        Assert.Equal(WebDemo.Towns.Length, await p.Page.Locator("#map path.settlement").CountAsync());
+        Assert.True(await p.Page.Locator("#grid-note").IsVisibleAsync());
+        Assert.Equal(2, await p.Page.Locator("#summary-table tbody tr").CountAsync());
+        Assert.Equal(4, await p.Page.Locator("svg.chart rect.bar").CountAsync() - 2);
+        Assert.True(await p.Page.Locator("ol.worst li").CountAsync() > 0);
+        Assert.Contains("rural people live", await p.Page.Locator("ul.headlines").TextContentAsync());
+        var download = await p.Page.RunAndWaitForDownloadAsync(() => p.Page.GetByRole(AriaRole.Link, new() { Name = "Table (CSV)" }).ClickAsync());
+        var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.StartsWith("analysis_id,dataset,region_code,", csv);
+        Assert.Contains("police", csv);
+        Assert.Contains("CR-G", csv);
+        FindHelpTests.AssertSameOrigin(p);
+    }
+
+    [Fact]
+    public async Task WorstServed_Click_ZoomsTheMapToTheSettlement()
+    {
+        await using var p = await web.NewPageAsync();
+        await RunAnalysisAsync(web, p.Page);
+        const string FirstSettlement = "() => document.querySelector('#map path.settlement').getAttribute('d')";
+        var before = await p.Page.EvaluateAsync<string>(FirstSettlement);
+
+        await p.Page.Locator("ol.worst li button").First.ClickAsync();
+        await p.Page.WaitForTimeoutAsync(400);
+
+        Assert.NotEqual(before, await p.Page.EvaluateAsync<string>(FirstSettlement));
+    }
+
+    [Fact]
+    public async Task GridExport_SumsSettlementsIntoHexagonsWithFigures()
+    {
+        var start = await web.Admin.PostAsJsonAsync("/api/gap_analyses", new { dataset_id = web.Demo.DatasetId, categories = new[] { "police" } });
+        var id = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        var grid = await web.Http.GetFromJsonAsync<JsonElement>($"/api/gap_analyses/{id}/grid.geojson?cell_km=25");
+        var square = await web.Http.GetFromJsonAsync<JsonElement>($"/api/gap_analyses/{id}/grid.geojson?cell_km=25&shape=square");
+        var bad = await web.Http.GetAsync($"/api/gap_analyses/{id}/grid.geojson?cell_km=0");
+        var missing = await web.Http.GetAsync($"/api/gap_analyses/{Guid.NewGuid()}/grid.geojson");
+
+        var features = grid.GetProperty("features").EnumerateArray().ToList();
+        Assert.True(features.Count > 1);
+        Assert.Equal(WebDemo.Towns.Length, features.Sum(f => f.GetProperty("properties").GetProperty("settlements").GetInt32()));
+        Assert.Equal(WebDemo.Towns.Sum(t => t.Population), features.Sum(f => f.GetProperty("properties").GetProperty("population").GetInt64()));
+        Assert.All(features, f =>
+        {
+            Assert.Equal("Polygon", f.GetProperty("geometry").GetProperty("type").GetString());
+            Assert.Equal(7, f.GetProperty("geometry").GetProperty("coordinates")[0].GetArrayLength()); // a closed hexagon
+            Assert.True(f.GetProperty("properties").TryGetProperty("police_mean_distance_m", out _));
+            Assert.True(f.GetProperty("properties").TryGetProperty("police_gap", out _));
+        });
+        Assert.Equal(5, square.GetProperty("features")[0].GetProperty("geometry").GetProperty("coordinates")[0].GetArrayLength());
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("VALIDATION_FAILED", (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+    }
+}
