@@ -36,7 +36,9 @@ internal sealed record DemandImportReport(
     int Rows,
     int Imported,
     bool Replaced,
-    IReadOnlyList<string> Warnings)
+    IReadOnlyList<string> Warnings,
+    [property: Description("Rows skipped as invalid (valid_only=true); 0 otherwise.")] int Rejected = 0,
+    [property: Description("Valid-only imports: why each skipped row was refused (rows[N].field, N = 1-based data row).")] Dictionary<string, string[]>? Errors = null)
 {
     /// <summary>How the file's region codes were read: the directory's own, mapped from another scheme, or unknown (with examples).</summary>
     public Regions.RegionCodeReport? RegionCodes { get; init; }
@@ -49,7 +51,8 @@ internal sealed record DemandImportQuery(
     [property: Description("csv or geojson; by default from the content type or file name.")][property: FromQuery(Name = "format")] string? Format = null,
     [property: Description("A description of the dataset.")][property: FromQuery(Name = "description")] string? Description = null,
     [property: Description("Where the data comes from.")][property: FromQuery(Name = "source")] string? Source = null,
-    [property: Description("The data's licence, e.g. CC BY 4.0.")][property: FromQuery(Name = "license")] string? License = null);
+    [property: Description("The data's licence, e.g. CC BY 4.0.")][property: FromQuery(Name = "license")] string? License = null,
+    [property: Description("Store the valid settlements and report the invalid ones (rejected, errors) instead of storing nothing.")][property: FromQuery(Name = "valid_only")] bool? ValidOnly = null);
 
 /// <summary>One region of a region import, and what happened to it.</summary>
 internal sealed record RegionImportItem(string Code, string Status, string? Repaired);

@@ -23,10 +23,13 @@ internal static class DemandEndpoints
 
         var writes = group.MapGroup("").RequireAuthorization(Authorization.PlanningPolicy);
         writes.MapPost("/", ImportDemandDataset).WithName("ImportDemandDataset")
-            .WithSummary("Import settlements: CSV (name, lat, lng, population, settlement_class?, region_code?) or GeoJSON points")
+            .WithSummary("Import settlements: CSV (name?, lat, lng, population?, settlement_class?, region_code?) or GeoJSON points")
             .WithDescription("Send text/csv, application/geo+json / application/json (a FeatureCollection of Points, or {\"name\", \"points\": [...]}), " +
-                "or multipart/form-data with a `file` part and the query fields as form fields. Every row is validated first; on any error the " +
-                "response lists them by row (rows[N].field, N = 1-based data row) and nothing is stored. Planner, editor or admin; the dataset " +
+                "or multipart/form-data with a `file` part and the query fields as form fields. Headers are recognised in English, Spanish, Portuguese " +
+                "and French (latitud, poblacion, nombre, …) by the directory import's alias table. Every row is validated first; on any error the " +
+                "response lists them by row (rows[N].field, N = 1-based data row) and nothing is stored, unless valid_only=true: then the valid rows " +
+                "are stored and the report lists the rejected ones. Unnamed settlements are kept; a settlement without population while others have " +
+                "one is rejected (a population column with no values means a dataset without population). Planner, editor or admin; the dataset " +
                 "belongs to the caller's organization (or its key when it has none): replace=true replaces only one's own (the seeded demo only " +
                 "an admin), else 403. Uploads are capped at Gaps:DemandUploadMaxMiB (default 64 MiB): 413 PAYLOAD_TOO_LARGE above.")
             .Accepts<IFormFile>("multipart/form-data", "text/csv", "application/geo+json", "application/json")
@@ -84,6 +87,7 @@ internal static class DemandEndpoints
                 Description = meta.Description ?? Form(form, "description"),
                 Source = meta.Source ?? Form(form, "source"),
                 License = meta.License ?? Form(form, "license"),
+                ValidOnly = meta.ValidOnly ?? (bool.TryParse(Form(form, "valid_only"), out var v) && v),
             };
             format ??= Form(form, "format")?.ToLowerInvariant();
             replace ??= bool.TryParse(Form(form, "replace"), out var r) && r;

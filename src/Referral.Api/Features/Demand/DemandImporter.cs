@@ -25,7 +25,7 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries,
         DemandParse parse;
         if (format == "csv")
         {
-            parse = await DemandParser.ReadCsvAsync(stream, ct);
+            parse = await DemandParser.ReadCsvAsync(stream, meta.ValidOnly == true, ct);
         }
         else
         {
@@ -34,19 +34,25 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries,
             {
                 return new DemandImporterResult(DemandImporterStatus.TooLarge, Detail: $"Imports are limited to {limit / 1024 / 1024} MiB.");
             }
-            parse = DemandParser.ReadJson(body);
+            parse = DemandParser.ReadJson(body, meta.ValidOnly == true);
         }
         var name = (meta.Name ?? parse.Name)?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > Limits.Short || !TextRules.IsClean(name))
+        if (string.IsNullOrEmpty(name))
         {
-            parse.Add("name", string.IsNullOrEmpty(name)
-                ? "is required: give the dataset a name (query or form field 'name', or the GeoJSON's top-level \"name\")."
-                : $"must be at most {Limits.Short} characters without control characters.");
+            parse.Add("name", "is required: give the dataset a name (query or form field 'name', or the GeoJSON's top-level \"name\").");
+        }
+        else if (name.Length > Limits.Short)
+        {
+            parse.Add("name", $"is {name.Length} characters long; at most {Limits.Short} are allowed.");
+        }
+        else if (!TextRules.IsClean(name))
+        {
+            parse.Add("name", "contains a control character (such as a NUL or a line break) or broken Unicode.");
         }
         parse.Description = Text(parse, "description", meta.Description ?? parse.Description, Limits.Text);
         parse.Source = Text(parse, "source", meta.Source ?? parse.Source, Limits.Short);
         parse.License = Text(parse, "license", meta.License ?? parse.License, Limits.Short);
-        if (parse.ErrorCount > 0)
+        if (parse.ErrorCount > 0 && (parse.FileErrorCount > 0 || !parse.ValidOnly || parse.Rows.Count == 0))
         {
             var listed = parse.ErrorCount > DemandParse.MaxListedErrors ? $"; the first {DemandParse.MaxListedErrors} are listed" : "";
             var detail = parse.RowsRead > 0
@@ -73,7 +79,8 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries,
                 Detail: $"The demand dataset '{FieldErrors.Clip(name!)}' (id {outcome.DatasetId}) belongs to someone else or is the shared demo; only its owner or an admin may replace it. Import under another name.");
         }
         var dataset = (await queries.FindAsync(outcome.DatasetId, ct))!;
-        var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings)
+        var report = new DemandImportReport(dataset, format, parse.RowsRead, parse.Rows.Count, outcome.Status == DemandImportStatus.Replaced, parse.Warnings,
+            parse.InvalidRows.Count, parse.ErrorCount > 0 ? parse.Errors.ToDictionary() : null)
         {
             RegionCodes = codes,
         };
@@ -104,9 +111,14 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries,
         {
             return null;
         }
-        if (v.Length > max || !TextRules.IsClean(v, multiline: true))
+        if (v.Length > max)
         {
-            parse.Add(field, $"must be at most {max} characters of text (no control characters).");
+            parse.Add(field, $"is {v.Length} characters long; at most {max} are allowed.");
+            return null;
+        }
+        if (!TextRules.IsClean(v, multiline: true))
+        {
+            parse.Add(field, "contains a control character (such as a NUL) or broken Unicode.");
             return null;
         }
         return v;

@@ -7,7 +7,7 @@ using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Demand;
 
-/// <summary>A valid settlement row, ready to store; <see cref="Row"/> is its 1-based position in the file.</summary>
+/// <summary>A valid settlement row, ready to store; <see cref="Row"/> is its 1-based position in the file; an unnamed settlement has an empty name.</summary>
 internal sealed record DemandRow(int Row, string Name, double Lat, double Lng, long? Population, string? SettlementClass, string? RegionCode);
 
 /// <summary>The outcome of parsing an import: valid rows, or a row-level report of what is wrong (nothing is stored then).</summary>
@@ -21,6 +21,16 @@ internal sealed class DemandParse
     public List<DemandRow> Rows { get; } = [];
     public FieldErrors Errors { get; } = new();
     public int ErrorCount { get; private set; }
+
+    /// <summary>Problems with the whole input (a missing column, the dataset's name): never skipped, even in valid-only mode.</summary>
+    public int FileErrorCount { get; private set; }
+
+    /// <summary>Store the valid rows and report the rest, instead of storing nothing.</summary>
+    public bool ValidOnly { get; init; }
+
+    public int Unnamed { get; set; }
+    private readonly List<int> _withoutPopulation = [];
+    private bool _populationSeen;
     public HashSet<int> InvalidRows { get; } = [];
     public List<string> Warnings { get; } = [];
     public int RowsRead { get; set; }
@@ -37,10 +47,43 @@ internal sealed class DemandParse
         {
             InvalidRows.Add(row);
         }
+        else
+        {
+            FileErrorCount++;
+        }
         if (ErrorCount <= MaxListedErrors)
         {
             Errors.Add(field, message);
         }
+    }
+
+    /// <summary>Notes whether a stored row has a population, for the all-or-none rule applied at the end.</summary>
+    public void SawPopulation(int row, bool present)
+    {
+        _populationSeen |= present;
+        if (!present)
+        {
+            _withoutPopulation.Add(row);
+        }
+    }
+
+    /// <summary>
+    /// A dataset gives every settlement a population or none: when some have one, the others are rejected with the reason
+    /// (they would silently weigh nothing); when none has one (an empty column too), the dataset has no population.
+    /// </summary>
+    public void ApplyPopulationRule()
+    {
+        HasPopulationColumn = _populationSeen;
+        if (!_populationSeen || _withoutPopulation.Count == 0)
+        {
+            return;
+        }
+        var missing = _withoutPopulation.ToHashSet();
+        foreach (var row in _withoutPopulation)
+        {
+            Add($"rows[{row}].population", "is missing while other settlements have one: give it a population (0 for an empty place), or import with valid_only=true to skip it.", row);
+        }
+        Rows.RemoveAll(r => missing.Contains(r.Row));
     }
 }
 
@@ -51,31 +94,32 @@ internal sealed class DemandParse
 /// </summary>
 internal static class DemandParser
 {
-    private static readonly string[] NameAliases = ["name", "settlement", "place", "nombre"];
-    private static readonly string[] LatAliases = ["lat", "latitude", "y"];
-    private static readonly string[] LngAliases = ["lng", "lon", "long", "longitude", "x"];
-    private static readonly string[] PopulationAliases = ["population", "pop", "poblacion", "población"];
-    private static readonly string[] ClassAliases = ["settlement_class", "class", "degurba"];
-    private static readonly string[] RegionAliases = ["region_code", "region", "admin_code"];
+    // Headers are recognised by the alias table the directory import uses (CsvMapping), so both accept the same spellings.
+    private static readonly string[] NameAliases = ["name"];
+    private static readonly string[] LatAliases = ["latitude"];
+    private static readonly string[] LngAliases = ["longitude"];
+    private static readonly string[] PopulationAliases = ["population"];
+    private static readonly string[] ClassAliases = ["settlement_class"];
+    private static readonly string[] RegionAliases = ["region_code", "region"];
 
-    public static async Task<DemandParse> ReadCsvAsync(Stream stream, CancellationToken ct)
+    public static async Task<DemandParse> ReadCsvAsync(Stream stream, bool validOnly, CancellationToken ct)
     {
         // The CSV reader (the one the directory import uses) reads synchronously: anything but a file or memory (a request
         // body) is first spooled to a temporary file, which goes away with the stream.
         if (stream is FileStream or MemoryStream)
         {
-            return ReadCsv(stream, ct);
+            return ReadCsv(stream, validOnly, ct);
         }
         await using var spool = new FileStream(Path.Combine(Path.GetTempPath(), Path.GetRandomFileName()), FileMode.CreateNew,
             FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         await stream.CopyToAsync(spool, ct);
         spool.Position = 0;
-        return ReadCsv(spool, ct);
+        return ReadCsv(spool, validOnly, ct);
     }
 
-    private static DemandParse ReadCsv(Stream stream, CancellationToken ct)
+    private static DemandParse ReadCsv(Stream stream, bool validOnly, CancellationToken ct)
     {
-        var result = new DemandParse();
+        var result = new DemandParse { ValidOnly = validOnly };
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
         var row = 0;
         try
@@ -86,11 +130,11 @@ internal static class DemandParser
                 result.Add("file", "is empty: expected a header line such as name,lat,lng,population,settlement_class,region_code.");
                 return result;
             }
-            var columns = csv.Header.Select(h => h.ToLowerInvariant()).ToList();
-            int Find(string[] aliases) => columns.FindIndex(aliases.Contains);
+            var columns = csv.Header.Select(CsvMapping.Recognise).ToList();
+            int Find(string[] aliases) => aliases.Select(a => columns.IndexOf(a)).FirstOrDefault(i => i >= 0, -1);
             var (name, lat, lng, population, cls, region) =
                 (Find(NameAliases), Find(LatAliases), Find(LngAliases), Find(PopulationAliases), Find(ClassAliases), Find(RegionAliases));
-            foreach (var (index, column) in new[] { (name, "name"), (lat, "lat"), (lng, "lng") })
+            foreach (var (index, column) in new[] { (lat, "lat"), (lng, "lng") })
             {
                 if (index < 0)
                 {
@@ -101,7 +145,6 @@ internal static class DemandParser
             {
                 return result;
             }
-            result.HasPopulationColumn = population >= 0;
             var decimalComma = csv.Delimiter != ',';
             while (csv.Read() is { } fields)
             {
@@ -120,7 +163,7 @@ internal static class DemandParser
                 }
                 string? Field(int i) => i >= 0 && i < fields.Count ? fields[i] : null;
                 CheckRow(result, row, Field(name), Number(Field(lat), decimalComma), Field(lat), Number(Field(lng), decimalComma), Field(lng),
-                    Field(population), Field(cls), Field(region), $"rows[{row}].lat", $"rows[{row}].lng", populationOptional: false);
+                    Field(population), Field(cls), Field(region), $"rows[{row}].lat", $"rows[{row}].lng");
             }
         }
         catch (CsvFormatException ex)
@@ -134,9 +177,9 @@ internal static class DemandParser
     }
 
     /// <summary>A GeoJSON FeatureCollection of Points, or <c>{"name": …, "points": [{name, lat, lng, …}]}</c>.</summary>
-    public static DemandParse ReadJson(ReadOnlyMemory<byte> body)
+    public static DemandParse ReadJson(ReadOnlyMemory<byte> body, bool validOnly)
     {
-        var result = new DemandParse();
+        var result = new DemandParse { ValidOnly = validOnly };
         try
         {
             var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip });
@@ -146,8 +189,6 @@ internal static class DemandParser
                 return result;
             }
             var sawRows = false;
-            var populationSeen = false;
-            var populationMissing = 0;
             var row = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -178,9 +219,14 @@ internal static class DemandParser
                                 result.Add("body", $"has more than {DemandParse.MaxRows:N0} points; split it into several datasets.");
                                 return result;
                             }
-                            var hasPopulation = property == "features" ? ReadFeature(result, row, item.RootElement) : ReadPoint(result, row, item.RootElement);
-                            populationSeen |= hasPopulation;
-                            populationMissing += hasPopulation ? 0 : 1;
+                            if (property == "features")
+                            {
+                                ReadFeature(result, row, item.RootElement);
+                            }
+                            else
+                            {
+                                ReadPoint(result, row, item.RootElement);
+                            }
                         }
                         break;
                     default:
@@ -191,14 +237,6 @@ internal static class DemandParser
             if (!sawRows)
             {
                 result.Add("body", "has no 'features' (GeoJSON) or 'points' array.");
-            }
-            // A dataset without population is allowed (every settlement then counts once); one with population for only
-            // some settlements is not: the missing ones would silently weigh nothing.
-            result.HasPopulationColumn = populationSeen;
-            if (populationSeen && populationMissing > 0 && result.ErrorCount == 0)
-            {
-                result.Rows.Clear();
-                result.Add("population", $"{populationMissing} settlement(s) have no population while others do; give every settlement a population (0 is allowed) or none.");
             }
             result.RowsRead = row;
         }
@@ -216,25 +254,25 @@ internal static class DemandParser
         return result;
     }
 
-    private static bool ReadFeature(DemandParse result, int row, JsonElement feature)
+    private static void ReadFeature(DemandParse result, int row, JsonElement feature)
     {
         var f = $"rows[{row}]";
         if (feature.ValueKind != JsonValueKind.Object)
         {
             result.Add(f, "must be a GeoJSON Feature.", row);
-            return false;
+            return;
         }
         double? lat = null, lng = null;
         string? latText = null, lngText = null;
         if (!feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object)
         {
             result.Add($"{f}.geometry", "is missing: each feature needs a Point geometry.", row);
-            return false;
+            return;
         }
         if (!geometry.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "Point")
         {
             result.Add($"{f}.geometry", $"must be a Point, not {(type.ValueKind == JsonValueKind.String ? type.GetString() : "unknown")}.", row);
-            return false;
+            return;
         }
         if (geometry.TryGetProperty("coordinates", out var coordinates) && coordinates.ValueKind == JsonValueKind.Array && coordinates.GetArrayLength() >= 2)
         {
@@ -247,36 +285,37 @@ internal static class DemandParser
         var props = feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         var population = Property(props, PopulationAliases);
         CheckRow(result, row, Text(Property(props, NameAliases)), lat, latText, lng, lngText,
-            Text(population), Text(Property(props, ClassAliases)), Text(Property(props, RegionAliases)), $"{f}.geometry", $"{f}.geometry", populationOptional: true);
-        return population is not null;
+            Text(population), Text(Property(props, ClassAliases)), Text(Property(props, RegionAliases)), $"{f}.geometry", $"{f}.geometry");
     }
 
-    private static bool ReadPoint(DemandParse result, int row, JsonElement point)
+    private static void ReadPoint(DemandParse result, int row, JsonElement point)
     {
         if (point.ValueKind != JsonValueKind.Object)
         {
             result.Add($"rows[{row}]", "must be an object with name, lat, lng, population.", row);
-            return false;
+            return;
         }
         var lat = Property(point, LatAliases);
         var lng = Property(point, LngAliases);
         var population = Property(point, PopulationAliases);
         CheckRow(result, row, Text(Property(point, NameAliases)), Number(lat), Text(lat), Number(lng), Text(lng),
-            Text(population), Text(Property(point, ClassAliases)), Text(Property(point, RegionAliases)), $"rows[{row}].lat", $"rows[{row}].lng", populationOptional: true);
-        return population is not null;
+            Text(population), Text(Property(point, ClassAliases)), Text(Property(point, RegionAliases)), $"rows[{row}].lat", $"rows[{row}].lng");
     }
 
-    private static JsonElement? Property(JsonElement obj, string[] aliases)
+    private static JsonElement? Property(JsonElement obj, string[] targets)
     {
         if (obj.ValueKind != JsonValueKind.Object)
         {
             return null;
         }
-        foreach (var p in obj.EnumerateObject())
+        foreach (var target in targets)
         {
-            if (aliases.Contains(p.Name.ToLowerInvariant()) && p.Value.ValueKind != JsonValueKind.Null)
+            foreach (var p in obj.EnumerateObject())
             {
-                return p.Value;
+                if (p.Value.ValueKind != JsonValueKind.Null && CsvMapping.Recognise(p.Name) == target)
+                {
+                    return p.Value;
+                }
             }
         }
         return null;
@@ -311,22 +350,26 @@ internal static class DemandParser
     }
 
     /// <summary>
-    /// The checks every row passes, whatever the format. In JSON a settlement may leave population out
-    /// (<paramref name="populationOptional"/>; the whole dataset must agree, which is checked after the last row).
+    /// The checks every row passes, whatever the format. A settlement may leave population out; the whole dataset must
+    /// agree, which is checked after the last row (<see cref="DemandParse.ApplyPopulationRule"/>). A settlement may be unnamed.
     /// </summary>
     private static void CheckRow(DemandParse result, int row, string? name, double? lat, string? latText, double? lng, string? lngText,
-        string? populationText, string? classText, string? regionText, string latField, string lngField, bool populationOptional)
+        string? populationText, string? classText, string? regionText, string latField, string lngField)
     {
         var f = $"rows[{row}]";
         var errors = result.ErrorCount;
-        var n = name?.Trim();
-        if (string.IsNullOrEmpty(n))
+        var n = name?.Trim() ?? "";
+        if (n.Length == 0)
         {
-            result.Add($"{f}.name", "is missing.", row);
+            result.Unnamed++;
         }
-        else if (n.Length > Limits.Short || !TextRules.IsClean(n))
+        else if (n.Length > Limits.Short)
         {
-            result.Add($"{f}.name", $"must be at most {Limits.Short} characters without control characters.", row);
+            result.Add($"{f}.name", string.Create(CultureInfo.InvariantCulture, $"is {n.Length} characters long; at most {Limits.Short} are allowed."), row);
+        }
+        else if (!TextRules.IsClean(n))
+        {
+            result.Add($"{f}.name", "contains a control character (such as a NUL, a line break or a tab) or broken Unicode.", row);
         }
         if (lat is null)
         {
@@ -349,17 +392,10 @@ internal static class DemandParser
             result.Add(latField, "is 0, 0 (in the Gulf of Guinea): almost always a missing coordinate.", row);
         }
         long? population = null;
-        if (result.HasPopulationColumn)
+        var p = populationText?.Trim().Trim('"');
+        if (!string.IsNullOrEmpty(p))
         {
-            var p = populationText?.Trim().Trim('"');
-            if (string.IsNullOrEmpty(p))
-            {
-                if (!populationOptional)
-                {
-                    result.Add($"{f}.population", "is missing (use 0 for an empty place, or leave the column out for a dataset without population).", row);
-                }
-            }
-            else if (double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v == Math.Floor(v) && v <= long.MaxValue / 2)
+            if (double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v == Math.Floor(v) && v <= long.MaxValue / 2)
             {
                 if (v < 0)
                 {
@@ -392,12 +428,21 @@ internal static class DemandParser
         }
         if (result.ErrorCount == errors)
         {
-            result.Rows.Add(new DemandRow(row, n!, lat!.Value, lng!.Value, population, cls, region));
+            result.Rows.Add(new DemandRow(row, n, lat!.Value, lng!.Value, population, cls, region));
+            result.SawPopulation(row, population is not null);
         }
     }
 
     private static void Finish(DemandParse result)
     {
+        if (result.FileErrorCount == 0)
+        {
+            result.ApplyPopulationRule();
+        }
+        if (result.Unnamed > 0)
+        {
+            result.Warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{result.Unnamed:N0} settlement(s) have no name; they are kept as unnamed settlements."));
+        }
         if (result.ErrorCount == 0 && result.Rows.Count == 0)
         {
             result.Add("file", "has no settlements.");
@@ -406,7 +451,8 @@ internal static class DemandParser
         {
             result.Warnings.Add("No population: each settlement counts once, settlement classes cannot be derived, and per-person figures (services per 100,000, 2SFCA) are not computed.");
         }
-        if (result.ErrorCount > 0)
+        // Valid-only keeps the valid rows of a readable file; otherwise one problem stores nothing.
+        if (result.ErrorCount > 0 && (!result.ValidOnly || result.FileErrorCount > 0))
         {
             result.Rows.Clear();
         }

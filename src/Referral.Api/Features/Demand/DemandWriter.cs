@@ -109,13 +109,16 @@ internal sealed class DemandWriter(ReferralDbContext db, TimeProvider clock, Acc
             insert.Parameters.Add(new NpgsqlParameter<Guid>("dataset", dataset.Id));
             await insert.ExecuteNonQueryAsync(ct);
         }
-        await tx.CommitAsync(ct);
         if (parse.Rows.Count >= 10_000)
         {
             // A large import changes the table's statistics; analyses split it by (dataset_id, seq) and need the index.
+            // Inside the transaction (ANALYZE may run there and counts this transaction's rows): after the commit EF Core
+            // has already closed the connection it opened for the transaction, and a failure would follow a stored dataset.
             await using var analyze = new NpgsqlCommand("ANALYZE demand_point", connection);
+            analyze.CommandTimeout = 0;
             await analyze.ExecuteNonQueryAsync(ct);
         }
+        await tx.CommitAsync(ct);
         return new DemandImportOutcome(existing is null ? DemandImportStatus.Created : DemandImportStatus.Replaced, dataset.Id);
     }
 

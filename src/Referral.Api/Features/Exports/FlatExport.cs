@@ -68,7 +68,7 @@ internal static class FlatExport
             if (l.Addresses is [var a, ..])
             {
                 Set(row, "address_1", a.Address1 is { Length: > 0 } line ? line : null);
-                Set(row, "city", a.City);
+                Set(row, "city", a.City is { Length: > 0 } city ? city : null);
                 Set(row, "state_province", a.StateProvince is { Length: > 0 } state ? state : null);
                 Set(row, "postal_code", a.PostalCode is { Length: > 0 } code ? code : null);
                 Set(row, "country", a.Country);

@@ -21,13 +21,13 @@ internal static class GapCli
                     [--catchment KM] [--decay none|gaussian|e2sfca] [--fca-cell KM] [--target-km KM] [--target-share 0.8]
                     [--worst N] [--region-level N] [--urban-centre N] [--urban-cluster N] [--travel] [--detour F]
                     [--age N] [--language CODE] [--gender G] [--any-country] [--force] [--out DIR] [--json]
-               gaps import FILE.csv|FILE.geojson [--name NAME] [--replace] [--description TEXT] [--source TEXT] [--license TEXT]
+               gaps import FILE.csv|FILE.geojson [--name NAME] [--replace] [--valid-only] [--description TEXT] [--source TEXT] [--license TEXT]
                gaps regions FILE.geojson
                gaps list
         Without --dataset, `gaps run` analyses the demo dataset (loading the seed first if it is missing).
         """;
 
-    private static readonly string[] Flags = ["travel", "force", "json", "replace", "any-country"];
+    private static readonly string[] Flags = ["travel", "force", "json", "replace", "any-country", "valid-only"];
 
     private static readonly JsonSerializerOptions Indented = new(JsonSetup.Options) { WriteIndented = true };
 
@@ -254,7 +254,7 @@ internal static class GapCli
         var meta = new DemandImportQuery(
             Name: o.GetValueOrDefault("name") ?? (format == "csv" ? Path.GetFileNameWithoutExtension(file) : null),
             Replace: o.ContainsKey("replace"), Format: format, Description: o.GetValueOrDefault("description"),
-            Source: o.GetValueOrDefault("source"), License: o.GetValueOrDefault("license"));
+            Source: o.GetValueOrDefault("source"), License: o.GetValueOrDefault("license"), ValidOnly: o.ContainsKey("valid-only"));
         await using var stream = File.OpenRead(file);
         var result = await sp.GetRequiredService<DemandImporter>().ImportAsync(stream, format, meta, o.ContainsKey("replace"), DemandEndpoints.ImportLimit, ct);
         if (result.Report is not { } report)
@@ -272,6 +272,14 @@ internal static class GapCli
         foreach (var warning in report.Warnings)
         {
             await Console.Out.WriteLineAsync($"Note: {warning}");
+        }
+        if (report.Rejected > 0)
+        {
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Skipped {report.Rejected:N0} invalid row(s):"));
+            foreach (var (field, messages) in report.Errors ?? [])
+            {
+                await Console.Out.WriteLineAsync($"  {field}: {string.Join(" ", messages)}");
+            }
         }
         return 0;
     }

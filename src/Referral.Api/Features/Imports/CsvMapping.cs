@@ -7,7 +7,8 @@ namespace Referral.Api.Features.Imports;
 /// <summary>
 /// How the columns of a flat file (CSV, or GeoJSON feature properties) map to a service. Without a mapping file, common
 /// headers are recognised in English, Spanish, Portuguese and French (<c>name</c>, <c>category</c>, <c>lat</c>/<c>latitude</c>,
-/// <c>lon</c>/<c>lng</c>/<c>longitude</c>, <c>phone</c>, <c>address</c>, <c>city</c>, <c>country</c>, …). A mapping file
+/// <c>lon</c>/<c>lng</c>/<c>longitude</c>, <c>phone</c>, <c>address</c>, <c>city</c>, <c>county</c>, <c>country</c>,
+/// <c>service_area</c>/<c>region_codes</c>, …). A mapping file
 /// (JSON) names columns explicitly, translates values and gives defaults:
 /// <code>
 /// { "columns": { "Nombre": "name", "Tipo": "category", "Tel.": "phone", "Notas": "ignore" },
@@ -44,7 +45,7 @@ internal sealed record CsvMapping
         "languages", "minimum_age", "maximum_age", "is_free", "available_24_7", "delivery_modes", "audience", "genders",
         "platforms", "eligibility_description", "fees_description", "application_process", "interpretation_services",
         "alert", "assured_date", "assurer_email", "last_modified",
-        "organization_id", "organization",
+        "organization_id", "organization", "service_area",
         "location_id", "location_name", "location_type", "visibility", "latitude", "longitude", "coordinates",
         "location_description", "transportation", "accessibility",
         "address_1", "address_2", "city", "region", "state_province", "postal_code", "country",
@@ -56,7 +57,7 @@ internal sealed record CsvMapping
     {
         ["id"] = ["id", "uuid", "service_id"],
         ["source_id"] = ["source_id", "external_id", "external_identifier", "ref", "reference", "record_id", "codigo", "code_id"],
-        ["name"] = ["name", "service_name", "service", "nombre", "nombre_servicio", "nom", "nome", "title", "titulo"],
+        ["name"] = ["name", "service_name", "service", "nombre", "nombre_servicio", "nom", "nome", "title", "titulo", "settlement", "place", "asentamiento", "poblado"],
         ["alternate_name"] = ["alternate_name", "alt_name", "short_name", "nombre_corto"],
         ["description"] = ["description", "descripcion", "descricao", "details", "detalles"],
         ["status"] = ["status", "estado"],
@@ -82,6 +83,7 @@ internal sealed record CsvMapping
         ["assurer_email"] = ["assurer_email"],
         ["last_modified"] = ["last_modified", "modified", "updated_at"],
         ["organization_id"] = ["organization_id", "organisation_id"],
+        ["service_area"] = ["service_area", "service_areas", "region_codes", "area_served", "coverage", "cobertura", "area_de_cobertura", "zona_de_cobertura"],
         ["organization"] = ["organization", "organisation", "org", "organization_name", "provider", "agency", "institution", "institucion", "organizacion", "entidad"],
         ["location_id"] = ["location_id"],
         ["location_name"] = ["location_name", "site", "site_name", "sede"],
@@ -96,11 +98,25 @@ internal sealed record CsvMapping
         ["address_1"] = ["address", "address_1", "address1", "street", "street_address", "direccion", "endereco", "adresse"],
         ["address_2"] = ["address_2", "address2"],
         ["city"] = ["city", "town", "ciudad", "cidade", "ville", "municipality", "municipio", "canton", "localidad"],
-        ["region"] = ["region", "district", "distrito"],
+        ["region"] = ["region", "district", "distrito", "county", "condado", "comarca", "comte", "regiao"],
         ["state_province"] = ["state_province", "state", "province", "provincia", "estado_provincia", "departamento"],
         ["postal_code"] = ["postal_code", "postcode", "zip", "zip_code", "codigo_postal", "cep"],
         ["country"] = ["country", "country_code", "pais"],
+
+        // Settlement files (demand datasets) only.
+        ["population"] = ["population", "pop", "poblacion", "populacao", "habitantes", "inhabitants"],
+        ["settlement_class"] = ["settlement_class", "class", "degurba", "clase", "classe", "clase_asentamiento"],
+        ["region_code"] = ["region_code", "admin_code", "admin1_code", "codigo_region", "cod_region"],
     });
+
+    /// <summary>Targets only settlement files (demand datasets) have; a directory import ignores such columns.</summary>
+    private static readonly string[] DemandTargets = ["population", "settlement_class", "region_code"];
+
+    /// <summary>
+    /// The field a header names, by the one alias table both imports share (directory rows and settlement files), or null:
+    /// <c>Latitud</c> → latitude, <c>Población</c> → population, <c>nombre</c> → name.
+    /// </summary>
+    public static string? Recognise(string header) => Synonyms.GetValueOrDefault(Normalize(header));
 
     /// <summary>Reads a mapping file; throws <see cref="ImportInputException"/> with the problem.</summary>
     public static CsvMapping Parse(ReadOnlySpan<byte> json)
@@ -155,7 +171,7 @@ internal sealed record CsvMapping
         {
             var name = header[i];
             string? target = Columns.TryGetValue(name, out var mapped) ? mapped
-                : Synonyms.GetValueOrDefault(Normalize(name));
+                : Synonyms.GetValueOrDefault(Normalize(name)) is { } known && !DemandTargets.Contains(known) ? known : null;
             if (target is null)
             {
                 notes.Add($"column '{Infrastructure.FieldErrors.Clip(name)}' is not recognised and was ignored (map it in a mapping file).");

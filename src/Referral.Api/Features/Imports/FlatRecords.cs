@@ -28,6 +28,10 @@ internal sealed class FlatRecordBuilder
     private readonly string _separator;
     private readonly Dictionary<string, long> _seen = new(StringComparer.Ordinal);
     private SourceRecord? _current;
+    private bool _organizationNoted;
+
+    /// <summary>The organization of records whose input names none.</summary>
+    internal const string UnknownOrganization = "Organization not given";
     private bool _contentKeys;
 
     public FlatRecordBuilder(ImportOptions options, CategoryResolver categories, IEnumerable<string> columns, char delimiter)
@@ -71,7 +75,7 @@ internal sealed class FlatRecordBuilder
         }
         var done = _current;
         _current = Start(values, key, uuid, origin);
-        return done;
+        return Complete(done);
     }
 
     /// <summary>The list separator of multi-valued cells.</summary>
@@ -93,8 +97,43 @@ internal sealed class FlatRecordBuilder
     {
         var done = _current;
         _current = null;
-        return done;
+        return Complete(done);
     }
+
+    /// <summary>
+    /// A record no search could ever find is refused: without a location (no coordinates, no address) it needs a service
+    /// area. A record of an area-served category (helplines, online reporting) without one serves its country, said in a warning.
+    /// </summary>
+    private SourceRecord? Complete(SourceRecord? record)
+    {
+        if (record is null || record.Doc.ServiceAtLocations is { Length: > 0 } || record.Doc.ServiceAreas is { Length: > 0 }
+            || record.Issues.Any(i => !ImportValidator.IsWarning(i.Code)))
+        {
+            return record;
+        }
+        var areaServed = record.Doc.Categories?.Any(AreaCategories.Contains) == true;
+        if (areaServed && record.Country is { Length: 2 } country)
+        {
+            record.Doc = record.Doc with { ServiceAreas = [new ServiceAreaDocument { Name = country, RegionCodes = [country] }] };
+            record.Issues.Add(new ImportIssue(IssueCodes.AreaFromCountry,
+                $"no coordinates and no service_area: the service is taken to serve its whole country ({country}).",
+                record.Origin.File, record.Origin.Line, record.Key, "service_areas"));
+            return record;
+        }
+        if (!HasLocations)
+        {
+            // A file without any position or address column updates other fields of records that keep their locations.
+            return record;
+        }
+        record.Issues.Add(new ImportIssue(IssueCodes.MissingCoordinates, areaServed
+                ? "no coordinates, no service_area and no country: give the area it serves (service_area: region codes such as CR or CR-SJ) or its country."
+                : "no coordinates and no address: nearest and gap analysis could never find it (give latitude and longitude, or a service_area for a service without a site).",
+            record.Origin.File, record.Origin.Line, record.Key, "latitude"));
+        return record;
+    }
+
+    /// <summary>Categories whose services serve an area rather than a site (as the gap analysis treats them by default).</summary>
+    private static readonly string[] AreaCategories = Gaps.GapOptionsParser.DefaultAreaCategories;
 
     private SourceRecord Start(Row values, string key, Guid? uuid, Origin origin)
     {
@@ -119,11 +158,13 @@ internal sealed class FlatRecordBuilder
             Audience = List(values, "audience"),
             Platforms = List(values, "platforms"),
             Languages = List(values, "languages")?.Select(l => new LanguageDocument { Code = LanguageCode(l) }).ToArray(),
-            Phones = List(values, "phones")?.Select(n => new PhoneDocument { Number = n }).ToArray(),
             Categories = Categories(values),
+            ServiceAreas = List(values, "service_area") is { Length: > 0 } codes
+                ? [new ServiceAreaDocument { RegionCodes = [.. codes.Select(c => c.ToUpperInvariant())] }]
+                : null,
             ServiceAtLocations = [],
         };
-        var record = new SourceRecord { Doc = doc, Origin = origin, Key = key };
+        var record = new SourceRecord { Doc = doc, Origin = origin, Key = key, Country = Country(values.Get("country") ?? _options.Country) };
         doc = doc with
         {
             MinimumAge = Integer(values, "minimum_age", record),
@@ -131,6 +172,7 @@ internal sealed class FlatRecordBuilder
             IsFree = Boolean(values, "is_free", record),
             Available247 = Boolean(values, "available_24_7", record),
             LastModified = Instant(values, "last_modified", record),
+            Phones = Phones(values, record)?.Select(n => new PhoneDocument { Number = n }).ToArray(),
         };
         record.Doc = doc;
         if (_seen.TryGetValue(key, out var firstLine))
@@ -145,9 +187,9 @@ internal sealed class FlatRecordBuilder
         }
         if (doc.Name is null)
         {
-            var label = doc.Categories is [var c, ..] ? _categories.Label(c) : "Service";
-            var place = values.Get("city") ?? values.Get("location_name") ?? values.Get("organization");
-            var generated = place is null ? label : $"{label} ({place})";
+            var category = doc.Categories is [var c, ..] ? c : null;
+            var locality = values.Get("city") ?? values.Get("region") ?? values.Get("state_province");
+            var generated = UnnamedNames.Name(category, locality, _options.Language);
             record.Doc = doc with { Name = generated };
             record.Issues.Add(new ImportIssue(IssueCodes.Unnamed, $"the record has no name; it was named '{FieldErrors.Clip(generated)}'.",
                 origin.File, origin.Line, key, "name"));
@@ -212,12 +254,16 @@ internal sealed class FlatRecordBuilder
             record.Doc = record.Doc with { OrganizationId = given };
             return;
         }
+        name ??= _options.OrganizationName;
         if (name is null)
         {
-            name = _options.Source;
-            if (Notes.Count == 0 || !Notes[^1].StartsWith("no organization", StringComparison.Ordinal))
+            // Never named after the file: a file name is not who runs the service, and would show as such on every referral card.
+            name = UnknownOrganization;
+            if (!_organizationNoted)
             {
-                Notes.Add($"no organization column: records belong to an organization named '{FieldErrors.Clip(name)}' (give one with organization_id or an organization column).");
+                _organizationNoted = true;
+                Notes.Add($"no organization given: records belong to an organization named '{UnknownOrganization}'; give organization=NAME "
+                    + "(CLI --organization), organization_id, an organization column, or a mapping default \"organization\".");
             }
         }
         record.Organization = new OrganizationDocument { Name = name };
@@ -232,8 +278,9 @@ internal sealed class FlatRecordBuilder
             return;
         }
         var (lat, lng) = Coordinates(values, record, origin);
-        var hasAddress = AddressTargets.Any(t => values.Get(t) is not null);
         var country = Country(values.Get("country") ?? _options.Country);
+        // A country alone is kept as an address too: it says which country's system the site belongs to.
+        var hasAddress = AddressTargets.Any(t => values.Get(t) is not null) || values.Get("country") is not null;
         Guid? locationId = null;
         string? locationKey = null;
         if (values.Get("location_id") is { } lid)
@@ -342,7 +389,7 @@ internal sealed class FlatRecordBuilder
     private void MergeLists(SourceRecord record, Row values)
     {
         var doc = record.Doc;
-        if (List(values, "phones") is { } phones)
+        if (Phones(values, record) is { } phones)
         {
             var known = (doc.Phones ?? []).Select(p => p.Number).ToHashSet(StringComparer.Ordinal);
             doc = doc with { Phones = [.. doc.Phones ?? [], .. phones.Where(known.Add).Select(n => new PhoneDocument { Number = n })] };
@@ -352,6 +399,29 @@ internal sealed class FlatRecordBuilder
             doc = doc with { Categories = [.. (doc.Categories ?? []).Union(categories, StringComparer.Ordinal)] };
         }
         record.Doc = doc;
+    }
+
+    /// <summary>The cell's numbers, split and in E.164 by the row's country where possible; the rest kept as written, with a warning.</summary>
+    private string[]? Phones(Row values, SourceRecord record)
+    {
+        if (values.Get("phones") is not { } raw)
+        {
+            return null;
+        }
+        var country = Country(values.Get("country") ?? _options.Country);
+        var numbers = new List<string>();
+        foreach (var cell in raw.Split(_separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (parsed, unparsed) = PhoneCells.Split(cell, country);
+            numbers.AddRange(parsed);
+            foreach (var text in unparsed)
+            {
+                record.Issues.Add(new ImportIssue(IssueCodes.PhoneAsWritten,
+                    $"'{FieldErrors.Clip(text)}' could not be read as a full number{(country is null ? " (no country given)" : $" of {country}")}; it is kept as written.",
+                    record.Origin.File, record.Origin.Line, record.Key, "phones"));
+            }
+        }
+        return [.. numbers.Distinct(StringComparer.Ordinal)];
     }
 
     private string[]? Categories(Row values) =>
@@ -504,8 +574,6 @@ internal sealed class CategoryResolver(IReadOnlyDictionary<string, CategoryInfo>
         var code = text.Trim().ToLowerInvariant();
         return catalog.ContainsKey(code) ? code : _byName.GetValueOrDefault(CsvMapping.Normalize(text)) ?? text.Trim();
     }
-
-    public string Label(string code) => catalog.TryGetValue(code, out var c) ? c.Label("en") : code;
 
     private static Dictionary<string, string> Build(IReadOnlyDictionary<string, CategoryInfo> catalog)
     {

@@ -15,7 +15,7 @@ internal static class ImportCli
 {
     public const string Usage = """
         usage: import <file|folder> [--format csv|geojson|hsds|hsds-csv] [--mapping mapping.json] [--dry-run] [--valid-only]
-                      [--source name] [--country CR] [--organization <id>] [--border-tolerance-km 5]
+                      [--source name] [--country CR] [--organization <id or name>] [--language en|es|pt|fr] [--border-tolerance-km 5]
                       [--indexes auto|keep|rebuild] [--report report.json] [--quiet]
           A folder (or a .zip) is read as the HSDS CSV data package; .csv as CSV, .geojson as GeoJSON, .json/.ndjson as HSDS.
         """;
@@ -46,7 +46,7 @@ internal static class ImportCli
                 return 1;
             }
         }
-        var unknown = values.Keys.Except(["format", "mapping", "source", "country", "organization", "border-tolerance-km", "indexes", "report"]).ToList();
+        var unknown = values.Keys.Except(["format", "mapping", "source", "country", "organization", "language", "border-tolerance-km", "indexes", "report"]).ToList();
         if (unknown.Count > 0)
         {
             await Console.Error.WriteLineAsync($"import: unknown option(s) {string.Join(", ", unknown.Select(u => "--" + u))}.\n{Usage}");
@@ -110,9 +110,18 @@ internal static class ImportCli
             mapping = CsvMapping.Parse(await File.ReadAllBytesAsync(mappingPath, ct));
         }
         Guid? organization = null;
+        string? organizationName = null;
         if (values.TryGetValue("organization", out var org))
         {
-            organization = Guid.TryParse(org, out var id) ? id : throw new ArgumentException($"--organization: '{org}' is not a UUID.");
+            // An id names an existing organization; anything else is its name (found or created as the import goes).
+            if (Guid.TryParse(org, out var id))
+            {
+                organization = id;
+            }
+            else
+            {
+                organizationName = org.Trim();
+            }
         }
         var tolerance = 5.0;
         if (values.TryGetValue("border-tolerance-km", out var km) &&
@@ -144,6 +153,8 @@ internal static class ImportCli
             Mapping = mapping,
             Country = country,
             OrganizationId = organization,
+            OrganizationName = organizationName,
+            Language = UnnamedNames.Language(values.GetValueOrDefault("language")),
             BorderToleranceKm = tolerance,
             Indexes = indexes,
         };

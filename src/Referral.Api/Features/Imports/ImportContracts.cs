@@ -65,6 +65,12 @@ internal sealed record ImportOptions
     /// <summary>Flat formats: the existing organization every record belongs to (unless a column says otherwise).</summary>
     public Guid? OrganizationId { get; init; }
 
+    /// <summary>The language (en, es, pt, fr) of names given to unnamed records.</summary>
+    public string Language { get; init; } = "en";
+
+    /// <summary>Flat formats: the name of the organization records belong to when no column names one.</summary>
+    public string? OrganizationName { get; init; }
+
     /// <summary>How far outside its country's outline a point may lie before it is rejected (coasts, islands, coarse borders).</summary>
     public double BorderToleranceKm { get; init; } = 5;
 
@@ -176,6 +182,8 @@ internal static class IssueCodes
     public const string ConflictingRows = "conflicting_rows";
     public const string NoId = "no_id";
     public const string Ignored = "ignored";
+    public const string AreaFromCountry = "area_from_country";
+    public const string PhoneAsWritten = "phone_as_written";
 }
 
 /// <summary>Progress of a running import, for the CLI's progress bar.</summary>

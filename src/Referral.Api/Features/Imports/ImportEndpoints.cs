@@ -16,6 +16,8 @@ internal sealed record ImportQuery(
     [property: Description("Write the valid records even when some are rejected (default: all-or-nothing).")][FromQuery(Name = "valid_only")] bool? ValidOnly = null,
     [property: Description("ISO 3166-1 alpha-2 country for records that name none; positions are checked against its outline.")][FromQuery(Name = "country")] string? Country = null,
     [property: Description("Flat formats: the organization the records belong to (unless a column names one).")][FromQuery(Name = "organization_id")] Guid? OrganizationId = null,
+    [property: Description("Flat formats: the name of the organization the records belong to when no column names one (found or created by name). Without it, organization_id or an organization column, records belong to an organization named 'Organization not given' and the report warns.")][FromQuery(Name = "organization")] string? Organization = null,
+    [property: Description("Language (en, es, pt, fr) of the names given to unnamed records, e.g. 'Puesto policial (sin nombre), Santa Ana'. Default: from Accept-Language, else en.")][FromQuery(Name = "language")] string? Language = null,
     [property: Description("How far (km) outside its country's outline a point may be before it is rejected; nearer ones are warnings. Default 5.")][FromQuery(Name = "border_tolerance_km")] double? BorderToleranceKm = null,
     [property: Description("auto (default: rebuild indexes of tables an initial load fills), keep, or rebuild.")][FromQuery(Name = "indexes")] string? Indexes = null);
 
@@ -101,8 +103,9 @@ internal static class ImportEndpoints
             {
                 return optionProblem;
             }
+            options = options! with { Language = UnnamedNames.Language(query.Language ?? request.Headers.AcceptLanguage.ToString()) };
             using var input = ImportInput.FromFiles(uploads);
-            var report = await importer.RunAsync(input, options!, progress: null, ct);
+            var report = await importer.RunAsync(input, options, progress: null, ct);
             return report.Status == "rejected"
                 ? TypedResults.Problem(statusCode: 422, title: "Import rejected", detail: report.Summary,
                     extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.ValidationFailed, ["report"] = report })
@@ -188,6 +191,7 @@ internal static class ImportEndpoints
             Mapping = mapping,
             Country = country,
             OrganizationId = query.OrganizationId,
+            OrganizationName = string.IsNullOrWhiteSpace(query.Organization) ? null : query.Organization.Trim(),
             BorderToleranceKm = query.BorderToleranceKm ?? 5,
             Indexes = indexes,
         }, null);

@@ -36,6 +36,9 @@ internal sealed record ImportScope
     public bool Schedules { get; init; }
     public bool Areas { get; init; }
 
+    /// <summary>Only services the input gives an area change theirs (a flat file without a service_area column: defaults only).</summary>
+    public bool AreasGivenOnly { get; init; }
+
     /// <summary>Attributes of the referral-category taxonomy.</summary>
     public bool Categories { get; init; }
 
@@ -89,6 +92,9 @@ internal sealed record ImportScope
             Locations = hasLocations,
             Addresses = new[] { "address_1", "address_2", "city", "region", "state_province", "postal_code", "country" }.Any(covered.Contains),
             Phones = covered.Contains("phones"),
+            // Without a service_area column, areas come only from defaults (a helpline's country) and replace nothing else.
+            Areas = covered.Contains("service_area") || covered.Contains("categories"),
+            AreasGivenOnly = !covered.Contains("service_area"),
             Categories = covered.Contains("categories"),
         };
     }
@@ -237,7 +243,8 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
         if (scope.Areas)
         {
             await SyncChildrenAsync("service_area", "(SELECT rec, id, service_id, name, description, ST_GeomFromWKB(extent_wkb, 4326)::geography AS extent, region_codes FROM imp_area)",
-                "service_id", "service", "service_areas", ["name", "description", "extent", "region_codes"], "", ct);
+                "service_id", "service", "service_areas", ["name", "description", "extent", "region_codes"],
+                scope.AreasGivenOnly ? "AND EXISTS (SELECT 1 FROM imp_area k WHERE k.service_id = p.service_id)" : "", ct);
         }
         if (scope.Categories || scope.OtherAttributes)
         {

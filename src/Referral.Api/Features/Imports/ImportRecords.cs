@@ -26,6 +26,9 @@ internal sealed class SourceRecord
     /// <summary>Flat formats: the country each location is declared in (from a column or the import's default), by position.</summary>
     public List<string?> LocationCountries { get; } = [];
 
+    /// <summary>Flat formats: the country of the record's first row (a column or the import's default), as ISO 3166-1 alpha-2 when known.</summary>
+    public string? Country { get; init; }
+
     /// <summary>An organization to create or update with the record (a nested HSDS organization, or one named by a column).</summary>
     public OrganizationDocument? Organization { get; set; }
 

@@ -151,7 +151,8 @@ internal static partial class ImportValidator
     }
 
     public static bool IsWarning(string code) =>
-        code is IssueCodes.Unnamed or IssueCodes.ProbableDuplicate or IssueCodes.NearBorder or IssueCodes.ConflictingRows or IssueCodes.NoId or IssueCodes.Ignored;
+        code is IssueCodes.Unnamed or IssueCodes.ProbableDuplicate or IssueCodes.NearBorder or IssueCodes.ConflictingRows or IssueCodes.NoId or IssueCodes.Ignored
+            or IssueCodes.AreaFromCountry or IssueCodes.PhoneAsWritten;
 
     /// <summary>
     /// A phone once per id and per number: phones without an id are matched to the directory's by number (ImportMerge), so

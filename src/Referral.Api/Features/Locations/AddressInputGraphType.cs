@@ -11,7 +11,7 @@ internal sealed class AddressInputGraphType : InputObjectGraphType<AddressDocume
         Field(x => x.Attention, nullable: true);
         Field("address1", x => x.Address1, nullable: true);
         Field("address2", x => x.Address2, nullable: true);
-        Field(x => x.City, nullable: true).Description("Required.");
+        Field(x => x.City, nullable: true).Description("Optional: an address may give only its region or province.");
         Field(x => x.Region, nullable: true);
         Field(x => x.StateProvince, nullable: true);
         Field(x => x.PostalCode, nullable: true);

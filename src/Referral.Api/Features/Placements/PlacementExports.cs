@@ -42,7 +42,7 @@ internal static class PlacementExports
                 Number(s.After.ServedShare), Number(s.After.UrbanServedShare), Number(s.After.RuralServedShare),
                 Number(s.After.MeanDistanceM), Number(s.After.UrbanMeanDistanceM), Number(s.After.RuralMeanDistanceM),
             ];
-            await writer.WriteLineAsync(string.Join(',', row.Select(GapExports.Csv)));
+            await writer.WriteLineAsync(string.Join(',', row.Select(CsvText.Field)));
         }
     }
 

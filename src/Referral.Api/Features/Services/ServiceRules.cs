@@ -338,7 +338,8 @@ internal static partial class ServiceRules
                 Attention = errors.Text($"{af}.attention", d.Attention, Limits.Short),
                 Address1 = errors.Text($"{af}.address_1", d.Address1, Limits.Short),
                 Address2 = errors.Text($"{af}.address_2", d.Address2, Limits.Short),
-                City = errors.Text($"{af}.city", d.City, Limits.Short, required: true) ?? "",
+                // Not required: real facility lists often give only a county or region, and a partial address beats none.
+                City = errors.Text($"{af}.city", d.City, Limits.Short) ?? "",
                 Region = errors.Text($"{af}.region", d.Region, Limits.Short),
                 StateProvince = errors.Text($"{af}.state_province", d.StateProvince, Limits.Short),
                 PostalCode = errors.Text($"{af}.postal_code", d.PostalCode, Limits.Code),

@@ -53,9 +53,9 @@ public sealed class DemandImportTests(ReferralApiFactory factory) : DatabaseTest
             """, Encoding.UTF8, "text/csv"));
 
         var problem = await Problem.AssertAsync(response, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
-        Assert.Equal(["rows[2].lat", "rows[3].lat", "rows[4].population", "rows[5].population", "rows[6].settlement_class", "rows[7].name", "rows[8].lat", "rows[9].population"],
+        Assert.Equal(["rows[2].lat", "rows[3].lat", "rows[4].population", "rows[5].population", "rows[6].settlement_class", "rows[8].lat", "rows[9].population"],
             Problem.Fields(problem).Order(StringComparer.Ordinal));
-        Assert.Contains("8 of 9 rows are invalid", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("7 of 9 rows are invalid", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(await DatasetsAsync());
         Assert.Equal(0, await Factory.WithDbAsync(db => Task.FromResult(db.DemandPoints.Count())));
     }
@@ -156,7 +156,7 @@ public sealed class DemandImportTests(ReferralApiFactory factory) : DatabaseTest
             points = new object[] { new { name = "A", lat = 9.9, lng = -84.1 }, new { name = "B", lat = 9.8, lng = -84.1, settlement_class = "rural" } },
         });
 
-        Assert.Equal(["population"], Problem.Fields(await Problem.AssertAsync(mixed, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed)));
+        Assert.Equal(["rows[2].population"], Problem.Fields(await Problem.AssertAsync(mixed, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed)));
         Assert.Equal(HttpStatusCode.Created, none.StatusCode);
         var report = await none.Content.ReadFromJsonAsync<JsonElement>();
         Assert.False(report.GetProperty("dataset").TryGetProperty("population", out _));

@@ -39,7 +39,7 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         var list = await Public.GetFromJsonAsync<JsonElement>("/api/services?search=comisaria");
         var found = Assert.Single(list.GetProperty("contents").EnumerateArray());
         var detail = await Public.GetFromJsonAsync<JsonElement>($"/api/services/{found.GetProperty("id").GetGuid()}");
-        Assert.Equal("+506 2222 3333", detail.GetProperty("phones")[0].GetProperty("number").GetString());
+        Assert.Equal("+50622223333", detail.GetProperty("phones")[0].GetProperty("number").GetString());
         Assert.Equal("police", detail.GetProperty("categories")[0].GetString());
         var location = detail.GetProperty("service_at_locations")[0].GetProperty("location");
         Assert.Equal(9.9333, location.GetProperty("latitude").GetDouble());
@@ -70,7 +70,7 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Equal("directorio.csv", result.Report.GetProperty("source").GetString());
         var shelter = await Factory.WithDbAsync(db => db.Services.Include(s => s.Phones).Include(s => s.ServiceAtLocations).ThenInclude(x => x.Location)
             .SingleAsync(s => s.SourceId == "C-2"));
-        Assert.Equal(["2690 0001", "2690 0002"], shelter.Phones.Select(p => p.Number).Order());
+        Assert.Equal(["+50626900001", "+50626900002"], shelter.Phones.Select(p => p.Number).Order());
         var location = Assert.Single(shelter.ServiceAtLocations).Location!;
         Assert.Equal("approximate", location.Visibility);
         Assert.Equal(10.63, location.Point!.Y, 6);
@@ -132,7 +132,7 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Empty(result.CodesAt(4, "warnings"));
         Assert.Equal(["unnamed"], result.CodesAt(5, "warnings"));
         var unnamed = Assert.Single(result.Warnings, w => w.GetProperty("code").GetString() == "unnamed");
-        Assert.Contains("police (San José)", unnamed.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Police post (unnamed), San José", unnamed.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, result.Count("with_warnings"));
     }
 
@@ -247,14 +247,14 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Equal(lastModified, await Factory.WithDbAsync(db => db.Services.Where(s => s.SourceId == "A2").Select(s => s.LastModified).SingleAsync()));
         var a1 = await Factory.WithDbAsync(db => db.Services.Include(s => s.Phones).SingleAsync(s => s.SourceId == "A1"));
         Assert.Equal("Comisaría Central Norte", a1.Name);
-        Assert.Equal("2222 4444", Assert.Single(a1.Phones).Number);
+        Assert.Equal("+50622224444", Assert.Single(a1.Phones).Number);
         var audit = await Client.GetFromJsonAsync<JsonElement>($"/api/audit?entity_type=service&entity_id={a1.Id}");
         var entries = audit.GetProperty("contents").EnumerateArray().ToList();
         Assert.Equal(["update", "create"], entries.Select(e => e.GetProperty("action").GetString()));
         var update = entries[0];
         Assert.Equal("Comisaría Central", update.GetProperty("before").GetProperty("name").GetString());
         Assert.Equal("Comisaría Central Norte", update.GetProperty("after").GetProperty("name").GetString());
-        Assert.Equal("2222 4444", update.GetProperty("after").GetProperty("phones")[0].GetProperty("number").GetString());
+        Assert.Equal("+50622224444", update.GetProperty("after").GetProperty("phones")[0].GetProperty("number").GetString());
         Assert.Equal("test-admin", update.GetProperty("actor").GetString());
     }
 

@@ -197,7 +197,7 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
                "properties": {"name": "Oficina de la Mujer", "category": ["psychosocial", "legal_aid"], "phone": "+506 2222 0000", "city": "San José", "country": "CR"}},
               {"type": "Feature", "id": "g2", "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]},
                "properties": {"name": "Not a point", "category": "police", "city": "San José", "country": "CR"}},
-              {"type": "Feature", "id": "g3", "geometry": null, "properties": {"name": "Línea nacional", "category": "helpline", "phone": "1147"}}
+              {"type": "Feature", "id": "g3", "geometry": null, "properties": {"name": "Línea nacional", "category": "helpline", "phone": "1147", "country": "CR"}}
             ]}
             """;
 
@@ -211,5 +211,6 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
         Assert.Equal(2, office.Attributes.Count);
         Assert.Equal(9.9333, Assert.Single(office.ServiceAtLocations).Location!.Point!.Y, 6);
         Assert.Empty(await Factory.WithDbAsync(db => db.ServiceAtLocations.Where(x => x.Service!.SourceId == "g3").ToListAsync()));
+        Assert.Equal(["area_from_country"], result.CodesAt(6, "warnings"));
     }
 }
