@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Json;
-using Referral.Api.Features.Gaps;
 using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Placements;
