@@ -15,6 +15,12 @@ internal static class TimeZones
     /// </summary>
     public static string? Canonical(string id)
     {
+        // Zone ids are letters, digits, spaces (Windows ids) and / _ + - only; .NET's lookup forgives more (it resolved "UTC\0" to UTC),
+        // so anything else is refused before it asks.
+        if (id.Length == 0 || id.Length > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '+' or '-' or ' '))
+        {
+            return null;
+        }
         if (Find(id) is { HasIanaId: true } zone && !IsNotAZone(zone.Id))
         {
             return zone.Id;

@@ -17,7 +17,7 @@ internal static class FlatExport
     [
         "id", "name", "alternate_name", "description", "status", "categories", "organization_id", "organization", "url", "email",
         "phones", "languages", "minimum_age", "maximum_age", "is_free", "available_24_7", "delivery_modes", "audience", "genders",
-        "platforms", "location_id", "location_name", "location_type", "visibility", "latitude", "longitude", "address_1", "city",
+        "platforms", "service_area", "location_id", "location_name", "location_type", "visibility", "latitude", "longitude", "address_1", "city",
         "state_province", "postal_code", "country", "last_modified",
     ];
 
@@ -48,6 +48,10 @@ internal static class FlatExport
         Set(service, "audience", List(doc.Audience));
         Set(service, "genders", List(doc.Genders));
         Set(service, "platforms", List(doc.Platforms));
+        // The region codes of the service's areas (an outline drawn by hand does not fit a cell): the import reads them
+        // back, so a service without a site keeps the area it serves.
+        Set(service, "service_area", List(doc.ServiceAreas?.SelectMany(a => a.RegionCodes ?? []).Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal).ToArray()));
         Set(service, "last_modified", doc.LastModified?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
         var locations = (doc.ServiceAtLocations ?? []).Where(x => x.Location is not null).OrderBy(x => x.Location!.Id).ToList();
         if (locations.Count == 0)

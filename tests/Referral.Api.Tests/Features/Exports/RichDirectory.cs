@@ -43,8 +43,9 @@ internal static class RichDirectory
         rich["attributes"] = new JsonArray(new JsonObject { ["taxonomy_term_id"] = partner.Terms[0].Id });
         rich["languages"] = new JsonArray(new JsonObject { ["code"] = "es" }, new JsonObject { ["code"] = "bzd" });
         rich["phones"] = new JsonArray(
+            // E.164, as the import stores phones (a round trip through CSV must give the same text).
             new JsonObject { ["number"] = "1147", ["type"] = "voice", ["description"] = "Gratuita", ["languages"] = new JsonArray(new JsonObject { ["code"] = "es" }) },
-            new JsonObject { ["number"] = "+506 2523-0700", ["extension"] = 1500, ["type"] = "whatsapp" });
+            new JsonObject { ["number"] = "+50625230700", ["extension"] = 1500, ["type"] = "whatsapp" });
         rich["schedules"] = new JsonArray(
             new JsonObject { ["byday"] = "MO,TU,WE,TH,FR", ["opens_at"] = "07:00", ["closes_at"] = "22:00", ["time_zone"] = "America/Costa_Rica", ["valid_from"] = "2026-01-01", ["notes"] = "Feriados cerrado." },
             new JsonObject { ["byday"] = "SA,SU", ["time_zone"] = "America/Costa_Rica", ["description"] = "Solo teléfono" });
@@ -83,7 +84,9 @@ internal static class RichDirectory
             ["name"] = "Acompañamiento sin sede",
             ["status"] = "temporarily closed",
             ["categories"] = new JsonArray("psychosocial"),
-            ["phones"] = new JsonArray(new JsonObject { ["number"] = "+506 8888 0000" }),
+            ["phones"] = new JsonArray(new JsonObject { ["number"] = "+50688880000" }),
+            // A service without a site serves an area (the import refuses a siteless service without one: missing_coordinates).
+            ["service_areas"] = new JsonArray(new JsonObject { ["name"] = "Alajuela", ["region_codes"] = new JsonArray("CR-A") }),
         });
     }
 
