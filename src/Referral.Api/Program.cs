@@ -43,6 +43,7 @@ if (Cli.IsVerb(args))
     return await Cli.RunAsync(app, args);
 }
 
+app.UseReferralSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReferralRequestLogging();
