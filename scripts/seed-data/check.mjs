@@ -65,6 +65,11 @@ for (const f of regions.features) {
       for (const [x, y] of ring) {
         if (Math.round(x * 1e5) / 1e5 !== x || Math.round(y * 1e5) / 1e5 !== y) { fail(`region ${p.code}: coordinate not rounded to 5 decimals`); break; }
       }
+      // A ring stitched across the antimeridian (Fiji, Chukotka) jumps from +180 to -180: the loader cuts it there.
+      if (ring.some((q, k) => k > 0 && Math.abs(q[0] - ring[k - 1][0]) > 180)) {
+        warn(`region ${p.code}: a ring crosses the antimeridian (cut at load)`);
+        return;
+      }
       if ((ringArea2(ring) > 0) !== (i === 0)) warn(`region ${p.code}: ring ${i} winding is not RFC 7946`);
       crossings += ringSelfIntersections(ring);
     });
@@ -74,6 +79,7 @@ for (const f of regions.features) {
   if (p.code === 'CR') crGeometry = f.geometry;
 }
 for (const c of EXPECTED_COUNTRIES) if (!regionCodes.has(c)) fail(`regions.geojson lacks ${c}`);
+if (regionCodes.size < 230) fail(`regions.geojson has ${regionCodes.size} countries; expected every country (235)`);
 
 // ---------------------------------------------------------------- places.csv and provinces.csv
 const placeRows = parseCsv(read('places.csv'));
@@ -83,19 +89,22 @@ const places = placeRows.map((r) => ({ geonames_id: Number(r[0]), name: r[1], co
 const placeById = new Map(places.map((p) => [p.geonames_id, p]));
 places.forEach((p, i) => {
   if (p.raw.length !== 8) fail(`places.csv row ${i + 2}: ${p.raw.length} columns`);
-  if (p.country !== 'CR') fail(`places.csv row ${i + 2}: country ${p.country}`);
+  if (!/^[A-Z]{2}$/.test(p.country)) fail(`places.csv row ${i + 2}: country ${p.country}`);
+  if (p.country !== 'CR' && p.population < 15000) fail(`places.csv row ${i + 2}: ${p.country} town under 15,000 people`);
   if (i > 0 && places[i - 1].geonames_id >= p.geonames_id) fail(`places.csv not sorted/unique at ${p.geonames_id}`);
   if (!/^-?\d+\.\d{5}$/.test(p.raw[6]) || !/^-?\d+\.\d{5}$/.test(p.raw[7])) fail(`places.csv ${p.geonames_id}: coordinates not 5 decimals`);
-  if (p.lng < CR_BBOX.minLng || p.lng > CR_BBOX.maxLng || p.lat < CR_BBOX.minLat || p.lat > CR_BBOX.maxLat) fail(`places.csv ${p.geonames_id} outside CR bbox`);
+  if (p.country === 'CR' && (p.lng < CR_BBOX.minLng || p.lng > CR_BBOX.maxLng || p.lat < CR_BBOX.minLat || p.lat > CR_BBOX.maxLat)) fail(`places.csv ${p.geonames_id} outside CR bbox`);
+  if (Math.abs(p.lat) > 90 || Math.abs(p.lng) > 180) fail(`places.csv ${p.geonames_id}: coordinates out of range`);
 });
 const provRows = parseCsv(read('provinces.csv'));
 if (provRows.shift().join(',') !== 'code,name,country,geonames_admin1') fail('provinces.csv header');
 const provinceByCode = new Map(provRows.map((r) => [r[0], { code: r[0], name: r[1], admin1: r[3] }]));
 const provinceByAdmin1 = new Map(provRows.map((r) => [r[3], r[0]]));
-for (const p of places) if (!provinceByAdmin1.has(p.admin1)) fail(`places.csv ${p.geonames_id}: admin1 ${p.admin1} not in provinces.csv`);
+const crPlaces = places.filter((p) => p.country === 'CR');
+for (const p of crPlaces) if (!provinceByAdmin1.has(p.admin1)) fail(`places.csv ${p.geonames_id}: admin1 ${p.admin1} not in provinces.csv`);
 const placesPerProvince = new Map();
-for (const p of places) tally(placesPerProvince, provinceByAdmin1.get(p.admin1));
-console.log(`\nplaces.csv: ${places.length} places; provinces.csv: ${provinceByCode.size} provinces`);
+for (const p of crPlaces) tally(placesPerProvince, provinceByAdmin1.get(p.admin1));
+console.log(`\nplaces.csv: ${places.length} places (${crPlaces.length} in CR, ${new Set(places.map((p) => p.country)).size} countries); provinces.csv: ${provinceByCode.size} provinces`);
 table('Places per province', placesPerProvince);
 
 // ---------------------------------------------------------------- taxonomy.json
@@ -281,7 +290,7 @@ const catPoints = (cat) => demo.services
 const nearestKm = (p, pts) => Math.min(...pts.map((l) => haversine(p.lat, p.lng, l.latitude, l.longitude))) / 1000;
 const gapCats = ['police', 'shelter', 'legal_aid'];
 const pts = Object.fromEntries(gapCats.map((c) => [c, catPoints(c)]));
-const farFromAll = places
+const farFromAll = crPlaces
   .filter((p) => p.population > 0)
   .map((p) => ({ p, d: Object.fromEntries(gapCats.map((c) => [c, nearestKm(p, pts[c])])) }))
   .filter((x) => gapCats.every((c) => x.d[c] > GAP_KM))

@@ -27,4 +27,6 @@ write('provinces.csv', provincesCsv());
 write('taxonomy.json', prettyJson(buildTaxonomy()));
 
 const crGeometry = regions.features.find((f) => f.properties.code === 'CR').geometry;
-write('demo-directory.json', prettyJson(buildDemoDirectory({ places, crGeometry })));
+// The demo directory is placed in Costa Rica only.
+const crPlaces = places.filter((p) => p.country === 'CR');
+write('demo-directory.json', prettyJson(buildDemoDirectory({ places: crPlaces, crGeometry })));

@@ -10,7 +10,7 @@ namespace Referral.Api;
 /// </summary>
 internal static class Cli
 {
-    public static readonly string[] Verbs = ["seed", "migrate", "keys", "import", "export", "gaps", "place"];
+    public static readonly string[] Verbs = ["seed", "migrate", "keys", "import", "export", "gaps", "place", "places"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -37,9 +37,10 @@ internal static class Cli
                 "export" => await Features.Exports.ExportCli.RunAsync(sp, args[1..], ct),
                 "gaps" => await Features.Gaps.GapCli.RunAsync(sp, args[1..], ct),
                 "place" => await Features.Placements.PlacementCli.RunAsync(sp, args[1..], ct),
+                "places" => await Features.Places.PlacesCli.RunAsync(sp, args[1..], ct),
                 _ => 0,
             };
-            if (code == 0 && verb is not ("keys" or "import" or "export"))
+            if (code == 0 && verb is not ("keys" or "import" or "export" or "places"))
             {
                 await Console.Out.WriteLineAsync($"{verb}: done");
             }

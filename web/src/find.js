@@ -106,7 +106,8 @@ export async function renderFind(root, { autoSearch = false } = {}) {
     const q = input.value.trim();
     if (q.length < 2) return closeList();
     try {
-      const { data } = await api(`/api/places?q=${encodeURIComponent(q)}&limit=8`);
+      const { data: page } = await api(`/api/places?q=${encodeURIComponent(q)}&per_page=8`);
+      const data = page.contents ?? [];
       if (input.value.trim() !== q) return;
       options = data;
       replace(list, data.length === 0

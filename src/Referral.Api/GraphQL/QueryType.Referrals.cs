@@ -79,7 +79,7 @@ internal sealed partial class QueryType
             .Argument<BooleanGraphType>("withGeometry", "Include each region's outline (large).")
             .ResolveAsync(async ctx => await ctx.RequestServices!.GetRequiredService<RegionQueries>().ListAsync(
                 ctx.GetArgument<int?>("level"), ctx.GetArgument<string?>("parentCode")?.Trim().ToUpperInvariant(),
-                ctx.GetArgument<bool?>("withGeometry") == true, ctx.CancellationToken));
+                ctx.GetArgument<bool?>("withGeometry") == true, null, ctx.CancellationToken));
 
         Field<RegionGraphType>("region").Description("One region by code, with its outline (REST: GET /api/regions/{code}).")
             .Argument<NonNullGraphType<StringGraphType>>("code")

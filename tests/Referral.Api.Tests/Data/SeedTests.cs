@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -85,6 +86,34 @@ public sealed class SeedTests(ReferralApiFactory factory) : DatabaseTest(factory
             // San José lies inside the Costa Rica outline.
             Assert.True(await db.Regions.AnyAsync(r => r.Code == "CR" && r.Geometry!.Covers(Referral.Api.Infrastructure.Geo.Point(9.9333, -84.0833))));
         });
+    }
+
+    /// <summary>Issue 12, items 9 and 10: every country's outline and every country's larger towns, not Costa Rica's alone.</summary>
+    [Fact]
+    public async Task Seed_HasEveryCountrysOutline_AndLargerTowns_AndOnlyCostaRicaIsTheDemoPopulation()
+    {
+        await SeedAsync();
+
+        await Factory.WithDbAsync(async db =>
+        {
+            Assert.True(await db.Regions.CountAsync(r => r.Level == 0 && r.Geometry != null) >= 230);
+            // Nairobi in Kenya, inland Viti Levu in Fiji, Hargeisa (Somaliland) in Somalia and northern Canada.
+            foreach (var (code, lat, lng) in new[] { ("KE", -1.28333, 36.81667), ("FJ", -17.8, 178.0), ("SO", 9.56, 44.065), ("CA", 66.0, -100.0) })
+            {
+                var at = Referral.Api.Infrastructure.Geo.Point(lat, lng);
+                Assert.Equal(code, await db.Regions.Where(r => r.Level == 0 && r.Geometry!.Covers(at)).Select(r => r.Code).SingleAsync());
+            }
+            // Russia is stitched across the antimeridian in world-atlas; cut on load, its flat outline is no band round the globe.
+            var russia = await db.Regions.AsNoTracking().SingleAsync(r => r.Code == "RU");
+            Assert.False(russia.Geometry!.Covers(new NetTopologySuite.Geometries.Point(-100, 66)));
+            var nairobi = await db.Places.AsNoTracking().Where(p => p.Name == "Nairobi" && p.Country == "KE").SingleAsync();
+            Assert.True(nairobi.Population > 1_000_000);
+            Assert.True(await db.Places.Select(p => p.Country).Distinct().CountAsync() >= 200);
+            Assert.True(await db.Places.CountAsync(p => p.Country != "CR" && p.Population < 15_000) == 0);
+            Assert.Equal(await db.Places.CountAsync(p => p.Country == "CR"), await db.DemandPoints.CountAsync());
+        });
+        var places = await Public.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/places?q=Nairobi");
+        Assert.Equal("KE", places.GetProperty("contents")[0].GetProperty("country").GetString());
     }
 
     [Fact]

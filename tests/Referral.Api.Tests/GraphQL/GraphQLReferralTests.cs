@@ -212,7 +212,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
         await TestData.AddPlaceAsync(Factory, "San José", 335_000, 9.9333, -84.0833, "CR-SJ");
         await TestData.AddPlaceAsync(Factory, "San Juan", 20_000, 9.95, -84.05, "CR-SJ");
         await TestData.AddPlaceAsync(Factory, "Limón", 61_000, 9.99, -83.03, "CR-L");
-        var rest = JsonNode.Parse(await Client.GetStringAsync("/api/places?q=san%20j&limit=5"));
+        var rest = JsonNode.Parse(await Client.GetStringAsync("/api/places?q=san%20j&limit=5"))!["contents"];
 
         var response = await Client.PostGraphQLAsync("{ places(q: \"san j\", first: 5) { id geonamesId name country regionCode featureCode population latitude longitude } }");
         var bad = await Client.PostGraphQLAsync("{ places(q: \" \", country: \"Costa\", first: 0) { name } }");

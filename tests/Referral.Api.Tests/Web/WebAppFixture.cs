@@ -185,8 +185,8 @@ public sealed class WebDemo
         {
             throw new InvalidOperationException($"Uploading the web demo dataset failed: {report}");
         }
-        var datasets = await admin.GetFromJsonAsync<JsonElement>("/api/demand_datasets");
-        var dataset = datasets.EnumerateArray().Single(d => d.GetProperty("name").GetString() == DatasetName).GetProperty("id").GetGuid();
+        var datasets = await admin.GetFromJsonAsync<JsonElement>("/api/demand_datasets?per_page=100");
+        var dataset = datasets.GetProperty("contents").EnumerateArray().Single(d => d.GetProperty("name").GetString() == DatasetName).GetProperty("id").GetGuid();
         return new WebDemo { OrganizationId = org, DatasetId = dataset };
     }
 

@@ -118,6 +118,8 @@ internal sealed class SeedLoader(
                 Polygon p => Geo.Factory.CreateMultiPolygon([p]),
                 _ => throw new InvalidDataException($"Region {code} is not a polygon."),
             };
+            // world-atlas outlines are stitched across the antimeridian (Fiji, Chukotka): cut them there, as an import would.
+            RegionImport.CutAtAntimeridian(ref area);
             area.SRID = Geo.Srid;
             if (!existing.TryGetValue(code, out var region))
             {
@@ -149,33 +151,25 @@ internal sealed class SeedLoader(
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>
+    /// The gazetteer: places.csv (Costa Rica's towns of 1,000+ people and every country's of 15,000+), upserted in one
+    /// statement (unchanged rows untouched). Costa Rican admin-1 codes become ISO 3166-2 province codes; others keep their
+    /// GeoNames admin-1 key (KE.30). Returns the Costa Rican towns, the demo population.
+    /// </summary>
     private async Task<List<Place>> SeedPlacesAsync(string placesPath, string provincesPath, CancellationToken ct)
     {
-        var admin1 = ReadCsv(provincesPath).ToDictionary(r => r["geonames_admin1"], r => r["code"]);
-        var existing = await db.Places.ToDictionaryAsync(p => p.GeonamesId, ct);
-        var result = new List<Place>();
-        foreach (var row in ReadCsv(placesPath))
+        var admin1 = ReadCsv(provincesPath).ToDictionary(r => $"{r["country"]}.{r["geonames_admin1"]}", r => r["code"], StringComparer.Ordinal);
+        var rows = ReadCsv(placesPath).Select(row =>
         {
-            var geonamesId = int.Parse(row["geonames_id"], CultureInfo.InvariantCulture);
-            var point = Geo.Point(double.Parse(row["lat"], CultureInfo.InvariantCulture), double.Parse(row["lng"], CultureInfo.InvariantCulture));
-            if (!existing.TryGetValue(geonamesId, out var place))
-            {
-                place = new Place { Id = DeterministicGuid.Create(DemoDatasetId, "place:" + geonamesId), GeonamesId = geonamesId, Name = "", Country = "", Point = point };
-                db.Places.Add(place);
-            }
-            place.Name = row["name"];
-            place.Country = row["country"];
-            place.RegionCode = admin1.GetValueOrDefault(row["admin1_code"]);
-            place.FeatureCode = row["feature_code"];
-            place.Population = long.Parse(row["population"], CultureInfo.InvariantCulture);
-            if (!place.Point.EqualsExact(point))
-            {
-                place.Point = point;
-            }
-            result.Add(place);
-        }
-        await db.SaveChangesAsync(ct);
-        return result;
+            var key = $"{row["country"]}.{row["admin1_code"]}";
+            return new PlaceRow(
+                int.Parse(row["geonames_id"], CultureInfo.InvariantCulture), row["name"], row["country"],
+                row["admin1_code"].Length == 0 ? null : admin1.GetValueOrDefault(key) ?? key,
+                row["feature_code"], long.Parse(row["population"], CultureInfo.InvariantCulture),
+                double.Parse(row["lat"], CultureInfo.InvariantCulture), double.Parse(row["lng"], CultureInfo.InvariantCulture));
+        });
+        await PlaceImport.UpsertAsync(db, rows, ct);
+        return await db.Places.AsNoTracking().Where(p => p.Country == "CR").OrderBy(p => p.GeonamesId).ToListAsync(ct);
     }
 
     /// <summary>The demo demand dataset: the seeded towns with their GeoNames populations.</summary>

@@ -54,7 +54,13 @@ internal sealed record DemandImportQuery(
     [property: Description("The data's licence, e.g. CC BY 4.0.")][property: FromQuery(Name = "license")] string? License = null,
     [property: Description("Store the valid settlements and report the invalid ones (rejected, errors) instead of storing nothing.")][property: FromQuery(Name = "valid_only")] bool? ValidOnly = null);
 
-/// <summary>One region of a region import, and what happened to it.</summary>
-internal sealed record RegionImportItem(string Code, string Status, string? Repaired);
+/// <summary>
+/// One region of a region import, and what happened to it: <c>code_from</c> names the property the code was read from
+/// when it was not <c>code</c> (Natural Earth's <c>ISO_A2</c>, <c>iso_3166_2</c>, …), <c>merged</c> how many features
+/// were joined into it (Natural Earth units of one ISO country), <c>cut_at_antimeridian</c> whether an outline crossing
+/// longitude ±180 was split there.
+/// </summary>
+internal sealed record RegionImportItem(string Code, string Status, string? Repaired, string? CodeFrom = null, int? Merged = null, bool? CutAtAntimeridian = null);
 
-internal sealed record RegionImportReport(int Created, int Updated, int Repaired, IReadOnlyList<RegionImportItem> Regions);
+/// <summary>What a region import did; <c>skipped</c> lists features left out (no ISO code in a Natural Earth file), with why.</summary>
+internal sealed record RegionImportReport(int Created, int Updated, int Repaired, IReadOnlyList<RegionImportItem> Regions, IReadOnlyList<string>? Skipped = null);

@@ -17,7 +17,8 @@ internal static class DemandEndpoints
         var uploadLimit = app.ServiceProvider.GetRequiredService<IOptions<Gaps.GapSettings>>().Value.DemandUploadMaxBytes;
         var group = app.MapGroup("/api/demand_datasets").WithTags("Demand datasets");
         group.MapGet("/", ListDemandDatasets).WithName("ListDemandDatasets")
-            .WithSummary("Demand datasets (settlements with population) for gap analysis").RequireCors(Cors.PublicRead);
+            .WithSummary("Demand datasets (settlements with population) for gap analysis, by name, in the page envelope")
+            .ProducesValidationProblem().RequireCors(Cors.PublicRead);
         group.MapGet("/{id:guid}", GetDemandDataset).WithName("GetDemandDataset")
             .WithSummary("One demand dataset with a summary of its settlements").ProducesProblem(404).RequireCors(Cors.PublicRead);
 
@@ -52,8 +53,13 @@ internal static class DemandEndpoints
         return app;
     }
 
-    internal static async Task<Ok<List<DemandDatasetDocument>>> ListDemandDatasets(DemandQueries queries, CancellationToken ct) =>
-        TypedResults.Ok(await queries.ListAsync(ct));
+    internal static async Task<Results<Ok<Page<DemandDatasetDocument>>, ValidationProblem>> ListDemandDatasets(
+        [AsParameters] PagingQuery query, DemandQueries queries, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var page = PageRequest.From(query.Page, query.PerPage, errors);
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await queries.PageAsync(page, ct));
+    }
 
     internal static async Task<Results<Ok<DemandDatasetDocument>, ProblemHttpResult>> GetDemandDataset(Guid id, DemandQueries queries, CancellationToken ct) =>
         await queries.FindAsync(id, ct) is { } d ? TypedResults.Ok(d) : Problems.NotFound("demand dataset", id);

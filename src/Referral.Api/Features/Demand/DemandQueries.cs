@@ -12,6 +12,15 @@ internal sealed class DemandQueries(ReferralDbContext db)
         return [.. datasets.Select(d => ToDocument(d, stats.GetValueOrDefault(d.Id)))];
     }
 
+    /// <summary>One page of <see cref="ListAsync"/> (by name), in the HSDS page envelope of every list.</summary>
+    public async Task<Infrastructure.Page<DemandDatasetDocument>> PageAsync(Infrastructure.PageRequest page, CancellationToken ct)
+    {
+        var total = await db.DemandDatasets.CountAsync(ct);
+        var datasets = await db.DemandDatasets.AsNoTracking().OrderBy(d => d.Name).ThenBy(d => d.Id).Skip(page.Skip).Take(page.Size).ToListAsync(ct);
+        var stats = await StatsAsync(null, ct);
+        return Infrastructure.Page<DemandDatasetDocument>.Create([.. datasets.Select(d => ToDocument(d, stats.GetValueOrDefault(d.Id)))], total, page);
+    }
+
     public async Task<DemandDatasetDocument?> FindAsync(Guid id, CancellationToken ct) =>
         await db.DemandDatasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, ct) is { } d
             ? ToDocument(d, (await StatsAsync(id, ct)).GetValueOrDefault(id))

@@ -18,7 +18,7 @@ internal static class FlatExport
         "id", "name", "alternate_name", "description", "status", "categories", "organization_id", "organization", "url", "email",
         "phones", "languages", "minimum_age", "maximum_age", "is_free", "available_24_7", "delivery_modes", "audience", "genders",
         "platforms", "service_area", "location_id", "location_name", "location_type", "visibility", "latitude", "longitude", "address_1", "city",
-        "state_province", "postal_code", "country", "last_modified",
+        "state_province", "postal_code", "country", "last_modified", "source", "source_id",
     ];
 
     public const string Separator = "; ";
@@ -53,6 +53,9 @@ internal static class FlatExport
         Set(service, "service_area", List(doc.ServiceAreas?.SelectMany(a => a.RegionCodes ?? []).Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal).ToArray()));
         Set(service, "last_modified", doc.LastModified?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+        // The service's id in the system it came from, so a planner can join an export back to the source list.
+        Set(service, "source", doc.Source);
+        Set(service, "source_id", doc.SourceId);
         var locations = (doc.ServiceAtLocations ?? []).Where(x => x.Location is not null).OrderBy(x => x.Location!.Id).ToList();
         if (locations.Count == 0)
         {

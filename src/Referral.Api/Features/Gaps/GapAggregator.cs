@@ -466,9 +466,9 @@ internal static class GapAggregator
             }
         }
         var seqs = chosen.SelectMany(c => c.Rows).Select(i => rows.Seq[i]).Distinct().ToArray();
-        var details = new Dictionary<long, (Guid Id, string Name, string? Region, double Lat, double Lng)>();
+        var details = new Dictionary<long, (Guid Id, string Name, string? Region, double Lat, double Lng, string? SourceClass)>();
         await using (var cmd = s.Command("""
-            SELECT r.seq, r.demand_point_id, d.name, r.region_code, ST_Y(d.point::geometry), ST_X(d.point::geometry)
+            SELECT r.seq, r.demand_point_id, d.name, r.region_code, ST_Y(d.point::geometry), ST_X(d.point::geometry), d.settlement_class
             FROM gap_point_result r JOIN demand_point d ON d.id = r.demand_point_id
             WHERE r.analysis_id = @analysis AND r.seq = ANY(@seqs)
             """,
@@ -479,7 +479,7 @@ internal static class GapAggregator
             while (await reader.ReadAsync(ct))
             {
                 details[reader.GetInt64(0)] = (reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.GetDouble(4), reader.GetDouble(5));
+                    reader.GetDouble(4), reader.GetDouble(5), reader.IsDBNull(6) ? null : reader.GetString(6));
             }
         }
         foreach (var (key, kept) in chosen)
@@ -490,7 +490,7 @@ internal static class GapAggregator
                 var d = details[rows.Seq[i]];
                 var distance = rows.Distance[key.K][i];
                 return new GapSettlement(d.Id, d.Name, d.Region, key.Class, rows.Population[i], double.IsNaN(distance) ? null : distance,
-                    rows.Covered[key.K][i], Math.Round(d.Lat, 6), Math.Round(d.Lng, 6), rows.Seq[i]);
+                    rows.Covered[key.K][i], Math.Round(d.Lat, 6), Math.Round(d.Lng, 6), d.SourceClass, rows.Seq[i]);
             })];
         }
         return result;

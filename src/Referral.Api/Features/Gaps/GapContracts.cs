@@ -133,6 +133,7 @@ internal sealed record GapSettlement(
     bool Covered,
     double Latitude,
     double Longitude,
+    [property: System.ComponentModel.Description("The class the dataset gave the settlement (village, hamlet, urban_centre, …), beside the derived settlement_class; absent when none was given.")] string? SourceClass = null,
     [property: JsonIgnore] long Seq = 0);
 
 /// <summary>Query parameters of GET /api/gap_analyses.</summary>

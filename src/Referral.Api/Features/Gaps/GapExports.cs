@@ -119,7 +119,8 @@ internal sealed class GapExports(ReferralDbContext db)
                        r.class_source, r.region_code, r.distance_m, r.covered,
                        ARRAY(SELECT coalesce((SELECT sum(a.accessibility) FROM gap_cell_access a
                                               WHERE a.analysis_id = r.analysis_id AND a.category = g.k AND a.cell = r.cell), 0)
-                             FROM generate_series(0, @k - 1) AS g(k) ORDER BY g.k)
+                             FROM generate_series(0, @k - 1) AS g(k) ORDER BY g.k),
+                       d.settlement_class
                 FROM gap_point_result r JOIN demand_point d ON d.id = r.demand_point_id
                 WHERE r.analysis_id = @analysis{filter.Sql}
                 ORDER BY r.seq{filter.PageSql}
@@ -159,6 +160,8 @@ internal sealed class GapExports(ReferralDbContext db)
                 }
                 json.WriteString("settlement_class", cls);
                 json.WriteString("class_source", reader.GetString(6));
+                // The class the dataset gave (village, hamlet, …) beside the derived urban/rural one.
+                json.WriteString("source_class", reader.IsDBNull(11) ? null : reader.GetString(11));
                 json.WriteString("region_code", reader.IsDBNull(7) ? null : reader.GetString(7));
                 for (var k = 0; k < o.Categories.Length; k++)
                 {

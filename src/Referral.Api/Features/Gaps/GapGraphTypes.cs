@@ -443,7 +443,8 @@ internal sealed class GapSettlementGraphType : ObjectGraphType<GapSettlement>
         Field("demandPointId", x => x.DemandPointId, type: typeof(NonNullGraphType<IdGraphType>));
         Field(x => x.Name);
         Field(x => x.RegionCode, nullable: true);
-        Field(x => x.SettlementClass);
+        Field(x => x.SettlementClass).Description("The group's class (urban/rural as derived, or all).");
+        Field(x => x.SourceClass, nullable: true).Description("The class the dataset gave the settlement (village, hamlet, urban_centre, …), kept beside the derived one.");
         Field<FloatGraphType>("population").Resolve(ctx => (double?)ctx.Source.Population);
         Field(x => x.DistanceM, nullable: true);
         Field(x => x.Covered);

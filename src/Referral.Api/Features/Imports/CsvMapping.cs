@@ -102,6 +102,8 @@ internal sealed record CsvMapping
         ["state_province"] = ["state_province", "state", "province", "provincia", "estado_provincia", "departamento"],
         ["postal_code"] = ["postal_code", "postcode", "zip", "zip_code", "codigo_postal", "cep"],
         ["country"] = ["country", "country_code", "pais"],
+        // The export's "source" column names the system a record came from; an import sets it with its own source option.
+        [Ignore] = ["source"],
 
         // Settlement files (demand datasets) only.
         ["population"] = ["population", "pop", "poblacion", "populacao", "habitantes", "inhabitants"],

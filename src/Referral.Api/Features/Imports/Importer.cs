@@ -332,6 +332,10 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         var options = run.Options;
         var clock = Stopwatch.StartNew();
         await ResolveServiceIdsAsync(conn, run, batch, ct);
+        if (options.Format is ImportFormat.Csv or ImportFormat.GeoJson)
+        {
+            await RefuseNewUnfindableAsync(conn, batch, ct);
+        }
         await ResolveOrganizationsAsync(conn, run, batch, ct);
         var existingLocations = await ResolveLocationsAsync(conn, run, batch, ct);
         run.Add("lookup", clock);
@@ -392,6 +396,38 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         run.Add("validate", clock);
         await ImportStaging.WriteAsync(conn, accepted, organizations, locations, ct);
         run.Add("stage", clock);
+    }
+
+    /// <summary>
+    /// A file without position columns updates other fields of services that keep their sites; a service it would create
+    /// without a site and without a service area could never be found, so it is refused (missing_coordinates), as the
+    /// write API refuses it: one rule for both.
+    /// </summary>
+    private static async Task RefuseNewUnfindableAsync(NpgsqlConnection conn, List<SourceRecord> batch, CancellationToken ct)
+    {
+        var candidates = batch.Where(r => r.Doc.ServiceAtLocations is not { Length: > 0 } && r.Doc.ServiceAreas is not { Length: > 0 }
+            && r.Doc.Id is not null && !r.Issues.Any(i => i.Code == IssueCodes.MissingCoordinates)).ToList();
+        if (candidates.Count == 0)
+        {
+            return;
+        }
+        var existing = new HashSet<Guid>();
+        await using (var cmd = new NpgsqlCommand("SELECT id FROM service WHERE id = ANY(@ids)", conn) { CommandTimeout = 0 })
+        {
+            cmd.Parameters.AddWithValue("ids", candidates.Select(r => r.Doc.Id!.Value).Distinct().ToArray());
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                existing.Add(reader.GetGuid(0));
+            }
+        }
+        foreach (var r in candidates.Where(r => !existing.Contains(r.Doc.Id!.Value)))
+        {
+            r.Issues.Add(new ImportIssue(IssueCodes.MissingCoordinates,
+                "no coordinates, no address and no service_area: nearest and gap analysis could never find a new service without them "
+                + "(give latitude and longitude, or a service_area such as CR or CR-SJ for a service without a site).",
+                r.Origin.File, r.Origin.Line, r.Key, "latitude"));
+        }
     }
 
     private static async Task ResolveServiceIdsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)

@@ -23,6 +23,12 @@ internal sealed record LocationDocument
 
     /// <summary>★ true for fictional demo records.</summary>
     public bool? Demo { get; init; }
+
+    /// <summary>★ the system the record was imported from (the import's <c>source</c>), read-only; absent for records made here and, for the public, for a confidential place.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>★ the record's id in that system (the file's id/source_id column), read-only: match records back to the source.</summary>
+    public string? SourceId { get; init; }
 }
 
 internal sealed record AddressDocument

@@ -24,5 +24,7 @@ internal sealed class LocationGraphType : ObjectGraphType<LocationDocument>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AccessibilityGraphType>>>>("accessibility").Resolve(ctx => ctx.Source.Accessibility ?? []);
         Field(x => x.Visibility).Description("public | approximate | hidden.");
         Field(x => x.Demo).Description("True for fictional demo records.");
+        Field(x => x.Source, nullable: true).Description("The system the record was imported from; absent for the public on a confidential place.");
+        Field(x => x.SourceId, nullable: true).Description("The record's id in that system; absent for the public on a confidential place.");
     }
 }

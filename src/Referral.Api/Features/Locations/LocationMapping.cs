@@ -43,6 +43,9 @@ internal static class LocationMapping
                 : [],
             Visibility = l.Visibility,
             Demo = l.IsDemo ? true : null,
+            // A source's id for a shelter may name its place ("shelter-westlands"): only for those who see the place.
+            Source = l.Visibility == Confidentiality.Public || exact ? l.Source : null,
+            SourceId = l.Visibility == Confidentiality.Public || exact ? l.SourceId : null,
         };
     }
 

@@ -17,4 +17,10 @@ internal sealed record OrganizationDocument
 
     /// <summary>★ true for fictional demo records (read-only).</summary>
     public bool? Demo { get; init; }
+
+    /// <summary>★ the system the record was imported from (the import's <c>source</c>), read-only; absent for records made here.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>★ the record's id in that system (the file's id/source_id column), read-only: match records back to the source.</summary>
+    public string? SourceId { get; init; }
 }

@@ -22,6 +22,8 @@ internal sealed class OrganizationGraphType : ObjectGraphType<OrganizationDocume
         Field(x => x.YearIncorporated);
         Field(x => x.LastModified).Description("When the record last changed.");
         Field(x => x.Demo).Description("True for fictional demo records.");
+        Field(x => x.Source, nullable: true).Description("The system the record was imported from (the import's source).");
+        Field(x => x.SourceId, nullable: true).Description("The record's id in that system (the file's id or source_id column).");
         Field<StringGraphType>("etag")
             .Description("The record's version, as REST's ETag header; pass it as `ifMatch` to update or delete only this version.")
             .Resolve(ctx => ctx.RequestServices!.GetRequiredService<OrganizationVersionLoader>()

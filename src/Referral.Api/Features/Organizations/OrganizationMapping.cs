@@ -15,5 +15,7 @@ internal static class OrganizationMapping
         YearIncorporated = o.YearIncorporated,
         LastModified = o.LastModified,
         Demo = o.IsDemo ? true : null,
+        Source = o.Source,
+        SourceId = o.SourceId,
     };
 }

@@ -9,12 +9,12 @@ internal static class PlaceEndpoints
     {
         app.MapGroup("/api/places").WithTags("Places").RequireCors(Cors.PublicRead)
             .MapGet("/", SearchPlaces).WithName("SearchPlaces")
-            .WithSummary("Search the gazetteer (GeoNames towns) by name: accent-insensitive, prefix and typo tolerant, larger towns first")
+            .WithSummary("Search the gazetteer (GeoNames towns) by name: accent-insensitive, prefix and typo tolerant, larger towns first; a page envelope")
             .ProducesValidationProblem();
         return app;
     }
 
-    internal static async Task<Results<Ok<List<PlaceDocument>>, ValidationProblem>> SearchPlaces(
+    internal static async Task<Results<Ok<Page<PlaceDocument>>, ValidationProblem>> SearchPlaces(
         [AsParameters] PlaceQuery query, PlaceQueries places, CancellationToken ct)
     {
         var errors = new FieldErrors();
@@ -24,11 +24,17 @@ internal static class PlaceEndpoints
         {
             errors.Add("country", "must be an ISO 3166-1 alpha-2 code such as CR.");
         }
-        var limit = Referrals.FilterParser.Limit(query.Limit, 10, errors);
+        var limit = Referrals.FilterParser.Limit(query.PerPage ?? query.Limit, 10, errors);
+        var paging = new Dictionary<string, string[]>();
+        var page = PageRequest.From(query.Page, limit, paging);
+        foreach (var (field, messages) in paging)
+        {
+            errors.Add(field, messages[0]);
+        }
         if (errors.Any)
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        return TypedResults.Ok(await places.SearchAsync(q!, country, limit, ct));
+        return TypedResults.Ok(await places.SearchPageAsync(q!, country, page with { Size = limit }, count: true, ct));
     }
 }

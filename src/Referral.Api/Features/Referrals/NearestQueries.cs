@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using NetTopologySuite.Geometries;
 using Referral.Api.Data;
 using Referral.Api.Features.Locations;
+using Referral.Api.Features.Regions;
 using Referral.Api.Features.Services;
 using Referral.Api.Infrastructure;
 
@@ -107,14 +108,27 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
 
     /// <summary>
     /// The region codes a point lies in: regions whose outline covers it, their parents, and — for admin-1 regions
-    /// we have no outline for — the region of the nearest gazetteer town within 25 km.
+    /// we have no outline for — the region of the nearest gazetteer town within 25 km. Coastal tolerance: a point in no
+    /// country outline but within <see cref="RegionCodes.CoastalToleranceKm"/> of one (a coastal town "in the sea" off a
+    /// generalised coastline) is in the nearest such country, and then in the nearest of its provinces within the same
+    /// distance; a point inside a country is never given a neighbour's region by the tolerance.
     /// </summary>
     public async Task<string[]> RegionCodesAtAsync(Point point, CancellationToken ct)
     {
-        var covering = await db.Regions.AsNoTracking()
-            .Where(r => r.Geometry != null && r.Geometry.Covers(point))
-            .Select(r => new { r.Code, r.ParentCode, r.Level })
+        var tolerance = RegionCodes.CoastalToleranceKm * 1000;
+        var near = await db.Regions.AsNoTracking()
+            .Where(r => r.Geometry != null && r.Geometry.IsWithinDistance(point, tolerance))
+            .Select(r => new { r.Code, r.ParentCode, r.Level, Inside = r.Geometry!.Covers(point), Distance = r.Geometry!.Distance(point) })
             .ToListAsync(ct);
+        var covering = near.Where(r => r.Inside).ToList();
+        if (!covering.Any(r => r.Level == 0) && near.Where(r => r.Level == 0 && r.Code.Length == 2)
+            .OrderBy(r => r.Distance).ThenBy(r => r.Code, StringComparer.Ordinal).FirstOrDefault() is { } coast)
+        {
+            covering.Add(coast);
+            covering.AddRange(near.Where(r => r.Level >= 1 && !r.Inside && (r.ParentCode == coast.Code || r.Code.StartsWith(coast.Code + "-", StringComparison.Ordinal)))
+                .GroupBy(r => r.Level)
+                .Select(g => g.OrderBy(r => r.Distance).ThenBy(r => r.Code, StringComparer.Ordinal).First()));
+        }
         var codes = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var r in covering)
         {

@@ -15,11 +15,12 @@ internal sealed record RegionDocument(
 internal sealed record RegionListQuery(
     [property: Description("Only regions of this level (0 = country, 1 = province, …).")][FromQuery(Name = "level")] int? Level = null,
     [property: Description("Only regions inside this parent region code.")][FromQuery(Name = "parent_code")] string? ParentCode = null,
-    [property: Description("Include each region's outline as GeoJSON (large).")][FromQuery(Name = "with_geometry")] bool? WithGeometry = null);
+    [property: Description("Include each region's outline as GeoJSON (large).")][FromQuery(Name = "with_geometry")] bool? WithGeometry = null,
+    [property: Description("With with_geometry: simplify the outlines to this tolerance in degrees (0.001–1, e.g. 0.02 for a basemap; topology kept), for drawing, never for analysis.")][FromQuery(Name = "simplify")] double? Simplify = null);
 
 internal sealed class RegionQueries(ReferralDbContext db)
 {
-    public async Task<List<RegionDocument>> ListAsync(int? level, string? parentCode, bool withGeometry, CancellationToken ct)
+    public async Task<List<RegionDocument>> ListAsync(int? level, string? parentCode, bool withGeometry, double? simplify, CancellationToken ct)
     {
         var regions = db.Regions.AsNoTracking();
         if (level is { } l)
@@ -31,6 +32,14 @@ internal sealed class RegionQueries(ReferralDbContext db)
             regions = regions.Where(r => r.ParentCode == parent);
         }
         var rows = await regions.OrderBy(r => r.Level).ThenBy(r => r.Code).ToListAsync(ct);
+        if (withGeometry && simplify is { } tolerance)
+        {
+            foreach (var r in rows.Where(r => r.Geometry is not null))
+            {
+                r.Geometry = NetTopologySuite.Simplify.TopologyPreservingSimplifier.Simplify(r.Geometry, tolerance) as NetTopologySuite.Geometries.MultiPolygon
+                    ?? r.Geometry;
+            }
+        }
         return [.. rows.Select(r => ToDocument(r, withGeometry))];
     }
 

@@ -59,6 +59,12 @@ internal sealed record ServiceDocument
     /// <summary>★ verified (assured within the freshness window), stale or unverified (read-only).</summary>
     public string? VerificationStatus { get; init; }
 
+    /// <summary>★ the system the record was imported from (the import's <c>source</c>), read-only; absent for records made here.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>★ the record's id in that system (the file's id/source_id column), read-only: match records back to the source.</summary>
+    public string? SourceId { get; init; }
+
     public OrganizationDocument? Organization { get; init; }
     public PhoneDocument[]? Phones { get; init; }
     public ScheduleDocument[]? Schedules { get; init; }

@@ -45,6 +45,8 @@ internal sealed class ServiceGraphType : ObjectGraphType<ServiceDocument>
         Strings("platforms", x => x.Platforms, "Platforms an online reporting channel acts on (facebook, tiktok, games, …).");
         Strings("categories", x => x.Categories, "referral-category term codes, e.g. police, helpline.");
         Field(x => x.Demo).Description("True for fictional demo records.");
+        Field(x => x.Source, nullable: true).Description("The system the record was imported from (the import's source).");
+        Field(x => x.SourceId, nullable: true).Description("The record's id in that system (the file's id or source_id column).");
         Field(x => x.VerificationStatus).Description("verified (assured within the freshness window, default 365 days), stale or unverified.");
 
         Field<OrganizationGraphType>("organization").Resolve(ctx => ctx.Source.Organization);

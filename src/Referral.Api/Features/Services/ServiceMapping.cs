@@ -59,6 +59,8 @@ internal static class ServiceMapping
         Platforms = s.Platforms,
         Categories = s.Attributes.Count > 0 ? Categories(s) : null,
         Demo = s.IsDemo ? true : null,
+        Source = s.Source,
+        SourceId = s.SourceId,
         VerificationStatus = Freshness.Status(s.AssuredDate, DateTimeOffset.UtcNow),
         Organization = s.Organization is { } o ? OrganizationMapping.ToDocument(o) : null,
         Languages = [.. s.Languages.Select(code => Language(s.Id, code))],

@@ -15,6 +15,11 @@ namespace Referral.Api.Features.Services;
 /// </summary>
 internal static partial class ServiceRules
 {
+    /// <summary>Why a service without a location and without a service area is refused (write API; the import says missing_coordinates).</summary>
+    internal const string SitelessNeedsArea =
+        "is required for a service without a location: give the area it serves (region_codes such as CR or CR-SJ, or an extent), "
+        + "or a location with latitude and longitude; nearest, referral and gap analysis could never find it otherwise.";
+
     internal static void ApplyScalars(ServiceDocument doc, Service s, FieldErrors errors)
     {
         s.OrganizationId = doc.OrganizationId ?? Guid.Empty;

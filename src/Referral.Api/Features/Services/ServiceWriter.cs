@@ -131,6 +131,14 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
             await CheckOrganizationVerticesAsync(owner, id, vertices, errors, ct);
         }
         var links = await ParseLocationsAsync(doc, service, errors, ct);
+        // One rule with the import (missing_coordinates): a service nobody could ever find is refused. Without a site it must
+        // serve an area — a national helpline or an online channel by region codes or an outline — so that nearest,
+        // referral (remote) and gap analysis reach it.
+        if (links.Count == 0 && areas.Count == 0
+            && !errors.ToDictionary().Keys.Any(k => k.StartsWith("service_areas", StringComparison.Ordinal) || k.StartsWith("service_at_locations", StringComparison.Ordinal)))
+        {
+            errors.Add("service_areas", ServiceRules.SitelessNeedsArea);
+        }
 
         if (errors.Any)
         {

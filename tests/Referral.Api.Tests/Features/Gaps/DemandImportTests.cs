@@ -12,7 +12,7 @@ namespace Referral.Api.Tests.Features.Gaps;
 /// <summary>Demand datasets (CSV, GeoJSON, multipart) and region outlines: validated row by row, stored all or nothing.</summary>
 public sealed class DemandImportTests(ReferralApiFactory factory) : DatabaseTest(factory)
 {
-    private async Task<JsonElement[]> DatasetsAsync() => [.. (await Client.GetFromJsonAsync<JsonElement>("/api/demand_datasets")).EnumerateArray()];
+    private async Task<JsonElement[]> DatasetsAsync() => [.. (await Client.GetFromJsonAsync<JsonElement>("/api/demand_datasets")).GetProperty("contents").EnumerateArray()];
 
     [Fact]
     public async Task ImportCsv_Valid_StoresEverySettlement_AndSummarises()

@@ -161,7 +161,7 @@ public sealed class GapAnalysisEndpointsTests(ReferralApiFactory factory) : Data
     [Fact]
     public async Task Exports_BeforeTheAnalysisFinished_Are409()
     {
-        var dataset = (await Client.GetFromJsonAsync<JsonElement>("/api/demand_datasets"))[0].GetProperty("id").GetGuid();
+        var dataset = (await Client.GetFromJsonAsync<JsonElement>("/api/demand_datasets")).GetProperty("contents")[0].GetProperty("id").GetGuid();
         var id = Guid.NewGuid();
         await Factory.WithDbAsync(async db =>
         {

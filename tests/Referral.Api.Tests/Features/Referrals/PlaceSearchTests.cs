@@ -20,7 +20,7 @@ public sealed class PlaceSearchTests(ReferralApiFactory factory) : DatabaseTest(
 
     private async Task<string[]> PlacesAsync(string q) =>
         [.. (await Client.GetFromJsonAsync<JsonElement>($"/api/places?q={Uri.EscapeDataString(q)}"))
-            .EnumerateArray().Select(p => p.GetProperty("name").GetString()!)];
+            .GetProperty("contents").EnumerateArray().Select(p => p.GetProperty("name").GetString()!)];
 
     [Fact]
     public async Task Places_PrefixMatchesRankedByPopulation_ThenWordPrefix()
@@ -41,11 +41,26 @@ public sealed class PlaceSearchTests(ReferralApiFactory factory) : DatabaseTest(
     [Fact]
     public async Task Places_CarryCoordinatesForANearestQuery()
     {
-        var place = (await Client.GetFromJsonAsync<JsonElement>("/api/places?q=Limón"))[0];
+        var place = (await Client.GetFromJsonAsync<JsonElement>("/api/places?q=Limón")).GetProperty("contents")[0];
 
         Assert.Equal(9.99, place.GetProperty("latitude").GetDouble(), 6);
         Assert.Equal(-83.03, place.GetProperty("longitude").GetDouble(), 6);
         Assert.Equal("CR-L", place.GetProperty("region_code").GetString());
+    }
+
+    /// <summary>Issue 12, item 13: the gazetteer answers in the page envelope of every other list (it was a bare array).</summary>
+    [Fact]
+    public async Task Places_AreInThePageEnvelope_AndPage()
+    {
+        var first = await Client.GetFromJsonAsync<JsonElement>("/api/places?q=san&per_page=2");
+        var second = await Client.GetFromJsonAsync<JsonElement>("/api/places?q=san&per_page=2&page=2");
+
+        Assert.Equal((4, 2, 1, 2, true, false), (first.GetProperty("total_items").GetInt32(), first.GetProperty("total_pages").GetInt32(),
+            first.GetProperty("page_number").GetInt32(), first.GetProperty("size").GetInt32(), first.GetProperty("first_page").GetBoolean(),
+            first.GetProperty("last_page").GetBoolean()));
+        Assert.Equal(["San José", "San Juan"], first.GetProperty("contents").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["San Josecito", "Barrio San José"], second.GetProperty("contents").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.True(second.GetProperty("last_page").GetBoolean());
     }
 
     [Theory]
