@@ -112,14 +112,26 @@ dotnet build Referral.sln -c Release -nologo -v quiet >/dev/null
 dir=$ROOT/$OUT
 rm -rf "$dir" && mkdir -p "$dir"
 mutate=$(for group in "${GROUPS_TO_RUN[@]}"; do group_files "$group"; done | "$PY" -c '
-import json, sys
+import json, re, sys
+# Stryker.NET reads "{a..b}" after a file pattern as a character span (Roslyn TextSpan), not as lines: turn the
+# lines into the characters from the start of its first line to the end of its last.
 spans = {}
 for line in sys.stdin:
     line = line.strip()
-    if line:
-        path = "**/" + line.split("src/Referral.Api/", 1)[1]
-        name, _, rest = path.partition("{")
-        spans.setdefault(name, []).append("{" + rest if rest else "")
+    if not line:
+        continue
+    file, _, rest = line.partition("{")
+    name = "**/" + file.split("src/Referral.Api/", 1)[1]
+    if not rest:
+        spans.setdefault(name, []).append("")
+        continue
+    starts, offset = [], 0
+    for text in open(file, encoding="utf-8-sig").read().split("\n"):
+        starts.append(offset)
+        offset += len(text.encode("utf-16-le")) // 2 + 1
+    starts.append(offset)
+    for a, b in re.findall(r"\{(\d+)\.\.(\d+)\}", "{" + rest):
+        spans.setdefault(name, []).append(f"{{{starts[int(a) - 1]}..{starts[int(b)] - 1}}}")
 # A file named whole in one group is mutated whole; otherwise the union of its members.
 print(json.dumps([name + ("" if "" in s else "".join(s)) for name, s in spans.items()]))')
 tests=$(for group in "${GROUPS_TO_RUN[@]}"; do group_tests "$group"; done | tr '|' '\n' | awk '!seen[$0]++' | paste -sd '|')
