@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Referral.Api.Tests.GraphQL;
 using Microsoft.EntityFrameworkCore;
+using Referral.Api.Tests.GraphQL;
 using Referral.Api.Tests.Infrastructure;
 
 namespace Referral.Api.Tests.Features.Imports;
