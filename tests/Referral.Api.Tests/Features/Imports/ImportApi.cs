@@ -80,6 +80,8 @@ internal static class ImportApi
             var props = feature.GetProperty("properties");
             var geometry = JsonSerializer.Deserialize<Geometry>(feature.GetProperty("geometry").GetRawText(), JsonSetup.Options)!;
             var area = geometry as MultiPolygon ?? Geo.Factory.CreateMultiPolygon([(Polygon)geometry]);
+            // As the seed loader does: outlines stitched across the antimeridian (Fiji, Russia) are cut there.
+            Referral.Api.Features.Demand.RegionImport.CutAtAntimeridian(ref area);
             area.SRID = Geo.Srid;
             db.Regions.Add(new Region
             {
