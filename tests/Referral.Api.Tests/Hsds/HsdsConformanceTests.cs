@@ -385,6 +385,8 @@ public sealed class HsdsConformanceTests(ReferralApiFactory factory) : DatabaseT
             ["name"] = "Acompañamiento psicosocial",
             ["status"] = "active",
             ["categories"] = new JsonArray("psychosocial"),
+            // Without a site a service must serve an area (one rule with the import, issue 12): the smallest such document.
+            ["service_areas"] = new JsonArray(new JsonObject { ["region_codes"] = new JsonArray("CR") }),
         };
         var s6 = await TestData.CreateServiceAsync(Client, minimal);
 
