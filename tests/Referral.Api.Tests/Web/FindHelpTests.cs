@@ -167,6 +167,77 @@ public sealed class FindHelpTests(WebAppFixture web)
         Assert.Equal("13", await p.Page.GetByLabel("Age", new() { Exact = true }).InputValueAsync());
     }
 
+    [Fact]
+    public async Task UseMyLocation_SearchesFromTheBrowsersPosition()
+    {
+        await using var p = await web.NewPageAsync();
+        await p.Context.GrantPermissionsAsync(["geolocation"]);
+        await p.Context.SetGeolocationAsync(new() { Latitude = (float)LiberiaLat, Longitude = (float)LiberiaLng });
+        await p.Page.GotoAsync("/");
+        await p.Page.Locator("body[data-ready='find']").WaitForAsync();
+        await p.Page.GetByRole(AriaRole.Checkbox, new() { Name = "Specialised police unit", Exact = true }).CheckAsync();
+
+        await p.Page.GetByRole(AriaRole.Button, new() { Name = "Use my location" }).ClickAsync();
+        await p.Page.Locator("section.need[data-category='police'] article.card.best").WaitForAsync();
+
+        Assert.Equal(WebDemo.PoliceLiberia, await p.Page.Locator("section.need[data-category='police'] article.card.best h4").TextContentAsync());
+        Assert.Contains("lat=10.635", p.Page.Url);
+        AssertSameOrigin(p);
+    }
+
+    [Fact]
+    public async Task CaseworkerKey_ShowsWhatTheRoleAllows_AndLivesInThisTabOnly()
+    {
+        var key = await web.Factory.CreateKeyAsync($"web-cw-{Guid.NewGuid():N}", Referral.Api.Features.Access.Roles.Caseworker);
+        const string Query = "lat=10.63504&lng=-85.43772&age=13&needs=shelter";
+        using var caseworker = new HttpClient { BaseAddress = web.BaseAddress };
+        caseworker.DefaultRequestHeaders.Add("X-Api-Key", key);
+        double ShelterDistance(JsonElement card) => card.GetProperty("categories").EnumerateArray()
+            .Single(c => c.GetProperty("category").GetString() == "shelter").GetProperty("best").GetProperty("distance_m").GetDouble();
+        var exact = ShelterDistance(await caseworker.GetFromJsonAsync<JsonElement>($"/api/referral?{Query}"));
+        var shown = ShelterDistance(await web.Http.GetFromJsonAsync<JsonElement>($"/api/referral?{Query}"));
+        Assert.True(Math.Abs(exact - shown) > 100, "the test needs the approximate shelter's public point away from its site");
+        await using var p = await web.NewPageAsync();
+        await p.Page.GotoAsync($"/find?{Query}");
+        await p.Page.Locator("section.need[data-category='shelter'] article.card.best").WaitForAsync();
+        var shelter = p.Page.Locator("section.need[data-category='shelter'] article.card.best");
+        Assert.Equal(shown, double.Parse((await shelter.GetAttributeAsync("data-distance-m"))!, CultureInfo.InvariantCulture), 3);
+
+        await p.Page.GetByText("API key", new() { Exact = true }).ClickAsync();
+        await p.Page.GetByLabel("API key (kept in this tab only)", new() { Exact = true }).FillAsync(key);
+        await p.Page.GetByRole(AriaRole.Button, new() { Name = "Use key" }).ClickAsync();
+        await p.Page.WaitForFunctionAsync("() => sessionStorage.getItem('referral.apiKey') !== null");
+        await p.Page.GotoAsync($"/find?{Query}");
+        await p.Page.Locator("section.need[data-category='shelter'] article.card.best").WaitForAsync();
+
+        Assert.Equal(exact, double.Parse((await shelter.GetAttributeAsync("data-distance-m"))!, CultureInfo.InvariantCulture), 3);
+        Assert.Equal(key, await p.Page.EvaluateAsync<string>("() => sessionStorage.getItem('referral.apiKey')"));
+        Assert.Equal(0, await p.Page.EvaluateAsync<int>("() => localStorage.length"));
+        Assert.Empty(await p.Context.CookiesAsync());
+        Assert.DoesNotContain(key, p.Page.Url, StringComparison.Ordinal);
+        await using var other = await web.NewPageAsync();
+        await other.Page.GotoAsync("/");
+        await other.Page.Locator("body[data-ready='find']").WaitForAsync();
+        Assert.Null(await other.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('referral.apiKey')"));
+        await other.Page.GetByText("API key", new() { Exact = true }).ClickAsync();
+        Assert.True(await other.Page.GetByText("No key: you see what the public sees.").IsVisibleAsync());
+    }
+
+    [Fact]
+    public async Task FarAwayAnswer_IsFlaggedPlainly_AndPlatformChannelsAreShown()
+    {
+        await using var p = await web.NewPageAsync();
+
+        // Golfito, in the far south of Costa Rica: the demo's police units are all in Guanacaste, more than 200 km away.
+        await p.Page.GotoAsync("/find?lat=8.6394&lng=-83.1661&age=13&needs=police&platform=tiktok");
+        await p.Page.Locator("section.need[data-category='police'] article.card.best").WaitForAsync();
+
+        var best = p.Page.Locator("section.need[data-category='police'] article.card.best");
+        Assert.True(double.Parse((await best.GetAttributeAsync("data-distance-m"))!, CultureInfo.InvariantCulture) > 200_000);
+        Assert.Equal("Far away: check that the child can get there.", (await best.Locator(".warning.far").TextContentAsync())?.Trim());
+        Assert.Contains(WebDemo.Reporting, await p.Page.Locator("section.group.platform").TextContentAsync());
+    }
+
     internal static void AssertSameOrigin(WebPage p)
     {
         var origin = new Uri(p.Page.Url).GetLeftPart(UriPartial.Authority);

@@ -49,6 +49,26 @@ public sealed class GapsViewTests(WebAppFixture web)
     }
 
     [Fact]
+    public async Task DeepLink_GapsId_ShowsAFinishedAnalysisWithoutAKey_AndUnknownIdsSaySo()
+    {
+        var started = await web.Admin.PostAsJsonAsync("/api/gap_analyses", new { dataset_id = web.Demo.DatasetId, categories = new[] { "police" } });
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await using var p = await web.NewPageAsync();
+
+        await p.Page.GotoAsync($"/gaps/{id}");
+        await p.Page.Locator("#summary-table").WaitForAsync(new() { Timeout = 60_000 });
+
+        Assert.Null(await p.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('referral.apiKey')"));
+        Assert.Equal(1, await p.Page.Locator("#summary-table tbody tr").CountAsync());
+        Assert.Equal(WebDemo.Towns.Length, await p.Page.Locator("#map path.settlement").CountAsync());
+        Assert.Contains(id.ToString(), await p.Page.GetByRole(AriaRole.Link, new() { Name = "Table (CSV)" }).GetAttributeAsync("href"), StringComparison.Ordinal);
+
+        await p.Page.GotoAsync("/gaps/0194a0c2-1111-7000-8000-000000000001");
+        await p.Page.GetByText("No analysis with this id.").WaitForAsync();
+        FindHelpTests.AssertSameOrigin(p);
+    }
+
+    [Fact]
     public async Task WorstServed_Click_ZoomsTheMapToTheSettlement()
     {
         await using var p = await web.NewPageAsync();
