@@ -28,6 +28,7 @@ builder.Services.AddReferralJson();
 builder.Services.AddReferralProblemDetails();
 builder.Services.AddReferralOpenApi();
 builder.Services.AddReferralCors();
+builder.Services.AddReferralCompression();
 builder.Services.AddReferralAuthorization(builder.Configuration);
 builder.Services.AddReferralHealth();
 builder.Services.AddReferralRateLimits(builder.Configuration);
@@ -44,6 +45,7 @@ if (Cli.IsVerb(args))
 }
 
 app.UseReferralSecurityHeaders();
+app.UseResponseCompression();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReferralRequestLogging();
