@@ -29,6 +29,7 @@ builder.Services.AddReferralProblemDetails();
 builder.Services.AddReferralOpenApi();
 builder.Services.AddReferralCors();
 builder.Services.AddReferralCompression();
+builder.Services.AddReferralPublicUrls(builder.Configuration);
 builder.Services.AddReferralAuthorization(builder.Configuration);
 builder.Services.AddReferralHealth();
 builder.Services.AddReferralRateLimits(builder.Configuration);
@@ -44,6 +45,7 @@ if (Cli.IsVerb(args))
     return await Cli.RunAsync(app, args);
 }
 
+app.UseReferralForwardedHeaders();
 app.UseReferralSecurityHeaders();
 app.UseResponseCompression();
 app.UseExceptionHandler();
