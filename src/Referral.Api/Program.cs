@@ -28,6 +28,7 @@ builder.Services.AddReferralJson();
 builder.Services.AddReferralProblemDetails();
 builder.Services.AddReferralOpenApi();
 builder.Services.AddReferralCors();
+builder.Services.AddReferralCompression();
 builder.Services.AddReferralPublicUrls(builder.Configuration);
 builder.Services.AddReferralAuthorization(builder.Configuration);
 builder.Services.AddReferralHealth();
@@ -46,6 +47,7 @@ if (Cli.IsVerb(args))
 
 app.UseReferralForwardedHeaders();
 app.UseReferralSecurityHeaders();
+app.UseResponseCompression();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReferralRequestLogging();

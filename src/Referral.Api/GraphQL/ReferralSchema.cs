@@ -10,5 +10,8 @@ internal sealed class ReferralSchema : Schema
         Description = "Referral: a directory of support services for children (HSDS 3.1). The same data and rules as the REST API under /api.";
         Query = query;
         Mutation = mutation;
+        // Introspection with inputValueDeprecation (args(includeDeprecated: true), as GraphiQL and codegen tools send it).
+        Features.DeprecationOfInputValues = true;
+        RegisterVisitor(new SchemaDescriptions());
     }
 }

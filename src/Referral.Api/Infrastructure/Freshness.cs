@@ -10,6 +10,8 @@ internal static class Freshness
     public const string Stale = "stale";
     public const string Unverified = "unverified";
 
+    public static readonly string[] Statuses = [Verified, Stale, Unverified];
+
     public static int StaleAfterDays { get; private set; } = 365;
 
     public static void Configure(int days) => StaleAfterDays = Math.Max(1, days);

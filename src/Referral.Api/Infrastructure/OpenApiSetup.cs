@@ -16,10 +16,17 @@ internal static class OpenApiSetup
                 Description = "Support services for children facing sexual exploitation and abuse. HSDS 3.1 shaped REST; "
                     + "errors are RFC 9457 ProblemDetails with a stable `code`. Schemas derived from HSDS 3.1: "
                     + "an Open Referral resource (https://openreferral.org/), CC BY-SA 4.0.",
-                License = new OpenApiLicense { Name = "Code: see repository licence; HSDS-derived schemas: CC BY-SA 4.0" },
+                License = new OpenApiLicense
+                {
+                    Name = "Code: see repository licence; HSDS-derived schemas: CC BY-SA 4.0",
+                    Url = new Uri("https://creativecommons.org/licenses/by-sa/4.0/"),
+                },
             });
             o.SupportNonNullableReferenceTypes();
             o.CustomSchemaIds(SchemaId);
+            o.SchemaFilter<OpenApiContract.SchemaFilter>();
+            o.OperationFilter<OpenApiContract.OperationFilter>();
+            o.DocumentFilter<OpenApiContract.DocumentFilter>();
         });
         return services;
     }

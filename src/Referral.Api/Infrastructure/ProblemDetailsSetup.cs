@@ -22,7 +22,7 @@ internal static class ProblemDetailsSetup
 }
 
 /// <summary>Maps infrastructure exceptions to ProblemDetails; anything else stays a masked 500.</summary>
-internal sealed class DatabaseExceptionHandler(IProblemDetailsService problems, ILogger<DatabaseExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class DatabaseExceptionHandler(IProblemDetailsService problems, ILogger<DatabaseExceptionHandler> logger) : IExceptionHandler
 {
     /// <summary>
     /// The database is down, restarting or unreachable: connection failures, timeouts, and the server's own
@@ -45,6 +45,12 @@ internal sealed class DatabaseExceptionHandler(IProblemDetailsService problems, 
 
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is BadHttpRequestException bad && BindingFailure(bad.Message, http.Request) is { } field)
+        {
+            http.Response.StatusCode = 400;
+            await Problems.Validation(field.Name, field.Message).ExecuteAsync(http);
+            return true;
+        }
         var (status, code, title, detail) = exception switch
         {
             DbUpdateConcurrencyException => (409, ErrorCodes.Conflict, "Conflict", "The record was changed by someone else; reload it and try again."),
@@ -82,4 +88,38 @@ internal sealed class DatabaseExceptionHandler(IProblemDetailsService problems, 
             },
         });
     }
+
+    /// <summary>
+    /// ASP.NET Core's binding failure (<c>Failed to bind parameter "Nullable&lt;double&gt; Lat" from "abc".</c>) as a field error in our
+    /// words, keyed by the query parameter the client sent (<c>lat</c>), so it is <c>VALIDATION_FAILED</c> like every other bad value.
+    /// </summary>
+    internal static (string Name, string Message)? BindingFailure(string message, HttpRequest request)
+    {
+        var match = BindFailurePattern().Match(message);
+        if (!match.Success)
+        {
+            return null;
+        }
+        var type = match.Groups["type"].Value;
+        var name = match.Groups["name"].Value;
+        var snake = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+        var field = request.Query.Keys.FirstOrDefault(k => string.Equals(k, snake, StringComparison.OrdinalIgnoreCase))
+            ?? request.Query.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase))
+            ?? snake;
+        var inner = type.StartsWith("Nullable<", StringComparison.Ordinal) ? type[9..^1] : type.TrimEnd('[', ']');
+        var what = inner switch
+        {
+            "double" or "float" or "decimal" or "Double" or "Single" or "Decimal" => "must be a number (a dot for decimals, e.g. 9.93).",
+            "int" or "long" or "short" or "Int32" or "Int64" or "Int16" => "must be a whole number.",
+            "bool" or "Boolean" => "must be true or false.",
+            "Guid" => "must be a UUID.",
+            "DateTimeOffset" or "DateTime" => "must be an ISO 8601 date and time, e.g. 2026-11-30T21:30:00-06:00.",
+            "DateOnly" => "must be a date in the form YYYY-MM-DD.",
+            _ => "has a value of the wrong type.",
+        };
+        return (field, $"'{FieldErrors.Clip(match.Groups["value"].Value)}' {what}");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^\" ]+) (?<name>[^\"]+)\" from \"(?<value>.*)\"\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex BindFailurePattern();
 }

@@ -3,6 +3,12 @@ namespace Referral.Api.Infrastructure;
 /// <summary>The closed vocabularies of DESIGN.md; the database enforces the same lists with check constraints.</summary>
 internal static class Vocabulary
 {
+    /// <summary>
+    /// The codes of the built-in, closed <c>referral-category</c> taxonomy (seed/taxonomy.json holds their names and labels;
+    /// imports match them and never add one).
+    /// </summary>
+    public static readonly string[] Categories = ["police", "helpline", "legal_aid", "social_services", "health", "psychosocial", "shelter", "online_reporting", "justice"];
+
     public static readonly string[] ServiceStatuses = ["active", "inactive", "defunct", "temporarily closed"];
     public static readonly string[] DeliveryModes = ["in_person", "phone", "sms", "whatsapp", "chat", "email", "online_form", "outreach"];
     public static readonly string[] Audiences = ["child", "caregiver", "professional"];

@@ -24,7 +24,7 @@ internal static class ExportEndpoints
                 sees them (hidden ones left out, approximate ones generalised) unless an admin asks for exact=true.
                 """)
             .RequireCors(Cors.PublicRead)
-            .Produces(200, contentType: "application/x-ndjson", additionalContentTypes: ["application/zip", "application/geo+json", "text/csv"])
+            .Produces<string>(200, "application/x-ndjson", "application/zip", "application/geo+json", "text/csv")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
         return app;
     }

@@ -35,6 +35,9 @@ internal sealed record ExportOptions(ExportFormat Format, bool Exact, bool Metad
         ["csv"] = ExportFormat.Csv,
     };
 
+    /// <summary>Every format name <see cref="ByName"/> knows (the OpenAPI enum).</summary>
+    public static readonly string[] Names = [.. ByName.Keys];
+
     public (string ContentType, string Extension) Media => Format switch
     {
         ExportFormat.Hsds => ("application/x-ndjson; charset=utf-8", "ndjson"),

@@ -18,6 +18,9 @@ internal sealed class NdjsonResult(Func<Stream, CancellationToken, Task> write) 
 {
     public const string ContentType = "application/x-ndjson";
 
+    /// <summary>The values of a list's <c>format</c> parameter.</summary>
+    public static readonly string[] Formats = ["json", "ndjson"];
+
     public async Task ExecuteAsync(HttpContext http)
     {
         http.Response.ContentType = ContentType + "; charset=utf-8";

@@ -28,6 +28,9 @@ internal static class ImportFormats
         ["hsds_csv"] = ImportFormat.HsdsCsv,
     };
 
+    /// <summary>Every format name <see cref="ByName"/> knows (the OpenAPI enum).</summary>
+    public static readonly string[] Names = [.. ByName.Keys];
+
     public static string Name(ImportFormat format) => format switch
     {
         ImportFormat.Csv => "csv",
