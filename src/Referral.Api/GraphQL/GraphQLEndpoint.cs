@@ -50,6 +50,13 @@ internal static class GraphQLEndpoint
             return;
         }
 
+        if (!isGet && IsQuery(graphQLRequest?.Query, graphQLRequest?.OperationName))
+        {
+            // A query (not a mutation) over POST reads from the standby like GET does (Data/ReadRouting.cs).
+            await http.RequestServices.GetRequiredService<Data.DbRoute>().TryUseReplicaAsync(
+                http, http.RequestServices.GetRequiredService<Data.ReferralDbContext>());
+        }
+
         var result = await http.RequestServices.GetRequiredService<IDocumentExecuter<ReferralSchema>>().ExecuteAsync(new ExecutionOptions
         {
             Query = graphQLRequest?.Query,
@@ -68,6 +75,25 @@ internal static class GraphQLEndpoint
             http.Response.Headers.Allow = "POST";
         }
         await WriteAsync(http, serializer, status, result);
+    }
+
+    /// <summary>Whether the operation the request runs is a query; false for mutations and anything that does not parse.</summary>
+    private static bool IsQuery(string? query, string? operationName)
+    {
+        if (string.IsNullOrEmpty(query))
+        {
+            return false;
+        }
+        try
+        {
+            var operations = GraphQLParser.Parser.Parse(query).Definitions.OfType<GraphQLParser.AST.GraphQLOperationDefinition>().ToList();
+            var chosen = operationName is { Length: > 0 } ? operations.FirstOrDefault(o => o.Name?.StringValue == operationName) : operations.SingleOrDefault();
+            return chosen is { Operation: GraphQLParser.AST.OperationType.Query };
+        }
+        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
+        {
+            return false;
+        }
     }
 
     private static int StatusFor(ExecutionResult result, bool legacy)

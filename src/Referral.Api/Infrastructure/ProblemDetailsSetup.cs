@@ -13,6 +13,7 @@ internal static class ProblemDetailsSetup
             // ASP.NET Core adds trace_id itself; we add the stable code every client can switch on.
             var problem = ctx.ProblemDetails;
             problem.Extensions.TryAdd("code", ErrorCodes.ForStatus(problem.Status ?? 500));
+            Telemetry.Error(problem.Extensions["code"] as string ?? ErrorCodes.ForStatus(problem.Status ?? 500));
         });
         services.AddExceptionHandler<DatabaseExceptionHandler>();
         // Binding failures (e.g. page=abc) become exceptions so they get a ProblemDetails body with a reason.
