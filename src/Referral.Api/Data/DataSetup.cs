@@ -78,13 +78,11 @@ internal static class DataSetup
         var read = configuration.GetConnectionString("ReferralRead") is { Length: > 0 } r ? WithSessionSettings(r) : null;
         services.AddSingleton(new DatabaseTopology(connectionString, read));
         services.AddScoped<DbRoute>();
-        var primaryForWrites = new PrimaryForWrites(connectionString);
         // Per scope: the standby for the reads of GET requests when one is configured (DbRoute), else the primary.
         services.AddDbContext<ReferralDbContext>((sp, o) => o
             .UseNpgsql(sp.GetRequiredService<DbRoute>().ConnectionString,
                 npgsql => npgsql.UseNetTopologySuite().MigrationsAssembly(typeof(ReferralDbContext).Assembly.GetName().Name))
-            .UseSnakeCaseNamingConvention()
-            .AddInterceptors(primaryForWrites));
+            .UseSnakeCaseNamingConvention());
         services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
         services.AddOptions<SeedingOptions>().BindConfiguration("Seeding").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);

@@ -1,6 +1,3 @@
-using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -23,7 +20,7 @@ internal sealed class DatabaseTopology(string primary, string? read)
 
 /// <summary>
 /// Whether this scope's <see cref="ReferralDbContext"/> reads from the standby. Decided once per request before the
-/// context is made (<see cref="ReadRoutingMiddleware"/>: GET and HEAD; GraphQL queries switch in the endpoint);
+/// context is made (<see cref="ReadRoutingMiddleware"/>: GET and HEAD, and GraphQL queries over POST);
 /// everything else — writes, imports, jobs, the CLI — uses the primary.
 /// </summary>
 internal sealed class DbRoute(DatabaseTopology topology)
@@ -74,22 +71,6 @@ internal sealed class DbRoute(DatabaseTopology topology)
         }
         return UseReplica;
     }
-
-    /// <summary>Points an existing (closed) context at the standby, e.g. once the GraphQL endpoint knows it has a query.</summary>
-    public async Task<bool> TryUseReplicaAsync(HttpContext http, ReferralDbContext db)
-    {
-        if (!await TryUseReplicaAsync(http))
-        {
-            return false;
-        }
-        if (db.Database.GetDbConnection().State == System.Data.ConnectionState.Closed)
-        {
-            db.Database.SetConnectionString(ConnectionString);
-            return true;
-        }
-        UseReplica = false;
-        return false;
-    }
 }
 
 /// <summary>
@@ -107,7 +88,7 @@ internal sealed class ReadRoutingMiddleware(RequestDelegate next, DatabaseTopolo
             return;
         }
         var method = http.Request.Method;
-        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || await IsGraphQLQueryAsync(http))
         {
             await route.TryUseReplicaAsync(http);
         }
@@ -116,6 +97,39 @@ internal sealed class ReadRoutingMiddleware(RequestDelegate next, DatabaseTopolo
             http.Response.OnStarting(() => RememberWriteAsync(http));
         }
         await next(http);
+    }
+
+    /// <summary>
+    /// A GraphQL query (not a mutation) over POST: decided before anything opens the database (the key check does),
+    /// from the buffered body, which the endpoint then reads again. Anything unusual stays on the primary.
+    /// </summary>
+    private static async Task<bool> IsGraphQLQueryAsync(HttpContext http)
+    {
+        var request = http.Request;
+        if (!HttpMethods.IsPost(request.Method) || !request.Path.Equals(GraphQL.GraphQLEndpoint.Route, StringComparison.OrdinalIgnoreCase)
+            || request.ContentLength is not (> 0 and <= GraphQL.GraphQLEndpoint.BodyLimit)
+            || request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return false;
+        }
+        request.EnableBuffering();
+        try
+        {
+            using var body = await System.Text.Json.JsonDocument.ParseAsync(request.Body, cancellationToken: http.RequestAborted);
+            var root = body.RootElement;
+            return root.ValueKind == System.Text.Json.JsonValueKind.Object
+                && root.TryGetProperty("query", out var query) && query.ValueKind == System.Text.Json.JsonValueKind.String
+                && GraphQL.GraphQLEndpoint.IsQuery(query.GetString(),
+                    root.TryGetProperty("operationName", out var name) && name.ValueKind == System.Text.Json.JsonValueKind.String ? name.GetString() : null);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or BadHttpRequestException or IOException)
+        {
+            return false;
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
     }
 
     private async Task RememberWriteAsync(HttpContext http)
@@ -143,31 +157,6 @@ internal sealed class ReadRoutingMiddleware(RequestDelegate next, DatabaseTopolo
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
         {
             // The write is done; without the position the client's next read may briefly miss it on a standby.
-        }
-    }
-}
-
-/// <summary>A write through a context that reads from the standby goes to the primary (a standby would refuse it).</summary>
-internal sealed class PrimaryForWrites(string primary) : SaveChangesInterceptor
-{
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        Switch(eventData.Context);
-        return base.SavingChangesAsync(eventData, result, cancellationToken);
-    }
-
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Switch(eventData.Context);
-        return base.SavingChanges(eventData, result);
-    }
-
-    private void Switch(DbContext? context)
-    {
-        if (context?.Database is { } database && database.GetConnectionString() != primary
-            && database.GetDbConnection() is DbConnection { State: System.Data.ConnectionState.Closed })
-        {
-            database.SetConnectionString(primary);
         }
     }
 }

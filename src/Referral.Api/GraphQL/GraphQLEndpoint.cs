@@ -50,13 +50,6 @@ internal static class GraphQLEndpoint
             return;
         }
 
-        if (!isGet && IsQuery(graphQLRequest?.Query, graphQLRequest?.OperationName))
-        {
-            // A query (not a mutation) over POST reads from the standby like GET does (Data/ReadRouting.cs).
-            await http.RequestServices.GetRequiredService<Data.DbRoute>().TryUseReplicaAsync(
-                http, http.RequestServices.GetRequiredService<Data.ReferralDbContext>());
-        }
-
         var result = await http.RequestServices.GetRequiredService<IDocumentExecuter<ReferralSchema>>().ExecuteAsync(new ExecutionOptions
         {
             Query = graphQLRequest?.Query,
@@ -77,8 +70,11 @@ internal static class GraphQLEndpoint
         await WriteAsync(http, serializer, status, result);
     }
 
-    /// <summary>Whether the operation the request runs is a query; false for mutations and anything that does not parse.</summary>
-    private static bool IsQuery(string? query, string? operationName)
+    /// <summary>
+    /// Whether the operation the request runs is a query (Data/ReadRouting.cs sends those to the standby); false for
+    /// mutations and anything that does not parse.
+    /// </summary>
+    internal static bool IsQuery(string? query, string? operationName)
     {
         if (string.IsNullOrEmpty(query))
         {

@@ -36,7 +36,9 @@ internal sealed class DatabaseExceptionHandler(IProblemDetailsService problems, 
             switch (e)
             {
                 case PostgresException pg:
-                    return pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal);
+                    // 25006: a write reached a server in recovery (a standby, or a primary being demoted).
+                    return pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal)
+                        || pg.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction;
                 case NpgsqlException or TimeoutException or System.Net.Sockets.SocketException:
                     return true;
             }

@@ -76,6 +76,10 @@ namespace Referral.Api.Data.Migrations
                 columns: new[] { "status", "created_at" },
                 filter: "status IN ('queued', 'running')");
 
+            // Jobs a previous version left running (no lease): expired at once, so a worker resumes each exactly once.
+            migrationBuilder.Sql("UPDATE gap_analysis SET lease_until = now(), attempts = 1 WHERE status = 'running'; " +
+                "UPDATE placement SET lease_until = now(), attempts = 1 WHERE status = 'running';");
+
             // Every API instance drops its cached category catalog when the terms change, whoever changed them and
             // however (API, import, SQL): DbNotifications listens on referral_cache.
             migrationBuilder.Sql("""

@@ -65,7 +65,7 @@ internal sealed class JobClaims(IConfiguration configuration, IOptions<JobSettin
             UPDATE {table} j SET status = 'running', claimed_by = @me, lease_until = now() + @lease, attempts = j.attempts + 1,
                 started_at = now(), progress_percent = 0, stage = 'starting'
             FROM (SELECT id FROM {table}
-                  WHERE status = 'queued' OR (status = 'running' AND (lease_until IS NULL OR lease_until < now()))
+                  WHERE status = 'queued' OR (status = 'running' AND lease_until < now())
                   ORDER BY created_at, id
                   LIMIT 1
                   FOR UPDATE SKIP LOCKED) next

@@ -26,12 +26,15 @@ internal sealed class JobStore<T>(ReferralDbContext db, JobClaims claims, JobSig
     public string Table => db.Model.FindEntityType(typeof(T))!.GetTableName()!;
 
     /// <summary>The newest job with these exact inputs that did not fail (finished, queued or running), if any.</summary>
-    public Task<(Guid Id, string Status)?> FindReusableAsync(string inputHash, CancellationToken ct) =>
-        Jobs.AsNoTracking()
+    public async Task<(Guid Id, string Status)?> FindReusableAsync(string inputHash, CancellationToken ct)
+    {
+        var row = await Jobs.AsNoTracking()
             .Where(j => j.InputHash == inputHash && j.Status != JobStatus.Failed)
             .OrderByDescending(j => j.CreatedAt)
-            .Select(j => ((Guid Id, string Status)?)new ValueTuple<Guid, string>(j.Id, j.Status))
+            .Select(j => new { j.Id, j.Status })
             .FirstOrDefaultAsync(ct);
+        return row is null ? null : (row.Id, row.Status);
+    }
 
     /// <summary>Jobs of this owner queued or running.</summary>
     public Task<int> CountActiveAsync(Guid? ownerOrganization, string? ownerActor, CancellationToken ct) =>

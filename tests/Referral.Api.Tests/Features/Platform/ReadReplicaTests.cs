@@ -93,6 +93,18 @@ public sealed class ReadReplicaTests : IAsyncLifetime, IDisposable
             using var withHeader = await other.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, withHeader.StatusCode);
         }
+        // GraphQL queries over POST read like GET: the standby for the other client, the primary for the writer.
+        var query = new { query = $"{{ organization(id: \"{id}\") {{ name }} }}" };
+        using (var graphStale = await other.PostAsJsonAsync("/graphql", query))
+        {
+            var data = (await graphStale.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
+            Assert.Equal(JsonValueKind.Null, data.GetProperty("organization").ValueKind);
+        }
+        using (var graphOwn = await writer.PostAsJsonAsync("/graphql", query))
+        {
+            var data = (await graphOwn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data");
+            Assert.Equal("Replica test", data.GetProperty("organization").GetProperty("name").GetString());
+        }
         await OnStandbyAsync(factory.DatabaseName, "SELECT pg_wal_replay_resume()");
         await WaitForAsync(async () => (await other.GetAsync($"/api/organizations/{id}")).StatusCode == HttpStatusCode.OK, "the standby to replay the write");
 
