@@ -30,8 +30,14 @@ BUILD_ARGS ?=
 help:
 	@sed -n '3,12s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
+# On the local cluster the app serves requests as the DML-only role and migrates/seeds as the schema owner
+# (README, "Database roles"); a ConnectionStrings__Referral of your own is used as given.
 run:
 	@if [ -z "$${ConnectionStrings__Referral:-}" ]; then $(LOCALDB) start; fi
+	@if [ -z "$${ConnectionStrings__Referral:-}" ]; then \
+	  export ConnectionStrings__Referral="$$($(LOCALDB) connstr app)"; \
+	  export ConnectionStrings__ReferralMigrations="$$($(LOCALDB) connstr owner)"; \
+	fi; \
 	Seeding__Enabled=true Database__Migrate=true \
 	ASPNETCORE_URLS="$${ASPNETCORE_URLS:-http://127.0.0.1:5080}" \
 	$(DOTNET) run --project $(API_PROJECT) $(RUN_ARGS)

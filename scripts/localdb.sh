@@ -5,12 +5,14 @@
 #   scripts/localdb.sh stop     # fast shutdown (idempotent); `stop immediate` simulates a crash (recovery at next start)
 #   scripts/localdb.sh status   # running/stopped + connection string
 #   scripts/localdb.sh psql ... # psql on the local `referral` database (extra args passed through)
-#   scripts/localdb.sh connstr  # print the ADO.NET connection string only
+#   scripts/localdb.sh connstr [owner|app]  # print an ADO.NET connection string only (default: the superuser's)
 #
 # Data lives in .local/pgdata (git-ignored), the server log in .local/postgres.log; REFERRAL_PG_DIR puts both
 # in another directory (the tests start a throwaway cluster that way).
 # The server listens on 127.0.0.1 only (TCP, no unix sockets), port 55432 unless
-# REFERRAL_PG_PORT is set. Superuser/password: referral/referral.
+# REFERRAL_PG_PORT is set. Superuser/password: referral/referral (the tests use it to create their databases).
+# Least-privilege roles (README, "Database roles"; scripts/db-roles.sql): referral_owner/referral owns the `referral`
+# database and runs the migrations; referral_app/referral is what `make run` serves requests as (DML only).
 # When run as root, the server runs as the `postgres` system user.
 # REFERRAL_PG_BINDIR may point at another PostgreSQL bin directory (non-Debian systems).
 set -euo pipefail
@@ -21,6 +23,8 @@ DB_PORT="${REFERRAL_PG_PORT:-55432}"
 DB_USER=referral
 DB_PASSWORD=referral
 DB_NAME=referral
+OWNER_ROLE=referral_owner
+APP_ROLE=referral_app
 PG_OS_USER=postgres
 START_TIMEOUT=30
 
@@ -41,9 +45,18 @@ case "$DB_PORT" in
   ''|*[!0-9]*) die "REFERRAL_PG_PORT must be a port number (got '$DB_PORT')" ;;
 esac
 
-connstr() {
+connstr() { # $1 port, $2 role (default: the superuser)
   printf 'Host=%s;Port=%s;Database=%s;Username=%s;Password=%s\n' \
-    "$DB_HOST" "$1" "$DB_NAME" "$DB_USER" "$DB_PASSWORD"
+    "$DB_HOST" "$1" "$DB_NAME" "${2:-$DB_USER}" "$DB_PASSWORD"
+}
+
+role_connstr() { # $1 port, $2 owner|app|"" (the superuser)
+  case "${2:-}" in
+    '') connstr "$1" ;;
+    owner) connstr "$1" "$OWNER_ROLE" ;;
+    app) connstr "$1" "$APP_ROLE" ;;
+    *) die "connstr takes owner or app (got '$2')" ;;
+  esac
 }
 
 # ---------------------------------------------------------------- binaries ---
@@ -323,6 +336,21 @@ ensure_database() { # $1 port
   fi
   psql_cmd "$port" "$DB_NAME" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null \
     || die "could not create the postgis extension in database $DB_NAME"
+  ensure_roles "$port"
+}
+
+# The schema owner (migrations) and the app's DML-only role, with the grants of scripts/db-roles.sql. Idempotent.
+ensure_roles() { # $1 port
+  local port="$1" role
+  for role in "$OWNER_ROLE" "$APP_ROLE"; do
+    psql_cmd "$port" postgres -v role="$role" -v password="$DB_PASSWORD" >/dev/null <<'SQL' \
+      || die "could not create role $role"
+SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'role', :'password')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
+SQL
+  done
+  psql_cmd "$port" "$DB_NAME" -v owner="$OWNER_ROLE" -v app="$APP_ROLE" -f "$REPO_ROOT/scripts/db-roles.sql" >/dev/null \
+    || die "could not grant the roles' privileges (scripts/db-roles.sql)"
 }
 
 start_server() {
@@ -425,10 +453,12 @@ cmd_status() {
     port="$(pidfile_port)"
     [ -n "$port" ] || port="$DB_PORT"
     echo "running (pid $(pidfile_pid), $DB_HOST:$port, data .local/pgdata)"
-    echo "ConnectionStrings__Referral=$(connstr "$port")"
+    echo "ConnectionStrings__Referral=$(connstr "$port" "$APP_ROLE")"
+    echo "ConnectionStrings__ReferralMigrations=$(connstr "$port" "$OWNER_ROLE")"
   else
     echo "stopped"
-    echo "ConnectionStrings__Referral=$(connstr "$DB_PORT")"
+    echo "ConnectionStrings__Referral=$(connstr "$DB_PORT" "$APP_ROLE")"
+    echo "ConnectionStrings__ReferralMigrations=$(connstr "$DB_PORT" "$OWNER_ROLE")"
   fi
 }
 
@@ -447,13 +477,14 @@ cmd_psql() {
 
 usage() {
   cat <<EOF
-usage: scripts/localdb.sh {start|stop|status|psql [args...]|connstr}
+usage: scripts/localdb.sh {start|stop|status|psql [args...]|connstr [owner|app]}
   start    install PostGIS if missing, create/start the cluster in .local/pgdata on
            $DB_HOST:\${REFERRAL_PG_PORT:-55432}, create database '$DB_NAME' with postgis
   stop     stop the cluster (fast shutdown; `stop immediate`: as if it crashed)
   status   print running/stopped and the connection string
   psql     open psql on the '$DB_NAME' database (starts the cluster if needed)
-  connstr  print the connection string
+  connstr  print the superuser's connection string; `connstr owner` the schema owner's
+           (migrations), `connstr app` the app's DML-only role's
 EOF
 }
 
@@ -465,7 +496,7 @@ main() {
     stop)    cmd_stop "$@" ;;
     status)  cmd_status ;;
     psql)    cmd_psql "$@" ;;
-    connstr) connstr "$DB_PORT" ;;
+    connstr) role_connstr "$DB_PORT" "${1:-}" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
   esac

@@ -20,6 +20,9 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 MSBUILDTERMINALLOGGER=off
 CONCURRENCY=${MUTATION_CONCURRENCY:-1}
+# Extra milliseconds a mutant's tests may take beyond 1.5x their unmutated time before it counts as a timeout (raise it on
+# a loaded machine so that load is not mistaken for an endless loop; timeouts are listed apart in the report).
+ADDITIONAL_TIMEOUT=${MUTATION_ADDITIONAL_TIMEOUT:-5000}
 OUT=artifacts/mutation
 DATE=$(date -u +%Y-%m-%d)
 API=src/Referral.Api
@@ -67,7 +70,7 @@ group_files() {
     confidentiality)
       # What the public is shown of a location, and the distances it is told.
       echo "$API/Features/Locations/LocationMapping.cs$(span $API/Features/Locations/LocationMapping.cs 'static LocationDocument\? ToDocument\(')"
-      echo "$API/Features/Referrals/NearestQueries.cs$(span $API/Features/Referrals/NearestQueries.cs 'double PublicDistance\(' 'double ViewerDistance\(')"
+      echo "$API/Features/Referrals/NearestQueries.cs$(span $API/Features/Referrals/NearestQueries.cs 'double PublicDistance\(')"
       ;;
     nearest)
       # Nearest ranking (candidates, ellipsoidal re-rank, tie-break, limit), open-now selection, remote channels.
@@ -109,14 +112,26 @@ dotnet build Referral.sln -c Release -nologo -v quiet >/dev/null
 dir=$ROOT/$OUT
 rm -rf "$dir" && mkdir -p "$dir"
 mutate=$(for group in "${GROUPS_TO_RUN[@]}"; do group_files "$group"; done | "$PY" -c '
-import json, sys
+import json, re, sys
+# Stryker.NET reads "{a..b}" after a file pattern as a character span (Roslyn TextSpan), not as lines: turn the
+# lines into the characters from the start of its first line to the end of its last.
 spans = {}
 for line in sys.stdin:
     line = line.strip()
-    if line:
-        path = "**/" + line.split("src/Referral.Api/", 1)[1]
-        name, _, rest = path.partition("{")
-        spans.setdefault(name, []).append("{" + rest if rest else "")
+    if not line:
+        continue
+    file, _, rest = line.partition("{")
+    name = "**/" + file.split("src/Referral.Api/", 1)[1]
+    if not rest:
+        spans.setdefault(name, []).append("")
+        continue
+    starts, offset = [], 0
+    for text in open(file, encoding="utf-8-sig").read().split("\n"):
+        starts.append(offset)
+        offset += len(text.encode("utf-16-le")) // 2 + 1
+    starts.append(offset)
+    for a, b in re.findall(r"\{(\d+)\.\.(\d+)\}", "{" + rest):
+        spans.setdefault(name, []).append(f"{{{starts[int(a) - 1]}..{starts[int(b)] - 1}}}")
 # A file named whole in one group is mutated whole; otherwise the union of its members.
 print(json.dumps([name + ("" if "" in s else "".join(s)) for name, s in spans.items()]))')
 tests=$(for group in "${GROUPS_TO_RUN[@]}"; do group_tests "$group"; done | tr '|' '\n' | awk '!seen[$0]++' | paste -sd '|')
@@ -129,6 +144,7 @@ cat >"$dir/stryker-config.json" <<EOF
     "test-case-filter": "$tests",
     "coverage-analysis": "perTest",
     "concurrency": $CONCURRENCY,
+    "additional-timeout": $ADDITIONAL_TIMEOUT,
     "reporters": ["progress", "json", "markdown"],
     "ignore-methods": ["*Log*", "*.Add"],
     "thresholds": { "high": 90, "low": 80, "break": 0 }
@@ -190,7 +206,9 @@ json.dump(summary, open(target + ".json", "w", encoding="utf-8"), indent=2)
 with open(target + ".md", "w", encoding="utf-8") as md:
     md.write(f"# Mutation testing of the rule files (Stryker.NET)\n\nScore **{score} %**: {killed} of {total} mutants killed "
              f"(killed or timed out, of killed + survived + not covered; compile errors and ignored mutants do not count). "
-             f"Run time {elapsed // 60} min {elapsed % 60} s, groups: {', '.join(groups)}. Reproduce: `bash scripts/mutation.sh`.\n\n")
+             f"Run time {elapsed // 60} min {elapsed % 60} s, groups: {', '.join(groups)}. Reproduce: `bash scripts/mutation.sh`.\n\n"
+             f"Statuses: {', '.join(f'{k} {v}' for k, v in sorted(totals.items()))}. Without timeouts counted as killed the score "
+             f"would be {round(100 * totals.get('Killed', 0) / total, 1) if total else 0.0} %.\n\n")
     md.write("| group | file (mutated members) | killed | of | score |\n|---|---|---:|---:|---:|\n")
     for r in rows:
         md.write(f"| {r['group']} | {r['file']} | {r['killed']} | {r['total']} | {r['score']} % |\n")

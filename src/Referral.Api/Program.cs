@@ -28,6 +28,7 @@ builder.Services.AddReferralJson();
 builder.Services.AddReferralProblemDetails();
 builder.Services.AddReferralOpenApi();
 builder.Services.AddReferralCors();
+builder.Services.AddReferralPublicUrls(builder.Configuration);
 builder.Services.AddReferralAuthorization(builder.Configuration);
 builder.Services.AddReferralHealth();
 builder.Services.AddReferralRateLimits(builder.Configuration);
@@ -44,6 +45,7 @@ if (Cli.IsVerb(args))
     return await Cli.RunAsync(app, args);
 }
 
+app.UseReferralForwardedHeaders();
 app.UseReferralSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -33,6 +33,14 @@ internal static class DataSetup
         : configuration["DATABASE_URL"] is { Length: > 0 } url ? FromUrl(url)
         : LocalDefault;
 
+    /// <summary>
+    /// The connection migrations and seeding use: <c>ConnectionStrings:ReferralMigrations</c> (the schema owner's role) when
+    /// set, so that the app's own connection (<see cref="ConnectionString"/>) can be a role without DDL rights (README,
+    /// "Database roles"); otherwise the app's connection, as before.
+    /// </summary>
+    public static string? MigrationsConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString("ReferralMigrations") is { Length: > 0 } cs ? WithSessionSettings(cs) : null;
+
     /// <summary>postgres://user:password@host:port/database → an Npgsql connection string.</summary>
     internal static string FromUrl(string url)
     {
@@ -98,9 +106,15 @@ internal static class DataSetup
         var sp = scope.ServiceProvider;
         var config = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
         var seeding = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedingOptions>>().Value;
+        var db = sp.GetRequiredService<ReferralDbContext>();
+        if ((config.Migrate || seeding.Enabled) && MigrationsConnectionString(sp.GetRequiredService<IConfiguration>()) is { } owner)
+        {
+            // Migrations and the seed's ANALYZE need the schema owner; requests then run as the DML-only role.
+            db.Database.SetConnectionString(owner);
+        }
         if (config.Migrate || seeding.Enabled)
         {
-            await sp.GetRequiredService<ReferralDbContext>().Database.MigrateAsync(ct);
+            await db.Database.MigrateAsync(ct);
         }
         if (seeding.Enabled)
         {

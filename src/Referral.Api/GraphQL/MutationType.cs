@@ -114,6 +114,9 @@ internal sealed class MutationType : ObjectGraphType
     private static async Task<bool> ExistsAsync(BatchLoader<Guid, uint?> versions, Guid id, IResolveFieldContext ctx) =>
         await versions.LoadAsync(id).GetResultAsync(ctx.CancellationToken) is not null;
 
+    private static async Task<bool> ExistsAsync(BatchLoader<Guid, Loaders.ServiceVersionRow?> versions, Guid id, IResolveFieldContext ctx) =>
+        await versions.LoadAsync(id).GetResultAsync(ctx.CancellationToken) is not null;
+
     private static async Task<object?> ServiceAsync(IResolveFieldContext ctx, WriteOutcome outcome, params WriteStatus[] success) =>
         success.Contains(outcome.Status)
             ? (await ctx.RequestServices!.GetRequiredService<ServiceQueries>().FindAsync(outcome.Id, ctx.CancellationToken))?.Document

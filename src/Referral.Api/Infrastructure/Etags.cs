@@ -7,6 +7,13 @@ internal static class Etags
 {
     public static string For(uint version) => $"W/\"{version}\"";
 
+    /// <summary>
+    /// The ETag of a public view: made from the time that view last changed only, so changes the public cannot see do not
+    /// change it (issue 11 item 12). Never matches an <c>If-Match</c>: only those who see the row version may write.
+    /// </summary>
+    public static string ForPublic(DateTimeOffset publicLastModified) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"W/\"p{publicLastModified.UtcTicks:x}\"");
+
     /// <summary>True when the request has no If-Match, or one that matches the current version.</summary>
     public static bool Matches(HttpRequest request, uint currentVersion)
     {
@@ -23,4 +30,6 @@ internal static class Etags
     }
 
     public static void Set(HttpResponse response, uint version) => response.Headers.ETag = For(version);
+
+    public static void Set(HttpResponse response, string etag) => response.Headers.ETag = etag;
 }

@@ -40,6 +40,10 @@ internal sealed partial class FieldErrors
         {
             Add(field, "must not contain control characters.");
         }
+        if (TextSafety.Problem(trimmed) is { } invisible)
+        {
+            Add(field, invisible);
+        }
         return trimmed;
     }
 

@@ -19,7 +19,7 @@ public sealed class GraphQLMutationTests(ReferralApiFactory factory) : DatabaseT
     private const string DeleteService = "mutation($id: ID!, $ifMatch: String) { deleteService(id: $id, ifMatch: $ifMatch) }";
 
     /// <summary>The GraphQL input for a REST document: the same fields, camelCase (GraphQL takes GeoJSON extents as strings).</summary>
-    private static JsonNode Input(JsonNode rest) => rest switch
+    internal static JsonNode Input(JsonNode rest) => rest switch
     {
         JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create<string, JsonNode?>(Camel(p.Key), p.Key == "extent" && p.Value is JsonObject ? JsonValue.Create(p.Value.ToJsonString()) : Input(p.Value!)))),
         JsonArray a => new JsonArray([.. a.Select(x => Input(x!))]),

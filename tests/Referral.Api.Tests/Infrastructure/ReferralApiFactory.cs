@@ -73,6 +73,16 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     public Uri ServerAddress => new(Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
         .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
 
+    /// <summary>
+    /// Runs after the database is created and before the app starts (and migrates it), with an admin connection to the
+    /// server's <c>postgres</c> database: a test that needs roles or grants sets them up here.
+    /// </summary>
+    public Func<NpgsqlConnection, Task>? PrepareDatabase { get; init; }
+
+    /// <summary>The admin connection string with another database (this run's, by default).</summary>
+    public string AdminConnectionString(string? database = null) =>
+        new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = database ?? DatabaseName }.ConnectionString;
+
     /// <summary>Settings the app starts with; tests that need another setting build their own factory.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -102,6 +112,10 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
                 // Test data need not survive a crash: commits return before their WAL is flushed (much faster on slow disks).
                 await using var fast = new NpgsqlCommand($"ALTER DATABASE \"{DatabaseName}\" SET synchronous_commit = off", admin);
                 await fast.ExecuteNonQueryAsync();
+            }
+            if (PrepareDatabase is not null)
+            {
+                await PrepareDatabase(admin);
             }
         }
         // Starting the app applies the migrations (Database:Migrate=true).

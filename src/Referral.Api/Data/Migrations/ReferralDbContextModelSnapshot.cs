@@ -1293,6 +1293,10 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("platforms");
 
+                    b.Property<DateTimeOffset?>("PublicLastModified")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("public_last_modified");
+
                     b.Property<NpgsqlTsVector>("SearchDocument")
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("tsvector")

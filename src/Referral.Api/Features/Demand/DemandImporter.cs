@@ -49,6 +49,10 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries,
         {
             parse.Add("name", "contains a control character (such as a NUL or a line break) or broken Unicode.");
         }
+        else if (TextSafety.Problem(name) is { } invisible)
+        {
+            parse.Add("name", invisible);
+        }
         parse.Description = Text(parse, "description", meta.Description ?? parse.Description, Limits.Text);
         parse.Source = Text(parse, "source", meta.Source ?? parse.Source, Limits.Short);
         parse.License = Text(parse, "license", meta.License ?? parse.License, Limits.Short);
@@ -119,6 +123,11 @@ internal sealed class DemandImporter(DemandWriter writer, DemandQueries queries,
         if (!TextRules.IsClean(v, multiline: true))
         {
             parse.Add(field, "contains a control character (such as a NUL) or broken Unicode.");
+            return null;
+        }
+        if (TextSafety.Problem(v) is { } invisible)
+        {
+            parse.Add(field, invisible);
             return null;
         }
         return v;

@@ -12,7 +12,7 @@ internal static class DiscoveryEndpoints
         app.MapGet("/api", (HttpRequest request) => TypedResults.Ok(new DiscoveryDocument(
                 Version: "3.1",
                 Profile: "https://docs.openreferral.org/en/latest/hsds/",
-                OpenapiUrl: $"{request.Scheme}://{request.Host}{request.PathBase}/swagger/v1/swagger.json",
+                OpenapiUrl: PublicUrls.Origin(request) + "/swagger/v1/swagger.json",
                 Description: "Referral: support services for children facing sexual exploitation and abuse (HSDS 3.1).")))
             .WithName("GetDiscovery").WithTags("Discovery").WithSummary("HSDS discovery document").RequireCors(Cors.PublicRead);
         return app;

@@ -24,10 +24,21 @@ internal sealed class CountryOutlines
 
     private CountryOutlines(Dictionary<string, (IndexedFacetDistance, IPreparedGeometry)> countries) => _countries = countries;
 
-    public static async Task<CountryOutlines> LoadAsync(ReferralDbContext db, CancellationToken ct)
+    public static Task<CountryOutlines> LoadAsync(ReferralDbContext db, CancellationToken ct) => LoadAsync(db, null, ct);
+
+    /// <summary>The outlines of <paramref name="countries"/> only (all when null): the write API needs one or two.</summary>
+    public static async Task<CountryOutlines> LoadAsync(ReferralDbContext db, IReadOnlyCollection<string>? countries, CancellationToken ct)
     {
-        var regions = await db.Regions.AsNoTracking()
-            .Where(r => r.Level == 0 && r.Geometry != null)
+        if (countries is { Count: 0 })
+        {
+            return new CountryOutlines([]);
+        }
+        var query = db.Regions.AsNoTracking().Where(r => r.Level == 0 && r.Geometry != null);
+        if (countries is not null)
+        {
+            query = query.Where(r => countries.Contains(r.Code));
+        }
+        var regions = await query
             .Select(r => new { r.Code, r.Geometry })
             .ToListAsync(ct);
         var factory = new PreparedGeometryFactory();

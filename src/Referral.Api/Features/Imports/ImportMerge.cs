@@ -319,7 +319,7 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
             {
                 var set = string.Join(", ", updated.Select(c => $"{c} = s.{c}"));
                 await ExecAsync($"""
-                    UPDATE {entity} t SET {set}, last_modified = @now
+                    UPDATE {entity} t SET {set}, last_modified = @now{(entity == "service" ? ", public_last_modified = NULL" : "")}
                     FROM {staged} s
                     WHERE t.id = s.id AND EXISTS (SELECT 1 FROM imp_changed c WHERE c.entity = '{entity}' AND c.id = s.id)
                     """, ct, ("now", now));
@@ -513,7 +513,7 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
 
     /// <summary>A record whose parts changed but whose own columns did not still gets a new last_modified (and ETag), as the writer does.</summary>
     private async Task TouchAsync(string entity, CancellationToken ct) => await ExecAsync($"""
-        UPDATE {entity} t SET last_modified = @now
+        UPDATE {entity} t SET last_modified = @now{(entity == "service" ? ", public_last_modified = NULL" : "")}
         FROM (SELECT DISTINCT id FROM imp_touched WHERE entity = '{entity}') x
         WHERE t.id = x.id AND NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.entity = '{entity}' AND c.id = x.id)
         """, ct, ("now", now));

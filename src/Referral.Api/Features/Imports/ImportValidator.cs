@@ -385,50 +385,35 @@ internal static partial class ImportValidator
 
     // ------------------------------------------------------------------ the import's own checks -------------------
 
-    /// <summary>(0, 0) and positions far outside the declared country are rejected; positions just outside are warnings.</summary>
+    /// <summary>
+    /// The directory's one coordinate rule (<see cref="CoordinateRule"/>): (0, 0) and swapped positions are rejected, as
+    /// by the write API; then the import's own check: positions far outside the declared country are rejected, positions
+    /// just outside are warnings.
+    /// </summary>
     private static void CheckPositions(SourceRecord source, List<PointToCheck> points, ValidationContext context, List<ImportIssue> rejections, List<ImportIssue> warnings)
     {
-        var tolerance = context.Options.BorderToleranceKm;
         foreach (var p in points)
         {
             var origin = OriginOf(source, p.Doc);
-            if (Math.Abs(p.Latitude) < 1e-9 && Math.Abs(p.Longitude) < 1e-9)
-            {
-                rejections.Add(new ImportIssue(IssueCodes.NullIsland, "(0, 0) is not a real position here; it is almost always a missing value.",
-                    origin.File, origin.Line, source.Key, p.Field + ".latitude"));
-                continue;
-            }
-            if (p.Country is not { } country)
-            {
-                continue;
-            }
-            if (!context.Countries.Has(country))
+            if (p.Country is { } country && !CoordinateRule.IsNullIsland(p.Latitude, p.Longitude) && !context.Countries.Has(country))
             {
                 context.UncheckedCountries.Add(country);
+            }
+            var check = CoordinateRule.Check(p.Latitude, p.Longitude, p.Country, context.Countries, context.Options.BorderToleranceKm);
+            var code = check.Finding switch
+            {
+                CoordinateFinding.NullIsland => IssueCodes.NullIsland,
+                CoordinateFinding.Swapped => IssueCodes.CoordinatesSwapped,
+                CoordinateFinding.OutsideCountry => IssueCodes.OutsideCountry,
+                CoordinateFinding.NearBorder => IssueCodes.NearBorder,
+                _ => null,
+            };
+            if (code is null)
+            {
                 continue;
             }
-            var check = context.Countries.Check(country, p.Latitude, p.Longitude, tolerance);
-            var liesIn = check.LiesIn is { } other ? $"; it lies in {other}" : "";
-            switch (check.Verdict)
-            {
-                case PositionVerdict.NearBorder:
-                    warnings.Add(new ImportIssue(IssueCodes.NearBorder,
-                        string.Create(CultureInfo.InvariantCulture, $"the position is {check.DistanceKm:0.0} km outside the outline of {country}{liesIn}; accepted (coasts and borders of the outline are coarse), but check it."),
-                        origin.File, origin.Line, source.Key, p.Field + ".latitude"));
-                    break;
-                case PositionVerdict.Outside when context.Countries.Near(country, p.Longitude, p.Latitude, tolerance) && Geo.IsValidLatitude(p.Longitude):
-                    rejections.Add(new ImportIssue(IssueCodes.CoordinatesSwapped,
-                        string.Create(CultureInfo.InvariantCulture, $"latitude and longitude look swapped: ({p.Latitude}, {p.Longitude}) is outside {country}, but ({p.Longitude}, {p.Latitude}) is inside."),
-                        origin.File, origin.Line, source.Key, p.Field + ".latitude"));
-                    break;
-                case PositionVerdict.Outside:
-                    rejections.Add(new ImportIssue(IssueCodes.OutsideCountry,
-                        string.Create(CultureInfo.InvariantCulture, $"the position is {check.DistanceKm:0.#} km outside {country}, the country of its address{liesIn}."),
-                        origin.File, origin.Line, source.Key, p.Field + ".latitude"));
-                    break;
-                default:
-                    break;
-            }
+            (check.Finding == CoordinateFinding.NearBorder ? warnings : rejections)
+                .Add(new ImportIssue(code, check.Message!, origin.File, origin.Line, source.Key, p.Field + ".latitude"));
         }
     }
 
@@ -460,18 +445,18 @@ internal static partial class ImportValidator
 
     /// <summary>
     /// An out-of-range position that, read the other way round, is valid — and inside the declared country when that is
-    /// known (so a merely wrong number is not called swapped).
+    /// known (so a merely wrong number is not called swapped): <see cref="CoordinateRule"/>.
     /// </summary>
     private static bool Swapped(SourceRecord source, string field, ServiceDocument doc, ValidationContext context)
     {
-        if (LocationAt(field, doc, out var index) is not { Latitude: { } lat, Longitude: { } lng } location || !Geo.IsValidLatitude(lng) || !Geo.IsValidLongitude(lat))
+        if (LocationAt(field, doc, out var index) is not { Latitude: { } lat, Longitude: { } lng } location)
         {
             return false;
         }
-        var country = (location.Addresses?.FirstOrDefault()?.Country
+        var country = location.Addresses?.FirstOrDefault()?.Country
             ?? (index < source.LocationCountries.Count ? source.LocationCountries[index] : null)
-            ?? context.Options.Country)?.ToUpperInvariant();
-        return country is null || !context.Countries.Has(country) || context.Countries.Near(country, lng, lat, context.Options.BorderToleranceKm);
+            ?? context.Options.Country;
+        return CoordinateRule.Check(lat, lng, country, context.Countries, context.Options.BorderToleranceKm).Finding == CoordinateFinding.SwappedOutOfRange;
     }
 
     private static LocationDocument? LocationAt(string field, ServiceDocument doc, out int index)

@@ -38,6 +38,11 @@ internal sealed class IndexRebuild
         {
             return null;
         }
+        // A least-privilege connection (README, "Database roles") may not drop indexes: it keeps them and merges row by row.
+        if (await ScalarAsync(conn, "SELECT CASE WHEN pg_has_role(current_user, relowner, 'USAGE') THEN 1 ELSE 0 END FROM pg_class WHERE oid = 'public.service'::regclass", ct) == 0)
+        {
+            return null;
+        }
         var rebuild = new IndexRebuild(conn);
         foreach (var (table, staged) in Targets)
         {

@@ -239,7 +239,7 @@ internal static class OgcEndpoints
     private static ProblemHttpResult CollectionNotFound(string id) =>
         Problems.Of(StatusCodes.Status404NotFound, ErrorCodes.NotFound, "Not found", $"No collection '{id}' (GET {Root}/collections lists them).");
 
-    private static string Origin(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}";
+    private static string Origin(HttpRequest request) => PublicUrls.Origin(request);
 
     private static string Base(HttpRequest request) => Origin(request) + Root;
 }

@@ -110,12 +110,12 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         if (r.From is { } from)
         {
             var utc = from.ToUniversalTime();
-            rows = rows.Where(x => x.Service!.LastModified >= utc);
+            rows = rows.Where(x => (x.Service!.PublicLastModified ?? x.Service.LastModified) >= utc);
         }
         if (r.To is { } to)
         {
             var utc = to.ToUniversalTime();
-            rows = rows.Where(x => x.Service!.LastModified <= utc);
+            rows = rows.Where(x => (x.Service!.PublicLastModified ?? x.Service.LastModified) <= utc);
         }
 
         List<ServiceRow> page;
@@ -178,7 +178,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
 
     private static IQueryable<ServiceRow> Project(IQueryable<ServiceAtLocation> rows) => rows.Select(x => new ServiceRow(
         x.Id, x.ServiceId, x.LocationId, x.Service!.Name, x.Service.OrganizationId, x.Service.Organization!.Name, x.Service.Status,
-        x.Service.MinimumAge, x.Service.MaximumAge, x.Service.Languages, x.Service.LastModified,
+        x.Service.MinimumAge, x.Service.MaximumAge, x.Service.Languages, x.Service.PublicLastModified ?? x.Service.LastModified,
         x.Service.Attributes.Where(a => a.TaxonomyTerm!.Taxonomy!.Name == ServiceMapping.CategoryTaxonomy).Select(a => a.TaxonomyTerm!.Code).ToList(),
         x.Location!.Name, x.Location.LocationType, x.Location.Visibility, x.Location.OrganizationId, x.Location.Point, x.Location.PublicPoint,
         x.Service.IsDemo || x.Location.IsDemo,

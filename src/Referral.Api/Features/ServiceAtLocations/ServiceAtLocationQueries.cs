@@ -51,7 +51,7 @@ internal sealed class ServiceAtLocationQueries(ReferralDbContext db, Access.Acto
         if (q.ModifiedAfter is { } after)
         {
             var utc = after.ToUniversalTime();
-            rows = rows.Where(x => x.Service!.LastModified > utc);
+            rows = rows.Where(x => (x.Service!.PublicLastModified ?? x.Service.LastModified) > utc);
         }
         if (origin is not null)
         {

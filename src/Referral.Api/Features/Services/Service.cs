@@ -42,6 +42,13 @@ internal sealed class Service : IVersioned
     /// <summary>Full-text document over names and description in es/en/pt/fr, accent-free; maintained by the database.</summary>
     public NpgsqlTypes.NpgsqlTsVector? SearchDocument { get; private set; }
     public DateTimeOffset LastModified { get; set; }
+
+    /// <summary>
+    /// When the public view of the service last changed; null: the same as <see cref="LastModified"/>. A write that changes
+    /// only what the public does not see (a confidential location's exact point, address or free text) keeps it, so the
+    /// public's last_modified and ETag cannot reveal that a shelter moved (issue 11 item 12; <see cref="ServiceVersions"/>).
+    /// </summary>
+    public DateTimeOffset? PublicLastModified { get; set; }
     public uint Version { get; set; }
 
     public List<ServiceAtLocation> ServiceAtLocations { get; set; } = [];

@@ -67,7 +67,7 @@ internal static class ServiceEndpoints
         {
             return Problems.NotFound("service", id);
         }
-        Etags.Set(response, found.Version);
+        Etags.Set(response, found.ETag);
         return TypedResults.Ok(found.Document);
     }
 
@@ -79,7 +79,8 @@ internal static class ServiceEndpoints
         {
             return problem;
         }
-        var outcome = await writer.CreateAsync(doc!, ct);
+        ServiceDocument? saved = null;
+        var outcome = await writer.CreateAsync(doc!, ct, async (id, token) => saved = await ReloadAsync(id, queries, request.HttpContext.Response, token));
         if (outcome.Status == WriteStatus.Invalid)
         {
             return Problems.Validation(outcome.Errors ?? []);
@@ -88,7 +89,7 @@ internal static class ServiceEndpoints
         {
             return Failure(outcome);
         }
-        return TypedResults.Created($"/api/services/{outcome.Id}", await ReloadAsync(outcome.Id, queries, request.HttpContext.Response, ct));
+        return TypedResults.Created($"/api/services/{outcome.Id}", saved!);
     }
 
     internal static async Task<Results<Ok<ServiceDocument>, Created<ServiceDocument>, ValidationProblem, ProblemHttpResult>> ReplaceService(
@@ -99,7 +100,9 @@ internal static class ServiceEndpoints
         {
             return problem;
         }
-        var outcome = await writer.ReplaceAsync(id, doc!, v => Etags.Matches(request, v), ct);
+        ServiceDocument? saved = null;
+        var outcome = await writer.ReplaceAsync(id, doc!, v => Etags.Matches(request, v), ct,
+            async (_, token) => saved = await ReloadAsync(id, queries, request.HttpContext.Response, token));
         if (outcome.Status == WriteStatus.Invalid)
         {
             return Problems.Validation(outcome.Errors ?? []);
@@ -108,8 +111,7 @@ internal static class ServiceEndpoints
         {
             return Failure(outcome);
         }
-        var saved = await ReloadAsync(id, queries, request.HttpContext.Response, ct);
-        return outcome.Status == WriteStatus.Created ? TypedResults.Created($"/api/services/{id}", saved) : TypedResults.Ok(saved);
+        return outcome.Status == WriteStatus.Created ? TypedResults.Created($"/api/services/{id}", saved!) : TypedResults.Ok(saved!);
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteService(
@@ -125,7 +127,7 @@ internal static class ServiceEndpoints
     private static async Task<ServiceDocument> ReloadAsync(Guid id, ServiceQueries queries, HttpResponse response, CancellationToken ct)
     {
         var found = await queries.FindAsync(id, ct) ?? throw new InvalidOperationException($"Service {id} vanished after it was written.");
-        Etags.Set(response, found.Version);
+        Etags.Set(response, found.ETag);
         return found.Document;
     }
 

@@ -5,7 +5,6 @@ using Referral.Api.Features.Organizations;
 using Referral.Api.Features.Taxonomy;
 using Referral.Api.GraphQL;
 using Referral.Api.GraphQL.Loaders;
-using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Services;
 
@@ -62,7 +61,9 @@ internal sealed class ServiceGraphType : ObjectGraphType<ServiceDocument>
         Field<StringGraphType>("etag")
             .Description("The record's version, as REST's ETag header; pass it as `ifMatch` to update or delete only this version.")
             .Resolve(ctx => ctx.RequestServices!.GetRequiredService<ServiceVersionLoader>()
-                .LoadAsync(ctx.Source.Id!.Value).Then(v => v is { } version ? Etags.For(version) : null));
+                .LoadAsync(ctx.Source.Id!.Value).Then(v => v is { } row
+                    ? ServiceVersions.ETagFor(row.Version, row.OrganizationId, row.PublicLastModified, ctx.RequestServices!.GetRequiredService<Access.ActorContext>().Current)
+                    : null));
     }
 
     private void Strings(string name, Func<ServiceDocument, string[]?> pick, string description) =>

@@ -17,6 +17,7 @@ internal static class ServiceMapping
     /// </summary>
     public static ServiceDocument ToDocument(Service s, Access.Actor viewer, DateTimeOffset now) => Summary(s) with
     {
+        LastModified = ServiceVersions.LastModifiedFor(s, viewer),
         Organization = s.Organization is { } o ? OrganizationMapping.ToDocument(o) : null,
         Phones = [.. s.Phones.OrderBy(p => p.Id).Select(p => ToDocument(p))],
         Schedules = [.. s.Schedules.OrderBy(x => x.Id).Select(x => ToDocument(x, now))],
@@ -30,7 +31,7 @@ internal static class ServiceMapping
         Categories = Categories(s),
     };
 
-    /// <summary>The flat part of a service, as list endpoints return it.</summary>
+    /// <summary>The flat part of a service, as list endpoints return it (with the public last_modified: <see cref="ServiceVersions"/>).</summary>
     public static ServiceDocument Summary(Service s) => new()
     {
         Id = s.Id,
@@ -50,7 +51,7 @@ internal static class ServiceMapping
         AssuredDate = s.AssuredDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         AssurerEmail = s.AssurerEmail,
         Alert = s.Alert,
-        LastModified = s.LastModified,
+        LastModified = ServiceVersions.PublicLastModified(s),
         IsFree = s.IsFree,
         Available247 = s.Available24x7,
         Genders = s.Genders,

@@ -39,7 +39,7 @@ internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock, A
         if (q.ModifiedAfter is { } after)
         {
             var utc = after.ToUniversalTime();
-            services = services.Where(s => s.LastModified > utc);
+            services = services.Where(s => (s.PublicLastModified ?? s.LastModified) > utc);
         }
         if (q.ExcludeStale == true)
         {
@@ -65,11 +65,12 @@ internal sealed class ServiceQueries(ReferralDbContext db, TimeProvider clock, A
         return Page<ServiceDocument>.Create([.. rows.Select(ServiceMapping.Summary)], total, page);
     }
 
-    /// <summary>The fully nested document as the caller may see it, and its row version, or null.</summary>
-    public async Task<(ServiceDocument Document, uint Version)?> FindAsync(Guid id, CancellationToken ct)
+    /// <summary>The fully nested document as the caller may see it, and the ETag it sees (<see cref="ServiceVersions"/>), or null.</summary>
+    public async Task<(ServiceDocument Document, string ETag)?> FindAsync(Guid id, CancellationToken ct)
     {
         var service = await Full(db.Services.AsNoTracking()).FirstOrDefaultAsync(s => s.Id == id, ct);
-        return service is null ? null : (ServiceMapping.ToDocument(service, actor.Current, clock.GetUtcNow()), service.Version);
+        return service is null ? null : (ServiceMapping.ToDocument(service, actor.Current, clock.GetUtcNow()),
+            ServiceVersions.ETagFor(service.Version, service.OrganizationId, ServiceVersions.PublicLastModified(service), actor.Current));
     }
 
     public static IQueryable<Service> Full(IQueryable<Service> services) => services

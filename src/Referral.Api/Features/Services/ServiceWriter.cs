@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Referral.Api.Data;
 using Referral.Api.Features.Access;
+using Referral.Api.Features.Imports;
 using Referral.Api.Features.Locations;
 using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Taxonomy;
@@ -41,18 +42,24 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         }
     }
 
-    public async Task<WriteOutcome> CreateAsync(ServiceDocument doc, CancellationToken ct)
+    /// <summary>
+    /// Creates a service. <paramref name="beforeCommit"/> runs inside the transaction after the rows are written (the
+    /// endpoint reads its answer there): a database that dies after the commit can then no longer turn a stored write into
+    /// a 503; the only doubt left is the COMMIT itself.
+    /// </summary>
+    public async Task<WriteOutcome> CreateAsync(ServiceDocument doc, CancellationToken ct, Func<Guid, CancellationToken, Task>? beforeCommit = null)
     {
         var id = doc.Id ?? Guid.CreateVersion7();
         if (await db.Services.AnyAsync(s => s.Id == id, ct))
         {
             return new WriteOutcome(WriteStatus.Conflict, id, Detail: $"A service with id {id} already exists; use PUT to replace it.");
         }
-        return await WriteAsync(id, doc, existing: null, ct);
+        return await WriteAsync(id, doc, existing: null, ct, beforeCommit);
     }
 
     /// <summary>PUT semantics: replace the service, or create it under this id.</summary>
-    public async Task<WriteOutcome> ReplaceAsync(Guid id, ServiceDocument doc, Func<uint, bool> preconditionHolds, CancellationToken ct)
+    public async Task<WriteOutcome> ReplaceAsync(Guid id, ServiceDocument doc, Func<uint, bool> preconditionHolds, CancellationToken ct,
+        Func<Guid, CancellationToken, Task>? beforeCommit = null)
     {
         if (doc.Id is { } bodyId && bodyId != id)
         {
@@ -67,7 +74,7 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         {
             return new WriteOutcome(WriteStatus.PreconditionFailed, id, existing.Version);
         }
-        return await WriteAsync(id, doc, existing, ct);
+        return await WriteAsync(id, doc, existing, ct, beforeCommit);
     }
 
     public async Task<WriteOutcome> DeleteAsync(Guid id, Func<uint, bool> preconditionHolds, CancellationToken ct)
@@ -103,9 +110,13 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         .AsSplitQuery()
         .Where(s => s.Id == id);
 
-    private async Task<WriteOutcome> WriteAsync(Guid id, ServiceDocument doc, Service? existing, CancellationToken ct)
+    private async Task<WriteOutcome> WriteAsync(Guid id, ServiceDocument doc, Service? existing, CancellationToken ct,
+        Func<Guid, CancellationToken, Task>? beforeCommit = null)
     {
         var errors = new FieldErrors();
+        // What the public saw before this write, and since when (ServiceVersions).
+        var publicBefore = existing is null ? null : ServiceVersions.PublicFingerprint(existing);
+        var publicSince = existing is null ? (DateTimeOffset?)null : ServiceVersions.PublicLastModified(existing);
         var service = existing ?? new Service { Id = id, Name = "", Status = "active" };
         ApplyScalars(doc, service, errors);
 
@@ -168,11 +179,28 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
                 db.Entry(service).State = EntityState.Modified;
             }
         }
+        var changed = db.ChangeTracker.HasChanges();
         await db.SaveChangesAsync(ct);
         droppedLocations.ExceptWith(service.ServiceAtLocations.Select(x => x.LocationId));
         await DeleteUnusedLocationsAsync(droppedLocations, ct);
-        await tx.CommitAsync(ct);
+        if (existing is not null && changed)
+        {
+            // A change the public cannot see (a confidential place's exact point, address, text) keeps the public time, and
+            // so the public ETag; one it can see lets it follow last_modified (null). Compared after saving: the database
+            // computes the generalised point.
+            var keep = ServiceVersions.PublicFingerprint(service) == publicBefore ? publicSince : null;
+            if (keep != service.PublicLastModified)
+            {
+                await db.Services.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.PublicLastModified, keep), ct);
+            }
+        }
+        // Read inside the transaction (xmin is this transaction's id, unchanged by the commit).
         var version = await db.Services.Where(s => s.Id == id).Select(s => s.Version).FirstAsync(ct);
+        if (beforeCommit is not null)
+        {
+            await beforeCommit(id, ct);
+        }
+        await tx.CommitAsync(ct);
         return new WriteOutcome(existing is null ? WriteStatus.Created : WriteStatus.Updated, id, version);
     }
 
@@ -244,6 +272,13 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         {
             tracked[l.Id] = l;
         }
+        // The outlines of the countries the document's positions are checked against (CoordinateRule): one or two.
+        var countries = docs.SelectMany(d => d?.Location?.Addresses ?? []).Select(a => a?.Country?.Trim().ToUpperInvariant())
+            .Concat(tracked.Values.SelectMany(l => l.Addresses).Select(a => a.Country))
+            .OfType<string>().Where(c => c.Length == 2).Distinct().ToList();
+        var outlines = docs.Any(d => d?.Location is { Latitude: not null, Longitude: not null })
+            ? await CountryOutlines.LoadAsync(db, countries, ct)
+            : null;
         // A location may belong to another organization than the service, but it must be one that exists.
         var owners = docs.Select(d => d?.Location?.OrganizationId).OfType<Guid>().Distinct().ToList();
         var knownOwners = owners.Count == 0 ? [] : await db.Organizations.Where(o => owners.Contains(o.Id)).Select(o => o.Id).ToListAsync(ct);
@@ -290,7 +325,7 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
             else
             {
                 location = locationId is { } lid && tracked.TryGetValue(lid, out var found) ? found : null;
-                location = ApplyLocation(d.Location, location, locationId, service.OrganizationId, $"{f}.location", errors);
+                location = ApplyLocation(d.Location, location, locationId, service.OrganizationId, $"{f}.location", errors, outlines);
                 if (location.Id != Guid.Empty)
                 {
                     tracked[location.Id] = location;
@@ -306,7 +341,7 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         return result;
     }
 
-    private Location ApplyLocation(LocationDocument d, Location? existing, Guid? id, Guid organizationId, string f, FieldErrors errors)
+    private Location ApplyLocation(LocationDocument d, Location? existing, Guid? id, Guid organizationId, string f, FieldErrors errors, CountryOutlines? outlines)
     {
         var isNew = existing is null;
         // A new location takes the id the link names (location.id, else location_id), so writing the same document twice
@@ -358,9 +393,11 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         {
             l.Accessibility = errors.Text($"{f}.accessibility[0].description", d.Accessibility?.FirstOrDefault()?.Description, Limits.Text);
         }
+        var pointGiven = false;
         if (!echoesPublicView && TryParsePoint(d, f, errors, out var point))
         {
             l.Point = point;
+            pointGiven = point is not null;
         }
         if (l.LocationType == "physical" && l.Point is null && (d.Latitude is null || d.Longitude is null))
         {
@@ -369,6 +406,11 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         if (!(confidential && d.Addresses is null or []))
         {
             ApplyAddresses(d.Addresses ?? [], l, f, errors);
+        }
+        // The directory's one coordinate rule, as the import applies it: (0, 0) and detectably swapped positions are refused.
+        if (pointGiven && CoordinateRule.Check(l.Point!.Y, l.Point.X, l.Addresses.FirstOrDefault()?.Country, outlines) is { Refused: true } check)
+        {
+            errors.Add($"{f}.latitude", check.Message!);
         }
         if (isNew)
         {

@@ -116,7 +116,7 @@ internal static class TileEndpoints
         {
             return NotFound(tileSet);
         }
-        var origin = $"{request.Scheme}://{request.Host}{request.PathBase}";
+        var origin = PublicUrls.Origin(request);
         var layer = new TileJsonLayer(set.Id, set.Title, set.Fields, 0, TileAddress.MaxZoom);
         return TypedResults.Ok(new TileJson("3.0.0", set.Id, set.Title, "xyz", [$"{origin}/tiles/{set.Id}/{{z}}/{{x}}/{{y}}.mvt"], 0, TileAddress.MaxZoom,
             [-180, -85.0511, 180, 85.0511], "Referral directory", [layer]));

@@ -10,8 +10,10 @@ using Referral.Api.Tests.Infrastructure;
 namespace Referral.Api.Tests.Features.Platform;
 
 /// <summary>
-/// The database crashing and coming back under a write load: requests fail fast with 503 while it is down, the app
-/// recovers by itself once it is back, and every write that was acknowledged (201) is still there, with its audit entry.
+/// The database crashing and coming back under a write and read load: requests fail fast with 503 while it is down, the
+/// app recovers by itself once it is back, and every write that was acknowledged (201) is still there, with its audit
+/// entry. Nested service writes (service + location + phones, in one transaction) are all or nothing: an acknowledged one
+/// is complete, and one answered 503 left no row at all (issue 11 item 11).
 /// The test starts its own throwaway cluster with scripts/localdb.sh (REFERRAL_PG_DIR, a free port) so it can kill it
 /// without disturbing the other tests.
 /// </summary>
@@ -52,7 +54,12 @@ public sealed class DatabaseRestartTests : IAsyncLifetime, IDisposable
     public async Task DatabaseKilledAndRestartedDuringWrites_Fails503ThenRecovers_AndLosesNothingAcknowledged()
     {
         using var client = _factory!.CreateClient(_factory.AdminKey);
+        await TestData.EnsureCategoriesAsync(_factory);
+        var owner = await TestData.CreateOrganizationAsync(client, "Owner of the nested writes");
         var acknowledged = new ConcurrentDictionary<Guid, DateTime>();
+        var services = new ConcurrentDictionary<Guid, NestedIds>();
+        var refused = new ConcurrentBag<NestedIds>();
+        var reads = new ConcurrentBag<(HttpStatusCode Status, string? Code)>();
         var failures = new ConcurrentBag<(HttpStatusCode Status, string? Code, bool RetryAfter, TimeSpan Took)>();
         using var stop = new CancellationTokenSource();
         var restartedAt = DateTime.MaxValue;
@@ -87,15 +94,61 @@ public sealed class DatabaseRestartTests : IAsyncLifetime, IDisposable
             }
         }
 
-        var writers = Enumerable.Range(0, 3).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
-        await WaitForAsync(() => acknowledged.Count >= 20, TimeSpan.FromSeconds(30), "writes before the crash");
+        // A nested service write with ids chosen here, so that the rows of a refused one can be looked for afterwards.
+        async Task ServiceLoopAsync()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var n = Interlocked.Increment(ref next);
+                var ids = new NestedIds(Guid.NewGuid(), Guid.NewGuid(), [Guid.NewGuid(), Guid.NewGuid()]);
+                var doc = TestData.Service(owner, $"Nested write {n}", 9.9 + (n % 100) / 1000.0, -84.1);
+                doc["id"] = ids.Service;
+                doc["service_at_locations"]![0]!["location"]!["id"] = ids.Location;
+                doc["phones"] = new System.Text.Json.Nodes.JsonArray([.. ids.Phones.Select((id, i) => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["id"] = id,
+                    ["number"] = $"+5060000{n % 1000:000}{i}",
+                })]);
+                var clock = Stopwatch.StartNew();
+                using var response = await client.PostAsJsonAsync("/api/services", doc);
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    services[ids.Service] = ids;
+                }
+                else
+                {
+                    refused.Add(ids);
+                    failures.Add((response.StatusCode, await CodeAsync(response), response.Headers.RetryAfter is not null, clock.Elapsed));
+                    await Task.Delay(100);
+                }
+            }
+        }
+
+        async Task ReadLoopAsync()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var url in new[] { "/api/services?per_page=5", "/api/nearest?lat=9.93&lng=-84.1", "/graphql?query=%7Bservices(first%3A3)%7BtotalCount%7D%7D" })
+                {
+                    using var response = await client.GetAsync(url);
+                    reads.Add((response.StatusCode, await CodeAsync(response)));
+                }
+                await Task.Delay(50);
+            }
+        }
+
+        var writers = Enumerable.Range(0, 2).Select(_ => Task.Run(WriteLoopAsync))
+            .Concat(Enumerable.Range(0, 2).Select(_ => Task.Run(ServiceLoopAsync)))
+            .Append(Task.Run(ReadLoopAsync)).ToArray();
+        await WaitForAsync(() => acknowledged.Count >= 20 && services.Count >= 10, TimeSpan.FromSeconds(60), "writes before the crash");
 
         await LocalDbAsync("stop", "immediate"); // as if the server crashed: no checkpoint, every connection cut
         await WaitForAsync(() => failures.Count >= 5, TimeSpan.FromSeconds(30), "failures while the database is down");
         var acknowledgedBefore = acknowledged.Count;
         await LocalDbAsync("start"); // crash recovery replays the WAL
         restartedAt = DateTime.UtcNow;
-        await WaitForAsync(() => acknowledged.Values.Count(t => t > restartedAt) >= 20, TimeSpan.FromSeconds(60), "writes after the restart");
+        var servicesBefore = services.Count;
+        await WaitForAsync(() => acknowledged.Values.Count(t => t > restartedAt) >= 20 && services.Count >= servicesBefore + 10, TimeSpan.FromSeconds(90), "writes after the restart");
 
         await stop.CancelAsync();
         await Task.WhenAll(writers);
@@ -129,6 +182,53 @@ public sealed class DatabaseRestartTests : IAsyncLifetime, IDisposable
         {
             using var read = await client.GetAsync($"/api/organizations/{id}");
             Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        // Reads while it was down: 503 with the stable code, never a 500 (GraphQL answers 200 with the code in errors[]).
+        Assert.All(reads, r => Assert.True(r.Status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"a read answered {(int)r.Status} {r.Code}"));
+        Assert.All(reads.Where(r => r.Status != HttpStatusCode.OK || r.Code is not null), r => Assert.Equal("SERVICE_UNAVAILABLE", r.Code));
+        Assert.Contains(reads, r => r.Code == "SERVICE_UNAVAILABLE");
+
+        // Every acknowledged nested write is complete; every refused one left no row of any of its parts.
+        Assert.NotEmpty(refused);
+        async Task<long> CountAsync(string sql, Guid[] keys)
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn) { Parameters = { new("ids", keys) } };
+            return (long)(await cmd.ExecuteScalarAsync())!;
+        }
+        var done = services.Values.ToArray();
+        Assert.Equal((long)done.Length, await CountAsync("SELECT count(*) FROM service WHERE id = ANY(@ids)", [.. done.Select(x => x.Service)]));
+        Assert.Equal((long)done.Length, await CountAsync("SELECT count(*) FROM location WHERE id = ANY(@ids)", [.. done.Select(x => x.Location)]));
+        Assert.Equal((long)done.Length, await CountAsync("SELECT count(*) FROM service_at_location WHERE service_id = ANY(@ids)", [.. done.Select(x => x.Service)]));
+        Assert.Equal(2L * done.Length, await CountAsync("SELECT count(*) FROM phone WHERE id = ANY(@ids)", [.. done.SelectMany(x => x.Phones)]));
+        var failed = refused.ToArray();
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM service WHERE id = ANY(@ids)", [.. failed.Select(x => x.Service)]));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM location WHERE id = ANY(@ids)", [.. failed.Select(x => x.Location)]));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM phone WHERE id = ANY(@ids)", [.. failed.SelectMany(x => x.Phones)]));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM audit_entry WHERE entity_id = ANY(@ids)", [.. failed.Select(x => x.Service)]));
+        foreach (var x in done.Take(5))
+        {
+            var read = await client.GetFromJsonAsync<JsonElement>($"/api/services/{x.Service}");
+            Assert.Equal(2, read.GetProperty("phones").GetArrayLength());
+            Assert.Equal(x.Location, read.GetProperty("service_at_locations")[0].GetProperty("location_id").GetGuid());
+        }
+    }
+
+    private sealed record NestedIds(Guid Service, Guid Location, Guid[] Phones);
+
+    private static async Task<string?> CodeAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        try
+        {
+            var root = JsonDocument.Parse(body).RootElement;
+            return root.TryGetProperty("code", out var c) ? c.GetString()
+                : root.TryGetProperty("errors", out var e) && e.GetArrayLength() > 0 ? e[0].GetProperty("extensions").GetProperty("code").GetString()
+                : null;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
         }
     }
 

@@ -22,4 +22,37 @@ public sealed class SecurityHeadersTests(ReferralApiFactory factory) : DatabaseT
         Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
         Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
     }
+
+    [Theory]
+    [InlineData("/swagger/index.html")]
+    [InlineData("/graphiql/")]
+    public async Task DeveloperPages_HaveAContentSecurityPolicy_WithNoInlineOrForeignScript(string url)
+    {
+        var response = await Client.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.Contains("object-src 'none'", csp, StringComparison.Ordinal);
+        // The page itself obeys it: no inline script and no inline event handler (they would not run).
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotMatch(@"<script(?![^>]*\bsrc=)[^>]*>", html);
+        Assert.DoesNotMatch(@"\son[a-z]+\s*=", html);
+    }
+
+    [Theory]
+    [InlineData("/api/services")]
+    [InlineData("/api/no-such-route")]
+    [InlineData("/api/exports/csv")]
+    public async Task DataAnswers_MayRunNothingIfOpenedAsADocument(string url)
+    {
+        var response = await Client.GetAsync(url);
+
+        var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'none'", csp, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+    }
 }
