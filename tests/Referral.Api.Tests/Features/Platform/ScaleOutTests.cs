@@ -156,8 +156,12 @@ public sealed class ScaleOutTests : IAsyncLifetime, IDisposable
         {
             db.TaxonomyTerms.Add(new TaxonomyTerm
             {
-                Id = TestData.TermId("trafficking_hotline"), TaxonomyId = TestData.CategoryTaxonomyId, Code = "trafficking_hotline",
-                Name = "Trafficking hotline", Description = "A category added by a test.", Labels = new() { ["en"] = "Trafficking hotline" },
+                Id = TestData.TermId("trafficking_hotline"),
+                TaxonomyId = TestData.CategoryTaxonomyId,
+                Code = "trafficking_hotline",
+                Name = "Trafficking hotline",
+                Description = "A category added by a test.",
+                Labels = new() { ["en"] = "Trafficking hotline" },
             });
             await db.SaveChangesAsync();
         });

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using OpenTelemetry.Trace;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 using Referral.Api.Tests.Infrastructure;
 
 namespace Referral.Api.Tests.Features.Platform;
