@@ -253,7 +253,9 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(_adminConnectionString);
         await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", admin);
+        // DROP DATABASE waits for a checkpoint: on a loaded shared server that took longer than the default 30 s and failed
+        // tests whose assertions had passed.
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", admin) { CommandTimeout = 300 };
         await drop.ExecuteNonQueryAsync();
     }
 }
