@@ -6,6 +6,7 @@
 #                extra `dotnet test` arguments go in TEST_ARGS, e.g.
 #                make test TEST_ARGS='-c Release --filter "FullyQualifiedName~Search"'
 #   make db      start the local cluster only        make stop   stop it
+#   make standby start a streaming standby of it (scripts/standby.sh; read replica on port 55433)
 #   make psql    psql on the local DB (PSQL_ARGS)    make ci     what CI runs (.ci/run)
 #   make build   dotnet build                        make format dotnet format
 
@@ -24,10 +25,10 @@ RUN_ARGS   ?=
 PSQL_ARGS  ?=
 BUILD_ARGS ?=
 
-.PHONY: help run test stop build format db psql ci
+.PHONY: help run test stop build format db psql ci standby
 
 help:
-	@sed -n '3,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,12s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 # On the local cluster the app serves requests as the DML-only role and migrates/seeds as the schema owner
 # (README, "Database roles"); a ConnectionStrings__Referral of your own is used as given.
@@ -51,6 +52,9 @@ stop:
 
 db:
 	@$(LOCALDB) start
+
+standby:
+	@bash scripts/standby.sh start
 
 psql:
 	@$(LOCALDB) psql $(PSQL_ARGS)

@@ -37,6 +37,7 @@ builder.Logging.AddReferralLogFilters();
 builder.Logging.AddCliLogging(args);
 builder.Services.AddReferralGraphQL(builder.Configuration);
 builder.Services.AddReferralFeatures();
+builder.AddReferralTelemetry();
 
 var app = builder.Build();
 
@@ -52,6 +53,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReferralRequestLogging();
 app.UseReferralQueryStringGuard();
+app.UseMiddleware<Referral.Api.Data.ReadRoutingMiddleware>();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -77,6 +79,7 @@ app.MapExports();
 app.MapOgc();
 app.MapTiles();
 app.MapReferralHealth();
+app.MapReferralMetrics();
 app.MapWebApp();
 
 await app.Services.InitializeDatabaseAsync();

@@ -83,8 +83,13 @@ internal static class DataSetup
     public static IServiceCollection AddReferralData(this IServiceCollection services, IConfiguration configuration)
     {
         var connectionString = WithSessionSettings(ConnectionString(configuration));
-        services.AddDbContext<ReferralDbContext>(o => o
-            .UseNpgsql(connectionString, npgsql => npgsql.UseNetTopologySuite().MigrationsAssembly(typeof(ReferralDbContext).Assembly.GetName().Name))
+        var read = configuration.GetConnectionString("ReferralRead") is { Length: > 0 } r ? WithSessionSettings(r) : null;
+        services.AddSingleton(new DatabaseTopology(connectionString, read));
+        services.AddScoped<DbRoute>();
+        // Per scope: the standby for the reads of GET requests when one is configured (DbRoute), else the primary.
+        services.AddDbContext<ReferralDbContext>((sp, o) => o
+            .UseNpgsql(sp.GetRequiredService<DbRoute>().ConnectionString,
+                npgsql => npgsql.UseNetTopologySuite().MigrationsAssembly(typeof(ReferralDbContext).Assembly.GetName().Name))
             .UseSnakeCaseNamingConvention());
         services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
         services.AddOptions<SeedingOptions>().BindConfiguration("Seeding").ValidateDataAnnotations().ValidateOnStart();

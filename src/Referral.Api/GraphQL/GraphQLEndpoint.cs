@@ -70,6 +70,28 @@ internal static class GraphQLEndpoint
         await WriteAsync(http, serializer, status, result);
     }
 
+    /// <summary>
+    /// Whether the operation the request runs is a query (Data/ReadRouting.cs sends those to the standby); false for
+    /// mutations and anything that does not parse.
+    /// </summary>
+    internal static bool IsQuery(string? query, string? operationName)
+    {
+        if (string.IsNullOrEmpty(query))
+        {
+            return false;
+        }
+        try
+        {
+            var operations = GraphQLParser.Parser.Parse(query).Definitions.OfType<GraphQLParser.AST.GraphQLOperationDefinition>().ToList();
+            var chosen = operationName is { Length: > 0 } ? operations.FirstOrDefault(o => o.Name?.StringValue == operationName) : operations.SingleOrDefault();
+            return chosen is { Operation: GraphQLParser.AST.OperationType.Query };
+        }
+        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
+        {
+            return false;
+        }
+    }
+
     private static int StatusFor(ExecutionResult result, bool legacy)
     {
         var errors = result.Errors ?? [];

@@ -13,6 +13,7 @@ internal static class ProblemDetailsSetup
             // ASP.NET Core adds trace_id itself; we add the stable code every client can switch on.
             var problem = ctx.ProblemDetails;
             problem.Extensions.TryAdd("code", ErrorCodes.ForStatus(problem.Status ?? 500));
+            Telemetry.Error(problem.Extensions["code"] as string ?? ErrorCodes.ForStatus(problem.Status ?? 500));
         });
         services.AddExceptionHandler<DatabaseExceptionHandler>();
         // Binding failures (e.g. page=abc) become exceptions so they get a ProblemDetails body with a reason.
@@ -35,7 +36,9 @@ internal sealed partial class DatabaseExceptionHandler(IProblemDetailsService pr
             switch (e)
             {
                 case PostgresException pg:
-                    return pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal);
+                    // 25006: a write reached a server in recovery (a standby, or a primary being demoted).
+                    return pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal)
+                        || pg.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction;
                 case NpgsqlException or TimeoutException or System.Net.Sockets.SocketException:
                     return true;
             }

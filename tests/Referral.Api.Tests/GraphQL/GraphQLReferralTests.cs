@@ -133,6 +133,9 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
         var twelve = await CountAsync(12);
 
         // The nested fields cost the same number of SQL commands for 2 and for 12 services: one batch each, no N+1.
+        // (The category catalog is left out: the reset's NOTIFY may drop the cached copy during either run.)
+        two = [.. two.Where(c => !c.Contains("FROM taxonomy_term", StringComparison.Ordinal))];
+        twelve = [.. twelve.Where(c => !c.Contains("FROM taxonomy_term", StringComparison.Ordinal))];
         Assert.True(two.Count == twelve.Count, $"2 services took {two.Count} SQL commands, 12 took {twelve.Count}:\n{string.Join("\n---\n", twelve)}");
         Assert.InRange(twelve.Count, 1, 25);
     }

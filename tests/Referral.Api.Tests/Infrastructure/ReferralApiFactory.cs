@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,20 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
         ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = DatabaseName, Pooling = true }.ConnectionString;
     }
 
+    /// <summary>
+    /// Another API instance on <paramref name="first"/>'s database (several instances behind one load balancer): it
+    /// neither creates nor drops the database, and shares the first one's admin key. Initialize it after the first.
+    /// </summary>
+    internal ReferralApiFactory(ReferralApiFactory first)
+        : this(first._adminConnectionString)
+    {
+        DatabaseName = first.DatabaseName;
+        ConnectionString = first.ConnectionString;
+        _first = first;
+    }
+
+    private readonly ReferralApiFactory? _first;
+
     public string DatabaseName { get; }
 
     public string ConnectionString { get; }
@@ -73,6 +88,12 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
 
     public async Task InitializeAsync()
     {
+        if (_first is not null)
+        {
+            StartApp();
+            AdminKey = _first.AdminKey;
+            return;
+        }
         await using (var admin = new NpgsqlConnection(_adminConnectionString))
         {
             try
@@ -98,15 +119,7 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
             }
         }
         // Starting the app applies the migrations (Database:Migrate=true).
-        if (RealServer)
-        {
-            UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
-            StartServer();
-        }
-        else
-        {
-            _ = Server;
-        }
+        StartApp();
         await using var conn = await OpenAsync();
         try
         {
@@ -129,6 +142,19 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     }
 
     private ApiKey? _adminKeyRow;
+
+    private void StartApp()
+    {
+        if (RealServer)
+        {
+            UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+            StartServer();
+        }
+        else
+        {
+            _ = Server;
+        }
+    }
 
     /// <summary>An admin API key made once per run; <see cref="DatabaseTest.Client"/> sends it.</summary>
     public string AdminKey { get; private set; } = "";
@@ -205,11 +231,25 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     public static string SeedFolder([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "seed"));
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Development");
+    /// <summary>Services to add or replace after the app's own (e.g. an in-memory telemetry exporter); set before starting.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
+        }
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
+        if (_first is not null)
+        {
+            return;
+        }
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(_adminConnectionString);
         await admin.OpenAsync();

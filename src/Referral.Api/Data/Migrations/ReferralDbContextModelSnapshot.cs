@@ -339,6 +339,15 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("claimed_by");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -365,6 +374,10 @@ namespace Referral.Api.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("input_hash");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
 
                     b.Property<string>("Options")
                         .IsRequired()
@@ -418,6 +431,10 @@ namespace Referral.Api.Data.Migrations
 
                     b.HasIndex("InputHash", "CreatedAt")
                         .HasDatabaseName("ix_gap_analysis_input_hash_created_at");
+
+                    b.HasIndex("Status", "CreatedAt")
+                        .HasDatabaseName("ix_gap_analysis_status_created_at")
+                        .HasFilter("status IN ('queued', 'running')");
 
                     b.ToTable("gap_analysis", null, t =>
                         {
@@ -789,6 +806,15 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("claimed_by");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -820,10 +846,23 @@ namespace Referral.Api.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("input_hash");
 
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
                     b.Property<string>("Options")
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("options");
+
+                    b.Property<string>("OwnerActor")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("owner_actor");
+
+                    b.Property<Guid?>("OwnerOrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_organization_id");
 
                     b.Property<int>("ProgressPercent")
                         .HasColumnType("integer")
@@ -862,6 +901,10 @@ namespace Referral.Api.Data.Migrations
 
                     b.HasIndex("InputHash", "CreatedAt")
                         .HasDatabaseName("ix_placement_input_hash_created_at");
+
+                    b.HasIndex("Status", "CreatedAt")
+                        .HasDatabaseName("ix_placement_status_created_at")
+                        .HasFilter("status IN ('queued', 'running')");
 
                     b.ToTable("placement", null, t =>
                         {

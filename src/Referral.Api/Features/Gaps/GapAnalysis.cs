@@ -2,45 +2,16 @@ namespace Referral.Api.Features.Gaps;
 
 /// <summary>
 /// One gap analysis of a demand dataset: its options, progress and (once finished) its results. Results are kept and
-/// reused while <see cref="InputHash"/> still matches the inputs (dataset version, options, directory and regions).
+/// reused while <see cref="Jobs.BackgroundJob.InputHash"/> still matches the inputs (dataset version, options, directory and regions).
 /// </summary>
-internal sealed class GapAnalysis
+internal sealed class GapAnalysis : Jobs.BackgroundJob
 {
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
+    public const string Queued = Jobs.JobStatus.Queued;
+    public const string Running = Jobs.JobStatus.Running;
+    public const string Succeeded = Jobs.JobStatus.Succeeded;
+    public const string Failed = Jobs.JobStatus.Failed;
 
-    public static readonly string[] Statuses = [Queued, Running, Succeeded, Failed];
-
-    public Guid Id { get; set; }
-    public Guid DatasetId { get; set; }
-
-    /// <summary>The organization that started it (Actor.PlanningOwner); null when a key without organization did.</summary>
-    public Guid? OwnerOrganizationId { get; set; }
-
-    /// <summary>The key (actor name) that started it when it has no organization.</summary>
-    public string? OwnerActor { get; set; }
-
-    public required string Status { get; set; }
-    public int ProgressPercent { get; set; }
-    public string? Stage { get; set; }
-
-    /// <summary>SHA-256 (hex) of everything the results depend on; see <see cref="GapInputs"/>.</summary>
-    public required string InputHash { get; set; }
-
-    /// <summary>The normalised <see cref="GapOptions"/> as JSON.</summary>
-    public required string Options { get; set; }
-
-    public long DatasetVersion { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset? StartedAt { get; set; }
-    public DateTimeOffset? FinishedAt { get; set; }
-    public string? Error { get; set; }
     public int? Settlements { get; set; }
-
-    /// <summary>The <see cref="GapResults"/> as JSON, once succeeded.</summary>
-    public string? Results { get; set; }
 }
 
 /// <summary>

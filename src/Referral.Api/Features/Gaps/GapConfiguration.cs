@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Referral.Api.Features.Demand;
+using Referral.Api.Features.Jobs;
 using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Gaps;
@@ -9,22 +9,7 @@ internal sealed class GapAnalysisConfiguration : IEntityTypeConfiguration<GapAna
 {
     public void Configure(EntityTypeBuilder<GapAnalysis> b)
     {
-        b.ToTable("gap_analysis", t =>
-        {
-            t.HasCheckConstraint("ck_gap_analysis_status", $"status IN ({Vocabulary.SqlList(GapAnalysis.Statuses)})");
-            t.HasCheckConstraint("ck_gap_analysis_progress", "progress_percent BETWEEN 0 AND 100");
-        });
-        b.Property(x => x.Status).HasMaxLength(Limits.Code);
-        b.Property(x => x.Stage).HasMaxLength(Limits.Short);
-        b.Property(x => x.InputHash).HasMaxLength(Limits.Code);
-        b.Property(x => x.Options).HasColumnType("jsonb");
-        b.Property(x => x.Results).HasColumnType("jsonb");
-        b.Property(x => x.Error).HasMaxLength(Limits.Text);
-        b.Property(x => x.OwnerActor).HasMaxLength(Limits.Short);
-        b.HasOne<DemandDataset>().WithMany().HasForeignKey(x => x.DatasetId).OnDelete(DeleteBehavior.Cascade);
-        b.HasIndex(x => new { x.InputHash, x.CreatedAt });
-        b.HasIndex(x => x.DatasetId);
-        b.HasIndex(x => x.CreatedAt);
+        b.ConfigureJob("gap_analysis");
     }
 }
 

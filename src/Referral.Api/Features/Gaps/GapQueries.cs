@@ -6,7 +6,7 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Gaps;
 
 /// <summary>Reads analyses for REST, GraphQL and the CLI.</summary>
-internal sealed class GapQueries(ReferralDbContext db)
+internal sealed class GapQueries(ReferralDbContext db, Jobs.JobStore<GapAnalysis> jobs)
 {
     public async Task<GapAnalysisDocument?> FindAsync(Guid id, bool withResults, CancellationToken ct)
     {
@@ -19,32 +19,7 @@ internal sealed class GapQueries(ReferralDbContext db)
 
     public async Task<Page<GapAnalysisDocument>> ListAsync(Guid? datasetId, PageRequest page, CancellationToken ct)
     {
-        var query = db.GapAnalyses.AsNoTracking();
-        if (datasetId is { } dataset)
-        {
-            query = query.Where(a => a.DatasetId == dataset);
-        }
-        var total = await query.CountAsync(ct);
-        var rows = await query.OrderByDescending(a => a.CreatedAt).ThenBy(a => a.Id).Skip(page.Skip).Take(page.Size)
-            .Join(db.DemandDatasets, a => a.DatasetId, d => d.Id, (a, d) => new { Analysis = a, d.Name })
-            // Without the results: a list stays light however large the analyses are.
-            .Select(x => new
-            {
-                x.Analysis.Id,
-                x.Analysis.DatasetId,
-                x.Analysis.Status,
-                x.Analysis.ProgressPercent,
-                x.Analysis.Stage,
-                x.Analysis.InputHash,
-                x.Analysis.Options,
-                x.Analysis.DatasetVersion,
-                x.Analysis.CreatedAt,
-                x.Analysis.StartedAt,
-                x.Analysis.FinishedAt,
-                x.Analysis.Error,
-                x.Name
-            })
-            .ToListAsync(ct);
+        var (rows, total) = await jobs.PageAsync(datasetId, page, ct);
         var docs = rows.Select(r => ToDocument(new GapAnalysis
         {
             Id = r.Id,
@@ -59,7 +34,7 @@ internal sealed class GapQueries(ReferralDbContext db)
             StartedAt = r.StartedAt,
             FinishedAt = r.FinishedAt,
             Error = r.Error,
-        }, r.Name, withResults: false)).ToList();
+        }, r.DatasetName, withResults: false)).ToList();
         return Page<GapAnalysisDocument>.Create(docs, total, page);
     }
 

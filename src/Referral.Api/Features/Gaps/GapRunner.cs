@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Referral.Api.Data;
+using Referral.Api.Features.Jobs;
 using Referral.Api.Features.Referrals;
 using Referral.Api.Features.Services;
 using Referral.Api.Infrastructure;
@@ -21,7 +22,7 @@ internal sealed record GapProgress(int Percent, string Stage);
 /// </summary>
 internal sealed class GapRunner(
     ReferralDbContext db, CategoryCatalog catalog, IOptions<GapSettings> settings, TimeProvider clock, IConfiguration configuration,
-    GapCancellations cancellations, ILogger<GapRunner> logger)
+    JobCancellations cancellations, JobStore<GapAnalysis> jobs, ILogger<GapRunner> logger)
 {
     /// <summary>The error of an analysis its owner (or the disconnect of the client that ran it inline) cancelled.</summary>
     public const string CancelledError = "Cancelled before it finished (by its owner, or because the client that started it went away).";
@@ -29,17 +30,18 @@ internal sealed class GapRunner(
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Runs a queued (or interrupted) analysis to the end; does nothing when it no longer exists or is already done.
-    /// <paramref name="shutdown"/> puts it back in the queue; <paramref name="cancel"/> (the inline caller went away) or
-    /// a cancel request (<see cref="GapCancellations"/>) ends it as failed with <see cref="CancelledError"/>.
+    /// Runs an analysis this instance has claimed (<paramref name="lease"/>: from the worker's queue, or inline) to the
+    /// end; does nothing when it no longer exists or is already done. <paramref name="shutdown"/> puts it back in the
+    /// queue; <paramref name="cancel"/> (the inline caller went away), a cancel request (<see cref="JobCancellations"/>
+    /// here, or the lost claim when it was cancelled through another instance) ends it as failed.
     /// </summary>
-    public async Task RunAsync(Guid analysisId, IProgress<GapProgress>? observer, CancellationToken shutdown, CancellationToken cancel = default)
+    public async Task RunAsync(Guid analysisId, JobLease lease, IProgress<GapProgress>? observer, CancellationToken shutdown, CancellationToken cancel = default)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, cancel);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, cancel, lease.Token);
         using var registration = cancellations.Register(analysisId, stop.Token);
         var ct = registration.Token;
         var analysis = await db.GapAnalyses.AsNoTracking().FirstOrDefaultAsync(a => a.Id == analysisId, shutdown);
-        if (analysis is null || analysis.Status is GapAnalysis.Succeeded or GapAnalysis.Failed)
+        if (analysis is null || analysis.Status is not GapAnalysis.Running || analysis.ClaimedBy != lease.Owner)
         {
             return;
         }
@@ -49,19 +51,18 @@ internal sealed class GapRunner(
         await using var reporter = new ProgressReporter(connectionString, analysisId, observer);
         try
         {
-            await SetStatusAsync(analysisId, GapAnalysis.Running, started: clock.GetUtcNow(), ct: ct);
             reporter.Stage("preparing");
             var options = JsonSerializer.Deserialize<GapOptions>(analysis.Options, JsonSetup.Options)!;
             var plan = await PlanAsync(analysis, options, connectionString, ct);
             var results = await ComputeAsync(plan, reporter, ct);
             var json = JsonSerializer.Serialize(results, JsonSetup.Options);
-            await db.GapAnalyses.Where(a => a.Id == analysisId).ExecuteUpdateAsync(u => u
-                .SetProperty(a => a.Status, GapAnalysis.Succeeded)
-                .SetProperty(a => a.ProgressPercent, 100)
-                .SetProperty(a => a.Stage, "done")
-                .SetProperty(a => a.Results, json)
-                .SetProperty(a => a.Settlements, plan.Settlements)
-                .SetProperty(a => a.FinishedAt, clock.GetUtcNow()), ct);
+            await jobs.Held(analysisId, lease).ExecuteUpdateAsync(u => u.SetProperty(a => a.Settlements, plan.Settlements), ct);
+            if (!await jobs.SucceedAsync(analysisId, lease, json, ct))
+            {
+                // Cancelled elsewhere at the last moment: its rows go with it.
+                await CleanAsync(analysisId, CancellationToken.None);
+                return;
+            }
             reporter.Done();
             logger.LogInformation("Gap analysis {AnalysisId} finished: {Settlements} settlements × {Categories} categories in {Seconds:0.0} s",
                 analysisId, plan.Settlements, plan.Categories.Count, watch.Elapsed.TotalSeconds);
@@ -69,60 +70,47 @@ internal sealed class GapRunner(
         catch (OperationCanceledException) when (ct.IsCancellationRequested && !shutdown.IsCancellationRequested)
         {
             logger.LogInformation("Gap analysis {AnalysisId} cancelled", analysisId);
-            await FailAsync(analysisId, CancelledError);
+            await FailAsync(analysisId, lease, CancelledError);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             logger.LogError(ex, "Gap analysis {AnalysisId} failed", analysisId);
-            await FailAsync(analysisId, ex is NpgsqlException { IsTransient: true }
+            await FailAsync(analysisId, lease, ex is NpgsqlException { IsTransient: true }
                 ? "The database was not reachable; start the analysis again."
                 : "The analysis failed; the server log has the details.");
         }
         catch (OperationCanceledException)
         {
-            await RequeueAsync(analysisId);
+            await RequeueAsync(analysisId, lease);
             throw;
         }
     }
 
-    /// <summary>Stopped by a shutdown: back to the queue, without partial rows (GapWorker resumes it on the next start).</summary>
-    private async Task RequeueAsync(Guid analysisId)
+    /// <summary>Stopped by a shutdown: back to the queue, without partial rows (a worker resumes it).</summary>
+    private async Task RequeueAsync(Guid analysisId, JobLease lease)
     {
         try
         {
             await CleanAsync(analysisId, CancellationToken.None);
-            await db.GapAnalyses.Where(a => a.Id == analysisId).ExecuteUpdateAsync(u => u
-                .SetProperty(a => a.Status, GapAnalysis.Queued)
-                .SetProperty(a => a.ProgressPercent, 0)
-                .SetProperty(a => a.Stage, "queued (interrupted; resumes when the server starts again)"), CancellationToken.None);
         }
         catch (Exception ex) when (ex is NpgsqlException or DbUpdateException or InvalidOperationException)
         {
-            logger.LogWarning(ex, "Could not requeue gap analysis {AnalysisId}", analysisId);
+            logger.LogWarning(ex, "Could not clean gap analysis {AnalysisId}", analysisId);
         }
+        await jobs.RequeueAsync(analysisId, lease);
     }
 
-    private async Task FailAsync(Guid analysisId, string message)
+    private async Task FailAsync(Guid analysisId, JobLease lease, string message)
     {
         try
         {
             await CleanAsync(analysisId, CancellationToken.None);
-            await SetStatusAsync(analysisId, GapAnalysis.Failed, error: message, ct: CancellationToken.None);
         }
         catch (Exception ex) when (ex is NpgsqlException or DbUpdateException or InvalidOperationException)
         {
-            logger.LogWarning(ex, "Could not record the failure of gap analysis {AnalysisId}", analysisId);
+            logger.LogWarning(ex, "Could not clean gap analysis {AnalysisId}", analysisId);
         }
-    }
-
-    private async Task SetStatusAsync(Guid id, string status, DateTimeOffset? started = null, string? error = null, CancellationToken ct = default)
-    {
-        var finished = status == GapAnalysis.Failed ? clock.GetUtcNow() : (DateTimeOffset?)null;
-        await db.GapAnalyses.Where(a => a.Id == id).ExecuteUpdateAsync(u => u
-            .SetProperty(a => a.Status, status)
-            .SetProperty(a => a.Error, error)
-            .SetProperty(a => a.StartedAt, a => started ?? a.StartedAt)
-            .SetProperty(a => a.FinishedAt, finished), ct);
+        await jobs.FailAsync(analysisId, lease, message);
     }
 
     private async Task CleanAsync(Guid analysisId, CancellationToken ct)

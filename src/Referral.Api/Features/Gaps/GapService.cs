@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Referral.Api.Data;
+using Referral.Api.Features.Jobs;
 using Referral.Api.Features.Referrals;
 using Referral.Api.Infrastructure;
 
@@ -55,8 +56,8 @@ internal enum GapCancel
 /// cancel or delete it. Creates and deletes go through SaveChanges, so the audit log has them.
 /// </summary>
 internal sealed class GapService(
-    ReferralDbContext db, CategoryCatalog catalog, GapRunner runner, GapQueue queue, GapQueries queries,
-    IOptions<GapSettings> settings, TimeProvider clock, IHostApplicationLifetime lifetime, Access.ActorContext actor, GapCancellations cancellations)
+    ReferralDbContext db, CategoryCatalog catalog, GapRunner runner, JobStore<GapAnalysis> jobs, GapQueries queries,
+    IOptions<GapSettings> settings, TimeProvider clock, IHostApplicationLifetime lifetime, Access.ActorContext actor, JobCancellations cancellations)
 {
     public async Task<GapStart> StartAsync(GapAnalysisRequest request, GapRunMode mode, IProgress<GapProgress>? observer, CancellationToken ct)
     {
@@ -88,23 +89,14 @@ internal sealed class GapService(
         }
 
         var hash = await GapInputs.HashAsync(db, dataset!.Id, dataset.Version, options, ct);
-        if (request.Force != true)
+        if (request.Force != true && await jobs.FindReusableAsync(hash, ct) is { } existing)
         {
-            var existing = await db.GapAnalyses.AsNoTracking()
-                .Where(a => a.InputHash == hash && a.Status != GapAnalysis.Failed)
-                .OrderByDescending(a => a.CreatedAt)
-                .Select(a => new { a.Id, a.Status })
-                .FirstOrDefaultAsync(ct);
-            if (existing is not null)
-            {
-                var found = await queries.FindAsync(existing.Id, withResults: true, ct);
-                return new GapStart(existing.Status == GapAnalysis.Succeeded ? GapStartStatus.Cached : GapStartStatus.Pending, found);
-            }
+            var found = await queries.FindAsync(existing.Id, withResults: true, ct);
+            return new GapStart(existing.Status == GapAnalysis.Succeeded ? GapStartStatus.Cached : GapStartStatus.Pending, found);
         }
 
         var (ownerOrganization, ownerActor) = actor.Current.PlanningOwner;
-        var active = await db.GapAnalyses.CountAsync(a => (a.Status == GapAnalysis.Queued || a.Status == GapAnalysis.Running)
-            && (ownerOrganization != null ? a.OwnerOrganizationId == ownerOrganization : a.OwnerOrganizationId == null && a.OwnerActor == ownerActor), ct);
+        var active = await jobs.CountActiveAsync(ownerOrganization, ownerActor, ct);
         if (active >= settings.Value.MaxActivePerOwner)
         {
             return new GapStart(GapStartStatus.TooMany, null, Detail: $"You already have {active} gap analyses queued or running (at most " +
@@ -117,27 +109,23 @@ internal sealed class GapService(
             OwnerOrganizationId = ownerOrganization,
             OwnerActor = ownerActor,
             Status = GapAnalysis.Queued,
-            Stage = "queued",
             InputHash = hash,
             Options = JsonSerializer.Serialize(options, JsonSetup.Options),
             DatasetVersion = dataset.Version,
             CreatedAt = clock.GetUtcNow(),
         };
-        db.GapAnalyses.Add(analysis);
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
-
         var inline = mode == GapRunMode.Inline
             || (mode == GapRunMode.Auto && request.Background != true && (long)settlements * options.Categories.Length <= settings.Value.InlineMaxWork);
-        if (inline)
+        // Inline: claimed by this instance as it is stored, so no worker (here or in another instance) takes it too.
+        await using var lease = await jobs.AddAsync(analysis, inline, ct);
+        if (lease is not null)
         {
             // Computed for this caller only: when it goes away the run is cancelled (the analysis ends failed, without
             // partial rows) instead of holding connections for nobody; a shutdown puts it back in the queue.
-            await runner.RunAsync(analysis.Id, observer, lifetime.ApplicationStopping, ct);
+            await runner.RunAsync(analysis.Id, lease, observer, lifetime.ApplicationStopping, ct);
             ct.ThrowIfCancellationRequested();
             return new GapStart(GapStartStatus.Completed, await queries.FindAsync(analysis.Id, withResults: true, ct));
         }
-        await queue.EnqueueAsync(analysis.Id, ct);
         return new GapStart(GapStartStatus.Queued, await queries.FindAsync(analysis.Id, withResults: false, ct));
     }
 
@@ -163,8 +151,8 @@ internal sealed class GapService(
     }
 
     /// <summary>
-    /// Cancels a queued or running analysis: a run in this process is stopped through its token (it then ends failed with
-    /// <see cref="GapRunner.CancelledError"/>); a queued one is marked so at once (the worker skips failed analyses).
+    /// Cancels a queued or running analysis: marked failed with <see cref="GapRunner.CancelledError"/> at once; the run
+    /// (in this instance or another) stops and leaves no partial rows.
     /// </summary>
     public async Task<GapCancel> CancelAsync(Guid id, CancellationToken ct)
     {
@@ -181,14 +169,10 @@ internal sealed class GapService(
         {
             return GapCancel.Finished;
         }
-        if (!cancellations.Cancel(id))
-        {
-            await db.GapAnalyses.Where(a => a.Id == id && (a.Status == GapAnalysis.Queued || a.Status == GapAnalysis.Running))
-                .ExecuteUpdateAsync(u => u
-                    .SetProperty(a => a.Status, GapAnalysis.Failed)
-                    .SetProperty(a => a.Error, GapRunner.CancelledError)
-                    .SetProperty(a => a.FinishedAt, clock.GetUtcNow()), ct);
-        }
+        // Marked failed at once, wherever it runs: a run in this instance stops through its token, one in another
+        // instance when it next renews its claim (it then finds the claim gone and stops without writing).
+        await jobs.CancelAsync(id, GapRunner.CancelledError, ct);
+        cancellations.Cancel(id);
         return GapCancel.Cancelled;
     }
 

@@ -1,4 +1,5 @@
 using Referral.Api.Features.Demand;
+using Referral.Api.Features.Jobs;
 
 namespace Referral.Api.Features.Gaps;
 
@@ -10,8 +11,8 @@ internal static class GapSetup
         services.AddOptions<GapSettings>().BindConfiguration("Gaps").ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<DemandQueries>().AddScoped<DemandWriter>().AddScoped<DemandImporter>().AddScoped<RegionImport>();
         services.AddScoped<GapRunner>().AddScoped<GapService>().AddScoped<GapQueries>().AddScoped<GapExports>();
-        services.AddSingleton<GapQueue>().AddSingleton<GapCancellations>();
-        services.AddHostedService<GapWorker>();
+        services.AddJobs();
+        services.AddJobKind("gap_analysis", "gap_analysis", (sp, id, lease, ct) => sp.GetRequiredService<GapRunner>().RunAsync(id, lease, null, ct));
         return services;
     }
 }

@@ -27,6 +27,14 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
 
     public async Task<ImportReport> RunAsync(ImportInput input, ImportOptions options, IProgress<ImportProgress>? progress, CancellationToken ct)
     {
+        var watch = Stopwatch.StartNew();
+        var report = await ImportAsync(input, options, progress, ct);
+        Infrastructure.Telemetry.Imported(report.Status, report.Counts.Records, watch.Elapsed);
+        return report;
+    }
+
+    private async Task<ImportReport> ImportAsync(ImportInput input, ImportOptions options, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
         var run = new Run(options, input.TotalBytes, progress);
         var clockStart = Stopwatch.StartNew();
         var categories = await catalog.GetAsync(ct);

@@ -34,9 +34,9 @@ internal static class PlacementEndpoints
                 "Existing sites count as the gap analysis counts them: the placement runs (or reuses) the gap analysis of the category for its 'before'.")
             .Accepts<PlacementRequest>("application/json")
             .ProducesValidationProblem().ProducesProblem(413).ProducesProblem(415);
-        // Placements have no owner yet (gap analyses and datasets do): until they do, only admins delete them.
+        // Owner-scoped like gap analyses: the organization (or the key without one) that started it, or an admin.
         writes.MapDelete("/{id:guid}", DeletePlacement).WithName("DeletePlacement")
-            .WithSummary("Delete a placement (admins)").ProducesProblem(404).RequireAuthorization(Infrastructure.Authorization.AdminPolicy);
+            .WithSummary("Delete a finished placement (its owner or an admin)").ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         return app;
     }
 
@@ -87,7 +87,13 @@ internal static class PlacementEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeletePlacement(Guid id, PlacementService service, CancellationToken ct) =>
-        await service.DeleteAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound("placement", id);
+        await service.DeleteAsync(id, ct) switch
+        {
+            Demand.PlanningDelete.Deleted => TypedResults.NoContent(),
+            Demand.PlanningDelete.Forbidden => Problems.Of(403, ErrorCodes.Forbidden, "Forbidden", "Only the placement's owner or an admin may delete it."),
+            Demand.PlanningDelete.Running => Problems.Of(409, ErrorCodes.Conflict, "Still running", "The placement is still queued or running."),
+            _ => Problems.NotFound("placement", id),
+        };
 
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportPlacementCsv(Guid id, PlacementQueries queries, HttpResponse response, CancellationToken ct)
     {

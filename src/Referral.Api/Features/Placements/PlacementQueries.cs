@@ -7,7 +7,7 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Placements;
 
 /// <summary>Reads placements for REST, GraphQL and the CLI.</summary>
-internal sealed class PlacementQueries(ReferralDbContext db)
+internal sealed class PlacementQueries(ReferralDbContext db, Jobs.JobStore<Placement> jobs)
 {
     public async Task<PlacementDocument?> FindAsync(Guid id, CancellationToken ct)
     {
@@ -20,38 +20,15 @@ internal sealed class PlacementQueries(ReferralDbContext db)
 
     public async Task<Page<PlacementDocument>> ListAsync(Guid? datasetId, PageRequest page, CancellationToken ct)
     {
-        var query = db.Placements.AsNoTracking();
-        if (datasetId is { } dataset)
-        {
-            query = query.Where(p => p.DatasetId == dataset);
-        }
-        var total = await query.CountAsync(ct);
-        var rows = await query.OrderByDescending(p => p.CreatedAt).ThenBy(p => p.Id).Skip(page.Skip).Take(page.Size)
-            .Join(db.DemandDatasets, p => p.DatasetId, d => d.Id, (p, d) => new { Placement = p, d.Name })
-            // Without the results: a list stays light.
-            .Select(x => new
-            {
-                x.Placement.Id,
-                x.Placement.DatasetId,
-                x.Placement.GapAnalysisId,
-                x.Placement.Status,
-                x.Placement.ProgressPercent,
-                x.Placement.Stage,
-                x.Placement.InputHash,
-                x.Placement.Options,
-                x.Placement.DatasetVersion,
-                x.Placement.CreatedAt,
-                x.Placement.StartedAt,
-                x.Placement.FinishedAt,
-                x.Placement.Error,
-                x.Name,
-            })
-            .ToListAsync(ct);
+        var (rows, total) = await jobs.PageAsync(datasetId, page, ct);
+        var ids = rows.Select(r => r.Id).ToList();
+        var links = await db.Placements.AsNoTracking().Where(p => ids.Contains(p.Id)).Select(p => new { p.Id, p.GapAnalysisId })
+            .ToDictionaryAsync(p => p.Id, p => p.GapAnalysisId, ct);
         var docs = rows.Select(r => ToDocument(new Placement
         {
             Id = r.Id,
             DatasetId = r.DatasetId,
-            GapAnalysisId = r.GapAnalysisId,
+            GapAnalysisId = links.GetValueOrDefault(r.Id),
             Status = r.Status,
             ProgressPercent = r.ProgressPercent,
             Stage = r.Stage,
@@ -62,7 +39,7 @@ internal sealed class PlacementQueries(ReferralDbContext db)
             StartedAt = r.StartedAt,
             FinishedAt = r.FinishedAt,
             Error = r.Error,
-        }, r.Name, withResults: false)).ToList();
+        }, r.DatasetName, withResults: false)).ToList();
         return Page<PlacementDocument>.Create(docs, total, page);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Referral.Api.Data;
 using Referral.Api.Features.Gaps;
+using Referral.Api.Features.Jobs;
 using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Placements;
@@ -17,40 +18,41 @@ namespace Referral.Api.Features.Placements;
 /// (4) the chosen sites' exact distances to every settlement, and the figures before and after each pick.
 /// </summary>
 internal sealed class PlacementRunner(
-    ReferralDbContext db, GapService gaps, GapQueries gapQueries, TimeProvider clock, IConfiguration configuration, ILogger<PlacementRunner> logger)
+    ReferralDbContext db, GapService gaps, GapQueries gapQueries, JobStore<Placement> jobs, IConfiguration configuration, ILogger<PlacementRunner> logger)
 {
-    public async Task RunAsync(Guid placementId, IProgress<GapProgress>? observer, CancellationToken ct)
+    /// <summary>
+    /// Runs a placement this instance has claimed (<paramref name="lease"/>) to the end. A shutdown puts it back in the
+    /// queue; losing the claim (cancelled, or resumed elsewhere) stops it without writing.
+    /// </summary>
+    public async Task RunAsync(Guid placementId, JobLease lease, IProgress<GapProgress>? observer, CancellationToken shutdown)
     {
-        var placement = await db.Placements.AsNoTracking().FirstOrDefaultAsync(p => p.Id == placementId, ct);
-        if (placement is null || placement.Status is GapAnalysis.Succeeded or GapAnalysis.Failed)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, lease.Token);
+        var ct = stop.Token;
+        var placement = await db.Placements.AsNoTracking().FirstOrDefaultAsync(p => p.Id == placementId, shutdown);
+        if (placement is null || placement.Status != JobStatus.Running || placement.ClaimedBy != lease.Owner)
         {
             return;
         }
         var watch = Stopwatch.StartNew();
         try
         {
-            await db.Placements.Where(p => p.Id == placementId).ExecuteUpdateAsync(u => u
-                .SetProperty(p => p.Status, GapAnalysis.Running)
-                .SetProperty(p => p.StartedAt, clock.GetUtcNow()), ct);
             var options = JsonSerializer.Deserialize<PlacementOptions>(placement.Options, JsonSetup.Options)!;
             async Task StageAsync(int percent, string stage)
             {
                 observer?.Report(new GapProgress(percent, stage));
-                await db.Placements.Where(p => p.Id == placementId).ExecuteUpdateAsync(u => u
+                await jobs.Held(placementId, lease).ExecuteUpdateAsync(u => u
                     .SetProperty(p => p.ProgressPercent, percent).SetProperty(p => p.Stage, stage), ct);
             }
 
             await StageAsync(1, "before: gap analysis of the category");
             var before = await BeforeAsync(placement.DatasetId, options, observer, ct);
-            await db.Placements.Where(p => p.Id == placementId).ExecuteUpdateAsync(u => u.SetProperty(p => p.GapAnalysisId, before.Id), ct);
+            await jobs.Held(placementId, lease).ExecuteUpdateAsync(u => u.SetProperty(p => p.GapAnalysisId, before.Id), ct);
             var results = await ComputeAsync(options, before, StageAsync, ct);
             var json = JsonSerializer.Serialize(results, JsonSetup.Options);
-            await db.Placements.Where(p => p.Id == placementId).ExecuteUpdateAsync(u => u
-                .SetProperty(p => p.Status, GapAnalysis.Succeeded)
-                .SetProperty(p => p.ProgressPercent, 100)
-                .SetProperty(p => p.Stage, "done")
-                .SetProperty(p => p.Results, json)
-                .SetProperty(p => p.FinishedAt, clock.GetUtcNow()), ct);
+            if (!await jobs.SucceedAsync(placementId, lease, json, ct))
+            {
+                return;
+            }
             observer?.Report(new GapProgress(100, "done"));
             logger.LogInformation("Placement {PlacementId} finished: {Candidates} candidates, {Chosen} sites in {Seconds:0.0} s",
                 placementId, results.Totals.Candidates, results.Totals.Chosen, watch.Elapsed.TotalSeconds);
@@ -64,29 +66,16 @@ internal sealed class PlacementRunner(
                 NpgsqlException { IsTransient: true } => "The database was not reachable; start the placement again.",
                 _ => "The placement failed; the server log has the details.",
             };
-            await SetFinalAsync(placementId, GapAnalysis.Failed, message);
+            await jobs.FailAsync(placementId, lease, message);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            await jobs.RequeueAsync(placementId, lease);
+            throw;
         }
         catch (OperationCanceledException)
         {
-            await SetFinalAsync(placementId, GapAnalysis.Queued, null);
-            throw;
-        }
-    }
-
-    private async Task SetFinalAsync(Guid id, string status, string? error)
-    {
-        try
-        {
-            await db.Placements.Where(p => p.Id == id).ExecuteUpdateAsync(u => u
-                .SetProperty(p => p.Status, status)
-                .SetProperty(p => p.Error, error)
-                .SetProperty(p => p.ProgressPercent, 0)
-                .SetProperty(p => p.Stage, status == GapAnalysis.Queued ? "queued (interrupted; resumes when the server starts again)" : "failed")
-                .SetProperty(p => p.FinishedAt, status == GapAnalysis.Failed ? clock.GetUtcNow() : null), CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or DbUpdateException or InvalidOperationException)
-        {
-            logger.LogWarning(ex, "Could not record the state of placement {PlacementId}", id);
+            // The claim was lost (cancelled, or taken over): nothing to write.
         }
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Referral.Api.Data;
 using Referral.Api.Features.Gaps;
+using Referral.Api.Features.Jobs;
 using Referral.Api.Features.Referrals;
 using Referral.Api.Infrastructure;
 
@@ -18,8 +19,9 @@ internal sealed record PlacementStart(GapStartStatus Status, PlacementDocument? 
 /// placement), then inline when small or queued — the same flow as <see cref="GapService"/>.
 /// </summary>
 internal sealed class PlacementService(
-    ReferralDbContext db, CategoryCatalog catalog, PlacementRunner runner, PlacementQueue queue, PlacementQueries queries,
-    IOptions<PlacementSettings> settings, IOptions<GapSettings> gapSettings, TimeProvider clock, IHostApplicationLifetime lifetime)
+    ReferralDbContext db, CategoryCatalog catalog, PlacementRunner runner, JobStore<Placement> jobs, PlacementQueries queries,
+    IOptions<PlacementSettings> settings, IOptions<GapSettings> gapSettings, TimeProvider clock, IHostApplicationLifetime lifetime,
+    Access.ActorContext actor)
 {
     /// <summary>Bump when the method changes, so that placements computed the old way are not reused.</summary>
     public const int AlgorithmVersion = 1;
@@ -68,48 +70,58 @@ internal sealed class PlacementService(
         }
 
         var hash = await HashAsync(dataset!.Id, dataset.Version, options, ct);
-        if (request.Force != true)
+        if (request.Force != true && await jobs.FindReusableAsync(hash, ct) is { } existing)
         {
-            var existing = await db.Placements.AsNoTracking()
-                .Where(p => p.InputHash == hash && p.Status != GapAnalysis.Failed)
-                .OrderByDescending(p => p.CreatedAt)
-                .Select(p => new { p.Id, p.Status })
-                .FirstOrDefaultAsync(ct);
-            if (existing is not null)
-            {
-                var found = await queries.FindAsync(existing.Id, ct);
-                return new PlacementStart(existing.Status == GapAnalysis.Succeeded ? GapStartStatus.Cached : GapStartStatus.Pending, found);
-            }
+            var found = await queries.FindAsync(existing.Id, ct);
+            return new PlacementStart(existing.Status == GapAnalysis.Succeeded ? GapStartStatus.Cached : GapStartStatus.Pending, found);
         }
+        var (ownerOrganization, ownerActor) = actor.Current.PlanningOwner;
         var placement = new Placement
         {
             Id = Guid.CreateVersion7(),
             DatasetId = dataset.Id,
-            Status = GapAnalysis.Queued,
-            Stage = "queued",
+            OwnerOrganizationId = ownerOrganization,
+            OwnerActor = ownerActor,
+            Status = JobStatus.Queued,
             InputHash = hash,
             Options = JsonSerializer.Serialize(options, JsonSetup.Options),
             DatasetVersion = dataset.Version,
             CreatedAt = clock.GetUtcNow(),
         };
-        db.Placements.Add(placement);
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
-
         var inline = mode == GapRunMode.Inline
             || (mode == GapRunMode.Auto && request.Background != true && (long)settlements + candidates <= settings.Value.InlineMaxWork);
-        if (inline)
+        await using var lease = await jobs.AddAsync(placement, inline, ct);
+        if (lease is not null)
         {
             // As with gap analyses: once started it finishes even if the caller goes away; only a shutdown stops it.
-            await runner.RunAsync(placement.Id, observer, lifetime.ApplicationStopping);
+            await runner.RunAsync(placement.Id, lease, observer, lifetime.ApplicationStopping);
             return new PlacementStart(GapStartStatus.Completed, await queries.FindAsync(placement.Id, ct));
         }
-        await queue.EnqueueAsync(placement.Id, ct);
         return new PlacementStart(GapStartStatus.Queued, await queries.FindAsync(placement.Id, ct));
     }
 
-    public async Task<bool> DeleteAsync(Guid id, CancellationToken ct) =>
-        await db.Placements.Where(p => p.Id == id).ExecuteDeleteAsync(ct) > 0;
+    /// <summary>
+    /// Deletes a finished placement: its owner (the organization, or the key without one, that started it) or an admin,
+    /// as for gap analyses (<see cref="Access.Actor.MayChangePlanning"/>).
+    /// </summary>
+    public async Task<Demand.PlanningDelete> DeleteAsync(Guid id, CancellationToken ct)
+    {
+        var placement = await db.Placements.AsNoTracking().Where(p => p.Id == id)
+            .Select(p => new { p.OwnerOrganizationId, p.OwnerActor, p.Status }).FirstOrDefaultAsync(ct);
+        if (placement is null)
+        {
+            return Demand.PlanningDelete.NotFound;
+        }
+        if (!actor.Current.MayChangePlanning(placement.OwnerOrganizationId, placement.OwnerActor, isDemo: false))
+        {
+            return Demand.PlanningDelete.Forbidden;
+        }
+        if (placement.Status is JobStatus.Queued or JobStatus.Running)
+        {
+            return Demand.PlanningDelete.Running;
+        }
+        return await db.Placements.Where(p => p.Id == id).ExecuteDeleteAsync(ct) > 0 ? Demand.PlanningDelete.Deleted : Demand.PlanningDelete.NotFound;
+    }
 
     /// <summary>Everything the results depend on: the method, the dataset's version, the options, the directory and regions.</summary>
     private async Task<string> HashAsync(Guid datasetId, long version, PlacementOptions options, CancellationToken ct)

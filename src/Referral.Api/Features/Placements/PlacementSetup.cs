@@ -1,3 +1,5 @@
+using Referral.Api.Features.Jobs;
+
 namespace Referral.Api.Features.Placements;
 
 internal static class PlacementSetup
@@ -7,8 +9,7 @@ internal static class PlacementSetup
     {
         services.AddOptions<PlacementSettings>().BindConfiguration("Placements").ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<PlacementRunner>().AddScoped<PlacementService>().AddScoped<PlacementQueries>();
-        services.AddSingleton<PlacementQueue>();
-        services.AddHostedService<PlacementWorker>();
+        services.AddJobKind("placement", "placement", (sp, id, lease, ct) => sp.GetRequiredService<PlacementRunner>().RunAsync(id, lease, null, ct));
         services.AddAuthorizationBuilder().AddPlacementPolicy();
         return services;
     }

@@ -13,10 +13,19 @@ internal sealed record CategoryInfo(string Code, string Name, IReadOnlyDictionar
         : Name;
 }
 
-/// <summary>The referral-category terms, cached for a minute: every nearest query validates its categories against them.</summary>
+/// <summary>
+/// The referral-category terms, cached for a minute: every nearest query validates its categories against them. Every
+/// instance drops its copy as soon as the terms change anywhere (a trigger on taxonomy_term NOTIFYs
+/// <see cref="Data.DbNotifications.CacheChannel"/>); the minute is only the safety net when a notification is missed.
+/// </summary>
 internal sealed class CategoryCatalog(ReferralDbContext db, IMemoryCache cache)
 {
+    /// <summary>The NOTIFY payload that drops the cached catalog.</summary>
+    public const string Notification = "categories";
+
     private static readonly object Key = new();
+
+    public static void Evict(IMemoryCache cache) => cache.Remove(Key);
 
     public async Task<IReadOnlyDictionary<string, CategoryInfo>> GetAsync(CancellationToken ct) =>
         (await cache.GetOrCreateAsync(Key, async entry =>

@@ -90,10 +90,10 @@ public sealed class AccessTests(ReferralApiFactory factory) : DatabaseTest(facto
     }
 
     // Planning data of one's own: demand datasets and gap analyses (planners, editors, admins).
-    // Placements have no owner yet: planners start them, only admins delete them.
+    // Placements are owner-scoped like gap analyses: planners start them and delete their own.
     private static bool IsPlanningRoute(string method, string route) =>
         route.StartsWith("/api/demand_datasets", StringComparison.Ordinal) || route.StartsWith("/api/gap_analyses", StringComparison.Ordinal)
-        || (method == "POST" && route.TrimEnd('/') == "/api/placements");
+        || route.StartsWith("/api/placements", StringComparison.Ordinal);
 
     private static readonly string[] PlanningMutations = ["startGapAnalysis", "cancelGapAnalysis", "startPlacement"];
 

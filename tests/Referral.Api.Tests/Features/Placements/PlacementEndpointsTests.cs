@@ -73,6 +73,31 @@ public sealed class PlacementEndpointsTests(ReferralApiFactory factory) : Databa
         placement.GetProperty("results").GetProperty(side).GetProperty(group);
 
     [Fact]
+    public async Task Placements_BelongToWhoStartedThem_OnlyTheOwnerOrAnAdminDeletes()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        using var owner = Factory.CreateClient(await Factory.CreateKeyAsync($"placement-owner-{suffix}", Roles.Planner));
+        using var stranger = Factory.CreateClient(await Factory.CreateKeyAsync($"placement-stranger-{suffix}", Roles.Planner));
+        async Task<Guid> StartAsync(HttpClient client, int k)
+        {
+            using var response = await client.PostAsJsonAsync("/api/placements", new { dataset = Dataset, category = "police", k });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        }
+        var mine = await StartAsync(owner, 1);
+        var theirs = await StartAsync(stranger, 2);
+
+        using var byStranger = await stranger.DeleteAsync($"/api/placements/{mine}");
+        await Problem.AssertAsync(byStranger, HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        using var byOwner = await owner.DeleteAsync($"/api/placements/{mine}");
+        Assert.Equal(HttpStatusCode.NoContent, byOwner.StatusCode);
+        using var byAdmin = await Client.DeleteAsync($"/api/placements/{theirs}");
+        Assert.Equal(HttpStatusCode.NoContent, byAdmin.StatusCode);
+        using var gone = await Client.GetAsync($"/api/placements/{mine}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task Coverage_PicksInOrder_WithGainsAndFiguresWorkedOutByHand()
     {
         var placement = await PlaceAsync(new { dataset = Dataset, category = "police", k = 2, target_km = 10 });

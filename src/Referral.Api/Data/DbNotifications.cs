@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Caching.Memory;
+using Npgsql;
+using Referral.Api.Features.Jobs;
+using Referral.Api.Features.Referrals;
+
+namespace Referral.Api.Data;
+
+/// <summary>
+/// Keeps every API instance fresh with PostgreSQL's LISTEN/NOTIFY, on one connection to the primary: a job queued by
+/// any instance wakes this instance's worker (<see cref="JobClaims.Channel"/>), and a change to the cached catalog
+/// (trigger on taxonomy_term, <see cref="CacheChannel"/>) drops the cached copy here. After a lost connection it
+/// reconnects and drops every cache (notifications sent meanwhile are lost).
+/// </summary>
+internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache cache, JobSignal jobs, ILogger<DbNotifications> logger) : BackgroundService
+{
+    /// <summary>Payload: the name of the cache to drop (<see cref="CategoryCatalog.Notification"/>).</summary>
+    public const string CacheChannel = "referral_cache";
+
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the first LISTEN is in place (tests).</summary>
+    internal Task Listening => _listening.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)))
+        {
+            // Its own connection, never returned to a pool; keepalives notice a dead primary.
+            Pooling = false,
+            KeepAlive = 30,
+        }.ConnectionString;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                connection.Notification += (_, e) => Handle(e.Channel, e.Payload);
+                await connection.OpenAsync(stoppingToken);
+                await using (var listen = new NpgsqlCommand($"LISTEN {JobClaims.Channel}; LISTEN {CacheChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                DropAll();
+                _listening.TrySetResult();
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            {
+                logger.LogDebug(ex, "LISTEN connection lost; reconnecting");
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Handle(string channel, string payload)
+    {
+        if (channel == JobClaims.Channel)
+        {
+            jobs.Wake();
+        }
+        else if (channel == CacheChannel && payload == CategoryCatalog.Notification)
+        {
+            CategoryCatalog.Evict(cache);
+        }
+    }
+
+    private void DropAll() => CategoryCatalog.Evict(cache);
+}
