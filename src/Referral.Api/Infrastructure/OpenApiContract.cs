@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using Referral.Api.Features.Exports;
-using Referral.Api.Features.Gaps;
 using Referral.Api.Features.Imports;
 using Referral.Api.Features.Locations;
 using Referral.Api.Features.Organizations;
@@ -69,8 +68,8 @@ internal static class OpenApiContract
         ("FeedbackResolution", "status", Vocabulary.FeedbackStatuses),
         ("FeedbackDocument", "reason", Vocabulary.FeedbackReasons),
         ("FeedbackInput", "reason", Vocabulary.FeedbackReasons),
-        ("GapAnalysisDocument", "status", GapAnalysis.Statuses),
-        ("PlacementDocument", "status", GapAnalysis.Statuses),
+        ("GapAnalysisDocument", "status", Features.Jobs.JobStatus.All),
+        ("PlacementDocument", "status", Features.Jobs.JobStatus.All),
     ];
 
     /// <summary>Closed value lists of query and path parameters by (path prefix, name); <c>null</c> path means every path.</summary>
