@@ -262,13 +262,14 @@ public sealed class NearestTests(ReferralApiFactory factory) : DatabaseTest(fact
     }
 
     [Theory]
-    [InlineData("lat=abc&lng=0")]
-    [InlineData("lat=10&lng=10&open_now=maybe")]
-    public async Task Nearest_UnparsableNumberOrFlag_Returns400(string query)
+    [InlineData("lat=abc&lng=0", "lat")]
+    [InlineData("lat=10&lng=10&open_now=maybe", "open_now")]
+    public async Task Nearest_UnparsableNumberOrFlag_Returns400WithField(string query, string field)
     {
         var response = await Client.GetAsync($"/api/nearest?{query}");
 
-        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "BAD_REQUEST");
+        var problem = await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Contains(field, Problem.Fields(problem));
     }
 
     [Fact]

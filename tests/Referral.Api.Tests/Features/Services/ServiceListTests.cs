@@ -69,7 +69,8 @@ public sealed class ServiceListTests(ReferralApiFactory factory) : DatabaseTest(
     {
         var response = await Client.GetAsync($"/api/services?{query}");
 
-        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "BAD_REQUEST");
+        var problem = await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Contains(query.Split('&')[^1].Split('=')[0], Problem.Fields(problem));
     }
 
     [Fact]
