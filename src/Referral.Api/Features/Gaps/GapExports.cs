@@ -64,26 +64,9 @@ internal sealed class GapExports(ReferralDbContext db)
     }
 
     /// <summary>One Point feature per settlement, with per category its distance, whether it is served and its 2SFCA score.</summary>
-    public async Task WritePointsAsync(GapAnalysisDocument analysis, Stream output, CancellationToken ct)
-    {
-        // Utf8JsonWriter and JsonSerializer flush synchronously; through a PipeWriter the I/O is ours, and asynchronous.
-        var pipe = PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: true));
-        await using var json = new Utf8JsonWriter(pipe, WriterOptions);
-        json.WriteStartObject();
-        json.WriteString("type", "FeatureCollection");
-        json.WriteString("name", $"gap_points_{analysis.Id:N}");
-        WriteHeader(json, analysis);
-        json.WriteStartArray("features");
-        await WritePointFeaturesAsync(analysis, GapFeatureFilter.All, json, async () =>
-        {
-            await json.FlushAsync(ct);
-            await pipe.FlushAsync(ct);
-        }, ct);
-        json.WriteEndArray();
-        json.WriteEndObject();
-        await json.FlushAsync(ct);
-        await pipe.CompleteAsync();
-    }
+    public Task WritePointsAsync(GapAnalysisDocument analysis, Stream output, CancellationToken ct)
+        => WriteCollectionAsync(analysis, "gap_points", output,
+            (json, flush) => WritePointFeaturesAsync(analysis, GapFeatureFilter.All, json, flush, ct), ct);
 
     /// <summary>The settlements of <paramref name="filter"/> (all, or a box / a page / one), as the points export writes them.</summary>
     public async Task<int> CountPointsAsync(GapAnalysisDocument analysis, GapFeatureFilter filter, CancellationToken ct)
@@ -195,20 +178,27 @@ internal sealed class GapExports(ReferralDbContext db)
     /// One feature per region with an outline (null geometry otherwise — QGIS shows those in the attribute table), with per
     /// category the all-classes figures and the urban and rural mean distances.
     /// </summary>
-    public async Task WriteRegionsAsync(GapAnalysisDocument analysis, Stream output, CancellationToken ct)
+    public Task WriteRegionsAsync(GapAnalysisDocument analysis, Stream output, CancellationToken ct)
+        => WriteCollectionAsync(analysis, "gap_regions", output,
+            (json, flush) => WriteRegionFeaturesAsync(analysis, GapFeatureFilter.All, json, flush, ct), ct);
+
+    /// <summary>A FeatureCollection named <c>{name}_{id}</c> with the analysis header, its features written by <paramref name="writeFeatures"/>.</summary>
+    private static async Task WriteCollectionAsync(
+        GapAnalysisDocument analysis, string name, Stream output, Func<Utf8JsonWriter, Func<Task>, Task> writeFeatures, CancellationToken ct)
     {
+        // Utf8JsonWriter and JsonSerializer flush synchronously; through a PipeWriter the I/O is ours, and asynchronous.
         var pipe = PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: true));
         await using var json = new Utf8JsonWriter(pipe, WriterOptions);
         json.WriteStartObject();
         json.WriteString("type", "FeatureCollection");
-        json.WriteString("name", $"gap_regions_{analysis.Id:N}");
+        json.WriteString("name", $"{name}_{analysis.Id:N}");
         WriteHeader(json, analysis);
         json.WriteStartArray("features");
-        await WriteRegionFeaturesAsync(analysis, GapFeatureFilter.All, json, async () =>
+        await writeFeatures(json, async () =>
         {
             await json.FlushAsync(ct);
             await pipe.FlushAsync(ct);
-        }, ct);
+        });
         json.WriteEndArray();
         json.WriteEndObject();
         await json.FlushAsync(ct);
