@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Referral.Api.Features.Access;
 using Referral.Api.Infrastructure;
 using Referral.Api.Tests.Infrastructure;
@@ -254,25 +253,8 @@ public sealed class PlacementEndpointsTests(ReferralApiFactory factory) : Databa
         }
     }
 
-    private async Task<(int Code, string Out, string Error)> PlaceCliAsync(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            await using var scope = Factory.Services.CreateAsyncScope();
-            var code = await Referral.Api.Features.Placements.PlacementCli.RunAsync(scope.ServiceProvider, args, CancellationToken.None);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private Task<(int Code, string Out, string Error)> PlaceCliAsync(params string[] args) =>
+        CliRun.RunAsync(Factory, sp => Referral.Api.Features.Placements.PlacementCli.RunAsync(sp, args, CancellationToken.None));
 
     [Fact]
     public async Task Grid_FindsCellsNearTheUncoveredSettlements()
