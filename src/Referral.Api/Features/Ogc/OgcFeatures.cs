@@ -235,8 +235,8 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
     }
 
     /// <summary>
-    /// The page's rows with what a feature shows, in one statement: categories as one <c>string_agg</c> (not a joined
-    /// collection), and the capped count of <paramref name="counted"/> (see <see cref="ToCount{T}"/>).
+    /// The page's rows with what a feature shows, in one statement, with the capped count of <paramref name="counted"/>
+    /// (see <see cref="ToCount{T}"/>). EF reads the categories as a joined collection and joins them on the client.
     /// </summary>
     private static IQueryable<ServiceRow> Project(IQueryable<ServiceAtLocation> rows, IQueryable<ServiceAtLocation> counted) => rows.Select(x => new ServiceRow(
         x.Id, x.ServiceId, x.LocationId, x.Service!.Name, x.Service.OrganizationId, x.Service.Organization!.Name, x.Service.Status,
