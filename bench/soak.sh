@@ -63,7 +63,7 @@ lock = threading.Lock()
 lat = {}        # (route, minute) -> [seconds]
 codes = {}      # (route, code) -> count
 acked = []      # ids of acknowledged writes
-rss = []        # (minute, pid, kB)
+rss = []        # (minute, pid, RSS kB, managed heap bytes or None)
 
 def call(route, method, path, body=None, ctype="application/json", deliberate=()):
     port = random.choice(ports)
@@ -115,13 +115,24 @@ def worker(n):
         else:
             call("organizations list", "GET", "/api/organizations?page_size=20")
 
+def heap_bytes(port):
+    # The managed heap left after the last collection (System.Runtime meter, summed over generations): a leak grows it,
+    # while RSS also moves with the GC's own sizing.
+    try:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"X-Api-Key": key})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read().decode()
+        return sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines() if l.startswith("dotnet_gc_last_collection_heap_size_bytes"))
+    except Exception:
+        return None
+
 def sampler():
     while time.time() - start < duration:
         minute = int((time.time() - start) // 60)
-        for pid in pids:
+        for pid, port in zip(pids, ports):
             try:
                 kb = int([l for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS")][0].split()[1])
-                rss.append((minute, pid, kb))
+                rss.append((minute, pid, kb, heap_bytes(port)))
             except OSError:
                 pass
         time.sleep(10)
@@ -153,11 +164,23 @@ for route in sorted({r for (r, _) in lat}):
 print("status codes:", ", ".join(f"{r} {c}: {n}" for (r, c), n in sorted(codes.items(), key=str)))
 errors = sum(n for (r, c), n in codes.items() if not (isinstance(c, int) and c < 400) and "deliberate" not in str(c))
 print(f"errors other than deliberate 4xx: {errors}")
+# Memory per minute (the largest sample of each minute): resident set and the managed heap after the last GC.
 for pid in pids:
-    xs = [(m, kb) for (m, p, kb) in rss if p == pid]
-    if xs:
-        a = max(kb for m, kb in xs if m == xs[0][0]); b = max(kb for m, kb in xs if m == xs[-1][0])
-        print(f"API pid {pid}: RSS first minute {a / 1024:.0f} MiB, last minute {b / 1024:.0f} MiB ({(b - a) / a * 100:+.1f} %)")
+    xs = [(m, kb, h) for (m, p, kb, h) in rss if p == pid]
+    if not xs:
+        continue
+    mins = sorted({m for m, _, _ in xs})
+    at = lambda m: (max(kb for n, kb, _ in xs if n == m), max((h or 0) for n, _, h in xs if n == m))
+    series = " ".join(f"{at(m)[0] / 1024:.0f}/{at(m)[1] / 2**20:.0f}" for m in mins)
+    print(f"API pid {pid}: MiB per minute, RSS/managed heap: {series}")
+    (a, ha), (b, hb) = at(mins[0]), at(mins[-1])
+    print(f"API pid {pid}: RSS first minute {a / 1024:.0f} MiB, last minute {b / 1024:.0f} MiB ({(b - a) / a * 100:+.1f} %)"
+          + (f"; managed heap {ha / 2**20:.0f} -> {hb / 2**20:.0f} MiB ({(hb - ha) / ha * 100:+.1f} %)" if ha and hb else ""))
+    if len(mins) > 2:
+        (a2, ha2) = at(mins[1])
+        print(f"API pid {pid}: after the first minute's warm-up (seeding, the import and the gap analysis run then): "
+              f"RSS {a2 / 1024:.0f} -> {b / 1024:.0f} MiB ({(b - a2) / a2 * 100:+.1f} %)"
+              + (f", managed heap {ha2 / 2**20:.0f} -> {hb / 2**20:.0f} MiB ({(hb - ha2) / ha2 * 100:+.1f} %)" if ha2 and hb else ""))
 ids = "','".join(acked)
 out = subprocess.run(["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", pg_port, "-U", "referral", "-d", "referral", "-c",
                       f"SELECT count(*) FROM organization WHERE id IN ('{ids}')"], capture_output=True, text=True,
