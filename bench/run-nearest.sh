@@ -98,14 +98,10 @@ q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 # ------------------------------------------------------------------------------------------ cleanup ---
 API_PID=""
 SAMPLER_PID=""
-stop_pid() { # stop one process we started, by its pid
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+# stop_pid (and the other shared helpers; q is redefined below with this script's psql).
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 stop_api() { stop_pid "$API_PID"; API_PID=""; }
 cleanup() {
   local rc=$?
