@@ -171,9 +171,10 @@ start_api() {
   say "starting the API (Release, Production) on $API_URL"
   (
     cd "$OUT/api"
-    # All load comes from one address: lift the anonymous per-address rate limit (the limiter stays in the pipeline).
+    # All load comes from one address: lift the per-address rate and concurrency limits (the limiter stays in the pipeline).
     export ConnectionStrings__Referral="$API_CONNSTR" ASPNETCORE_URLS="$API_URL" ASPNETCORE_ENVIRONMENT=Production \
-      Logging__LogLevel__Default=Warning RateLimits__AnonymousPerMinute=2000000000 RateLimits__AuthenticatedPerMinute=2000000000
+      Logging__LogLevel__Default=Warning RateLimits__AnonymousPerMinute=2000000000 RateLimits__AuthenticatedPerMinute=2000000000 \
+      RateLimits__ExpensiveConcurrency=100000 RateLimits__ExpensiveQueue=100000
     exec dotnet Referral.Api.dll
   ) >"$OUT/api.log" 2>&1 &
   API_PID=$!
