@@ -10,31 +10,15 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Placements;
 
 /// <summary>
-/// <c>dotnet run --project src/Referral.Api -- place …</c>: where should k new sites go? Runs a placement with a progress
+/// <c>dotnet run --project src/Referral.Api --no-launch-profile -- place …</c>: where should k new sites go? Runs a placement with a progress
 /// bar and prints the sites in order and the urban/rural figures before and after. Exit codes: 0 done, 1 bad arguments.
 /// </summary>
 internal static class PlacementCli
 {
-    public const string Usage = """
-        usage: place --category CODE [--dataset NAME|ID] [--k N] [--objective coverage|median] [--target-km KM]
-                     [--candidates settlements|grid] [--cell-km KM] [--min-spacing-km KM] [--within R1,R2] [--reach-km KM]
-                     [--travel] [--target-minutes MIN] [--age N] [--language CODE] [--gender G] [--force] [--json] [--out DIR]
-        Without --dataset it uses the demo dataset (loading the seed first if it is missing). Uploaded candidate points
-        go through POST /api/placements (candidates=points).
-        """;
-
-    private static readonly string[] Flags = ["travel", "force", "json"];
-
     private static readonly JsonSerializerOptions Indented = new(JsonSetup.Options) { WriteIndented = true };
 
-    public static async Task<int> RunAsync(IServiceProvider sp, string[] args, CancellationToken ct)
+    public static async Task<int> RunAsync(IServiceProvider sp, Dictionary<string, string> o, CancellationToken ct)
     {
-        var (positional, o) = GapCli.Parse(args, Flags);
-        if (o is null || positional.Count > 0 || args is ["help" or "--help", ..])
-        {
-            await Console.Error.WriteLineAsync(Usage);
-            return args is ["help" or "--help", ..] ? 0 : 1;
-        }
         var errors = new List<string>();
         double? Double(string key)
         {

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Referral.Api.Features.Gaps;
 using Referral.Api.Tests.Infrastructure;
 
 namespace Referral.Api.Tests.Features.Gaps;
@@ -12,22 +10,7 @@ public sealed class GapCliTests(ReferralApiFactory factory) : DatabaseTest(facto
 
     private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
     {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            await using var scope = Factory.Services.CreateAsyncScope();
-            var code = await GapCli.RunAsync(scope.ServiceProvider, args, CancellationToken.None);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
+        return await CliRunner.RunAsync(Factory, ["gaps", .. args]);
     }
 
     [Fact]
@@ -85,7 +68,8 @@ public sealed class GapCliTests(ReferralApiFactory factory) : DatabaseTest(facto
             Assert.Equal(1, bad.Code);
             Assert.Contains("--categories", bad.Error, StringComparison.Ordinal);
             Assert.Equal(1, usage.Code);
-            Assert.Contains("usage: gaps", usage.Error, StringComparison.Ordinal);
+            Assert.Contains("Usage:", usage.Error, StringComparison.Ordinal);
+            Assert.Contains("gaps import <file>", usage.Error, StringComparison.Ordinal);
             Assert.Contains("cli towns", listed.Out, StringComparison.Ordinal);
         }
         finally

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Referral.Api.Features.Places;
 using Referral.Api.Tests.Infrastructure;
 
 namespace Referral.Api.Tests.Features.Places;
@@ -37,22 +36,7 @@ public sealed class PlaceImportTests(ReferralApiFactory factory) : DatabaseTest(
 
     private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
     {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            await using var scope = Factory.Services.CreateAsyncScope();
-            var code = await PlacesCli.RunAsync(scope.ServiceProvider, args, CancellationToken.None);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
+        return await CliRunner.RunAsync(Factory, ["places", .. args]);
     }
 
     private static async Task<string> FileAsync(DirectoryInfo folder, string name, string text)
