@@ -47,9 +47,13 @@ internal static class Cli
         return args[0].StartsWith("--", StringComparison.Ordinal) && args[0].Contains('=', StringComparison.Ordinal);
     }
 
-    /// <summary>A verb's result is its stdout (the gaps table, a new key), so its log lines go to stderr and never mix in.</summary>
+    /// <summary>
+    /// A verb's result is its stdout (the gaps table, a new key), so its log lines go to stderr and never mix in; and only
+    /// warnings and errors are logged, so no <c>info:</c> line lands in the middle of a report on the terminal.
+    /// </summary>
     public static ILoggingBuilder AddCliLogging(this ILoggingBuilder logging) =>
-        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
 
     /// <summary>Runs a verb with the app <paramref name="build"/> makes (built only when a verb needs the database).</summary>
     public static Task<int> RunAsync(string[] args, Func<IServiceProvider> build, CancellationToken ct = default) =>

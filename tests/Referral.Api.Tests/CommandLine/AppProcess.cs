@@ -98,7 +98,7 @@ internal static class AppProcess
     }
 
     /// <summary>Starts a long-running process (a server); the caller kills it (<see cref="Stop"/>).</summary>
-    public static Process Start(string file, IEnumerable<string> args, Dictionary<string, string?> environment)
+    public static Process Start(string file, IEnumerable<string> args, Dictionary<string, string?> environment, Action<string> output)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -122,7 +122,10 @@ internal static class AppProcess
                 start.Environment[key] = value;
             }
         }
-        var process = Process.Start(start)!;
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => output(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => output(e.Data ?? "");
+        process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
