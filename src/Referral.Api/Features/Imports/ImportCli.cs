@@ -133,7 +133,10 @@ internal static class ImportCli
         await o.WriteLineAsync($"  records {c.Records}: valid {c.Valid}, rejected {c.Rejected}, with warnings {c.WithWarnings}");
         foreach (var (what, e) in new[] { ("services", c.Services), ("locations", c.Locations), ("organizations", c.Organizations) })
         {
-            await o.WriteLineAsync($"  {what,-14} created {e.Created}, updated {e.Updated}, unchanged {e.Unchanged}{(e.Deleted > 0 ? $", removed {e.Deleted}" : "")}");
+            // A dry run writes nothing: it says what the import would do (nothing at all when all-or-nothing meets a rejection).
+            await o.WriteLineAsync(report.DryRun
+                ? $"  {what,-14} would create {e.Created}, would update {e.Updated}, would leave {e.Unchanged} unchanged{(e.Deleted > 0 ? $", would remove {e.Deleted}" : "")}"
+                : $"  {what,-14} created {e.Created}, updated {e.Updated}, unchanged {e.Unchanged}{(e.Deleted > 0 ? $", removed {e.Deleted}" : "")}");
         }
         await Issues("rejected", report.Rejected, report.RejectedByCode);
         await Issues("warnings", report.Warnings, report.WarningsByCode);
