@@ -1,7 +1,8 @@
 # Referral API image. Build: docker build -t referral-api .   (or: docker compose up --build)
 
 # ---- build -------------------------------------------------------------------
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Base images pinned by exact version (the SDK and runtime CI builds and tests with); bump them deliberately.
+FROM mcr.microsoft.com/dotnet/sdk:10.0.401 AS build
 WORKDIR /src
 ENV DOTNET_NOLOGO=1 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -23,7 +24,7 @@ RUN dotnet publish src/Referral.Api/Referral.Api.csproj -c Release -o /app --no-
     /p:UseAppHost=false
 
 # ---- runtime -----------------------------------------------------------------
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM mcr.microsoft.com/dotnet/aspnet:10.0.12 AS runtime
 WORKDIR /app
 # The aspnet image already listens on port 8080 (ASPNETCORE_HTTP_PORTS=8080).
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -35,4 +36,8 @@ COPY seed/ ./seed/
 # Built-in non-root user of the .NET 8+ images.
 USER $APP_UID
 EXPOSE 8080
+# Ready = the database answers (/health/ready). The image has no curl: bash's /dev/tcp speaks the HTTP request.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=5 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health/ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+# No argument: the server. Verbs run in the container too: docker compose exec api dotnet Referral.Api.dll help
 ENTRYPOINT ["dotnet", "Referral.Api.dll"]

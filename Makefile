@@ -1,7 +1,8 @@
 # Referral developer tasks. Run from the repository root.
 #
 #   make run     local PostGIS cluster (unless ConnectionStrings__Referral is set) + API with
-#                migrations and seeding, on $ASPNETCORE_URLS (default http://127.0.0.1:5080)
+#                migrations and seeding, on $ASPNETCORE_URLS (default http://127.0.0.1:5080), in
+#                $ASPNETCORE_ENVIRONMENT (default Development); extra `dotnet run` arguments in RUN_ARGS
 #   make test    local PostGIS cluster (unless ConnectionStrings__ReferralTest is set) + dotnet test;
 #                extra `dotnet test` arguments go in TEST_ARGS, e.g.
 #                make test TEST_ARGS='-c Release --filter "FullyQualifiedName~Search"'
@@ -19,7 +20,9 @@ SOLUTION ?= Referral.sln
 API_PROJECT ?= src/Referral.Api
 LOCALDB  := bash scripts/localdb.sh
 
-# Extra arguments for `dotnet test` (make test) and for the app (make run, e.g. RUN_ARGS="-- seed").
+# Extra arguments for `dotnet test` (make test) and for `dotnet run` (make run, e.g. RUN_ARGS="--no-build -c Release").
+# make run starts the server without the launch profile (src/Referral.Api/Properties/launchSettings.json, for IDEs), so
+# ASPNETCORE_URLS and ASPNETCORE_ENVIRONMENT from the environment are honoured.
 TEST_ARGS  ?=
 RUN_ARGS   ?=
 PSQL_ARGS  ?=
@@ -28,7 +31,7 @@ BUILD_ARGS ?=
 .PHONY: help run test stop build format db psql ci standby
 
 help:
-	@sed -n '3,12s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,13s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 # On the local cluster the app serves requests as the DML-only role and migrates/seeds as the schema owner
 # (README, "Database roles"); a ConnectionStrings__Referral of your own is used as given.
@@ -38,9 +41,10 @@ run:
 	  export ConnectionStrings__Referral="$$($(LOCALDB) connstr app)"; \
 	  export ConnectionStrings__ReferralMigrations="$$($(LOCALDB) connstr owner)"; \
 	fi; \
-	Seeding__Enabled=true Database__Migrate=true \
+	Seeding__Enabled="$${Seeding__Enabled:-true}" Database__Migrate="$${Database__Migrate:-true}" \
 	ASPNETCORE_URLS="$${ASPNETCORE_URLS:-http://127.0.0.1:5080}" \
-	$(DOTNET) run --project $(API_PROJECT) $(RUN_ARGS)
+	ASPNETCORE_ENVIRONMENT="$${ASPNETCORE_ENVIRONMENT:-Development}" \
+	$(DOTNET) run --project $(API_PROJECT) --no-launch-profile $(RUN_ARGS)
 
 test:
 	@if [ -z "$${ConnectionStrings__ReferralTest:-}" ]; then $(LOCALDB) start; fi

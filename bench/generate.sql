@@ -87,7 +87,7 @@ FROM place WHERE country = 'CR';
 SELECT count(*) > 0 AS have_towns FROM bench_town \gset
 \if :have_towns
 \else
-  \echo 'generate.sql: no Costa Rican towns in table place: load the seed first (dotnet run --project src/Referral.Api -- seed)'
+  \echo 'generate.sql: no Costa Rican towns in table place: load the seed first (dotnet run --project src/Referral.Api --no-launch-profile -- seed)'
   SELECT 1/0 AS no_towns;
 \endif
 

@@ -21,31 +21,14 @@ using Referral.Api.Features.WebApp;
 using Referral.Api.GraphQL;
 using Referral.Api.Infrastructure;
 
-var builder = WebApplication.CreateBuilder(args);
-
-builder.Services.AddReferralData(builder.Configuration);
-builder.Services.AddReferralJson();
-builder.Services.AddReferralProblemDetails();
-builder.Services.AddReferralOpenApi();
-builder.Services.AddReferralCors();
-builder.Services.AddReferralCompression();
-builder.Services.AddReferralPublicUrls(builder.Configuration);
-builder.Services.AddReferralAuthorization(builder.Configuration);
-builder.Services.AddReferralHealth();
-builder.Services.AddReferralRateLimits(builder.Configuration);
-builder.Logging.AddReferralLogFilters();
-builder.Logging.AddCliLogging(args);
-builder.Services.AddReferralGraphQL(builder.Configuration);
-builder.Services.AddReferralFeatures();
-builder.AddReferralTelemetry();
-
-var app = builder.Build();
-
-if (Cli.IsVerb(args))
+// A verb (import, export, keys, gaps, …; `help` lists them) runs and exits: it never starts the server, and only
+// `migrate` and `seed` migrate. No verb, or `serve`, starts the server (Cli.IsServer).
+if (!Cli.IsServer(args, out var serverArgs))
 {
-    return await Cli.RunAsync(app, args);
+    return await Cli.RunAsync(args, () => Build([], cli: true).Services);
 }
 
+var app = Build(serverArgs, cli: false);
 app.UseReferralForwardedHeaders();
 app.UseReferralSecurityHeaders();
 app.UseResponseCompression();
@@ -85,3 +68,28 @@ app.MapWebApp();
 await app.Services.InitializeDatabaseAsync();
 await app.RunAsync();
 return 0;
+
+static WebApplication Build(string[] args, bool cli)
+{
+    var builder = WebApplication.CreateBuilder(args);
+
+    builder.Services.AddReferralData(builder.Configuration);
+    builder.Services.AddReferralJson();
+    builder.Services.AddReferralProblemDetails();
+    builder.Services.AddReferralOpenApi();
+    builder.Services.AddReferralCors();
+    builder.Services.AddReferralCompression();
+    builder.Services.AddReferralPublicUrls(builder.Configuration);
+    builder.Services.AddReferralAuthorization(builder.Configuration);
+    builder.Services.AddReferralHealth();
+    builder.Services.AddReferralRateLimits(builder.Configuration);
+    builder.Logging.AddReferralLogFilters();
+    if (cli)
+    {
+        builder.Logging.AddCliLogging();
+    }
+    builder.Services.AddReferralGraphQL(builder.Configuration);
+    builder.Services.AddReferralFeatures();
+    builder.AddReferralTelemetry();
+    return builder.Build();
+}

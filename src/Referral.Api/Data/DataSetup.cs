@@ -15,6 +15,12 @@ internal sealed class SeedingOptions
 {
     public bool Enabled { get; set; }
 
+    /// <summary>
+    /// Also load the FICTIONAL demo (its directory of organisations and services and its demand dataset); false loads only
+    /// the reference data (taxonomy, country outlines, towns). docker-compose sets it from SEED_DEMO (default false).
+    /// </summary>
+    public bool Demo { get; set; } = true;
+
     /// <summary>Folder holding the seed files; found by walking up from the working directory when empty.</summary>
     [MaxLength(4096)]
     public string? Path { get; set; }

@@ -34,8 +34,15 @@ internal sealed class SeedLoader(
         await SeedTaxonomyAsync(Path.Combine(folder, "taxonomy.json"), ct);
         await SeedRegionsAsync(Path.Combine(folder, "regions.geojson"), Path.Combine(folder, "provinces.csv"), ct);
         var places = await SeedPlacesAsync(Path.Combine(folder, "places.csv"), Path.Combine(folder, "provinces.csv"), ct);
-        await SeedDemandAsync(places, ct);
-        await SeedDirectoryAsync(Path.Combine(folder, "demo-directory.json"), ct);
+        if (options.Value.Demo)
+        {
+            await SeedDemandAsync(places, ct);
+            await SeedDirectoryAsync(Path.Combine(folder, "demo-directory.json"), ct);
+        }
+        else
+        {
+            logger.LogInformation("Seeding:Demo is false: the fictional demo directory and demand dataset are not loaded");
+        }
         // Small tables (taxonomy, regions) never reach autovacuum's analyze threshold; without statistics the planner
         // abandons the nearest-neighbour index (bench/README.md). Analyze after every seed.
         await db.Database.ExecuteSqlRawAsync("ANALYZE", ct);

@@ -20,19 +20,19 @@ internal sealed class ApiKeyService(ReferralDbContext db, TimeProvider clock)
     {
         if (!Roles.All.Contains(role))
         {
-            throw new ArgumentException($"Unknown role '{role}'; one of: {string.Join(", ", Roles.All)}.", nameof(role));
+            throw new ApiKeyException($"Unknown role '{role}'; one of: {string.Join(", ", Roles.All)}.");
         }
         if (role == Roles.Editor && organizationId is null)
         {
-            throw new ArgumentException("An editor key must be bound to an organization (--organization <id>).", nameof(organizationId));
+            throw new ApiKeyException("An editor key belongs to an organization: give its id (--organization <id>).");
         }
         if (organizationId is { } org && !await db.Organizations.AnyAsync(o => o.Id == org, ct))
         {
-            throw new ArgumentException($"No organization with id {org}.", nameof(organizationId));
+            throw new ApiKeyException($"No organization with id {org}.");
         }
         if (await db.ApiKeys.AnyAsync(k => k.Name == name, ct))
         {
-            throw new ArgumentException($"A key named '{name}' already exists.", nameof(name));
+            throw new ApiKeyException($"A key named '{name}' already exists.");
         }
         var secret = KeyPrefix + Base64Url(RandomNumberGenerator.GetBytes(24));
         var salt = RandomNumberGenerator.GetBytes(16);
@@ -86,3 +86,6 @@ internal sealed class ApiKeyService(ReferralDbContext db, TimeProvider clock)
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
+
+/// <summary>A key cannot be created as asked; the message is for the person running the CLI.</summary>
+internal sealed class ApiKeyException(string message) : Exception(message);

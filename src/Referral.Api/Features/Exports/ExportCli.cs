@@ -1,45 +1,13 @@
 namespace Referral.Api.Features.Exports;
 
 /// <summary>
-/// <c>dotnet run --project src/Referral.Api -- export &lt;file&gt; --format hsds|hsds-csv|geojson|csv [--exact] [--metadata]</c>.
+/// <c>dotnet run --project src/Referral.Api --no-launch-profile -- export &lt;file&gt; --format hsds|hsds-csv|geojson|csv [--exact] [--metadata]</c>.
 /// The CLI runs as a system admin, but exports locations as the public sees them unless <c>--exact</c> is given.
 /// </summary>
 internal static class ExportCli
 {
-    public const string Usage = """
-        usage: export <file|-> [--format hsds|hsds-csv|geojson|csv] [--exact] [--metadata]
-          The format defaults from the file name (.ndjson/.jsonl hsds, .zip hsds-csv, .geojson, .csv); '-' writes to standard output.
-          --exact includes hidden and approximate locations exactly as they are: keep such a file confidential.
-        """;
-
-    public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    public static async Task<int> RunAsync(IServiceProvider services, string path, string? formatName, bool exact, bool metadata, CancellationToken ct)
     {
-        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal) && args[0] != "-")
-        {
-            await Console.Error.WriteLineAsync(Usage);
-            return 1;
-        }
-        var path = args[0];
-        string? formatName = null;
-        bool exact = false, metadata = false;
-        for (var i = 1; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--exact":
-                    exact = true;
-                    break;
-                case "--metadata":
-                    metadata = true;
-                    break;
-                case "--format" when i + 1 < args.Length:
-                    formatName = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"export: unexpected argument '{args[i]}'.\n{Usage}");
-                    return 1;
-            }
-        }
         formatName ??= Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".ndjson" or ".jsonl" or ".json" => "hsds",
@@ -50,7 +18,7 @@ internal static class ExportCli
         };
         if (formatName is null || !ExportOptions.ByName.TryGetValue(formatName, out var format))
         {
-            await Console.Error.WriteLineAsync($"export: give --format hsds, hsds-csv, geojson or csv.\n{Usage}");
+            await Console.Error.WriteLineAsync($"export: cannot tell the format of '{path}' from its name; give --format hsds, hsds-csv, geojson or csv.");
             return 1;
         }
         var options = new ExportOptions(format, exact, metadata);

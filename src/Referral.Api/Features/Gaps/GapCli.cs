@@ -11,57 +11,14 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Gaps;
 
 /// <summary>
-/// <c>dotnet run --project src/Referral.Api -- gaps …</c>: run an analysis with a progress bar and print the urban/rural
+/// <c>dotnet run --project src/Referral.Api --no-launch-profile -- gaps …</c>: run an analysis with a progress bar and print the urban/rural
 /// table; import demand datasets and regions; list datasets. Exit codes: 0 done, 1 bad arguments or invalid input.
 /// </summary>
 internal static class GapCli
 {
-    public const string Usage = """
-        usage: gaps [run] [--dataset NAME|ID] [--categories police,health,...] [--thresholds 5,10,25,50]
-                    [--catchment KM] [--decay none|gaussian|e2sfca] [--fca-cell KM] [--target-km KM] [--target-share 0.8]
-                    [--worst N] [--region-level N] [--urban-centre N] [--urban-cluster N] [--travel] [--detour F]
-                    [--age N] [--language CODE] [--gender G] [--any-country] [--force] [--out DIR] [--json]
-               gaps import FILE.csv|FILE.geojson [--name NAME] [--replace] [--valid-only] [--description TEXT] [--source TEXT] [--license TEXT]
-               gaps regions FILE.geojson
-               gaps list
-        Without --dataset, `gaps run` analyses the demo dataset (loading the seed first if it is missing).
-        """;
-
-    private static readonly string[] Flags = ["travel", "force", "json", "replace", "any-country", "valid-only"];
-
     private static readonly JsonSerializerOptions Indented = new(JsonSetup.Options) { WriteIndented = true };
 
-    public static async Task<int> RunAsync(IServiceProvider sp, string[] args, CancellationToken ct)
-    {
-        var (command, rest) = args switch
-        {
-            [] => ("run", args),
-            [var first, .. var tail] when first is "run" or "import" or "regions" or "list" or "help" or "--help" => (first, tail),
-            _ => ("run", args),
-        };
-        var (positional, options) = Parse(rest);
-        if (options is null || command is "help" or "--help")
-        {
-            await Console.Error.WriteLineAsync(Usage);
-            return command is "help" or "--help" ? 0 : 1;
-        }
-        return command switch
-        {
-            "import" when positional is [var file] => await ImportAsync(sp, file, options, ct),
-            "regions" when positional is [var file] => await RegionsAsync(sp, file, ct),
-            "list" when positional is [] => await ListAsync(sp, ct),
-            "run" when positional is [] => await AnalyseAsync(sp, options, ct),
-            _ => await UsageAsync(),
-        };
-    }
-
-    private static async Task<int> UsageAsync()
-    {
-        await Console.Error.WriteLineAsync(Usage);
-        return 1;
-    }
-
-    private static async Task<int> AnalyseAsync(IServiceProvider sp, Dictionary<string, string> o, CancellationToken ct)
+    internal static async Task<int> AnalyseAsync(IServiceProvider sp, Dictionary<string, string> o, CancellationToken ct)
     {
         var errors = new List<string>();
         double[]? Doubles(string key) => o.TryGetValue(key, out var v) ? [.. v.Split(',').Select(x => Number(key, x, errors) ?? 0)] : null;
@@ -243,7 +200,7 @@ internal static class GapCli
         await Console.Out.WriteLineAsync($"Wrote {table}, {points} and {regions}.");
     }
 
-    private static async Task<int> ImportAsync(IServiceProvider sp, string file, Dictionary<string, string> o, CancellationToken ct)
+    internal static async Task<int> ImportAsync(IServiceProvider sp, string file, Dictionary<string, string> o, CancellationToken ct)
     {
         if (!File.Exists(file))
         {
@@ -284,7 +241,7 @@ internal static class GapCli
         return 0;
     }
 
-    private static async Task<int> RegionsAsync(IServiceProvider sp, string file, CancellationToken ct)
+    internal static async Task<int> RegionsAsync(IServiceProvider sp, string file, CancellationToken ct)
     {
         if (!File.Exists(file))
         {
@@ -310,7 +267,7 @@ internal static class GapCli
         return 0;
     }
 
-    private static async Task<int> ListAsync(IServiceProvider sp, CancellationToken ct)
+    internal static async Task<int> ListAsync(IServiceProvider sp, CancellationToken ct)
     {
         foreach (var d in await sp.GetRequiredService<DemandQueries>().ListAsync(ct))
         {
@@ -318,34 +275,6 @@ internal static class GapCli
                 $"{d.Id}  {d.Settlements,9:N0} settlements  {(d.Population is { } p ? $"{p,13:N0} people" : "  no population")}  {d.Name}"));
         }
         return 0;
-    }
-
-    internal static (List<string> Positional, Dictionary<string, string>? Options) Parse(string[] args, string[]? flags = null)
-    {
-        var positional = new List<string>();
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                positional.Add(args[i]);
-                continue;
-            }
-            var key = args[i][2..];
-            if ((flags ?? Flags).Contains(key))
-            {
-                options[key] = "true";
-            }
-            else if (i + 1 < args.Length)
-            {
-                options[key] = args[++i];
-            }
-            else
-            {
-                return (positional, null);
-            }
-        }
-        return (positional, options);
     }
 
     private static double? Number(string key, string text, List<string> errors)

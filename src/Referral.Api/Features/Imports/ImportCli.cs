@@ -6,52 +6,17 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Imports;
 
 /// <summary>
-/// <c>dotnet run --project src/Referral.Api -- import &lt;file|folder&gt; [--format csv|geojson|hsds|hsds-csv] [--mapping m.json]
+/// <c>dotnet run --project src/Referral.Api --no-launch-profile -- import &lt;file|folder&gt; [--format csv|geojson|hsds|hsds-csv] [--mapping m.json]
 /// [--dry-run] [--valid-only] …</c>: the same import as <c>POST /api/imports</c>, with a progress bar on the terminal.
 /// Exit codes: 0 every record valid (and written, unless a dry run), 3 records were rejected (the report says what was
 /// written), 1 bad arguments, 4 unreadable input.
 /// </summary>
 internal static class ImportCli
 {
-    public const string Usage = """
-        usage: import <file|folder> [--format csv|geojson|hsds|hsds-csv] [--mapping mapping.json] [--dry-run] [--valid-only]
-                      [--source name] [--country CR] [--organization <id or name>] [--language en|es|pt|fr] [--border-tolerance-km 5]
-                      [--indexes auto|keep|rebuild] [--report report.json] [--quiet]
-          A folder (or a .zip) is read as the HSDS CSV data package; .csv as CSV, .geojson as GeoJSON, .json/.ndjson as HSDS.
-        """;
-
-    public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    public static async Task<int> RunAsync(IServiceProvider services, string path, Dictionary<string, string> given, CancellationToken ct)
     {
-        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
-        {
-            await Console.Error.WriteLineAsync(Usage);
-            return 1;
-        }
-        var path = args[0];
-        var flags = new HashSet<string>(StringComparer.Ordinal);
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 1; i < args.Length; i++)
-        {
-            if (args[i] is "--dry-run" or "--valid-only" or "--quiet")
-            {
-                flags.Add(args[i]);
-            }
-            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
-            {
-                values[args[i][2..]] = args[++i];
-            }
-            else
-            {
-                await Console.Error.WriteLineAsync($"import: unexpected argument '{args[i]}'.\n{Usage}");
-                return 1;
-            }
-        }
-        var unknown = values.Keys.Except(["format", "mapping", "source", "country", "organization", "language", "border-tolerance-km", "indexes", "report"]).ToList();
-        if (unknown.Count > 0)
-        {
-            await Console.Error.WriteLineAsync($"import: unknown option(s) {string.Join(", ", unknown.Select(u => "--" + u))}.\n{Usage}");
-            return 1;
-        }
+        var flags = given.Where(g => g.Value == "true" && g.Key is "dry-run" or "valid-only" or "quiet").Select(g => "--" + g.Key).ToHashSet(StringComparer.Ordinal);
+        var values = given.Where(g => g.Key is not ("dry-run" or "valid-only" or "quiet")).ToDictionary(StringComparer.Ordinal);
         try
         {
             var options = await OptionsAsync(path, values, flags, ct);
@@ -75,7 +40,7 @@ internal static class ImportCli
         }
         catch (ArgumentException ex)
         {
-            await Console.Error.WriteLineAsync($"import: {ex.Message}\n{Usage}");
+            await Console.Error.WriteLineAsync($"import: {ex.Message} (import --help lists the options)");
             return 1;
         }
     }
@@ -168,7 +133,10 @@ internal static class ImportCli
         await o.WriteLineAsync($"  records {c.Records}: valid {c.Valid}, rejected {c.Rejected}, with warnings {c.WithWarnings}");
         foreach (var (what, e) in new[] { ("services", c.Services), ("locations", c.Locations), ("organizations", c.Organizations) })
         {
-            await o.WriteLineAsync($"  {what,-14} created {e.Created}, updated {e.Updated}, unchanged {e.Unchanged}{(e.Deleted > 0 ? $", removed {e.Deleted}" : "")}");
+            // A dry run writes nothing: it says what the import would do (nothing at all when all-or-nothing meets a rejection).
+            await o.WriteLineAsync(report.DryRun
+                ? $"  {what,-14} would create {e.Created}, would update {e.Updated}, would leave {e.Unchanged} unchanged{(e.Deleted > 0 ? $", would remove {e.Deleted}" : "")}"
+                : $"  {what,-14} created {e.Created}, updated {e.Updated}, unchanged {e.Unchanged}{(e.Deleted > 0 ? $", removed {e.Deleted}" : "")}");
         }
         await Issues("rejected", report.Rejected, report.RejectedByCode);
         await Issues("warnings", report.Warnings, report.WarningsByCode);

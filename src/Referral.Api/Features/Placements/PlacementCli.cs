@@ -11,36 +11,17 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Placements;
 
 /// <summary>
-/// <c>dotnet run --project src/Referral.Api -- place …</c>: where should k new sites go? Runs a placement with a progress
-/// bar and prints the sites in order and the urban/rural figures before and after. Exit codes: 0 done, 1 bad arguments
-/// (or a candidates file without one usable point), 2 the placement failed, 3 done but some rows of the candidates file
-/// were skipped (listed on stderr, as the imports list theirs).
+/// <c>dotnet run --project src/Referral.Api --no-launch-profile -- place …</c>: where should k new sites go? Runs a
+/// placement with a progress bar and prints the sites in order and the urban/rural figures before and after. Exit codes:
+/// 0 done, 1 bad arguments (or a candidates file without one usable point), 2 the placement failed, 3 done but some rows
+/// of the candidates file were skipped (listed on stderr, as the imports list theirs).
 /// </summary>
 internal static class PlacementCli
 {
-    public const string Usage = """
-        usage: place --category CODE [--dataset NAME|ID] [--k N] [--objective coverage|median] [--target-km KM]
-                     [--candidates settlements|grid|FILE] [--cell-km KM] [--min-spacing-km KM] [--within R1,R2] [--reach-km KM]
-                     [--travel] [--target-minutes MIN] [--age N] [--language CODE] [--gender G] [--force] [--json] [--out DIR]
-        Without --dataset it uses the demo dataset (loading the seed first if it is missing).
-        --candidates FILE: the sites that can actually be used, instead of the dataset's settlements: a CSV with a header
-        (lat,lng[,name]; the column spellings the demand import accepts), GeoJSON Point features (name in properties),
-        or JSON {"points": [{"name", "latitude", "longitude"}]} as POST /api/placements takes them. Invalid rows are
-        skipped and listed on stderr (exit code 3); the rest are used. Write ./grid for a file named grid.
-        """;
-
-    private static readonly string[] Flags = ["travel", "force", "json"];
-
     private static readonly JsonSerializerOptions Indented = new(JsonSetup.Options) { WriteIndented = true };
 
-    public static async Task<int> RunAsync(IServiceProvider sp, string[] args, CancellationToken ct)
+    public static async Task<int> RunAsync(IServiceProvider sp, Dictionary<string, string> o, CancellationToken ct)
     {
-        var (positional, o) = GapCli.Parse(args, Flags);
-        if (o is null || positional.Count > 0 || args is ["help" or "--help", ..])
-        {
-            await Console.Error.WriteLineAsync(Usage);
-            return args is ["help" or "--help", ..] ? 0 : 1;
-        }
         var errors = new List<string>();
         double? Double(string key)
         {

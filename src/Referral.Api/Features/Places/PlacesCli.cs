@@ -4,47 +4,18 @@ using System.Text.Json;
 namespace Referral.Api.Features.Places;
 
 /// <summary>
-/// <c>dotnet run --project src/Referral.Api -- places import &lt;cities15000.txt|KE.txt|allCountries.txt&gt; [--admin1 admin1CodesASCII.txt]
+/// <c>dotnet run --project src/Referral.Api --no-launch-profile -- places import &lt;cities15000.txt|KE.txt|allCountries.txt&gt; [--admin1 admin1CodesASCII.txt]
 /// [--country KE,UG] [--min-population 15000] [--dry-run] [--report report.json]</c>: loads GeoNames towns into the gazetteer
 /// (<c>/api/places</c>, the region of a point). Exit codes: 0 every row read, 3 some rows were rejected (the rest is stored),
 /// 1 bad arguments, 4 unreadable file.
 /// </summary>
 internal static class PlacesCli
 {
-    public const string Usage = """
-        usage: places import <geonames.txt> [--admin1 admin1CodesASCII.txt] [--country KE,UG] [--min-population 0] [--dry-run] [--report report.json]
-          <geonames.txt> is a GeoNames dump (cities500/1000/5000/15000.txt, a country file such as KE.txt, allCountries.txt):
-          tab-separated, 19 columns, no header. Only populated places (feature class P) are stored; upserts by GeoNames id.
-          --admin1 maps GeoNames admin-1 keys (KE.30) to the directory's provinces by name; unmapped keys are kept as region codes.
-        """;
-
     private static readonly JsonSerializerOptions ReportJson = new(Infrastructure.JsonSetup.Options) { WriteIndented = true };
 
-    public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    public static async Task<int> ImportAsync(IServiceProvider services, string path, Dictionary<string, string> values, CancellationToken ct)
     {
-        if (args is not ["import", var path, .. var rest] || path.StartsWith("--", StringComparison.Ordinal))
-        {
-            await Console.Error.WriteLineAsync(Usage);
-            return 1;
-        }
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        var dryRun = false;
-        for (var i = 0; i < rest.Length; i++)
-        {
-            if (rest[i] == "--dry-run")
-            {
-                dryRun = true;
-            }
-            else if (rest[i] is "--admin1" or "--country" or "--min-population" or "--report" && i + 1 < rest.Length)
-            {
-                values[rest[i][2..]] = rest[++i];
-            }
-            else
-            {
-                await Console.Error.WriteLineAsync($"places: unexpected argument '{rest[i]}'.\n{Usage}");
-                return 1;
-            }
-        }
+        var dryRun = values.ContainsKey("dry-run");
         long minPopulation = 0;
         if (values.TryGetValue("min-population", out var min) && (!long.TryParse(min, NumberStyles.None, CultureInfo.InvariantCulture, out minPopulation)))
         {

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Referral.Api.Features.Gaps;
 using Referral.Api.Infrastructure;
 using Referral.Api.Tests.Infrastructure;
 using static Referral.Api.Tests.Features.Gaps.GapWorld;
@@ -51,7 +50,7 @@ public sealed class DemandRealDataTests(ReferralApiFactory factory) : DatabaseTe
             Console.SetError(error);
             await using var scope = Factory.Services.CreateAsyncScope();
 
-            var code = await GapCli.RunAsync(scope.ServiceProvider, ["import", file, "--name", "cli large"], CancellationToken.None);
+            var code = await Cli.RunAsync(scope.ServiceProvider, ["gaps", "import", file, "--name", "cli large"], CancellationToken.None);
 
             Assert.True(code == 0, error.ToString());
             Assert.Contains("10,000 settlements", output.ToString(), StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using Referral.Api.Features.Gaps;
 using Referral.Api.Tests.Infrastructure;
 
 namespace Referral.Api.Tests.Features.Gaps;
@@ -9,8 +8,10 @@ public sealed class GapCliTests(ReferralApiFactory factory) : DatabaseTest(facto
     // Start empty, as a fresh install: `gaps` must load the demo seed (with its own taxonomy) by itself.
     public override Task InitializeAsync() => Factory.ResetDatabaseAsync();
 
-    private Task<(int Code, string Out, string Error)> RunAsync(params string[] args) =>
-        CliRun.RunAsync(Factory, sp => GapCli.RunAsync(sp, args, CancellationToken.None));
+    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    {
+        return await CliRunner.RunAsync(Factory, ["gaps", .. args]);
+    }
 
     [Fact]
     public async Task Gaps_OnAFreshDatabase_LoadsTheDemo_AndPrintsTheUrbanRuralTable()
@@ -67,7 +68,8 @@ public sealed class GapCliTests(ReferralApiFactory factory) : DatabaseTest(facto
             Assert.Equal(1, bad.Code);
             Assert.Contains("--categories", bad.Error, StringComparison.Ordinal);
             Assert.Equal(1, usage.Code);
-            Assert.Contains("usage: gaps", usage.Error, StringComparison.Ordinal);
+            Assert.Contains("Usage:", usage.Error, StringComparison.Ordinal);
+            Assert.Contains("gaps import <file>", usage.Error, StringComparison.Ordinal);
             Assert.Contains("cli towns", listed.Out, StringComparison.Ordinal);
         }
         finally

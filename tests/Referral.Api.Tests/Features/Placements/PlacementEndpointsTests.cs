@@ -254,7 +254,7 @@ public sealed class PlacementEndpointsTests(ReferralApiFactory factory) : Databa
     }
 
     private Task<(int Code, string Out, string Error)> PlaceCliAsync(params string[] args) =>
-        CliRun.RunAsync(Factory, sp => Referral.Api.Features.Placements.PlacementCli.RunAsync(sp, args, CancellationToken.None));
+        CliRunner.RunAsync(Factory, ["place", .. args]);
 
     [Fact]
     public async Task Grid_FindsCellsNearTheUncoveredSettlements()

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Referral.Api.Features.Places;
+using Microsoft.Extensions.DependencyInjection;
 using Referral.Api.Tests.Infrastructure;
 
 namespace Referral.Api.Tests.Features.Places;
@@ -34,8 +34,10 @@ public sealed class PlaceImportTests(ReferralApiFactory factory) : DatabaseTest(
 
     private const string Admin1 = "KE.30\tNairobi Area\tNairobi Area\t184742\nKE.19\tMombasa\tMombasa\t186299\nCR.08\tSan José\tSan Jose\t3621837\n";
 
-    private Task<(int Code, string Out, string Error)> RunAsync(params string[] args) =>
-        CliRun.RunAsync(Factory, sp => PlacesCli.RunAsync(sp, args, CancellationToken.None));
+    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    {
+        return await CliRunner.RunAsync(Factory, ["places", .. args]);
+    }
 
     private static async Task<string> FileAsync(DirectoryInfo folder, string name, string text)
     {
