@@ -58,6 +58,8 @@ app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+// Unknown query parameters on /api are a 400 naming them, not silently ignored (issue 16).
+app.UseReferralKnownQueryParameters();
 app.UseReferralOpenApi();
 
 app.MapDiscovery();
