@@ -52,6 +52,7 @@ app.UseResponseCompression();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReferralRequestLogging();
+app.UseReferralResponseLanguage();
 app.UseReferralQueryStringGuard();
 app.UseMiddleware<Referral.Api.Data.ReadRoutingMiddleware>();
 app.UseCors();

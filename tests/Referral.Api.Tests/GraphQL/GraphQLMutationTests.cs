@@ -59,7 +59,7 @@ public sealed class GraphQLMutationTests(ReferralApiFactory factory) : DatabaseT
         doc["service_at_locations"]![0]!["location"]!["latitude"] = 123.0;
         doc["categories"] = new JsonArray("unknown");
         var rest = await Problem.AssertAsync(await Client.PostAsJsonAsync("/api/services", doc), System.Net.HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        // GraphQL's Category enum refuses the unknown category before the writer runs (see UnknownEnumValue below).
+        // GraphQL's Category enum refuses the unknown category before the writer runs (GraphQLContractTests.EnumsAndScalars_RefuseWrongValues_WithAGraphQLErrorCode).
         doc.Remove("categories");
 
         var response = await Client.PostGraphQLAsync(CreateService, new { input = Input(doc) });
