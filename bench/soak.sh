@@ -10,7 +10,8 @@
 # client threads (default 6) alternating between the instances: nearest, referral, lists, GraphQL, writes
 # (organizations), one import (the directory's own CSV export posted back) and one gap analysis. Reports per route and
 # per minute p50/p99, the status codes (a 4xx the workload provokes on purpose counts as deliberate), each API
-# process's resident memory at the first and last minute, and whether every acknowledged write is on the primary.
+# process's resident memory and managed heap per minute, the live heap after a full GC (dotnet-gcdump) at the end of the
+# warm-up and at the end with the types that grew most, and whether every acknowledged write is on the primary.
 # Everything it started is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ PORT_B=${PORT_B:-5207}
 PG_PORT=${SOAK_PG_PORT:-55462}
 STANDBY_PORT=${SOAK_STANDBY_PORT:-55463}
 DLL=artifacts/bin/Referral.Api/release/Referral.Api.dll
+dotnet tool restore >/dev/null   # dotnet-gcdump, for the live-heap check
 [ -f "$DLL" ] || { echo "build first: dotnet build Referral.sln -c Release" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is needed for the load generator" >&2; exit 1; }
 
@@ -63,7 +65,7 @@ lock = threading.Lock()
 lat = {}        # (route, minute) -> [seconds]
 codes = {}      # (route, code) -> count
 acked = []      # ids of acknowledged writes
-rss = []        # (minute, pid, kB)
+rss = []        # (minute, pid, RSS kB, managed heap bytes or None)
 
 def call(route, method, path, body=None, ctype="application/json", deliberate=()):
     port = random.choice(ports)
@@ -115,13 +117,24 @@ def worker(n):
         else:
             call("organizations list", "GET", "/api/organizations?page_size=20")
 
+def heap_bytes(port):
+    # The managed heap left after the last collection (System.Runtime meter, summed over generations): a leak grows it,
+    # while RSS also moves with the GC's own sizing.
+    try:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"X-Api-Key": key})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read().decode()
+        return sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines() if l.startswith("dotnet_gc_last_collection_heap_size_bytes"))
+    except Exception:
+        return None
+
 def sampler():
     while time.time() - start < duration:
         minute = int((time.time() - start) // 60)
-        for pid in pids:
+        for pid, port in zip(pids, ports):
             try:
                 kb = int([l for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS")][0].split()[1])
-                rss.append((minute, pid, kb))
+                rss.append((minute, pid, kb, heap_bytes(port)))
             except OSError:
                 pass
         time.sleep(10)
@@ -134,7 +147,28 @@ def once():
     call("gap analysis", "POST", "/api/gap_analyses",
          {"dataset": "demo: Costa Rica towns (GeoNames)", "categories": ["police"], "force": True})
 
+def live_heap(pid):
+    # The live managed heap: dotnet-gcdump forces a full (gen 2) collection and reports what survives it, by type.
+    # Growth of this between the end of the warm-up and the end of the run is what a leak looks like.
+    out = subprocess.run(["dotnet", "tool", "run", "dotnet-gcdump", "report", "-p", str(pid)], capture_output=True, text=True)
+    total, types = None, {}
+    for line in out.stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[0].replace(",", "").isdigit():
+            if parts[1:] == ["GC", "Heap bytes"] or line.strip().endswith("GC Heap bytes"):
+                total = int(parts[0].replace(",", ""))
+            elif parts[1].replace(",", "").isdigit():
+                types[parts[2].split("  [")[0]] = int(parts[0].replace(",", ""))
+    return total, types
+
+live = {}       # pid -> [(when, bytes, types)]
+def heap_probe():
+    time.sleep(min(90, duration / 4))   # after seeding, the import and the gap analysis
+    for pid in pids:
+        live.setdefault(pid, []).append(("warm", *live_heap(pid)))
+
 threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
+threads.append(threading.Thread(target=heap_probe))
 threads += [threading.Thread(target=sampler), threading.Thread(target=once)]
 for t in threads: t.start()
 for t in threads: t.join()
@@ -153,11 +187,31 @@ for route in sorted({r for (r, _) in lat}):
 print("status codes:", ", ".join(f"{r} {c}: {n}" for (r, c), n in sorted(codes.items(), key=str)))
 errors = sum(n for (r, c), n in codes.items() if not (isinstance(c, int) and c < 400) and "deliberate" not in str(c))
 print(f"errors other than deliberate 4xx: {errors}")
+# Memory per minute (the largest sample of each minute): resident set and the managed heap after the last GC.
 for pid in pids:
-    xs = [(m, kb) for (m, p, kb) in rss if p == pid]
-    if xs:
-        a = max(kb for m, kb in xs if m == xs[0][0]); b = max(kb for m, kb in xs if m == xs[-1][0])
-        print(f"API pid {pid}: RSS first minute {a / 1024:.0f} MiB, last minute {b / 1024:.0f} MiB ({(b - a) / a * 100:+.1f} %)")
+    xs = [(m, kb, h) for (m, p, kb, h) in rss if p == pid]
+    if not xs:
+        continue
+    mins = sorted({m for m, _, _ in xs})
+    at = lambda m: (max(kb for n, kb, _ in xs if n == m), max((h or 0) for n, _, h in xs if n == m))
+    series = " ".join(f"{at(m)[0] / 1024:.0f}/{at(m)[1] / 2**20:.0f}" for m in mins)
+    print(f"API pid {pid}: MiB per minute, RSS/managed heap: {series}")
+    (a, ha), (b, hb) = at(mins[0]), at(mins[-1])
+    print(f"API pid {pid}: RSS first minute {a / 1024:.0f} MiB, last minute {b / 1024:.0f} MiB ({(b - a) / a * 100:+.1f} %)"
+          + (f"; managed heap {ha / 2**20:.0f} -> {hb / 2**20:.0f} MiB ({(hb - ha) / ha * 100:+.1f} %)" if ha and hb else ""))
+    if len(mins) > 2:
+        (a2, ha2) = at(mins[1])
+        print(f"API pid {pid}: after the first minute's warm-up (seeding, the import and the gap analysis run then): "
+              f"RSS {a2 / 1024:.0f} -> {b / 1024:.0f} MiB ({(b - a2) / a2 * 100:+.1f} %)"
+              + (f", managed heap {ha2 / 2**20:.0f} -> {hb / 2**20:.0f} MiB ({(hb - ha2) / ha2 * 100:+.1f} %)" if ha2 and hb else ""))
+for pid in pids:
+    live.setdefault(pid, []).append(("end", *live_heap(pid)))
+    (_, a, ta), (_, b, tb) = live[pid][0], live[pid][-1]
+    if a and b:
+        print(f"API pid {pid}: live managed heap after a full GC (dotnet-gcdump), after warm-up {a / 2**20:.1f} MiB, "
+              f"at the end {b / 2**20:.1f} MiB ({(b - a) / a * 100:+.1f} %)")
+        grew = sorted(((tb.get(t, 0) - ta.get(t, 0), t) for t in set(ta) | set(tb)), reverse=True)[:5]
+        print("  grew most: " + "; ".join(f"{t} {d / 1024:+.0f} KiB" for d, t in grew))
 ids = "','".join(acked)
 out = subprocess.run(["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", pg_port, "-U", "referral", "-d", "referral", "-c",
                       f"SELECT count(*) FROM organization WHERE id IN ('{ids}')"], capture_output=True, text=True,

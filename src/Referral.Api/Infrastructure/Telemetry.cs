@@ -68,7 +68,7 @@ internal static class Telemetry
             .ConfigureResource(r => r.AddService("referral-api", serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
-                .AddMeter("Npgsql", MeterName, Features.Jobs.JobMetrics.MeterName)
+                .AddMeter("Npgsql", "System.Runtime", MeterName, Features.Jobs.JobMetrics.MeterName)
                 .AddPrometheusExporter());
         if (options.Tracing ?? otlp)
         {

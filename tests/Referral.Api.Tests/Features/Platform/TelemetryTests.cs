@@ -48,6 +48,8 @@ public sealed class TelemetryTests : IAsyncLifetime, IDisposable
         Assert.Contains("referral_http_errors", metrics, StringComparison.Ordinal);
         Assert.Contains("db_client_operation_duration", metrics, StringComparison.Ordinal);
         Assert.Contains("db_client_connection_count", metrics, StringComparison.Ordinal);
+        // Runtime memory (System.Runtime meter), what an operator and the soak watch for leaks.
+        Assert.Contains("dotnet_gc_last_collection_heap_size_bytes", metrics, StringComparison.Ordinal);
 
         _factory.Services.GetRequiredService<TracerProvider>().ForceFlush();
         // A copy: the background workers keep adding spans (List.ToArray does not enumerate).
