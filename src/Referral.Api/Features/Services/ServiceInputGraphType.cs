@@ -1,6 +1,6 @@
 using GraphQL.Types;
-using Referral.Api.GraphQL;
 using Referral.Api.Features.Taxonomy;
+using Referral.Api.GraphQL;
 
 namespace Referral.Api.Features.Services;
 
