@@ -178,7 +178,10 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
         await AddRemoteAsync("helpline", "helpline");
         var rest = await RestAsync($"/api/referral?lat={Invariant(Lat)}&lng={Invariant(Lng)}&age=12&language=es&needs=police,health,shelter,helpline&platform=tiktok");
 
-        var response = await Client.PostGraphQLAsync(
+        // REST answers in Spanish because language=es is a response language; GraphQL is asked in Spanish by Accept-Language.
+        using var spanish = Factory.CreateClient();
+        spanish.DefaultRequestHeaders.AcceptLanguage.ParseAdd("es");
+        var response = await spanish.PostGraphQLAsync(
             $$"""
             {
               referralCard(near: { lat: 9.9, lng: -84.1 }, profile: { age: 12, language: "es" },
