@@ -12,6 +12,7 @@
 # PGBENCH_MODE (extended, like Npgsql's default; or prepared), API_CONNSTR_EXTRA (appended to the API's
 # connection string, e.g. "Max Auto Prepare=32" to try Npgsql automatic preparation), REUSE_DB=1 (keep the
 # database when it already holds a generated set of that size: for trying API or SQL changes quickly),
+# FLOOR=0 (skip the floor reference: bench/floor.sql + bench/nearest-floor.sql), C1=0 (skip the runs at concurrency 1),
 # ANALYZE_ALL=0 (leave the tiny taxonomy tables without statistics, as the app leaves them: see README),
 # BUILD_REF (a git revision, e.g. HEAD: benchmark that commit, exported with git archive into bench/.out/src,
 # instead of the working tree), REFERRAL_PG_PORT.
@@ -44,6 +45,8 @@ API_CONNSTR_EXTRA="${API_CONNSTR_EXTRA:-}"
 REUSE_DB="${REUSE_DB:-0}"
 ANALYZE_ALL="${ANALYZE_ALL:-1}"
 BUILD_REF="${BUILD_REF:-}"
+FLOOR="${FLOOR:-1}"
+C1="${C1:-1}"
 
 export PGHOST=127.0.0.1 PGPORT="${REFERRAL_PG_PORT:-55432}" PGUSER=referral PGPASSWORD=referral
 CONNSTR="Host=$PGHOST;Port=$PGPORT;Database=$BENCH_DB;Username=$PGUSER;Password=$PGPASSWORD"
@@ -63,7 +66,7 @@ fi
 say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for v in REPS DURATION WARMUP CONNECTIONS THREADS K SEED REQUEST_SEED ORIGINS API_PORT CHECKS ANALYZE_ALL; do
+for v in REPS DURATION WARMUP CONNECTIONS THREADS K SEED REQUEST_SEED ORIGINS API_PORT CHECKS ANALYZE_ALL FLOOR C1; do
   case "${!v}" in ''|*[!0-9]*) die "$v must be a positive integer (got '${!v}')" ;; esac
 done
 for s in $SIZES; do
@@ -98,14 +101,10 @@ q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 # ------------------------------------------------------------------------------------------ cleanup ---
 API_PID=""
 SAMPLER_PID=""
-stop_pid() { # stop one process we started, by its pid
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+# stop_pid (and the other shared helpers; q is redefined below with this script's psql).
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 stop_api() { stop_pid "$API_PID"; API_PID=""; }
 cleanup() {
   local rc=$?
@@ -172,9 +171,10 @@ start_api() {
   say "starting the API (Release, Production) on $API_URL"
   (
     cd "$OUT/api"
-    # All load comes from one address: lift the anonymous per-address rate limit (the limiter stays in the pipeline).
+    # All load comes from one address: lift the per-address rate and concurrency limits (the limiter stays in the pipeline).
     export ConnectionStrings__Referral="$API_CONNSTR" ASPNETCORE_URLS="$API_URL" ASPNETCORE_ENVIRONMENT=Production \
-      Logging__LogLevel__Default=Warning RateLimits__AnonymousPerMinute=2000000000 RateLimits__AuthenticatedPerMinute=2000000000
+      Logging__LogLevel__Default=Warning RateLimits__AnonymousPerMinute=2000000000 RateLimits__AuthenticatedPerMinute=2000000000 \
+      RateLimits__ExpensiveConcurrency=100000 RateLimits__ExpensiveQueue=100000
     exec dotnet Referral.Api.dll
   ) >"$OUT/api.log" 2>&1 &
   API_PID=$!
@@ -188,13 +188,14 @@ start_api() {
 }
 
 # pgbench run → key=value file: tps, p50/p90/p99 from the per-transaction log, failures, CPU seconds.
-run_pgbench() { # $1 duration, $2 result file (empty: warm-up), $3 script (default bench/nearest.sql)
-  local out="$2" script="${3:-bench/nearest.sql}" log="" pg_cpu TIMEFORMAT='%U %S'
+run_pgbench() { # $1 duration, $2 result file (empty: warm-up), $3 script (default bench/nearest.sql), $4 clients
+  local out="$2" script="${3:-bench/nearest.sql}" clients="${4:-$CONNECTIONS}" log="" pg_cpu TIMEFORMAT='%U %S'
+  local jobs=$(( clients < THREADS ? clients : THREADS ))
   rm -f "$OUT"/pgbench-log.*
   [ -n "$out" ] && log="-l --log-prefix=$OUT/pgbench-log"
   start_sampler
   # shellcheck disable=SC2086
-  { time "$PGBENCH" -n -M "$PGBENCH_MODE" -c "$CONNECTIONS" -j "$THREADS" -T "$1" --random-seed="$REQUEST_SEED" \
+  { time "$PGBENCH" -n -M "$PGBENCH_MODE" -c "$clients" -j "$jobs" -T "$1" --random-seed="$REQUEST_SEED" \
       -D k="$K" -D origins="$ORIGINS" -f "$script" $log "$BENCH_DB" >"$OUT/pgbench.txt" 2>&1 ; } 2>"$OUT/client-time.txt" \
     || { cat "$OUT/pgbench.txt" >&2; die "pgbench failed"; }
   pg_cpu="$(stop_sampler)"
@@ -213,18 +214,27 @@ run_pgbench() { # $1 duration, $2 result file (empty: warm-up), $3 script (defau
 }
 
 # wrk run → key=value file (written by bench/nearest.lua) plus CPU seconds of the API, PostgreSQL and wrk.
-run_wrk() { # $1 duration, $2 result file (empty: warm-up)
-  local out="${2:-$OUT/wrk-warmup.txt}" api0 pg_cpu TIMEFORMAT='%U %S'
+run_wrk() { # $1 duration, $2 result file (empty: warm-up), $3 connections
+  local out="${2:-$OUT/wrk-warmup.txt}" conns="${3:-$CONNECTIONS}" api0 pg_cpu TIMEFORMAT='%U %S'
+  local threads=$(( conns < THREADS ? conns : THREADS ))
   api0="$(proc_ticks "$API_PID")"
   start_sampler
   { time env BENCH_ORIGINS="$OUT/origins.csv" BENCH_RESULT="$out" BENCH_LIMIT="$K" BENCH_SEED="$REQUEST_SEED" \
-      wrk -t"$THREADS" -c"$CONNECTIONS" -d"$1"s --timeout 10s -s bench/nearest.lua "$API_URL" >"$OUT/wrk.txt" 2>&1 ; } \
+      wrk -t"$threads" -c"$conns" -d"$1"s --timeout 10s -s bench/nearest.lua "$API_URL" >"$OUT/wrk.txt" 2>&1 ; } \
       2>"$OUT/client-time.txt" \
     || { cat "$OUT/wrk.txt" >&2; die "wrk failed"; }
   pg_cpu="$(stop_sampler)"
   printf 'cpu_app_s=%s\ncpu_pg_s=%s\ncpu_client_s=%s\n' \
     "$(awk -v a="$api0" -v b="$(proc_ticks "$API_PID")" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }')" \
     "$pg_cpu" "$(client_cpu)" >>"$out"
+}
+
+prepare_floor() { # the floor reference: bench_floor (id, category, public_point) + GiST (category, public_point)
+  say "floor table (bench/floor.sql)"
+  q -d "$BENCH_DB" -f bench/floor.sql >"$OUT/floor.log" 2>&1 || { tail -n 20 "$OUT/floor.log" >&2; die "bench/floor.sql failed"; }
+}
+api_rss_mib() { # resident memory of the API process now and its peak (VmRSS VmHWM, MiB)
+  awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { printf "%.0f %.0f\n", r / 1024, h / 1024 }' "/proc/$API_PID/status" 2>/dev/null || echo "0 0"
 }
 
 bench_rows() { # generated services in $BENCH_DB, or nothing when there is no generated set
@@ -311,19 +321,25 @@ dotnet publish "$SRC_DIR/src/Referral.Api" -c Release -o "$OUT/api" --nologo -v 
   || { grep -E 'error' "$OUT/publish.log" | sed "s|$REPO_ROOT/||g" | head -n 20 >&2
        die "dotnet publish failed (see bench/.out/publish.log; BUILD_REF=HEAD benchmarks the last commit instead)"; }
 
-COLUMNS_RAW="rows rep load1 api_rps api_requests api_p50 api_p99 api_errors api_cpu_app api_cpu_pg api_cpu_client sql_tps sql_requests sql_p50 sql_p99 sql_errors sql_cpu_pg sql_cpu_client asql_tps asql_requests asql_p50 asql_p99 asql_errors asql_cpu_pg asql_cpu_client"
+COLUMNS_RAW="rows rep load1 api_rps api_requests api_p50 api_p99 api_errors api_cpu_app api_cpu_pg api_cpu_client sql_tps sql_requests sql_p50 sql_p99 sql_errors sql_cpu_pg sql_cpu_client asql_tps asql_requests asql_p50 asql_p99 asql_errors asql_cpu_pg asql_cpu_client floor_tps floor_requests floor_p50 floor_p99 floor_errors floor_cpu_pg api1_rps api1_p50 api1_p99 api1_errors floor1_tps floor1_p50 floor1_p99 api_rss api_hwm"
 RAW="$OUT/raw.tsv"
 echo "$COLUMNS_RAW" | tr ' ' '\t' >"$RAW"
 
 for size in $SIZES; do
   stop_api
   prepare_db "$size"
+  [ "$FLOOR" = 1 ] && prepare_floor
   PLAN[$size]="$(explain_sample)"
   have_api=0
   AGREE[$size]="not checked"
   if [ "$API" = 1 ]; then
     start_api
-    code="$(api_status '/api/nearest?lat=9.93&lng=-84.08&category=police&limit=10')"
+    # The first request compiles and connects: on a loaded machine it may take longer than one curl's 10 s.
+    for _ in 1 2 3 4 5 6; do
+      code="$(api_status '/api/nearest?lat=9.93&lng=-84.08&category=police&limit=10')"
+      [ "$code" = 200 ] && break
+      sleep 5
+    done
     if [ "$code" = 200 ]; then
       have_api=1
     else
@@ -339,13 +355,31 @@ for size in $SIZES; do
   fi
   run_pgbench "$(( WARMUP / 2 > 0 ? WARMUP / 2 : 1 ))" ""
   [ "$API_SQL" = 1 ] && run_pgbench "$(( WARMUP / 2 > 0 ? WARMUP / 2 : 1 ))" "" bench/nearest-api-sql.sql
+  [ "$FLOOR" = 1 ] && run_pgbench "$(( WARMUP / 2 > 0 ? WARMUP / 2 : 1 ))" "" bench/nearest-floor.sql
   for rep in $(seq 1 "$REPS"); do
     load1="$(cut -d' ' -f1 /proc/loadavg)"
     a="$OUT/api-$size-$rep.txt" s="$OUT/sql-$size-$rep.txt" x="$OUT/apisql-$size-$rep.txt"
-    rm -f "$a" "$x"
+    f="$OUT/floor-$size-$rep.txt" a1="$OUT/api1-$size-$rep.txt" f1="$OUT/floor1-$size-$rep.txt"
+    rm -f "$a" "$x" "$f" "$a1" "$f1"
     if [ "$have_api" = 1 ]; then
       say "$size rows, repetition $rep/$REPS: wrk ${DURATION}s"
       run_wrk "$DURATION" "$a"
+      read -r rss hwm < <(api_rss_mib)
+      printf 'rss_mib=%s\nhwm_mib=%s\n' "$rss" "$hwm" >>"$a"
+    fi
+    if [ "$FLOOR" = 1 ]; then
+      say "$size rows, repetition $rep/$REPS: pgbench (floor) ${DURATION}s"
+      run_pgbench "$DURATION" "$f" bench/nearest-floor.sql
+    fi
+    if [ "$C1" = 1 ]; then
+      if [ "$have_api" = 1 ]; then
+        say "$size rows, repetition $rep/$REPS: wrk -c1 ${DURATION}s"
+        run_wrk "$DURATION" "$a1" 1
+      fi
+      if [ "$FLOOR" = 1 ]; then
+        say "$size rows, repetition $rep/$REPS: pgbench (floor) -c1 ${DURATION}s"
+        run_pgbench "$DURATION" "$f1" bench/nearest-floor.sql 1
+      fi
     fi
     say "$size rows, repetition $rep/$REPS: pgbench ${DURATION}s"
     run_pgbench "$DURATION" "$s"
@@ -368,6 +402,26 @@ for size in $SIZES; do
           "$(kv "$x" cpu_pg_s)" "$(kv "$x" cpu_client_s)"
       else
         printf '\t%s' "" "" "" "" "" "" ""
+      fi
+      if [ -f "$f" ]; then
+        printf '\t%s' "$(kv "$f" rps)" "$(kv "$f" requests)" "$(kv "$f" p50_ms)" "$(kv "$f" p99_ms)" "$(kv "$f" errors)" "$(kv "$f" cpu_pg_s)"
+      else
+        printf '\t%s' "" "" "" "" "" ""
+      fi
+      if [ -f "$a1" ]; then
+        printf '\t%s' "$(kv "$a1" rps)" "$(kv "$a1" p50_ms)" "$(kv "$a1" p99_ms)" "$(( $(kv "$a1" errors) + $(kv "$a1" non2xx) ))"
+      else
+        printf '\t%s' "" "" "" ""
+      fi
+      if [ -f "$f1" ]; then
+        printf '\t%s' "$(kv "$f1" rps)" "$(kv "$f1" p50_ms)" "$(kv "$f1" p99_ms)"
+      else
+        printf '\t%s' "" "" ""
+      fi
+      if [ -f "$a" ]; then
+        printf '\t%s' "$(kv "$a" rss_mib)" "$(kv "$a" hwm_mib)"
+      else
+        printf '\t%s' "" ""
       fi
       printf '\n'
     } >>"$RAW"
@@ -440,6 +494,48 @@ SPLIT_TABLE="$({
   done
 })"
 
+FL_OK='f["floor_requests"] > 0'
+AF_OK='f["api_rps"] != "" && f["api_requests"] > 0 && f["floor_requests"] > 0 && f["floor_p50"] > 0 && f["floor_p99"] > 0'
+A1_OK='f["api1_rps"] != "" && f["api1_p50"] > 0'
+F1_OK='f["floor1_tps"] != "" && f["floor1_p50"] > 0'
+RSS_OK='f["api_rss"] != "" && f["api_rss"] > 0'
+FLOOR_TABLE="$({
+  echo "| rows | floor tx/s (c=$CONNECTIONS) | floor p50 ms | floor p99 ms | API/floor throughput | API/floor p50 | API/floor p99 | SQL/floor throughput | floor PostgreSQL CPU ms/tx | floor p50 ms at c=1 | API p50 ms at c=1 | API p99 ms at c=1 |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for size in $SIZES; do
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(pretty_rows "$size")" \
+      "$(col "$size" "$FL_OK" 'f["floor_tps"]' | cell %.0f)" \
+      "$(col "$size" "$FL_OK" 'f["floor_p50"]' | cell %.2f)" \
+      "$(col "$size" "$FL_OK" 'f["floor_p99"]' | cell %.2f)" \
+      "$(col "$size" "$AF_OK" 'f["api_rps"] / f["floor_tps"]' | cell %.2f)" \
+      "$(col "$size" "$AF_OK" 'f["api_p50"] / f["floor_p50"]' | cell %.2f)" \
+      "$(col "$size" "$AF_OK" 'f["api_p99"] / f["floor_p99"]' | cell %.2f)" \
+      "$(col "$size" "$FL_OK && $SQL_OK" 'f["sql_tps"] / f["floor_tps"]' | cell %.2f)" \
+      "$(col "$size" "$FL_OK" '1000 * f["floor_cpu_pg"] / f["floor_requests"]' | cell %.2f)" \
+      "$(col "$size" "$F1_OK" 'f["floor1_p50"]' | cell %.2f)" \
+      "$(col "$size" "$A1_OK" 'f["api1_p50"]' | cell %.2f)" \
+      "$(col "$size" "$A1_OK" 'f["api1_p99"]' | cell %.2f)"
+  done
+})"
+# verdict: "met" / "NOT met" / "n/a" for the median of the values on stdin against a bound
+verdict() { # $1 op (ge|le), $2 bound
+  local m lo hi
+  read -r m lo hi < <(stats)
+  [ "$m" = nan ] && { printf 'n/a'; return; }
+  awk -v m="$m" -v b="$2" -v op="$1" 'BEGIN { ok = (op == "ge") ? (m >= b) : (m <= b); printf "%s (median %.3g)", ok ? "met" : "NOT met", m }'
+}
+TARGETS="$({
+  echo "| rows | 1. API/floor throughput ≥ 1.0 (c=$CONNECTIONS) | 2a. API p50 at c=1 ≤ 3 ms | 2b. API p99 ≤ 2 × floor p99 (c=$CONNECTIONS) | 4. API RSS ≤ 1024 MiB (peak) |"
+  echo "|---:|---|---|---|---|"
+  for size in $SIZES; do
+    printf '| %s | %s | %s | %s | %s |\n' "$(pretty_rows "$size")" \
+      "$(col "$size" "$AF_OK" 'f["api_rps"] / f["floor_tps"]' | verdict ge 1.0)" \
+      "$(col "$size" "$A1_OK" 'f["api1_p50"]' | verdict le 3)" \
+      "$(col "$size" "$AF_OK" 'f["api_p99"] / f["floor_p99"]' | verdict le 2)" \
+      "$(col "$size" "$RSS_OK" 'f["api_hwm"]' | verdict le 1024)"
+  done
+})"
+
 CPU="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
 MEM="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 OS="$(. /etc/os-release 2>/dev/null && printf '%s' "${PRETTY_NAME:-unknown}")"
@@ -477,6 +573,21 @@ ELAPSED=$(( SECONDS - T_START ))
     echo "$SPLIT_TABLE"
     echo
   fi
+  if [ "$FLOOR" = 1 ]; then
+    echo "## Against the floor"
+    echo
+    echo "The floor (\`bench/nearest-floor.sql\` on \`bench_floor\`, built by \`bench/floor.sql\`): a minimal table"
+    echo "(id, category, public_point), one row per public service-at-location and category, GiST on (category, public_point),"
+    echo "\`WHERE category = \$1 ORDER BY public_point <-> \$2 LIMIT $((K * 3 + 10))\` — the least the database must do to find the"
+    echo "candidates. Same origins, categories and concurrency as the API run. Latency at concurrency 1: wrk -c1 and pgbench -c1."
+    echo
+    echo "$FLOOR_TABLE"
+    echo
+    echo "Targets (issue 15), medians over the repetitions:"
+    echo
+    echo "$TARGETS"
+    echo
+  fi
   for size in $SIZES; do
     echo "- $(pretty_rows "$size") rows: API and SQL returned the same ordered results for ${AGREE[$size]} sample queries"
   done
@@ -498,12 +609,13 @@ ELAPSED=$(( SECONDS - T_START ))
   echo
   echo "## Repetitions"
   echo
-  echo "| rows | rep | load (1 min) | API req/s | API p50 ms | API p99 ms | API errors | SQL tx/s | SQL p50 ms | SQL p99 ms | SQL errors | API's SQL tx/s | API's SQL p50 ms | API's SQL p99 ms | API's SQL errors |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| rows | rep | load (1 min) | API req/s | API p50 ms | API p99 ms | API errors | SQL tx/s | SQL p50 ms | SQL p99 ms | SQL errors | API's SQL tx/s | API's SQL p50 ms | API's SQL p99 ms | API's SQL errors | floor tx/s | floor p50 ms | floor p99 ms | API p50 ms c=1 | floor p50 ms c=1 | API RSS / peak MiB |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   awk -F'\t' 'function v(x, fmt) { return x == "" ? "n/a" : sprintf(fmt, x) }
-    NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3,
+    NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", $1, $2, $3,
       v($4, "%.0f"), v($6, "%.1f"), v($7, "%.1f"), v($8, "%d"), v($12, "%.0f"), v($14, "%.1f"), v($15, "%.1f"), v($16, "%d"),
-      v($19, "%.0f"), v($21, "%.1f"), v($22, "%.1f"), v($23, "%d") }' "$RAW"
+      v($19, "%.0f"), v($21, "%.1f"), v($22, "%.1f"), v($23, "%d"), v($26, "%.0f"), v($28, "%.2f"), v($29, "%.2f"),
+      v($33, "%.2f"), v($37, "%.2f"), v($39, "%.0f"), v($40, "%.0f") }' "$RAW"
   echo
   echo "## Plan of the SQL statement (origin 1, category shelter)"
   for size in $SIZES; do
@@ -525,10 +637,11 @@ echo "CPU per request, ms:"
 echo "$CPU_TABLE"
 echo
 if [ "$API_SQL" = 1 ]; then echo "Where the ratio goes:"; echo "$SPLIT_TABLE"; echo; fi
+if [ "$FLOOR" = 1 ]; then echo "Against the floor:"; echo "$FLOOR_TABLE"; echo; echo "Targets:"; echo "$TARGETS"; echo; fi
 for size in $SIZES; do echo "$(pretty_rows "$size") rows: API and SQL agree on ${AGREE[$size]} sample queries"; done
 echo "machine: $(nproc) CPUs ($CPU), $MEM; $PGV; PostGIS $PGISV"
 echo "results: $RESULTS (raw figures: $RAW)"
-if awk -F'\t' 'NR > 1 && ($8 > 0 || $16 > 0 || $23 > 0) { bad = 1 } END { exit !bad }' "$RAW"; then
+if awk -F'\t' 'NR > 1 && ($8 > 0 || $16 > 0 || $23 > 0 || $30 > 0 || $35 > 0) { bad = 1 } END { exit !bad }' "$RAW"; then
   say "WARNING: some requests failed (errors columns in $RESULTS): the figures are not comparable"
 fi
 say "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s"

@@ -102,7 +102,7 @@ def worker(n):
         elif kind == 2:
             call("referral", "GET", f"/api/referral?lat={lat_}&lng={lng}")
         elif kind == 3:
-            call("services list", "GET", f"/api/services?page_size=20&page={random.randint(1, 5)}")
+            call("services list", "GET", f"/api/services?per_page=20&page={random.randint(1, 5)}")
         elif kind == 4:
             q = {"query": "query($p: GeoPointInput!) { nearestServices(near: $p, first: 5) { results { distanceM } } }",
                  "variables": {"p": {"lat": lat_, "lng": lng}}}
@@ -115,7 +115,7 @@ def worker(n):
         elif kind == 6:
             call("bad request", "GET", "/api/nearest?lat=91&lng=0", deliberate=(400,))
         else:
-            call("organizations list", "GET", "/api/organizations?page_size=20")
+            call("organizations list", "GET", "/api/organizations?per_page=20")
 
 def heap_bytes(port):
     # The managed heap left after the last collection (System.Runtime meter, summed over generations): a leak grows it,

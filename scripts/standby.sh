@@ -4,7 +4,8 @@
 #   scripts/standby.sh start             # first time: pg_basebackup -R from the primary; then start it (hot standby)
 #   scripts/standby.sh stop [immediate]  # fast shutdown (idempotent); `immediate`: as if it crashed
 #   scripts/standby.sh status            # running/stopped, in recovery or not, replay position
-#   scripts/standby.sh connstr           # the read connection string: standby first, primary as fallback
+#   scripts/standby.sh connstr [app|superuser]  # the read connection string: standby first, primary as fallback;
+#                                        # as the app's DML-only role (default, what the API uses) or the superuser
 #   scripts/standby.sh destroy           # stop and remove the standby's data
 #
 # The primary is the cluster of scripts/localdb.sh on REFERRAL_PG_PORT (default 55432); the standby lives in
@@ -20,6 +21,7 @@ STANDBY_PORT="${REFERRAL_STANDBY_PORT:-55433}"
 DB_USER=referral
 DB_PASSWORD=referral
 DB_NAME=referral
+APP_ROLE=referral_app  # the DML-only role of scripts/db-roles.sql (as scripts/localdb.sh connstr app)
 PG_OS_USER=postgres
 START_TIMEOUT=60
 
@@ -78,9 +80,15 @@ is_running() {
   return 0
 }
 
-connstr() {
+connstr() { # $1 app (default: the role the API reads with) | superuser
+  local user
+  case "${1:-app}" in
+    app) user="$APP_ROLE" ;;
+    superuser) user="$DB_USER" ;;
+    *) die "connstr takes app or superuser (got '$1')" ;;
+  esac
   printf 'Host=%s:%s,%s:%s;Database=%s;Username=%s;Password=%s;Target Session Attributes=prefer-standby;Load Balance Hosts=false\n' \
-    "$DB_HOST" "$STANDBY_PORT" "$DB_HOST" "$PRIMARY_PORT" "$DB_NAME" "$DB_USER" "$DB_PASSWORD"
+    "$DB_HOST" "$STANDBY_PORT" "$DB_HOST" "$PRIMARY_PORT" "$DB_NAME" "$user" "$DB_PASSWORD"
 }
 
 base_backup() {
@@ -156,7 +164,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) shift; cmd_stop "$@" ;;
   status) cmd_status ;;
-  connstr) connstr ;;
+  connstr) shift; connstr "$@" ;;
   destroy) cmd_stop immediate; rm -rf "$STANDBY_DIR"; say "removed $STANDBY_DIR" ;;
-  *) echo "usage: scripts/standby.sh {start|stop [immediate]|status|connstr|destroy}" >&2; exit 2 ;;
+  *) echo "usage: scripts/standby.sh {start|stop [immediate]|status|connstr [app|superuser]|destroy}" >&2; exit 2 ;;
 esac

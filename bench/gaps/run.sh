@@ -36,21 +36,18 @@ for v in SERVICES REPS SEED; do
   case "${!v}" in ''|*[!0-9]*) die "$v must be a positive integer (got '${!v}')" ;; esac
 done
 for s in $SIZES; do case "$s" in ''|*[!0-9]*) die "SIZES must be row counts (got '$s')" ;; esac; done
-case "$BENCH_DB" in referral|postgres|template0|template1|*[!a-z0-9_]*) die "BENCH_DB must be a dedicated database name" ;; esac
 case "$CATEGORIES" in *[!a-z_,]*) die "CATEGORIES must be category codes separated by commas" ;; esac
 command -v psql >/dev/null 2>&1 || die "psql is not on PATH (apt-get install postgresql-client-15)"
 command -v dotnet >/dev/null 2>&1 || die "dotnet (SDK 10) is not on PATH"
 
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+check_bench_db "$BENCH_DB"
 # (env: a setting name with dots is not a shell variable name.)
 api() { (cd "$OUT/api" && env ConnectionStrings__Referral="$CONNSTR" Logging__LogLevel__Default=Warning \
   "Logging__LogLevel__Referral.Api.Features.Gaps=Information" dotnet Referral.Api.dll "$@"); }
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-minmax() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s–%s", lo, hi }'; }
 
-say "building the app (dotnet publish -c Release)"
-dotnet publish src/Referral.Api -c Release -o "$OUT/api" --nologo -v q >"$OUT/publish.log" 2>&1 \
-  || { grep -E 'error' "$OUT/publish.log" | head -n 20 >&2; die "dotnet publish failed (see $OUT/publish.log)"; }
+publish_api "$OUT/api" "$OUT/publish.log"
 
 have_data() {
   [ "$(q -d postgres -tAc "SELECT count(*) FROM pg_database WHERE datname = '$BENCH_DB'")" = 1 ] || return 1

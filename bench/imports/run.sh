@@ -256,6 +256,21 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     done
     echo "$row"
   done
+  echo
+  echo "Target (issue 15): an import of 1,000,000 rows in at most 60 s, i.e. at least 0.2 × the floor's speed"
+  echo "((copy + floor) ÷ import, per repetition). Medians:"
+  echo
+  for n in $SIZES; do
+    imp="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "import" { print $4 }' "$RAW" | stats | cut -d' ' -f1)"
+    speed="$(awk -F'\t' -v n="$n" '$1 == n && $3 == "copy" { c[$2] = $4 } $1 == n && $3 == "floor" { f[$2] = $4 } $1 == n && $3 == "import" { i[$2] = $4 }
+      END { for (r in c) if ((r in f) && (r in i)) printf "%.4f\n", (c[r] + f[r]) / i[r] }' "$RAW" | stats | cut -d' ' -f1)"
+    if [ "$n" = 1000000 ]; then
+      verdict="$(awk -v s="$imp" 'BEGIN { print (s <= 60) ? "met" : "NOT met" }')"
+      echo "- $n rows: import $imp s against 60 s: **$verdict**; speed against the floor $speed (target ≥ 0.2)"
+    else
+      echo "- $n rows: import $imp s; speed against the floor $speed (target ≥ 0.2); linear extrapolation to 1M: $(awk -v s="$imp" -v n="$n" 'BEGIN { printf "%.0f", s * 1000000 / n }') s (indicative only: fixed costs dominate small runs)"
+    fi
+  done
 } >"$RESULTS"
 cat "$RESULTS"
 say "written $RESULTS"

@@ -29,23 +29,14 @@ RESULTS="${RESULTS:-bench/results/web-card-$(date -u +%Y-%m-%d).md}"
 
 say() { printf '[bench-web %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf '[bench-web] ERROR: %s\n' "$*" >&2; exit 1; }
-case "$BENCH_DB" in referral|postgres|template0|template1|*[!a-z0-9_]*) die "BENCH_DB must be a dedicated database name" ;; esac
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+check_bench_db "$BENCH_DB"
 PATH="/usr/lib/postgresql/15/bin:$PATH"
 for t in curl psql; do command -v "$t" >/dev/null 2>&1 || die "missing: $t"; done
 [ -f "$API_DLL" ] || die "no Release build: run dotnet build Referral.sln -c Release first"
 [ -f src/Referral.Api/wwwroot/lib/app/app.js ] || die "no web app bundle: install Node.js 20+ with npm, then dotnet build Referral.sln -c Release"
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-
-API_PID=""
-stop_api() {
-  [ -n "$API_PID" ] && kill -0 "$API_PID" 2>/dev/null || return 0
-  kill "$API_PID" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$API_PID" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$API_PID" 2>/dev/null || true
-  wait "$API_PID" 2>/dev/null || true
-  API_PID=""
-}
-trap stop_api EXIT
+trap stop_apis EXIT
 trap 'exit 130' INT TERM
 
 # The content root is the API project (its wwwroot holds the bundle), as with `make run`.
@@ -61,14 +52,8 @@ say "building the browser driver (bench/web)"
 dotnet build bench/web/WebBench.csproj -c Release -nologo -v quiet >"$OUT/build.log" 2>&1 || { tail -n 20 "$OUT/build.log" >&2; die "bench/web build failed"; }
 
 say "starting the API (Release, Production) on $API_URL"
-(export ASPNETCORE_URLS="$API_URL" ASPNETCORE_ENVIRONMENT=Production RateLimits__AnonymousPerMinute=2000000000
- app) >"$OUT/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 120); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$API_URL/health/live" || true)" = 200 ] && break
-  kill -0 "$API_PID" 2>/dev/null || { tail -n 20 "$OUT/api.log" >&2; die "the API exited"; }
-  sleep 0.5
-done
+start_api "$API_URL" "$OUT/api.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR" ASPNETCORE_CONTENTROOT="$REPO_ROOT/src/Referral.Api" \
+  Seeding__Path="$REPO_ROOT/seed"
 
 say "$RUNS runs (+1 warm-up), place \"$PLACE\""
 dotnet artifacts/bin/WebBench/release/WebBench.dll card --base "$API_URL" --runs "$RUNS" --place "$PLACE" --out "$RESULTS"

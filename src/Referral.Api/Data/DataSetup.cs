@@ -80,10 +80,29 @@ internal static class DataSetup
         return builder.ConnectionString;
     }
 
+    /// <summary>Npgsql's <c>Max Auto Prepare</c> for the request path, unless the connection string sets it (0 turns it off).</summary>
+    public const int AutoPrepared = 64;
+
+    /// <summary>
+    /// Statements a request sends again and again (OGC items, nearest, lists, key checks) are prepared on each pooled
+    /// connection after a few uses (Npgsql's auto-preparation), so PostgreSQL stops parsing and planning them per request:
+    /// under load the planning of the OGC items statements cost more than running them. Only the request path's
+    /// connections (the DbContext's); the job runners keep their own strings.
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MAXAUTOPREPARE", StringComparison.OrdinalIgnoreCase)))
+        {
+            return connectionString;
+        }
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = AutoPrepared }.ConnectionString;
+    }
+
     public static IServiceCollection AddReferralData(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = WithSessionSettings(ConnectionString(configuration));
-        var read = configuration.GetConnectionString("ReferralRead") is { Length: > 0 } r ? WithSessionSettings(r) : null;
+        var connectionString = WithAutoPrepare(WithSessionSettings(ConnectionString(configuration)));
+        var read = configuration.GetConnectionString("ReferralRead") is { Length: > 0 } r ? WithAutoPrepare(WithSessionSettings(r)) : null;
         services.AddSingleton(new DatabaseTopology(connectionString, read));
         services.AddScoped<DbRoute>();
         // Per scope: the standby for the reads of GET requests when one is configured (DbRoute), else the primary.

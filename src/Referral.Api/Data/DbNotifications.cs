@@ -8,10 +8,12 @@ namespace Referral.Api.Data;
 /// <summary>
 /// Keeps every API instance fresh with PostgreSQL's LISTEN/NOTIFY, on one connection to the primary: a job queued by
 /// any instance wakes this instance's worker (<see cref="JobClaims.Channel"/>), and a change to the cached catalog
-/// (trigger on taxonomy_term, <see cref="CacheChannel"/>) drops the cached copy here. After a lost connection it
+/// (trigger on taxonomy_term, <see cref="CacheChannel"/>) drops the cached copy here, and so does a change to what vector
+/// tiles show (<see cref="Features.Tiles.TileCache"/>). After a lost connection it
 /// reconnects and drops every cache (notifications sent meanwhile are lost).
 /// </summary>
-internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache cache, JobSignal jobs, ILogger<DbNotifications> logger) : BackgroundService
+internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache cache, JobSignal jobs, Features.Tiles.TileCache tiles,
+    ILogger<DbNotifications> logger) : BackgroundService
 {
     /// <summary>Payload: the name of the cache to drop (<see cref="CategoryCatalog.Notification"/>).</summary>
     public const string CacheChannel = "referral_cache";
@@ -75,8 +77,17 @@ internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache
         else if (channel == CacheChannel && payload == CategoryCatalog.Notification)
         {
             CategoryCatalog.Evict(cache);
+            tiles.Clear(); // services tiles carry category codes
+        }
+        else if (channel == CacheChannel && payload == Features.Tiles.TileCache.Notification)
+        {
+            tiles.Clear();
         }
     }
 
-    private void DropAll() => CategoryCatalog.Evict(cache);
+    private void DropAll()
+    {
+        CategoryCatalog.Evict(cache);
+        tiles.Clear();
+    }
 }

@@ -32,9 +32,11 @@ internal static class FeatureServices
         .AddScoped<Ogc.OgcCatalog>()
         .AddScoped<Ogc.OgcFeatures>()
         .AddScoped<Tiles.TileQueries>()
+        .AddSingleton<Tiles.TileCache>()
         .AddGapAnalysis()
         .AddPlacements()
         .AddMemoryCache()
         .AddReferralSettings()
+        .AddOptions<Tiles.TileSettings>().BindConfiguration("Tiles").ValidateDataAnnotations().ValidateOnStart().Services
         .AddOptions<Infrastructure.ServiceAreaLimits>().BindConfiguration("ServiceAreas").ValidateDataAnnotations().ValidateOnStart().Services;
 }

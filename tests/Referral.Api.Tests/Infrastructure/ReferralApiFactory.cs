@@ -223,6 +223,9 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
             ["RateLimits:AuthenticatedPerMinute"] = "1000000",
             ["RateLimits:FeedbackPerHour"] = "1000000",
             ["RateLimits:ExpensiveConcurrency"] = "1000",
+            // Tiles are cached in memory until a NOTIFY drops them (asynchronously): tests that write and then read a
+            // tile would race it. TileTests checks the cache with its own factory.
+            ["Tiles:CacheMegabytes"] = "0",
         }.Where(kv => !Settings.ContainsKey(kv.Key)).Concat(Settings)));
         return base.CreateHost(builder);
     }

@@ -20,21 +20,7 @@ internal sealed class GapQueries(ReferralDbContext db, Jobs.JobStore<GapAnalysis
     public async Task<Page<GapAnalysisDocument>> ListAsync(Guid? datasetId, PageRequest page, CancellationToken ct)
     {
         var (rows, total) = await jobs.PageAsync(datasetId, page, ct);
-        var docs = rows.Select(r => ToDocument(new GapAnalysis
-        {
-            Id = r.Id,
-            DatasetId = r.DatasetId,
-            Status = r.Status,
-            ProgressPercent = r.ProgressPercent,
-            Stage = r.Stage,
-            InputHash = r.InputHash,
-            Options = r.Options,
-            DatasetVersion = r.DatasetVersion,
-            CreatedAt = r.CreatedAt,
-            StartedAt = r.StartedAt,
-            FinishedAt = r.FinishedAt,
-            Error = r.Error,
-        }, r.DatasetName, withResults: false)).ToList();
+        var docs = rows.Select(r => ToDocument(r.Job, r.DatasetName, withResults: false)).ToList();
         return Page<GapAnalysisDocument>.Create(docs, total, page);
     }
 

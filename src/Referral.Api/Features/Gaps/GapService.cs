@@ -57,7 +57,7 @@ internal enum GapCancel
 /// </summary>
 internal sealed class GapService(
     ReferralDbContext db, CategoryCatalog catalog, GapRunner runner, JobStore<GapAnalysis> jobs, GapQueries queries,
-    IOptions<GapSettings> settings, TimeProvider clock, IHostApplicationLifetime lifetime, Access.ActorContext actor, JobCancellations cancellations)
+    IOptions<GapSettings> settings, IHostApplicationLifetime lifetime, Access.ActorContext actor, JobCancellations cancellations)
 {
     public async Task<GapStart> StartAsync(GapAnalysisRequest request, GapRunMode mode, IProgress<GapProgress>? observer, CancellationToken ct)
     {
@@ -102,18 +102,7 @@ internal sealed class GapService(
             return new GapStart(GapStartStatus.TooMany, null, Detail: $"You already have {active} gap analyses queued or running (at most " +
                 $"{settings.Value.MaxActivePerOwner} at once); wait for one to finish or cancel one (POST /api/gap_analyses/{{id}}/cancel).");
         }
-        var analysis = new GapAnalysis
-        {
-            Id = Guid.CreateVersion7(),
-            DatasetId = dataset.Id,
-            OwnerOrganizationId = ownerOrganization,
-            OwnerActor = ownerActor,
-            Status = GapAnalysis.Queued,
-            InputHash = hash,
-            Options = JsonSerializer.Serialize(options, JsonSetup.Options),
-            DatasetVersion = dataset.Version,
-            CreatedAt = clock.GetUtcNow(),
-        };
+        var analysis = jobs.Create(dataset.Id, dataset.Version, hash, JsonSerializer.Serialize(options, JsonSetup.Options), (ownerOrganization, ownerActor));
         var inline = mode == GapRunMode.Inline
             || (mode == GapRunMode.Auto && request.Background != true && (long)settlements * options.Categories.Length <= settings.Value.InlineMaxWork);
         // Inline: claimed by this instance as it is stored, so no worker (here or in another instance) takes it too.

@@ -34,15 +34,15 @@ internal abstract class BackgroundJob
     /// <summary>The key (actor name) that started it when it has no organization.</summary>
     public string? OwnerActor { get; set; }
 
-    public required string Status { get; set; }
+    public string Status { get; set; } = JobStatus.Queued;
     public int ProgressPercent { get; set; }
     public string? Stage { get; set; }
 
     /// <summary>SHA-256 (hex) of everything the results depend on.</summary>
-    public required string InputHash { get; set; }
+    public string InputHash { get; set; } = "";
 
     /// <summary>The normalised options as JSON.</summary>
-    public required string Options { get; set; }
+    public string Options { get; set; } = "{}";
 
     public long DatasetVersion { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

@@ -5,11 +5,9 @@ using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Jobs;
 
-/// <summary>A job's row without its results: what lists show.</summary>
-internal sealed record JobHead(
-    Guid Id, Guid DatasetId, string DatasetName, string Status, int ProgressPercent, string? Stage, string InputHash, string Options,
-    long DatasetVersion, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error,
-    Guid? OwnerOrganizationId, string? OwnerActor);
+/// <summary>A job without its results (what lists show) and the name of its dataset.</summary>
+internal sealed record JobHead<T>(T Job, string DatasetName)
+    where T : BackgroundJob;
 
 /// <summary>
 /// The one place that creates jobs and changes their status, for every job kind: reuse by input hash, the per-owner
@@ -18,12 +16,26 @@ internal sealed record JobHead(
 /// holds a job writes its outcome.
 /// </summary>
 internal sealed class JobStore<T>(ReferralDbContext db, JobClaims claims, JobSignal signal, TimeProvider clock)
-    where T : BackgroundJob
+    where T : BackgroundJob, new()
 {
     private DbSet<T> Jobs => db.Set<T>();
 
     /// <summary>The table of this job kind (for raw SQL and NOTIFY).</summary>
     public string Table => db.Model.FindEntityType(typeof(T))!.GetTableName()!;
+
+    /// <summary>A new job of this kind with the columns every kind has (queued; stored by <see cref="AddAsync"/>).</summary>
+    public T Create(Guid datasetId, long datasetVersion, string inputHash, string options, (Guid? Organization, string? Actor) owner) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        DatasetId = datasetId,
+        OwnerOrganizationId = owner.Organization,
+        OwnerActor = owner.Actor,
+        Status = JobStatus.Queued,
+        InputHash = inputHash,
+        Options = options,
+        DatasetVersion = datasetVersion,
+        CreatedAt = clock.GetUtcNow(),
+    };
 
     /// <summary>The newest job with these exact inputs that did not fail (finished, queued or running), if any.</summary>
     public async Task<(Guid Id, string Status)?> FindReusableAsync(string inputHash, CancellationToken ct)
@@ -108,7 +120,8 @@ internal sealed class JobStore<T>(ReferralDbContext db, JobClaims claims, JobSig
                 .SetProperty(j => j.FinishedAt, clock.GetUtcNow()), ct) == 1;
 
     /// <summary>A page of jobs without their results (a list stays light however large the results are), newest first.</summary>
-    public async Task<(List<JobHead> Rows, int Total)> PageAsync(Guid? datasetId, PageRequest page, CancellationToken ct)
+    /// <remarks>The job columns are projected here once, for every job kind (<c>Results</c> left out).</remarks>
+    public async Task<(List<JobHead<T>> Rows, int Total)> PageAsync(Guid? datasetId, PageRequest page, CancellationToken ct)
     {
         var query = Jobs.AsNoTracking();
         if (datasetId is { } dataset)
@@ -117,9 +130,23 @@ internal sealed class JobStore<T>(ReferralDbContext db, JobClaims claims, JobSig
         }
         var total = await query.CountAsync(ct);
         var rows = await query.OrderByDescending(j => j.CreatedAt).ThenBy(j => j.Id).Skip(page.Skip).Take(page.Size)
-            .Join(db.DemandDatasets, j => j.DatasetId, d => d.Id, (j, d) => new JobHead(
-                j.Id, j.DatasetId, d.Name, j.Status, j.ProgressPercent, j.Stage, j.InputHash, j.Options, j.DatasetVersion,
-                j.CreatedAt, j.StartedAt, j.FinishedAt, j.Error, j.OwnerOrganizationId, j.OwnerActor))
+            .Join(db.DemandDatasets, j => j.DatasetId, d => d.Id, (j, d) => new JobHead<T>(new T
+            {
+                Id = j.Id,
+                DatasetId = j.DatasetId,
+                OwnerOrganizationId = j.OwnerOrganizationId,
+                OwnerActor = j.OwnerActor,
+                Status = j.Status,
+                ProgressPercent = j.ProgressPercent,
+                Stage = j.Stage,
+                InputHash = j.InputHash,
+                Options = j.Options,
+                DatasetVersion = j.DatasetVersion,
+                CreatedAt = j.CreatedAt,
+                StartedAt = j.StartedAt,
+                FinishedAt = j.FinishedAt,
+                Error = j.Error,
+            }, d.Name))
             .ToListAsync(ct);
         return (rows, total);
     }

@@ -5,6 +5,7 @@ using NetTopologySuite.Geometries;
 using Referral.Api.Data;
 using Referral.Api.Features.Access;
 using Referral.Api.Features.Gaps;
+using Referral.Api.Features.Regions;
 using Referral.Api.Features.ServiceAtLocations;
 using Referral.Api.Features.Services;
 using Referral.Api.Infrastructure;
@@ -28,10 +29,70 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
     /// </summary>
     public const int CountLimit = 1_000;
 
-    private static async Task<int?> CountAsync<T>(IQueryable<T> rows, CancellationToken ct)
+    /// <summary>
+    /// What the page's statement must count. A page that is not full tells the count by itself (offset + returned);
+    /// a full page ending past <see cref="CountLimit"/> means more than that matched. Only a full page ending before it
+    /// needs a count, and it is taken in the page's own statement (a scalar subquery, one round trip): the rows to count,
+    /// or none (<c>LIMIT 0</c>, folded away by PostgreSQL).
+    /// </summary>
+    private static IQueryable<T> ToCount<T>(IQueryable<T> rows, OgcItemsRequest r) => r.Offset + r.Limit <= CountLimit ? rows : rows.Take(0);
+
+    /// <summary><c>numberMatched</c> from the page: its own length when not full, else the count its statement took (if any).</summary>
+    private static int? Matched(OgcItemsRequest r, int returned, int? counted)
     {
-        var n = await rows.Take(CountLimit + 1).CountAsync(ct);
-        return n > CountLimit ? null : n;
+        if (returned < r.Limit && (returned > 0 || r.Offset == 0))
+        {
+            var n = r.Offset + returned;
+            return n > CountLimit ? null : n;
+        }
+        return r.Offset + r.Limit <= CountLimit && counted is { } c && c <= CountLimit ? c : null;
+    }
+
+    /// <summary>The feature id as a UUID; false when one is given that is not (then no feature matches).</summary>
+    private static bool TryFeatureId(string? featureId, out Guid? id)
+    {
+        id = null;
+        if (featureId is null)
+        {
+            return true;
+        }
+        if (!Guid.TryParse(featureId, out var parsed))
+        {
+            return false;
+        }
+        id = parsed;
+        return true;
+    }
+
+    /// <summary>Rows whose id is <paramref name="id"/> (when given) and whose point lies in the box (when given; one or two parts).</summary>
+    private static IQueryable<T> Filter<T>(IQueryable<T> rows, Expression<Func<T, Guid>> key, Guid? id, Expression<Func<T, Geometry?>> point, OgcBox? box)
+    {
+        if (id is { } wanted)
+        {
+            var value = new FeatureKey(wanted);
+            rows = rows.Where(Expression.Lambda<Func<T, bool>>(
+                Expression.Equal(key.Body, Expression.Property(Expression.Constant(value), nameof(FeatureKey.Value))), key.Parameters));
+        }
+        return box is null ? rows : rows.Where(InBox(point, box, meets: false));
+    }
+
+    /// <summary>The feature id, held so EF sends it as a parameter.</summary>
+    private sealed record FeatureKey(Guid Value);
+
+    /// <summary>
+    /// <c>point</c> in the box (<paramref name="meets"/>: a geometry that meets it), east or west of the antimeridian when
+    /// the box crosses it; each test uses the column's GiST index.
+    /// </summary>
+    private static Expression<Func<T, bool>> InBox<T>(Expression<Func<T, Geometry?>> point, OgcBox box, bool meets)
+    {
+        var parts = box.Parts.ToArray();
+        var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
+        Expression<Func<Geometry?, bool>> test = meets
+            ? g => g != null && (SqlFunctions.MeetsBox(g, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
+                || SqlFunctions.MeetsBox(g, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude))
+            : g => SqlFunctions.InBox(g!, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
+                || SqlFunctions.InBox(g!, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude);
+        return Expression.Lambda<Func<T, bool>>(new Rebind(test.Parameters[0], point.Body).Visit(test.Body), point.Parameters);
     }
 
     public async Task<OgcCounts> WriteAsync(OgcCollection collection, OgcItemsRequest request, string? featureId,
@@ -71,22 +132,18 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
 
     private sealed record ServiceRow(
         Guid Id, Guid ServiceId, Guid LocationId, string ServiceName, Guid OrganizationId, string OrganizationName, string Status,
-        int? MinimumAge, int? MaximumAge, string[] Languages, DateTimeOffset LastModified, List<string> Categories,
+        int? MinimumAge, int? MaximumAge, string[] Languages, DateTimeOffset LastModified, string? Categories, int Matched,
         string? LocationName, string LocationType, string Visibility, Guid? LocationOrganizationId, Point? Point, Point? PublicPoint,
         bool IsDemo, string? Address1, string? City, string? PostalCode, string? Country);
 
     private async Task<OgcCounts> WriteServicesAsync(OgcItemsRequest r, string? featureId, Utf8JsonWriter json, CancellationToken ct)
     {
         var viewer = actor.Current;
-        var rows = serviceAtLocations.Visible;
-        if (featureId is not null)
+        if (!TryFeatureId(featureId, out var id))
         {
-            if (!Guid.TryParse(featureId, out var id))
-            {
-                return default;
-            }
-            rows = rows.Where(x => x.Id == id);
+            return default;
         }
+        var rows = Filter(serviceAtLocations.Visible, x => x.Id, id, x => x.Location!.PublicPoint, null);
         if (r.Category is { } category)
         {
             rows = rows.Where(x => x.Service!.Attributes.Any(a =>
@@ -139,27 +196,21 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         {
             rows = rows.Where(x => x.Location!.Point != null);
         }
-        var matched = await CountAsync(rows, ct);
-        var page = await Project(rows.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit)).ToListAsync(ct);
-
-        foreach (var row in page)
+        var returned = 0;
+        int? counted = null;
+        // One statement: the page and, when needed, the capped count; rows are written as they arrive.
+        await foreach (var row in Project(rows.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit), ToCount(rows, r)).AsAsyncEnumerable().WithCancellation(ct))
         {
+            counted ??= row.Matched;
             WriteService(json, row, viewer);
+            returned++;
         }
-        return new OgcCounts(matched, page.Count);
+        return new OgcCounts(Matched(r, returned, counted), returned);
     }
 
     /// <summary>Rows whose public point (<paramref name="exact"/> false) or exact point (true) lies in the box.</summary>
-    private static Expression<Func<ServiceAtLocation, bool>> BoxTest(OgcBox box, bool exact)
-    {
-        var parts = box.Parts.ToArray();
-        var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
-        return exact
-            ? x => SqlFunctions.InBox(x.Location!.Point!, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.InBox(x.Location!.Point!, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude)
-            : x => SqlFunctions.InBox(x.Location!.PublicPoint!, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.InBox(x.Location!.PublicPoint!, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude);
-    }
+    private static Expression<Func<ServiceAtLocation, bool>> BoxTest(OgcBox box, bool exact) =>
+        exact ? InBox<ServiceAtLocation>(x => x.Location!.Point, box, meets: false) : InBox<ServiceAtLocation>(x => x.Location!.PublicPoint, box, meets: false);
 
     /// <summary>
     /// Rows whose point as this caller sees it lies in the box: <c>(seesExact AND exact point in box) OR (NOT seesExact AND
@@ -178,15 +229,20 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             row);
     }
 
-    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    private sealed class Rebind(ParameterExpression from, Expression to) : ExpressionVisitor
     {
         protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
     }
 
-    private static IQueryable<ServiceRow> Project(IQueryable<ServiceAtLocation> rows) => rows.Select(x => new ServiceRow(
+    /// <summary>
+    /// The page's rows with what a feature shows, in one statement, with the capped count of <paramref name="counted"/>
+    /// (see <see cref="ToCount{T}"/>). EF reads the categories as a joined collection and joins them on the client.
+    /// </summary>
+    private static IQueryable<ServiceRow> Project(IQueryable<ServiceAtLocation> rows, IQueryable<ServiceAtLocation> counted) => rows.Select(x => new ServiceRow(
         x.Id, x.ServiceId, x.LocationId, x.Service!.Name, x.Service.OrganizationId, x.Service.Organization!.Name, x.Service.Status,
         x.Service.MinimumAge, x.Service.MaximumAge, x.Service.Languages, x.Service.PublicLastModified ?? x.Service.LastModified,
-        x.Service.Attributes.Where(a => a.TaxonomyTerm!.Taxonomy!.Name == ServiceMapping.CategoryTaxonomy).Select(a => a.TaxonomyTerm!.Code).ToList(),
+        string.Join(",", x.Service.Attributes.Where(a => a.TaxonomyTerm!.Taxonomy!.Name == ServiceMapping.CategoryTaxonomy).Select(a => a.TaxonomyTerm!.Code)),
+        counted.Take(CountLimit + 1).Count(),
         x.Location!.Name, x.Location.LocationType, x.Location.Visibility, x.Location.OrganizationId, x.Location.Point, x.Location.PublicPoint,
         x.Service.IsDemo || x.Location.IsDemo,
         x.Location.Addresses.OrderBy(a => a.Id).Select(a => a.Address1).FirstOrDefault(),
@@ -213,7 +269,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         json.WriteString("organization_id", row.OrganizationId);
         json.WriteString("organization_name", row.OrganizationName);
         json.WriteString("status", row.Status);
-        json.WriteString("categories", string.Join(',', row.Categories.Order(StringComparer.Ordinal)));
+        json.WriteString("categories", string.Join(',', (row.Categories ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)));
         json.WriteString("languages", string.Join(',', row.Languages));
         WriteNumber(json, "minimum_age", row.MinimumAge);
         WriteNumber(json, "maximum_age", row.MaximumAge);
@@ -244,14 +300,12 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         }
         if (r.Box is { } box)
         {
-            var parts = box.Parts.ToArray();
-            var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
-            regions = regions.Where(x => x.Geometry != null && (SqlFunctions.MeetsBox(x.Geometry, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.MeetsBox(x.Geometry, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude)));
+            regions = regions.Where(InBox<Region>(x => x.Geometry, box, meets: true));
         }
-        var matched = await CountAsync(regions, ct);
-        var page = await regions.OrderBy(x => x.Level).ThenBy(x => x.Code).Skip(r.Offset).Take(r.Limit).ToListAsync(ct);
-        foreach (var x in page)
+        var counted = ToCount(regions, r);
+        var page = await regions.OrderBy(x => x.Level).ThenBy(x => x.Code).Skip(r.Offset).Take(r.Limit)
+            .Select(x => new { Row = x, Matched = counted.Take(CountLimit + 1).Count() }).ToListAsync(ct);
+        foreach (var x in page.Select(p => p.Row))
         {
             json.WriteStartObject();
             json.WriteString("type", "Feature");
@@ -275,30 +329,20 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             json.WriteEndObject();
             json.WriteEndObject();
         }
-        return new OgcCounts(matched, page.Count);
+        return new OgcCounts(Matched(r, page.Count, page.FirstOrDefault()?.Matched), page.Count);
     }
 
     private async Task<OgcCounts> WritePlacesAsync(OgcItemsRequest r, string? featureId, Utf8JsonWriter json, CancellationToken ct)
     {
-        var places = db.Places.AsNoTracking();
-        if (featureId is not null)
+        if (!TryFeatureId(featureId, out var id))
         {
-            if (!Guid.TryParse(featureId, out var id))
-            {
-                return default;
-            }
-            places = places.Where(x => x.Id == id);
+            return default;
         }
-        if (r.Box is { } box)
-        {
-            var parts = box.Parts.ToArray();
-            var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
-            places = places.Where(x => SqlFunctions.InBox(x.Point, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.InBox(x.Point, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude));
-        }
-        var matched = await CountAsync(places, ct);
-        var page = await places.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit).ToListAsync(ct);
-        foreach (var x in page)
+        var places = Filter(db.Places.AsNoTracking(), x => x.Id, id, x => x.Point, r.Box);
+        var counted = ToCount(places, r);
+        var page = await places.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit)
+            .Select(x => new { Row = x, Matched = counted.Take(CountLimit + 1).Count() }).ToListAsync(ct);
+        foreach (var x in page.Select(p => p.Row))
         {
             json.WriteStartObject();
             json.WriteString("type", "Feature");
@@ -314,30 +358,20 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             json.WriteEndObject();
             json.WriteEndObject();
         }
-        return new OgcCounts(matched, page.Count);
+        return new OgcCounts(Matched(r, page.Count, page.FirstOrDefault()?.Matched), page.Count);
     }
 
     private async Task<OgcCounts> WriteDemandAsync(Guid datasetId, OgcItemsRequest r, string? featureId, Utf8JsonWriter json, CancellationToken ct)
     {
-        var points = db.DemandPoints.AsNoTracking().Where(x => x.DatasetId == datasetId);
-        if (featureId is not null)
+        if (!TryFeatureId(featureId, out var id))
         {
-            if (!Guid.TryParse(featureId, out var id))
-            {
-                return default;
-            }
-            points = points.Where(x => x.Id == id);
+            return default;
         }
-        if (r.Box is { } box)
-        {
-            var parts = box.Parts.ToArray();
-            var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
-            points = points.Where(x => SqlFunctions.InBox(x.Point, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.InBox(x.Point, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude));
-        }
-        var matched = await CountAsync(points, ct);
-        var page = await points.OrderBy(x => x.Seq).Skip(r.Offset).Take(r.Limit).ToListAsync(ct);
-        foreach (var x in page)
+        var points = Filter(db.DemandPoints.AsNoTracking().Where(x => x.DatasetId == datasetId), x => x.Id, id, x => x.Point, r.Box);
+        var counted = ToCount(points, r);
+        var page = await points.OrderBy(x => x.Seq).Skip(r.Offset).Take(r.Limit)
+            .Select(x => new { Row = x, Matched = counted.Take(CountLimit + 1).Count() }).ToListAsync(ct);
+        foreach (var x in page.Select(p => p.Row))
         {
             json.WriteStartObject();
             json.WriteString("type", "Feature");
@@ -351,7 +385,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             json.WriteEndObject();
             json.WriteEndObject();
         }
-        return new OgcCounts(matched, page.Count);
+        return new OgcCounts(Matched(r, page.Count, page.FirstOrDefault()?.Matched), page.Count);
     }
 
     private static void WritePoint(Utf8JsonWriter json, Point? point)

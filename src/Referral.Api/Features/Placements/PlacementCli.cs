@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Referral.Api.Data;
 using Referral.Api.Data.Seeding;
+using Referral.Api.Features.Demand;
 using Referral.Api.Features.Gaps;
 using Referral.Api.Infrastructure;
 
@@ -11,16 +12,21 @@ namespace Referral.Api.Features.Placements;
 
 /// <summary>
 /// <c>dotnet run --project src/Referral.Api -- place …</c>: where should k new sites go? Runs a placement with a progress
-/// bar and prints the sites in order and the urban/rural figures before and after. Exit codes: 0 done, 1 bad arguments.
+/// bar and prints the sites in order and the urban/rural figures before and after. Exit codes: 0 done, 1 bad arguments
+/// (or a candidates file without one usable point), 2 the placement failed, 3 done but some rows of the candidates file
+/// were skipped (listed on stderr, as the imports list theirs).
 /// </summary>
 internal static class PlacementCli
 {
     public const string Usage = """
         usage: place --category CODE [--dataset NAME|ID] [--k N] [--objective coverage|median] [--target-km KM]
-                     [--candidates settlements|grid] [--cell-km KM] [--min-spacing-km KM] [--within R1,R2] [--reach-km KM]
+                     [--candidates settlements|grid|FILE] [--cell-km KM] [--min-spacing-km KM] [--within R1,R2] [--reach-km KM]
                      [--travel] [--target-minutes MIN] [--age N] [--language CODE] [--gender G] [--force] [--json] [--out DIR]
-        Without --dataset it uses the demo dataset (loading the seed first if it is missing). Uploaded candidate points
-        go through POST /api/placements (candidates=points).
+        Without --dataset it uses the demo dataset (loading the seed first if it is missing).
+        --candidates FILE: the sites that can actually be used, instead of the dataset's settlements: a CSV with a header
+        (lat,lng[,name]; the column spellings the demand import accepts), GeoJSON Point features (name in properties),
+        or JSON {"points": [{"name", "latitude", "longitude"}]} as POST /api/placements takes them. Invalid rows are
+        skipped and listed on stderr (exit code 3); the rest are used. Write ./grid for a file named grid.
         """;
 
     private static readonly string[] Flags = ["travel", "force", "json"];
@@ -62,6 +68,17 @@ internal static class PlacementCli
             errors.Add($"--{key}: '{v}' is not a whole number.");
             return null;
         }
+        var candidates = o.GetValueOrDefault("candidates");
+        CandidateFile? file = null;
+        if (candidates is not null && !PlacementVocabulary.CandidateSources.Contains(candidates, StringComparer.Ordinal))
+        {
+            file = await ReadCandidatesAsync(candidates, ct);
+            if (file is null)
+            {
+                return 1;
+            }
+            candidates = PlacementVocabulary.Points;
+        }
         var dataset = o.GetValueOrDefault("dataset") ?? SeedLoader.DemoDatasetName;
         var request = new PlacementRequest
         {
@@ -72,7 +89,8 @@ internal static class PlacementCli
             Objective = o.GetValueOrDefault("objective"),
             TargetKm = Double("target-km"),
             TargetMinutes = Double("target-minutes"),
-            Candidates = o.GetValueOrDefault("candidates"),
+            Candidates = candidates,
+            Points = file?.Points,
             CellKm = Double("cell-km"),
             MinSpacingKm = Double("min-spacing-km"),
             WithinRegions = o.TryGetValue("within", out var w) ? w.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
@@ -127,7 +145,52 @@ internal static class PlacementCli
             }
             await Console.Out.WriteLineAsync($"Wrote {csv} and {geojson}.");
         }
-        return 0;
+        return file?.Skipped > 0 ? 3 : 0;
+    }
+
+    /// <summary>The usable points of a candidates file and how many rows were skipped.</summary>
+    private sealed record CandidateFile(PlacementPoint[] Points, int Skipped);
+
+    /// <summary>
+    /// Reads a candidates file with the demand import's parser (<see cref="DemandParser"/>, valid rows only): the same
+    /// formats, column spellings and row checks; population, class and region columns are read and ignored. Skipped rows
+    /// are listed on stderr; null (after saying why) when the file is missing or holds no usable point.
+    /// </summary>
+    private static async Task<CandidateFile?> ReadCandidatesAsync(string path, CancellationToken ct)
+    {
+        if (!File.Exists(path))
+        {
+            await Console.Error.WriteLineAsync($"--candidates: no file '{path}' (or one of {string.Join(", ", PlacementVocabulary.CandidateSources.Where(c => c != PlacementVocabulary.Points))}).");
+            return null;
+        }
+        DemandParse parse;
+        var bytes = await File.ReadAllBytesAsync(path, ct);
+        var first = Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 64)).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+        if (first.StartsWith('{'))
+        {
+            parse = DemandParser.ReadJson(bytes, validOnly: true);
+        }
+        else
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            parse = await DemandParser.ReadCsvAsync(stream, validOnly: true, ct);
+        }
+        var skipped = parse.InvalidRows.Count;
+        if (parse.ErrorCount > 0)
+        {
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"--candidates {path}: {(parse.Rows.Count == 0 ? "no usable point" : $"skipped {skipped:N0} invalid row(s) of {parse.RowsRead:N0}")}:"));
+            foreach (var (field, messages) in parse.Errors.ToDictionary())
+            {
+                await Console.Error.WriteLineAsync($"  {field}: {string.Join(" ", messages)}");
+            }
+        }
+        if (parse.Rows.Count == 0)
+        {
+            return null;
+        }
+        return new CandidateFile(
+            [.. parse.Rows.Select(r => new PlacementPoint(r.Name.Length > 0 ? r.Name : $"row {r.Row}", r.Lat, r.Lng))], skipped);
     }
 
     /// <summary>The sites in pick order, then urban and rural before → after, then the guarantee.</summary>

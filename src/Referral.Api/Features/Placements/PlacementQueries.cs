@@ -21,25 +21,14 @@ internal sealed class PlacementQueries(ReferralDbContext db, Jobs.JobStore<Place
     public async Task<Page<PlacementDocument>> ListAsync(Guid? datasetId, PageRequest page, CancellationToken ct)
     {
         var (rows, total) = await jobs.PageAsync(datasetId, page, ct);
-        var ids = rows.Select(r => r.Id).ToList();
+        var ids = rows.Select(r => r.Job.Id).ToList();
         var links = await db.Placements.AsNoTracking().Where(p => ids.Contains(p.Id)).Select(p => new { p.Id, p.GapAnalysisId })
             .ToDictionaryAsync(p => p.Id, p => p.GapAnalysisId, ct);
-        var docs = rows.Select(r => ToDocument(new Placement
+        var docs = rows.Select(r =>
         {
-            Id = r.Id,
-            DatasetId = r.DatasetId,
-            GapAnalysisId = links.GetValueOrDefault(r.Id),
-            Status = r.Status,
-            ProgressPercent = r.ProgressPercent,
-            Stage = r.Stage,
-            InputHash = r.InputHash,
-            Options = r.Options,
-            DatasetVersion = r.DatasetVersion,
-            CreatedAt = r.CreatedAt,
-            StartedAt = r.StartedAt,
-            FinishedAt = r.FinishedAt,
-            Error = r.Error,
-        }, r.DatasetName, withResults: false)).ToList();
+            r.Job.GapAnalysisId = links.GetValueOrDefault(r.Job.Id);
+            return ToDocument(r.Job, r.DatasetName, withResults: false);
+        }).ToList();
         return Page<PlacementDocument>.Create(docs, total, page);
     }
 

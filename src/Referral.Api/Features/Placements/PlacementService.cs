@@ -20,7 +20,7 @@ internal sealed record PlacementStart(GapStartStatus Status, PlacementDocument? 
 /// </summary>
 internal sealed class PlacementService(
     ReferralDbContext db, CategoryCatalog catalog, PlacementRunner runner, JobStore<Placement> jobs, PlacementQueries queries,
-    IOptions<PlacementSettings> settings, IOptions<GapSettings> gapSettings, TimeProvider clock, IHostApplicationLifetime lifetime,
+    IOptions<PlacementSettings> settings, IOptions<GapSettings> gapSettings, IHostApplicationLifetime lifetime,
     Access.ActorContext actor)
 {
     /// <summary>Bump when the method changes, so that placements computed the old way are not reused.</summary>
@@ -75,19 +75,7 @@ internal sealed class PlacementService(
             var found = await queries.FindAsync(existing.Id, ct);
             return new PlacementStart(existing.Status == GapAnalysis.Succeeded ? GapStartStatus.Cached : GapStartStatus.Pending, found);
         }
-        var (ownerOrganization, ownerActor) = actor.Current.PlanningOwner;
-        var placement = new Placement
-        {
-            Id = Guid.CreateVersion7(),
-            DatasetId = dataset.Id,
-            OwnerOrganizationId = ownerOrganization,
-            OwnerActor = ownerActor,
-            Status = JobStatus.Queued,
-            InputHash = hash,
-            Options = JsonSerializer.Serialize(options, JsonSetup.Options),
-            DatasetVersion = dataset.Version,
-            CreatedAt = clock.GetUtcNow(),
-        };
+        var placement = jobs.Create(dataset.Id, dataset.Version, hash, JsonSerializer.Serialize(options, JsonSetup.Options), actor.Current.PlanningOwner);
         var inline = mode == GapRunMode.Inline
             || (mode == GapRunMode.Auto && request.Background != true && (long)settlements + candidates <= settings.Value.InlineMaxWork);
         await using var lease = await jobs.AddAsync(placement, inline, ct);

@@ -51,7 +51,18 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         NearbyService? abroad = null;
         if (keep)
         {
-            var probe = await HitsAsync(point, filter with { OutsideCountry = country }, 1, maxDistanceM, ct);
+            // The nearest site abroad matters only when it is much nearer than the nearest at home (Borders.Note), so the
+            // probe looks no farther than that, plus a margin for the rounding of approximate sites (public distances)
+            // or for the generalisation of the public point (exact distances of privileged callers). Without a bound the
+            // KNN scan visits every site of the category when none is abroad (issue 15).
+            var probeMax = maxDistanceM;
+            if (results.FirstOrDefault() is { } home)
+            {
+                var margin = actor.Current.IsPrivileged ? 10_000 : 1_000;
+                var bound = (settings.Value.AbroadMuchCloserRatio * home.DistanceM) + margin;
+                probeMax = Math.Min(maxDistanceM ?? bound, bound);
+            }
+            var probe = await HitsAsync(point, filter with { OutsideCountry = country }, 1, probeMax, ct);
             abroad = (await ToNearbyAsync(probe, country, ct)).FirstOrDefault();
         }
         return (results, Borders.Note(country, filter.SameCountry, results.FirstOrDefault(), abroad, settings.Value.AbroadMuchCloserRatio));

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using Referral.Api.Features.Ogc;
@@ -39,7 +38,7 @@ internal static class TileEndpoints
         ["maximum_age"] = "Number",
         ["visibility"] = "String: public or approximate",
         ["approximate"] = "Boolean: shown at its generalised point",
-        ["point_count"] = "Number: services in this feature; below zoom 13 the services of one 1/64-tile cell share a feature, and the other attributes are set only when it holds one",
+        ["point_count"] = "Number: services in this feature; below zoom 13 the services of one 1/64-tile cell share a feature, and the other attributes (categories too) are set only when it holds one",
     };
 
     private static readonly Dictionary<string, string> RegionFields = new()
@@ -88,26 +87,25 @@ internal static class TileEndpoints
         {
             return NotFound(tileSet);
         }
-        var bytes = await tiles.TileAsync(set, new TileAddress(zoom!.Value, column!.Value, row!.Value), ct);
-        if (bytes is null)
+        if (await tiles.TileAsync(set, new TileAddress(zoom!.Value, column!.Value, row!.Value), ct) is not { } tile)
         {
             return NotFound(tileSet);
         }
         var response = http.Response;
         response.Headers.CacheControl = CacheControl;
         response.Headers.Vary = "Accept-Encoding";
-        if (bytes.Length == 0)
+        if (tile.ETag is null)
         {
             return TypedResults.NoContent();
         }
-        var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 16))}\"");
-        response.Headers.ETag = etag.ToString();
+        var etag = new EntityTagHeaderValue(tile.ETag);
+        response.Headers.ETag = tile.ETag;
         if (EntityTagHeaderValue.TryParseList(http.Request.Headers.IfNoneMatch, out var tags)
             && tags.Any(t => t.Tag == "*" || t.Compare(etag, useStrongComparison: false)))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
-        return TypedResults.File(bytes, Mvt);
+        return TypedResults.File(tile.Bytes, Mvt);
     }
 
     internal static async Task<Results<Ok<TileJson>, ProblemHttpResult>> GetTileJson(string tileSet, HttpRequest request, OgcCatalog catalog, CancellationToken ct)

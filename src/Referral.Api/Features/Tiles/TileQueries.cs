@@ -31,7 +31,7 @@ internal readonly record struct TileAddress(int Z, int X, int Y)
 /// hidden ones never, no address or location name. Gap analysis tiles carry the figures of the GeoJSON exports
 /// (written by <see cref="GapExports"/>, then encoded by PostGIS).
 /// </summary>
-internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExports gapExports)
+internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExports gapExports, TileCache cache)
 {
     /// <summary>Extent and buffer of ST_AsMVT (the defaults of most clients).</summary>
     public const int Extent = 4096;
@@ -71,33 +71,32 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         """;
 
     // A z10 tile of a capital can hold tens of thousands of services: one feature per grid cell (at the cell's centre)
-    // keeps it small, with point_count, and the service's attributes when the cell holds one (a cluster carries only
-    // the union of its categories). Cells are formed first, from the points alone; attributes are read per cell.
+    // with point_count keeps it small. Cells are formed from the points alone (location + service_at_location, the
+    // cost of the bare ST_AsMVT); only a cell holding one service reads that service's attributes (a cluster carries
+    // its count only: zoom in, or ask the OGC items of its box, for what it holds).
     private const string ServicesClusteredSql = """
         WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
-        pts AS (
+        cells AS (
             SELECT ST_SnapToGrid(ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true), @grid) AS geom,
-                   sal.id AS sal_id, sal.service_id
+                   count(*)::int AS point_count, min(sal.id::text) AS sal_id
             FROM env, service_at_location sal JOIN location l ON l.id = sal.location_id
             WHERE l.public_point IS NOT NULL AND l.public_point::geometry && env.box
-        ),
-        cells AS (
-            SELECT geom, count(*)::int AS point_count, (array_agg(sal_id))[1] AS sal_id, array_agg(DISTINCT service_id) AS services
-            FROM pts WHERE geom IS NOT NULL GROUP BY geom
+            GROUP BY 1
         )
         SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (
             SELECT c.geom, c.point_count,
-                   (SELECT string_agg(DISTINCT tt.code, ',' ORDER BY tt.code) FROM attribute a
+                   (SELECT string_agg(tt.code, ',' ORDER BY tt.code) FROM attribute a
                       JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = tt.taxonomy_id
-                    WHERE a.service_id = ANY(c.services) AND tx.name = 'referral-category') AS categories,
+                    WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories,
                    one.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id,
                    o.name AS organization_name, s.status, array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
                    l.visibility, l.visibility <> 'public' AS approximate
             FROM cells c
-            LEFT JOIN service_at_location one ON c.point_count = 1 AND one.id = c.sal_id
+            LEFT JOIN service_at_location one ON c.point_count = 1 AND one.id = c.sal_id::uuid
             LEFT JOIN service s ON s.id = one.service_id
             LEFT JOIN organization o ON o.id = s.organization_id
             LEFT JOIN location l ON l.id = one.location_id
+            WHERE c.geom IS NOT NULL
         ) t
         """;
 
@@ -127,8 +126,15 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         SELECT ST_AsMVT(rows, @layer, @extent, 'geom') FROM rows WHERE geom IS NOT NULL
         """;
 
-    /// <summary>The tile's bytes (empty when nothing is in it), or null when the tile set does not exist.</summary>
-    public async Task<byte[]?> TileAsync(TileSet set, TileAddress tile, CancellationToken ct)
+    /// <summary>
+    /// The tile (empty bytes when nothing is in it) with its ETag, from this instance's <see cref="TileCache"/> when it
+    /// holds it; null when the tile set does not exist.
+    /// </summary>
+    public Task<CachedTile?> TileAsync(TileSet set, TileAddress tile, CancellationToken ct) =>
+        cache.GetOrAddAsync($"{set.Id}/{tile.Z}/{tile.X}/{tile.Y}", () => BuildAsync(set, tile, ct));
+
+    /// <summary>The tile's bytes from the database, uncached.</summary>
+    internal async Task<byte[]?> BuildAsync(TileSet set, TileAddress tile, CancellationToken ct)
     {
         switch (set.Kind)
         {
@@ -197,6 +203,8 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
                 cmd.Parameters.Add(new NpgsqlParameter<string>("layer", f.Layer));
                 cmd.Parameters.Add(new NpgsqlParameter("features", NpgsqlDbType.Jsonb) { Value = System.Text.Encoding.UTF8.GetString(f.Features) });
             }
+            // Prepared once per pooled connection (Npgsql keeps it): a tile request then skips parsing and planning.
+            await cmd.PrepareAsync(ct);
             return await cmd.ExecuteScalarAsync(ct) as byte[] ?? [];
         }
         finally

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Referral.Api.Features.Gaps;
 using Referral.Api.Tests.Infrastructure;
 
@@ -10,25 +9,8 @@ public sealed class GapCliTests(ReferralApiFactory factory) : DatabaseTest(facto
     // Start empty, as a fresh install: `gaps` must load the demo seed (with its own taxonomy) by itself.
     public override Task InitializeAsync() => Factory.ResetDatabaseAsync();
 
-    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            await using var scope = Factory.Services.CreateAsyncScope();
-            var code = await GapCli.RunAsync(scope.ServiceProvider, args, CancellationToken.None);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private Task<(int Code, string Out, string Error)> RunAsync(params string[] args) =>
+        CliRun.RunAsync(Factory, sp => GapCli.RunAsync(sp, args, CancellationToken.None));
 
     [Fact]
     public async Task Gaps_OnAFreshDatabase_LoadsTheDemo_AndPrintsTheUrbanRuralTable()

@@ -210,6 +210,53 @@ public sealed class PlacementEndpointsTests(ReferralApiFactory factory) : Databa
     }
 
     [Fact]
+    public async Task Cli_CandidatesFile_UsesItsPoints_AndListsTheRowsItSkipped()
+    {
+        var folder = Directory.CreateTempSubdirectory("place-cli-");
+        try
+        {
+            // Row 3 has a latitude out of range, row 4 no longitude: both skipped and listed, the other two used.
+            var csv = Path.Combine(folder.FullName, "sites.csv");
+            await File.WriteAllTextAsync(csv, $"lat,lng,name\n{F(North(0))},{F(Lng0)},On P\n{F(North(31))},{F(Lng0)},Between\n95,{F(Lng0)},Nowhere\n{F(North(60))},,Half\n");
+            var geojson = Path.Combine(folder.FullName, "sites.geojson");
+            await File.WriteAllTextAsync(geojson, $$$"""
+                {"type": "FeatureCollection", "features": [
+                  {"type": "Feature", "geometry": {"type": "Point", "coordinates": [{{{F(Lng0)}}}, {{{F(North(60.5))}}}]}, "properties": {"name": "Near Delta"}},
+                  {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}, "properties": {}}
+                ]}
+                """);
+
+            var fromCsv = await PlaceCliAsync("--dataset", Dataset, "--category", "police", "--k", "2", "--target-km", "10", "--candidates", csv, "--json");
+            var fromGeoJson = await PlaceCliAsync("--dataset", Dataset, "--category", "police", "--k", "1", "--target-km", "10", "--candidates", geojson, "--json");
+            var missing = await PlaceCliAsync("--dataset", Dataset, "--category", "police", "--candidates", Path.Combine(folder.FullName, "none.csv"));
+
+            Assert.True(fromCsv.Code == 3, fromCsv.Error);
+            Assert.Contains("skipped 2 invalid row(s) of 4", fromCsv.Error, StringComparison.Ordinal);
+            Assert.Contains("rows[3].lat: latitude 95 is outside -90..90", fromCsv.Error, StringComparison.Ordinal);
+            Assert.Contains("rows[4].lng: has no longitude.", fromCsv.Error, StringComparison.Ordinal);
+            var placement = JsonDocument.Parse(fromCsv.Out).RootElement;
+            Assert.Equal("points", placement.GetProperty("options").GetProperty("candidates").GetString());
+            Assert.Equal(2, placement.GetProperty("results").GetProperty("totals").GetProperty("candidates").GetInt32());
+            Assert.Equal(["Between"], Names(placement)); // On P adds nothing (as through the API)
+            Assert.Equal(3_000, placement.GetProperty("results").GetProperty("sites")[0].GetProperty("gain").GetDouble());
+
+            Assert.True(fromGeoJson.Code == 3, fromGeoJson.Error);
+            Assert.Contains("rows[2].geometry: must be a Point", fromGeoJson.Error, StringComparison.Ordinal);
+            Assert.Equal(["Near Delta"], Names(JsonDocument.Parse(fromGeoJson.Out).RootElement));
+
+            Assert.Equal(1, missing.Code);
+            Assert.Contains("--candidates: no file", missing.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private Task<(int Code, string Out, string Error)> PlaceCliAsync(params string[] args) =>
+        CliRun.RunAsync(Factory, sp => Referral.Api.Features.Placements.PlacementCli.RunAsync(sp, args, CancellationToken.None));
+
+    [Fact]
     public async Task Grid_FindsCellsNearTheUncoveredSettlements()
     {
         var placement = await PlaceAsync(new { dataset = Dataset, category = "police", k = 2, target_km = 10, candidates = "grid", cell_km = 2 });

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Referral.Api.Features.Places;
 using Referral.Api.Tests.Infrastructure;
 
@@ -35,25 +34,8 @@ public sealed class PlaceImportTests(ReferralApiFactory factory) : DatabaseTest(
 
     private const string Admin1 = "KE.30\tNairobi Area\tNairobi Area\t184742\nKE.19\tMombasa\tMombasa\t186299\nCR.08\tSan José\tSan Jose\t3621837\n";
 
-    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            await using var scope = Factory.Services.CreateAsyncScope();
-            var code = await PlacesCli.RunAsync(scope.ServiceProvider, args, CancellationToken.None);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private Task<(int Code, string Out, string Error)> RunAsync(params string[] args) =>
+        CliRun.RunAsync(Factory, sp => PlacesCli.RunAsync(sp, args, CancellationToken.None));
 
     private static async Task<string> FileAsync(DirectoryInfo folder, string name, string text)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using NetTopologySuite.IO.VectorTiles;
 using NetTopologySuite.IO.VectorTiles.Mapbox;
 using Referral.Api.Tests.Infrastructure;
@@ -67,24 +68,77 @@ public sealed class TileTests(ReferralApiFactory factory) : DatabaseTest(factory
     }
 
     [Fact]
-    public async Task ServicesTile_BelowZoom13_MergesServicesOfOneCell_WithTheirCountAndCategories()
+    public async Task ServicesTile_BelowZoom13_MergesServicesOfOneCell_WithTheirCount_ALoneServiceKeepsItsAttributes()
     {
         var org = await TestData.CreateOrganizationAsync(Client, "Org");
         await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police", 9.93330, -84.08330, "police"));
         await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic", 9.93335, -84.08335, "health"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Lone", 9.96, -84.05, "health"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden", 9.96, -84.06, "police", "hidden"));
         var (x, y) = TileOf(10, 9.9333, -84.0833);
         var (hx, hy) = TileOf(14, 9.9333, -84.0833);
 
         var low = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/10/{x}/{y}.mvt"), 10, x, y));
         var high = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/14/{hx}/{hy}.mvt"), 14, hx, hy));
 
-        var cluster = Assert.Single(low.Features);
-        Assert.Equal(2L, Convert.ToInt64(cluster.Attributes["point_count"], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal("health,police", cluster.Attributes["categories"]);
+        Assert.Equal(2, low.Features.Count); // the hidden service is in no cell
+        var cluster = low.Features.Single(f => Convert.ToInt64(f.Attributes["point_count"], System.Globalization.CultureInfo.InvariantCulture) == 2);
         Assert.DoesNotContain("service_name", cluster.Attributes.GetNames());
+        Assert.DoesNotContain("categories", cluster.Attributes.GetNames());
+        var lone = low.Features.Single(f => Convert.ToInt64(f.Attributes["point_count"], System.Globalization.CultureInfo.InvariantCulture) == 1);
+        Assert.Equal("Lone", lone.Attributes["service_name"]);
+        Assert.Equal("health", lone.Attributes["categories"]);
         // The cell is 1/64 of a z10 tile (~0.0055°): its centre is within one cell of the services.
         Assert.Equal(-84.0833, cluster.Geometry.Coordinate.X, 1);
         Assert.Equal(2, high.Features.Count);
+    }
+
+    [Fact]
+    public async Task TileCache_ServesRepeatsFromMemory_AndDropsThemWhenTheDataChanges()
+    {
+        // Other tests run with the cache off (Tiles:CacheMegabytes=0 in the factory), so each sees its writes at once.
+        using var factory = new ReferralApiFactory { Settings = { ["Tiles:CacheMegabytes"] = "16" } };
+        await ((IAsyncLifetime)factory).InitializeAsync();
+        try
+        {
+            await factory.Services.GetRequiredService<Referral.Api.Data.DbNotifications>().Listening;
+            await TestData.EnsureCategoriesAsync(factory);
+            using var admin = factory.CreateClient(factory.AdminKey);
+            using var anonymous = factory.CreateClient();
+            var org = await TestData.CreateOrganizationAsync(admin, "Org");
+            var service = (await TestData.CreateServiceAsync(admin, TestData.Service(org, "Before", 9.9333, -84.0833, "police"))).GetProperty("id").GetGuid();
+            var (x, y) = TileOf(14, 9.9333, -84.0833);
+            var url = $"/tiles/services/14/{x}/{y}.mvt";
+            async Task<object> NameAsync() =>
+                Assert.Single(Assert.Single(Decode(await anonymous.GetByteArrayAsync(url), 14, x, y)).Features).Attributes["service_name"];
+            async Task RenameAsync(string name, bool silently)
+            {
+                await using var conn = await factory.OpenAsync();
+                // session_replication_role = replica: no trigger fires, so no change is signalled.
+                await using var cmd = new Npgsql.NpgsqlCommand(
+                    (silently ? "SET session_replication_role = replica; " : "") + "UPDATE service SET name = @name WHERE id = @id", conn);
+                cmd.Parameters.AddWithValue("name", name);
+                cmd.Parameters.AddWithValue("id", service);
+                await cmd.ExecuteNonQueryAsync();
+            }
+
+            Assert.Equal("Before", await NameAsync());
+            await RenameAsync("Silent", silently: true);
+            Assert.Equal("Before", await NameAsync()); // served from memory: the database was not asked again
+
+            await RenameAsync("After", silently: false); // any write (here plain SQL) signals every instance
+            var seen = await NameAsync();
+            for (var i = 0; i < 100 && !Equals(seen, "After"); i++)
+            {
+                await Task.Delay(100);
+                seen = await NameAsync();
+            }
+            Assert.Equal("After", seen);
+        }
+        finally
+        {
+            await ((IAsyncLifetime)factory).DisposeAsync();
+        }
     }
 
     [Fact]
