@@ -35,12 +35,15 @@ app.UseResponseCompression();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseReferralRequestLogging();
+app.UseReferralResponseLanguage();
 app.UseReferralQueryStringGuard();
 app.UseMiddleware<Referral.Api.Data.ReadRoutingMiddleware>();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+// Unknown query parameters on /api are a 400 naming them, not silently ignored (issue 16).
+app.UseReferralKnownQueryParameters();
 app.UseReferralOpenApi();
 
 app.MapDiscovery();

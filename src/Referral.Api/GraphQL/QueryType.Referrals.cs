@@ -1,3 +1,4 @@
+using System.Globalization;
 using GraphQL;
 using GraphQL.Types;
 using Referral.Api.Features.Places;
@@ -57,11 +58,11 @@ internal sealed partial class QueryType
             .Description("Referral card: the best in-person option per needed category, alternatives and remote channels for a child (REST: GET /api/referral).")
             .Argument<NonNullGraphType<GeoPointInputGraphType>>("near")
             .Argument<ReferralProfileInputGraphType>("profile")
-            .Argument<ListGraphType<NonNullGraphType<StringGraphType>>>("needs", "Categories needed (default: all).")
-            .Argument<StringGraphType>("platform", "Where the abuse happened online (facebook, whatsapp, tiktok, instagram, …): adds that platform's reporting channels.")
+            .Argument<ListGraphType<NonNullGraphType<CategoryEnumGraphType>>>("needs", "Categories needed (default: all).")
+            .Argument<PlatformEnumGraphType>("platform", "Where the abuse happened online: adds that platform's reporting channels.")
             .Argument<FloatGraphType>("maxDistanceMeters", "Only in-person options within this many metres.")
             .Argument<BooleanGraphType>("openNow", "Only options open now.")
-            .Argument<StringGraphType>("at", "Evaluate opening hours at this ISO 8601 instant (with offset) and keep only options open then.")
+            .Argument<DateTimeOffsetGraphType>("at", "Evaluate opening hours at this instant (ISO 8601 with offset) and keep only options open then.")
             .Argument<BooleanGraphType>("sameCountry", "Keep in-person options to the child's country (default true); false: the nearest anywhere, flagged `abroad`.")
             .ResolveAsync(ReferralCardAsync);
 
@@ -121,7 +122,7 @@ internal sealed partial class QueryType
         var categories = await services.GetRequiredService<CategoryCatalog>().GetAsync(ctx.CancellationToken);
         var filter = FilterParser.Parse(
             new FilterInput(ctx.GetArgument<List<string>?>("needs"), profile.Language, profile.Age, profile.Gender, null, null,
-                profile.Audience, ctx.GetArgument<string?>("platform"), null, ctx.GetArgument<bool?>("openNow"), ctx.GetArgument<string?>("at"),
+                profile.Audience, ctx.GetArgument<string?>("platform"), null, ctx.GetArgument<bool?>("openNow"), ctx.GetArgument<DateTimeOffset?>("at")?.ToString("o", CultureInfo.InvariantCulture),
                 SameCountry: ctx.GetArgument<bool?>("sameCountry")),
             [.. categories.Keys], services.GetRequiredService<TimeProvider>().GetUtcNow(), errors);
         var max = FilterParser.MaxDistance(ctx.GetArgument<double?>("maxDistanceMeters"), "maxDistanceMeters", errors);

@@ -54,13 +54,13 @@ internal sealed partial class FieldErrors
         {
             if (required && fallback is null)
             {
-                Add(field, $"is required; one of: {string.Join(", ", allowed)}.");
+                Add(field, Texts.Get("RequiredOneOf", string.Join(", ", allowed)));
             }
             return fallback;
         }
         if (!allowed.Contains(v))
         {
-            Add(field, $"'{Clip(value!)}' is not one of: {string.Join(", ", allowed)}.");
+            Add(field, Texts.Get("NotOneOf", Clip(value!), string.Join(", ", allowed)));
         }
         return v;
     }

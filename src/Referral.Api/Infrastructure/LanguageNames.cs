@@ -1,34 +1,29 @@
+using System.Globalization;
+
 namespace Referral.Api.Infrastructure;
 
-/// <summary>English names for the ISO 639 codes we expect; unknown codes are shown as the code itself.</summary>
+/// <summary>
+/// Names of ISO 639 language codes from the platform's culture data (ICU), not a table of our own: the English name in
+/// English responses, the language's own name otherwise (<c>es</c> → "español" in a Spanish answer). A code the culture
+/// data does not know (many indigenous and sign languages) is shown as the code itself.
+/// </summary>
 internal static class LanguageNames
 {
-    private static readonly Dictionary<string, string> Names = new(StringComparer.OrdinalIgnoreCase)
+    public static string Name(string code)
     {
-        ["es"] = "Spanish",
-        ["en"] = "English",
-        ["pt"] = "Portuguese",
-        ["fr"] = "French",
-        ["de"] = "German",
-        ["it"] = "Italian",
-        ["zh"] = "Chinese",
-        ["ar"] = "Arabic",
-        ["ht"] = "Haitian Creole",
-        ["qu"] = "Quechua",
-        ["gn"] = "Guarani",
-        ["ay"] = "Aymara",
-        ["bzd"] = "Bribri",
-        ["cjp"] = "Cabécar",
-        ["gym"] = "Ngäbere",
-        ["miq"] = "Miskito",
-        ["sw"] = "Swahili",
-        ["hi"] = "Hindi",
-        ["tl"] = "Tagalog",
-        ["ru"] = "Russian",
-        ["sgn"] = "Sign language",
-        ["lsp"] = "Panamanian Sign Language",
-        ["csr"] = "Costa Rican Sign Language",
-    };
-
-    public static string Name(string code) => Names.TryGetValue(code, out var name) ? name : code;
+        CultureInfo culture;
+        try
+        {
+            culture = CultureInfo.GetCultureInfo(code);
+        }
+        catch (CultureNotFoundException)
+        {
+            return code;
+        }
+        var name = CultureInfo.CurrentUICulture.TwoLetterISOLanguageName is "en" or "iv" ? culture.EnglishName : culture.NativeName;
+        return string.IsNullOrEmpty(name) || name.Equals(code, StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("Unknown", StringComparison.OrdinalIgnoreCase) || name.Contains('(', StringComparison.Ordinal) && name.Contains(code, StringComparison.OrdinalIgnoreCase)
+            ? code
+            : name;
+    }
 }

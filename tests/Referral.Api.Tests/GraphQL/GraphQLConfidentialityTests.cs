@@ -47,7 +47,7 @@ public sealed class GraphQLConfidentialityTests(ReferralApiFactory factory) : Da
 
         AssertNoExactPlace(text);
         var location = service.GetProperty("serviceAtLocations")[0].GetProperty("location");
-        Assert.Equal("approximate", location.GetProperty("visibility").GetString());
+        Assert.Equal("APPROXIMATE", location.GetProperty("visibility").GetString());
         Assert.Equal(9.975, location.GetProperty("latitude").GetDouble(), 6);
         Assert.Equal(-84.025, location.GetProperty("longitude").GetDouble(), 6);
         Assert.Empty(location.GetProperty("addresses").EnumerateArray());

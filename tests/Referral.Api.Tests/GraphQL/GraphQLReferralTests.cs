@@ -84,7 +84,7 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
         var response = await Public.PostGraphQLAsync(
             $$"""
             query($near: GeoPointInput!) {
-              nearestServices(near: $near, filter: { categories: ["police"], age: 12 }, first: 4, maxDistanceMeters: 50000) {
+              nearestServices(near: $near, filter: { categories: [POLICE], age: 12 }, first: 4, maxDistanceMeters: 50000) {
                 origin { latitude longitude } regionCodes country sameCountry note results { {{Nearby}} } remote { {{Remote}} }
               }
             }
@@ -150,14 +150,19 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
         var response = await Client.PostGraphQLAsync(
             """
             { nearestServices(near: { lat: 95, lng: -84 }, first: 0, maxDistanceMeters: -1,
-                filter: { categories: ["nope"], age: 200, gender: "robot", at: "tomorrow" }) { regionCodes } }
+                filter: { age: 200 }) { regionCodes } }
             """);
+        // Categories, gender and the instant are typed (enums, DateTimeOffset): GraphQL refuses wrong values before running.
+        var typed = await Client.PostGraphQLAsync(
+            """{ nearestServices(near: { lat: 9, lng: -84 }, filter: { categories: [NOPE], gender: ROBOT, at: "tomorrow" }) { regionCodes } }""");
 
         var fields = response.AssertError("VALIDATION_FAILED").GetProperty("extensions").GetProperty("fields");
         Assert.Equal(["age", "at", "category", "gender", "lat", "limit", "max_distance_m"], Problem.Fields(rest).Order(StringComparer.Ordinal));
         Assert.Equal(
-            ["filter.age", "filter.at", "filter.categories", "filter.gender", "first", "maxDistanceMeters", "near.lat"],
+            ["filter.age", "first", "maxDistanceMeters", "near.lat"],
             fields.EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, typed.Http.StatusCode);
+        Assert.All(typed.Body.GetProperty("errors").EnumerateArray(), e => Assert.Equal("BAD_REQUEST", e.GetProperty("extensions").GetProperty("code").GetString()));
         Assert.Equal(
             rest.GetProperty("errors").GetProperty("age")[0].GetString(),
             fields.GetProperty("filter.age")[0].GetString());
@@ -173,11 +178,14 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
         await AddRemoteAsync("helpline", "helpline");
         var rest = await RestAsync($"/api/referral?lat={Invariant(Lat)}&lng={Invariant(Lng)}&age=12&language=es&needs=police,health,shelter,helpline&platform=tiktok");
 
-        var response = await Client.PostGraphQLAsync(
+        // REST answers in Spanish because language=es is a response language; GraphQL is asked in Spanish by Accept-Language.
+        using var spanish = Factory.CreateClient();
+        spanish.DefaultRequestHeaders.AcceptLanguage.ParseAdd("es");
+        var response = await spanish.PostGraphQLAsync(
             $$"""
             {
               referralCard(near: { lat: 9.9, lng: -84.1 }, profile: { age: 12, language: "es" },
-                           needs: ["police", "health", "shelter", "helpline"], platform: "tiktok") {
+                           needs: [POLICE, HEALTH, SHELTER, HELPLINE], platform: TIKTOK) {
                 origin { latitude longitude } profile { age gender language audience platform } regionCodes notice country sameCountry note
                 categories { category label note best { {{Nearby}} } alternatives { {{Nearby}} } }
                 remote { {{Remote}} } platformChannels { {{Remote}} }
@@ -192,18 +200,21 @@ public sealed class GraphQLReferralTests(ReferralApiFactory factory) : DatabaseT
     }
 
     [Fact]
-    public async Task ReferralCard_UnknownNeed_IsValidationFailedOnNeeds()
+    public async Task ReferralCard_UnknownNeed_IsRefusedByTheEnum_AndBadAgeIsValidationFailed()
     {
-        var response = await Client.PostGraphQLAsync("{ referralCard(near: { lat: 9.9, lng: -84.1 }, needs: [\"magic\"], profile: { age: -1 }) { notice } }");
+        var unknown = await Client.PostGraphQLAsync("{ referralCard(near: { lat: 9.9, lng: -84.1 }, needs: [MAGIC]) { notice } }");
+        var response = await Client.PostGraphQLAsync("{ referralCard(near: { lat: 9.9, lng: -84.1 }, needs: [POLICE], profile: { age: -1 }) { notice } }");
 
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.Http.StatusCode);
+        Assert.Contains("MAGIC", unknown.AssertError("BAD_REQUEST").GetProperty("message").GetString(), StringComparison.Ordinal);
         var fields = response.AssertError("VALIDATION_FAILED").GetProperty("extensions").GetProperty("fields");
-        Assert.Equal(["needs", "profile.age"], fields.EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["profile.age"], fields.EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task ReferralCard_MissingNear_IsABadRequest()
     {
-        var response = await Client.PostGraphQLAsync("{ referralCard(needs: [\"police\"]) { notice } }");
+        var response = await Client.PostGraphQLAsync("{ referralCard(needs: [POLICE]) { notice } }");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.Http.StatusCode);
         response.AssertError("BAD_REQUEST");

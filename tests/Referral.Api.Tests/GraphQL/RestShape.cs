@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Referral.Api.GraphQL;
+using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Tests.GraphQL;
 
@@ -38,6 +40,34 @@ public static class RestShape
 
     public static JsonNode? FromGraphQL(JsonElement element, params string[] graphQLOnly) => Convert(JsonNode.Parse(element.GetRawText()), graphQLOnly);
 
+    /// <summary>GraphQL fields (and REST keys) whose values are vocabulary enums: GraphQL spells them in capitals.</summary>
+    public static readonly HashSet<string> EnumKeys = new(StringComparer.Ordinal)
+    {
+        "status", "genders", "gender", "deliveryModes", "delivery_modes", "mode", "audience", "platforms", "platform",
+        "categories", "category", "verificationStatus", "verification_status", "visibility", "needs",
+    };
+
+    private static readonly Dictionary<string, string> RestValues = new[]
+    {
+        Vocabulary.Categories, Vocabulary.ServiceStatuses, Vocabulary.Genders, Vocabulary.DeliveryModes, Vocabulary.Audiences,
+        Vocabulary.Platforms, Vocabulary.Visibilities, Freshness.Statuses, Referral.Api.Features.Jobs.JobStatus.All,
+    }.SelectMany(v => v).Distinct().ToDictionary(VocabularyEnumGraphType.NameOf, v => v, StringComparer.Ordinal);
+
+    /// <summary>The GraphQL enum name of a REST value (<c>legal_aid</c> → <c>LEGAL_AID</c>).</summary>
+    public static string Enum(string restValue) => VocabularyEnumGraphType.NameOf(restValue);
+
+    /// <summary>A REST value in GraphQL spelling, for enum-valued keys; other values unchanged.</summary>
+    public static JsonNode? ToGraphQLValue(string key, JsonNode? value) => value switch
+    {
+        JsonValue v when EnumKeys.Contains(key) && v.GetValueKind() == JsonValueKind.String && RestValues.ContainsKey(Enum(v.GetValue<string>())) =>
+            JsonValue.Create(Enum(v.GetValue<string>())),
+        JsonArray a when EnumKeys.Contains(key) => new JsonArray([.. a.Select(x => ToGraphQLValue(key, x))]),
+        _ => value?.DeepClone(),
+    };
+
+    private static JsonNode? FromGraphQLValue(JsonNode? value) => value is JsonValue v && v.GetValueKind() == JsonValueKind.String &&
+        RestValues.TryGetValue(v.GetValue<string>(), out var rest) ? JsonValue.Create(rest) : Convert(value, []);
+
     private static JsonNode? Convert(JsonNode? node, string[] graphQLOnly)
     {
         switch (node)
@@ -60,7 +90,11 @@ public static class RestShape
                         result["labels"] = map;
                         continue;
                     }
-                    result[Snake(key)] = Convert(value, graphQLOnly);
+                    result[Snake(key)] = EnumKeys.Contains(key) && value is JsonValue
+                        ? FromGraphQLValue(value)
+                        : EnumKeys.Contains(key) && value is JsonArray values && values.All(x => x is JsonValue)
+                            ? new JsonArray([.. values.Select(FromGraphQLValue)])
+                            : Convert(value, graphQLOnly);
                 }
                 return result;
             case JsonArray a:

@@ -80,7 +80,7 @@ internal static class NdjsonLists
     /// </summary>
     public static NdjsonResult Services(ServiceListQuery q, bool full, ExportQueries queries, ActorContext actor, TimeProvider clock)
     {
-        var services = ServiceQueries.Filter(queries.Services, q, clock.GetUtcNow());
+        var services = ServiceQueries.Filter(queries.Services, q, clock.GetUtcNow(), actor.Current);
         return full
             ? new NdjsonResult((output, ct) => NdjsonResult.WriteAsync(output,
                 Map(queries.ServicesAsync(services, ct), s => ServiceMapping.ToDocument(s, actor.Current, queries.Now)), ct))

@@ -92,12 +92,12 @@ internal sealed class GapAnalysisInputGraphType : InputObjectGraphType<GapAnalys
         Description = "What to analyse; every field but the dataset is optional (defaults as in REST).";
         Field<IdGraphType>("datasetId").Description("The demand dataset's id (or give its name in `dataset`).");
         Field<StringGraphType>("dataset").Description("The demand dataset's name.");
-        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("categories").Description("referral-category codes; default all.");
+        Field<ListGraphType<NonNullGraphType<CategoryEnumGraphType>>>("categories").Description("Referral categories; default all.");
         Field<ListGraphType<NonNullGraphType<FloatGraphType>>>("thresholdsKm").Description("Distance thresholds in km; default 5, 10, 25, 50.");
         Field<FloatGraphType>("catchmentKm").Description("2SFCA catchment in km; default 30.");
         Field<StringGraphType>("decay").Description("2SFCA decay: none, gaussian or e2sfca.");
         Field<FloatGraphType>("fcaCellKm").Description("2SFCA grid cell in km (0 = exact).");
-        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("areaCategories").Description("Categories served by area; default helpline, online_reporting.");
+        Field<ListGraphType<NonNullGraphType<CategoryEnumGraphType>>>("areaCategories").Description("Categories served by area; default HELPLINE, ONLINE_REPORTING.");
         Field<FloatGraphType>("targetKm").Description("Gap rule distance in km; default 25.");
         Field<FloatGraphType>("targetShare").Description("Gap rule share (0–1); default 0.8.");
         Field<IntGraphType>("worstN").Description("Worst-served settlements per group; default 5.");
@@ -108,7 +108,7 @@ internal sealed class GapAnalysisInputGraphType : InputObjectGraphType<GapAnalys
         Field<FloatGraphType>("detourFactor").Description("Travel-time detour factor (implies travelTime).");
         Field<IntGraphType>("age");
         Field<StringGraphType>("language");
-        Field<StringGraphType>("gender");
+        Field<GenderEnumGraphType>("gender");
         Field<BooleanGraphType>("sameCountry").Description("Nearest sites in the settlement's own country only (default true).");
         Field<BooleanGraphType>("background").Description("Queue it even when small.");
         Field<BooleanGraphType>("force").Description("Recompute even when results for the same inputs exist.");
@@ -160,7 +160,7 @@ internal sealed class GapAnalysisGraphType : ObjectGraphType<GapAnalysisDocument
         Name = "GapAnalysis";
         Description = "Where is help missing? One analysis of a demand dataset: status and progress, then its results.";
         Field("id", x => x.Id, type: typeof(NonNullGraphType<IdGraphType>));
-        Field(x => x.Status).Description("queued, running, succeeded or failed.");
+        Field(x => x.Status, type: typeof(NonNullGraphType<JobStatusEnumGraphType>)).Description("Queued, running, succeeded or failed.");
         Field(x => x.ProgressPercent);
         Field(x => x.Stage, nullable: true);
         Field<NonNullGraphType<GapDatasetRefGraphType>>("dataset").Resolve(ctx => ctx.Source.Dataset);
@@ -207,9 +207,9 @@ internal sealed class GapOptionsGraphType : ObjectGraphType<GapOptions>
     {
         Name = "GapOptions";
         Description = "The normalised options the analysis ran with.";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("categories").Resolve(ctx => ctx.Source.Categories);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CategoryEnumGraphType>>>>("categories").Resolve(ctx => ctx.Source.Categories);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<FloatGraphType>>>>("thresholdsKm").Resolve(ctx => ctx.Source.ThresholdsKm);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("areaCategories").Resolve(ctx => ctx.Source.AreaCategories);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CategoryEnumGraphType>>>>("areaCategories").Resolve(ctx => ctx.Source.AreaCategories);
         Field(x => x.CatchmentKm);
         Field(x => x.Decay);
         Field(x => x.FcaCellKm);
@@ -224,7 +224,7 @@ internal sealed class GapOptionsGraphType : ObjectGraphType<GapOptions>
             : null);
         Field(x => x.Age, nullable: true);
         Field(x => x.Language, nullable: true);
-        Field(x => x.Gender, nullable: true);
+        Field(x => x.Gender, type: typeof(GenderEnumGraphType));
         Field(x => x.SameCountry).Description("Nearest sites in the settlement's own country only.");
     }
 }
@@ -335,7 +335,7 @@ internal sealed class GapCategorySummaryGraphType : ObjectGraphType<GapCategoryS
     {
         Name = "GapCategorySummary";
         Description = "The planner's headline for one category.";
-        Field(x => x.Category);
+        Field(x => x.Category, type: typeof(NonNullGraphType<CategoryEnumGraphType>));
         Field(x => x.Label);
         Field(x => x.Mode).Description("in_person, or area for categories served by area (helplines, online reporting).");
         Field(x => x.Sites).Description("In-person services (service-at-locations) of the category.");

@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using Referral.Api.GraphQL;
 
 namespace Referral.Api.Features.Locations;
 
@@ -22,7 +23,7 @@ internal sealed class LocationGraphType : ObjectGraphType<LocationDocument>
         Field(x => x.Longitude).Description("WGS 84; generalised for approximate locations.");
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AddressGraphType>>>>("addresses").Resolve(ctx => ctx.Source.Addresses ?? []);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AccessibilityGraphType>>>>("accessibility").Resolve(ctx => ctx.Source.Accessibility ?? []);
-        Field(x => x.Visibility).Description("public | approximate | hidden.");
+        Field(x => x.Visibility, type: typeof(VisibilityEnumGraphType)).Description("How exactly the location is shown.");
         Field(x => x.Demo).Description("True for fictional demo records.");
         Field(x => x.Source, nullable: true).Description("The system the record was imported from; absent for the public on a confidential place.");
         Field(x => x.SourceId, nullable: true).Description("The record's id in that system; absent for the public on a confidential place.");

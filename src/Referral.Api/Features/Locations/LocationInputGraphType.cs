@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using Referral.Api.GraphQL;
 
 namespace Referral.Api.Features.Locations;
 
@@ -20,6 +21,6 @@ internal sealed class LocationInputGraphType : InputObjectGraphType<LocationDocu
         Field(x => x.Longitude, nullable: true);
         Field("addresses", x => x.Addresses, type: typeof(ListGraphType<NonNullGraphType<AddressInputGraphType>>));
         Field("accessibility", x => x.Accessibility, type: typeof(ListGraphType<NonNullGraphType<AccessibilityInputGraphType>>));
-        Field(x => x.Visibility, nullable: true).Description("public (default) | approximate | hidden.");
+        Field(x => x.Visibility, type: typeof(VisibilityEnumGraphType)).Description("How exactly the location is shown; default PUBLIC.");
     }
 }

@@ -64,7 +64,7 @@ internal sealed class PlacementInputGraphType : InputObjectGraphType<PlacementRe
         Description = "What to place; the dataset and the category are required (defaults as in REST).";
         Field<IdGraphType>("datasetId");
         Field<StringGraphType>("dataset");
-        Field<NonNullGraphType<StringGraphType>>("category").Description("In-person referral category, e.g. police.");
+        Field<NonNullGraphType<CategoryEnumGraphType>>("category").Description("In-person referral category, e.g. POLICE.");
         Field<IntGraphType>("k").Description("New sites, 1–50; default 3.");
         Field<StringGraphType>("objective").Description("coverage (default) or median.");
         Field<FloatGraphType>("targetKm");
@@ -80,7 +80,7 @@ internal sealed class PlacementInputGraphType : InputObjectGraphType<PlacementRe
         Field<FloatGraphType>("detourFactor").Description("Travel-time detour factor (implies travelTime).");
         Field<IntGraphType>("age");
         Field<StringGraphType>("language");
-        Field<StringGraphType>("gender");
+        Field<GenderEnumGraphType>("gender");
         Field<BooleanGraphType>("background");
         Field<BooleanGraphType>("force");
     }
@@ -143,11 +143,11 @@ internal sealed class PlacementGraphType : ObjectGraphType<PlacementDocument>
         Name = "Placement";
         Description = "Where should the next sites go? One placement: status and progress, then its results.";
         Field("id", x => x.Id, type: typeof(NonNullGraphType<IdGraphType>));
-        Field(x => x.Status).Description("queued, running, succeeded or failed.");
+        Field(x => x.Status, type: typeof(NonNullGraphType<JobStatusEnumGraphType>)).Description("Queued, running, succeeded or failed.");
         Field(x => x.ProgressPercent);
         Field(x => x.Stage, nullable: true);
         Field<NonNullGraphType<GapDatasetRefGraphType>>("dataset").Resolve(ctx => ctx.Source.Dataset);
-        Field<NonNullGraphType<StringGraphType>>("category").Resolve(ctx => ctx.Source.Options.Category);
+        Field<NonNullGraphType<CategoryEnumGraphType>>("category").Resolve(ctx => ctx.Source.Options.Category);
         Field<NonNullGraphType<StringGraphType>>("objective").Resolve(ctx => ctx.Source.Options.Objective);
         Field<NonNullGraphType<IntGraphType>>("k").Resolve(ctx => ctx.Source.Options.K);
         Field(x => x.InputHash);

@@ -66,8 +66,7 @@ internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries n
         return new ReferralCardResponse(origin, filter.At, profile, regionCodes, sections,
             [.. remote.OrderBy(r => Penalty(r.Service, profile))],
             platformChannels,
-            "Distances are straight-line on the ellipsoid, not travel distances. Confidential shelters show only an approximate area or none; "
-            + "reach them through the phones listed. Check opening hours by phone before sending a child.")
+            Texts.Get("ReferralNotice"))
         {
             Country = country,
             SameCountry = filter.SameCountry && country is not null,
@@ -116,5 +115,5 @@ internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries n
     }
 
     private static string NoneNote(string label, double? maxDistanceM, bool openOnly) =>
-        $"No in-person '{label}' service found{(maxDistanceM is { } m ? $" within {m / 1000:0.#} km" : "")}{(openOnly ? " open at this time" : "")} for this profile; see the remote channels.";
+        Texts.Get("NoneNote", label, maxDistanceM is { } m ? Texts.Get("NoneWithin", Texts.Number(m / 1000, "0.#")) : "", openOnly ? Texts.Get("NoneOpen") : "");
 }

@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using Referral.Api.GraphQL;
 
 namespace Referral.Api.Features.Referrals;
 
@@ -8,7 +9,7 @@ internal sealed class ReferralCategoryGraphType : ObjectGraphType<ReferralCatego
     {
         Name = "ReferralCategory";
         Description = "The best in-person option for one needed category, with up to two alternatives.";
-        Field(x => x.Category).Description("Category code, e.g. police.");
+        Field(x => x.Category, type: typeof(NonNullGraphType<CategoryEnumGraphType>)).Description("The category.");
         Field(x => x.Label).Description("Category name in the child's language when known.");
         Field<NearbyServiceGraphType>("best").Resolve(ctx => ctx.Source.Best);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<NearbyServiceGraphType>>>>("alternatives").Resolve(ctx => ctx.Source.Alternatives);

@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using Referral.Api.GraphQL;
 
 namespace Referral.Api.Features.Referrals;
 
@@ -9,9 +10,9 @@ internal sealed class ReferralProfileGraphType : ObjectGraphType<ReferralProfile
         Name = "ReferralProfile";
         Description = "The profile the card was made for, as understood (normalised).";
         Field(x => x.Age, nullable: true);
-        Field(x => x.Gender, nullable: true);
+        Field(x => x.Gender, type: typeof(GenderEnumGraphType));
         Field(x => x.Language, nullable: true);
-        Field(x => x.Audience, nullable: true);
-        Field(x => x.Platform, nullable: true);
+        Field(x => x.Audience, type: typeof(AudienceEnumGraphType));
+        Field(x => x.Platform, type: typeof(PlatformEnumGraphType));
     }
 }

@@ -1,4 +1,5 @@
 using GraphQL.Types;
+using Referral.Api.GraphQL;
 
 namespace Referral.Api.Features.Referrals;
 
@@ -9,9 +10,9 @@ internal sealed class ReferralProfileInputGraphType : InputObjectGraphType<Refer
         Name = "ReferralProfileInput";
         Description = "The child: age and gender decide eligibility; language and audience are preferences that rank options.";
         Field<IntGraphType>("age");
-        Field<StringGraphType>("gender").Description("any, female, male, non_binary or other.");
+        Field<GenderEnumGraphType>("gender").Description("The child's gender, checked against each service's genders.");
         Field<StringGraphType>("language").Description("ISO 639 language the child speaks; also picks the category labels (en, es, pt, fr).");
-        Field<StringGraphType>("audience").Description("Who is asking: child, caregiver or professional.");
+        Field<AudienceEnumGraphType>("audience").Description("Who is asking.");
     }
 
     public override object ParseDictionary(IDictionary<string, object?> value) => new ReferralProfile(

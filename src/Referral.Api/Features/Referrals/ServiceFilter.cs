@@ -65,7 +65,7 @@ internal static class FilterParser
             var code = raw.ToLowerInvariant();
             if (!knownCategories.Contains(code))
             {
-                errors.Add("category", $"unknown category '{FieldErrors.Clip(raw)}'; one of: {string.Join(", ", knownCategories.Order(StringComparer.Ordinal))}.");
+                errors.Add("category", Texts.Get("UnknownCategory", FieldErrors.Clip(raw), string.Join(", ", knownCategories.Order(StringComparer.Ordinal))));
             }
             else if (!categories.Contains(code))
             {
@@ -74,19 +74,19 @@ internal static class FilterParser
         }
         if (input.Age is < 0 or > 120)
         {
-            errors.Add("age", "must be between 0 and 120.");
+            errors.Add("age", Texts.Get("AgeRange"));
         }
         var language = input.Language?.Trim().ToLowerInvariant();
         if (language is not null && (language.Length is < 2 or > 3 || !language.All(char.IsAsciiLetterLower)))
         {
-            errors.Add("language", "must be an ISO 639-1 or 639-3 code such as 'es' or 'en'.");
+            errors.Add("language", Texts.Get("LanguageCode"));
         }
         var at = now;
         if (input.At is { Length: > 0 } text)
         {
             if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out at) || !HasOffset(text))
             {
-                errors.Add("at", "must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-30T21:30:00-06:00 or 2026-12-01T03:30:00Z.");
+                errors.Add("at", Texts.Get("AtFormat"));
                 at = now;
             }
         }
@@ -118,19 +118,19 @@ internal static class FilterParser
     {
         if (lat is null)
         {
-            errors.Add("lat", "is required (WGS 84 latitude, -90 to 90).");
+            errors.Add("lat", Texts.Get("LatRequired"));
         }
         else if (!Geo.IsValidLatitude(lat.Value))
         {
-            errors.Add("lat", "must be between -90 and 90.");
+            errors.Add("lat", Texts.Get("LatRange"));
         }
         if (lng is null)
         {
-            errors.Add("lng", "is required (WGS 84 longitude, -180 to 180).");
+            errors.Add("lng", Texts.Get("LngRequired"));
         }
         else if (!Geo.IsValidLongitude(lng.Value))
         {
-            errors.Add("lng", "must be between -180 and 180.");
+            errors.Add("lng", Texts.Get("LngRange"));
         }
         return lat is { } a && lng is { } b && Geo.IsValidLatitude(a) && Geo.IsValidLongitude(b) ? new GeoPoint(a, b) : null;
     }
@@ -139,7 +139,7 @@ internal static class FilterParser
     {
         if (limit is < 1)
         {
-            errors.Add("limit", "must be at least 1.");
+            errors.Add("limit", Texts.Get("LimitMin"));
         }
         return Math.Clamp(limit ?? fallback, 1, MaxLimit);
     }
@@ -148,7 +148,7 @@ internal static class FilterParser
     {
         if (metres is { } m && (!double.IsFinite(m) || m <= 0 || m > MaxDistanceM))
         {
-            errors.Add(field, $"must be a distance in metres between 0 and {MaxDistanceM:0}.");
+            errors.Add(field, Texts.Get("MaxDistance", MaxDistanceM.ToString("0", CultureInfo.InvariantCulture)));
             return null;
         }
         return metres;

@@ -30,6 +30,10 @@ internal static class ServiceAtLocationEndpoints
             errors["format"] = [formatError];
         }
         var page = PageRequest.From(query.Page, query.PerPage, errors);
+        if (!Services.Postcodes.IsValid(query.Postcode))
+        {
+            errors["postcode"] = [Services.Postcodes.Rule];
+        }
         if (SearchText.Problem(query.Search) is { } searchProblem)
         {
             errors["search"] = [searchProblem];

@@ -16,6 +16,7 @@ internal sealed record ServiceAtLocationListQuery(
     [property: Description("Latitude to search around (WGS 84); results are sorted by distance and carry distance_m.")][FromQuery(Name = "lat")] double? Lat = null,
     [property: Description("Longitude to search around (WGS 84).")][FromQuery(Name = "lng")] double? Lng = null,
     [property: Description("Only rows within this many metres of lat/lng (HSDS proximity).")][FromQuery(Name = "proximity")] double? Proximity = null,
+    [property: Description("Only rows at a location with this postal code (HSDS postcode; spaces and case ignored; only locations the caller sees exactly).")][FromQuery(Name = "postcode")] string? Postcode = null,
     [property: Description("1-based page number.")][FromQuery(Name = "page")] int? Page = null,
     [property: Description("Items per page (default 50, capped at 100).")][FromQuery(Name = "per_page")] int? PerPage = null);
 
@@ -52,6 +53,12 @@ internal sealed class ServiceAtLocationQueries(ReferralDbContext db, Access.Acto
         {
             var utc = after.ToUniversalTime();
             rows = rows.Where(x => (x.Service!.PublicLastModified ?? x.Service.LastModified) > utc);
+        }
+        if (Services.Postcodes.Normalize(q.Postcode) is { } postcode)
+        {
+            // Only addresses the caller sees exactly: a hidden or approximate site's postcode must not be found by probing.
+            rows = rows.Where(actor.Current.SeesExactWhere<ServiceAtLocation>(x => x.Location!))
+                .Where(x => x.Location!.Addresses.Any(a => a.PostalCode != null && EF.Functions.ILike(a.PostalCode.Replace(" ", ""), postcode)));
         }
         if (origin is not null)
         {

@@ -36,13 +36,22 @@ internal static class ServiceEndpoints
         [AsParameters] ServiceListQuery query, ServiceQueries queries, Exports.ExportQueries exports, Access.ActorContext actor, TimeProvider clock,
         CancellationToken ct,
         [FromQuery(Name = "format")][Description("json (default) or ndjson: every match, one per line, no paging (HSDS API reference).")] string? format = null,
-        [FromQuery(Name = "full")][Description("With format=ndjson: fully nested service documents instead of list items.")] bool? full = null)
+        [FromQuery(Name = "full")][Description("Fully nested service documents (as GET /api/services/{id}) instead of list items; with format=ndjson too (HSDS 3.1).")] bool? full = null,
+        [FromQuery(Name = "minimal")][Description("Only the services' own fields: no nested organization, languages or categories (HSDS 3.1).")] bool? minimal = null)
     {
         var errors = new Dictionary<string, string[]>();
         var ndjson = Exports.NdjsonResult.Requested(format, out var formatError);
         if (formatError is not null)
         {
             errors["format"] = [formatError];
+        }
+        if (minimal == true && full == true)
+        {
+            errors["minimal"] = ["cannot be combined with full=true."];
+        }
+        if (!Postcodes.IsValid(query.Postcode))
+        {
+            errors["postcode"] = [Postcodes.Rule];
         }
         var page = PageRequest.From(query.Page, query.PerPage, errors);
         if (SearchText.Problem(query.Search) is { } searchProblem)
@@ -57,7 +66,8 @@ internal static class ServiceEndpoints
         {
             return Exports.NdjsonLists.Services(query, full == true, exports, actor, clock);
         }
-        return TypedResults.Ok(await queries.ListAsync(query, page, ct));
+        var shape = full == true ? ServiceListShape.Full : minimal == true ? ServiceListShape.Minimal : ServiceListShape.Summary;
+        return TypedResults.Ok(await queries.ListAsync(query, page, ct, shape));
     }
 
     internal static async Task<Results<Ok<ServiceDocument>, ProblemHttpResult>> GetService(

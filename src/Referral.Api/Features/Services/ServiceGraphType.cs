@@ -25,28 +25,28 @@ internal sealed class ServiceGraphType : ObjectGraphType<ServiceDocument>
         Field(x => x.Description);
         Field(x => x.Url);
         Field(x => x.Email);
-        Field(x => x.Status, nullable: false).Description("active | inactive | defunct | temporarily closed.");
+        Field(x => x.Status, type: typeof(NonNullGraphType<ServiceStatusEnumGraphType>)).Description("Whether the service operates.");
         Field(x => x.InterpretationServices);
         Field(x => x.ApplicationProcess);
         Field(x => x.FeesDescription);
         Field(x => x.EligibilityDescription);
         Field(x => x.MinimumAge);
         Field(x => x.MaximumAge);
-        Field(x => x.AssuredDate).Description("When the record was last verified (YYYY-MM-DD).");
+        Field<DateScalarGraphType>("assuredDate").Description("When the record was last verified.").Resolve(ctx => DateScalarGraphType.FromText(ctx.Source.AssuredDate));
         Field(x => x.AssurerEmail);
         Field(x => x.Alert);
         Field(x => x.LastModified);
         Field(x => x.IsFree).Description("The service costs nothing.");
         Field("available247", x => x.Available247, nullable: true).Description("Open around the clock (schedules are then informative).");
-        Strings("genders", x => x.Genders, "any | female | male | non_binary | other.");
-        Strings("deliveryModes", x => x.DeliveryModes, "in_person, phone, sms, whatsapp, chat, email, online_form, outreach.");
-        Strings("audience", x => x.Audience, "child | caregiver | professional.");
-        Strings("platforms", x => x.Platforms, "Platforms an online reporting channel acts on (facebook, tiktok, games, …).");
-        Strings("categories", x => x.Categories, "referral-category term codes, e.g. police, helpline.");
+        Strings<GenderEnumGraphType>("genders", x => x.Genders, "Genders served.");
+        Strings<DeliveryModeEnumGraphType>("deliveryModes", x => x.DeliveryModes, "How the service is delivered.");
+        Strings<AudienceEnumGraphType>("audience", x => x.Audience, "Who the service talks to (empty: everyone).");
+        Strings<PlatformEnumGraphType>("platforms", x => x.Platforms, "Platforms an online reporting channel acts on.");
+        Strings<CategoryEnumGraphType>("categories", x => x.Categories, "Referral categories of the service.");
         Field(x => x.Demo).Description("True for fictional demo records.");
         Field(x => x.Source, nullable: true).Description("The system the record was imported from (the import's source).");
         Field(x => x.SourceId, nullable: true).Description("The record's id in that system (the file's id or source_id column).");
-        Field(x => x.VerificationStatus).Description("verified (assured within the freshness window, default 365 days), stale or unverified.");
+        Field(x => x.VerificationStatus, type: typeof(VerificationStatusEnumGraphType)).Description("Verified (assured within the freshness window, default 365 days), stale or unverified.");
 
         Field<OrganizationGraphType>("organization").Resolve(ctx => ctx.Source.Organization);
         Nested<PhoneGraphType, PhoneDocument>("phones", d => d.Phones);
@@ -68,8 +68,9 @@ internal sealed class ServiceGraphType : ObjectGraphType<ServiceDocument>
                     : null));
     }
 
-    private void Strings(string name, Func<ServiceDocument, string[]?> pick, string description) =>
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>(name)
+    private void Strings<TEnum>(string name, Func<ServiceDocument, string[]?> pick, string description)
+        where TEnum : VocabularyEnumGraphType =>
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<TEnum>>>>(name)
             .Description(description)
             .Resolve(ctx => pick(ctx.Source) ?? []);
 

@@ -1,5 +1,6 @@
 using GraphQL.Types;
 using Referral.Api.Features.Taxonomy;
+using Referral.Api.GraphQL;
 
 namespace Referral.Api.Features.Services;
 
@@ -21,24 +22,24 @@ internal sealed class ServiceInputGraphType : InputObjectGraphType<ServiceDocume
         Field(x => x.Description, nullable: true);
         Field(x => x.Url, nullable: true);
         Field(x => x.Email, nullable: true);
-        Field(x => x.Status, nullable: true).Description("Required: active | inactive | defunct | temporarily closed.");
+        Field(x => x.Status, type: typeof(ServiceStatusEnumGraphType)).Description("Required: whether the service operates.");
         Field(x => x.InterpretationServices, nullable: true);
         Field(x => x.ApplicationProcess, nullable: true);
         Field(x => x.FeesDescription, nullable: true);
         Field(x => x.EligibilityDescription, nullable: true);
         Field(x => x.MinimumAge, nullable: true);
         Field(x => x.MaximumAge, nullable: true);
-        Field(x => x.AssuredDate, nullable: true).Description("YYYY-MM-DD.");
+        Field<DateScalarGraphType>("assuredDate").ParseValue(v => DateScalarGraphType.ToText(v)!).Description("When the record was last verified.");
         Field(x => x.AssurerEmail, nullable: true);
         Field(x => x.Alert, nullable: true);
         Field(x => x.IsFree, nullable: true);
         Field("available247", x => x.Available247, nullable: true);
-        Field("genders", x => x.Genders, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>)).Description("Default: any.");
-        Field("deliveryModes", x => x.DeliveryModes, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>));
-        Field("audience", x => x.Audience, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>));
-        Field("platforms", x => x.Platforms, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>));
-        Field("categories", x => x.Categories, type: typeof(ListGraphType<NonNullGraphType<StringGraphType>>))
-            .Description("referral-category term codes, e.g. police, helpline.");
+        Field("genders", x => x.Genders, type: typeof(ListGraphType<NonNullGraphType<GenderEnumGraphType>>)).Description("Genders served; default ANY.");
+        Field("deliveryModes", x => x.DeliveryModes, type: typeof(ListGraphType<NonNullGraphType<DeliveryModeEnumGraphType>>));
+        Field("audience", x => x.Audience, type: typeof(ListGraphType<NonNullGraphType<AudienceEnumGraphType>>));
+        Field("platforms", x => x.Platforms, type: typeof(ListGraphType<NonNullGraphType<PlatformEnumGraphType>>));
+        Field("categories", x => x.Categories, type: typeof(ListGraphType<NonNullGraphType<CategoryEnumGraphType>>))
+            .Description("Referral categories of the service.");
         Field("languages", x => x.Languages, type: typeof(ListGraphType<NonNullGraphType<LanguageInputGraphType>>));
         Field("phones", x => x.Phones, type: typeof(ListGraphType<NonNullGraphType<PhoneInputGraphType>>));
         Field("schedules", x => x.Schedules, type: typeof(ListGraphType<NonNullGraphType<ScheduleInputGraphType>>));

@@ -119,7 +119,7 @@ public sealed class ExactnessMatrixTests(ReferralApiFactory factory) : DatabaseT
             new("GraphQL nearestServices", PathKind.Near, async c => (await c.PostGraphQLAsync(
                 $"{{ nearestServices(near: {{ lat: 9.87, lng: -84.13 }}, first: 50) {{ results {{ distanceM location {{ {locationFields} }} }} }} }}")).Text),
             new("GraphQL referralCard", PathKind.Near, async c => (await c.PostGraphQLAsync(
-                $"{{ referralCard(near: {{ lat: 9.87, lng: -84.13 }}, needs: [\"shelter\"]) {{ categories {{ best {{ location {{ {locationFields} }} }} }} }} }}")).Text, OneBestPerCategory: true),
+                $"{{ referralCard(near: {{ lat: 9.87, lng: -84.13 }}, needs: [SHELTER]) {{ categories {{ best {{ location {{ {locationFields} }} }} }} }} }}")).Text, OneBestPerCategory: true),
             new("GraphQL services", PathKind.Full, async c => (await c.PostGraphQLAsync(
                 $"{{ services(first: 50) {{ edges {{ node {{ serviceAtLocations {{ description location {{ {locationFields} }} }} }} }} }} }}")).Text),
             new("GET /api/exports/hsds", PathKind.PublicView, c => c.GetStringAsync("/api/exports/hsds")),

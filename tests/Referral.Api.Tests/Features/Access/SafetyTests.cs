@@ -80,7 +80,7 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
             $"{{ service(id: \"{approximate}\") {{ {fields} }} }}",
             $"{{ service(id: \"{hidden}\") {{ {fields} }} }}",
             "{ nearestServices(near: { lat: 9.98, lng: -84.03 }) { results { distanceM location { name alternateName url description latitude longitude addresses { address1 } } } remote { service { name } } } }",
-            "{ referralCard(near: { lat: 9.98, lng: -84.03 }, needs: [\"shelter\"]) { categories { best { location { name alternateName url description latitude longitude } } } } }",
+            "{ referralCard(near: { lat: 9.98, lng: -84.03 }, needs: [SHELTER]) { categories { best { location { name alternateName url description latitude longitude } } } } }",
         })
         {
             AssertNoLeak(query, (await Public.PostGraphQLAsync(query)).Text);

@@ -48,7 +48,7 @@ public sealed class GapGraphQLTests(ReferralApiFactory factory) : DatabaseTest(f
     public async Task StartGapAnalysis_ThenQueryIt_SameFiguresAsRest()
     {
         var started = await ExecuteAsync("""
-            mutation { startGapAnalysis(input: { dataset: "graph towns", categories: ["police"], thresholdsKm: [5, 50] }) {
+            mutation { startGapAnalysis(input: { dataset: "graph towns", categories: [POLICE], thresholdsKm: [5, 50] }) {
               id status progressPercent dataset { name }
               results { summary { category urban { meanDistanceM } rural { meanDistanceM } ruralToUrban { meanDistance } headline }
                         groups(regionCode: "all", settlementClass: "all") { category metrics { population within { km share } gap } } } } }
@@ -56,7 +56,7 @@ public sealed class GapGraphQLTests(ReferralApiFactory factory) : DatabaseTest(f
         var rest = await AnalyseAsync(Client, new { dataset = "graph towns", categories = new[] { "police" }, thresholds_km = new[] { 5, 50 } });
 
         var analysis = started.GetProperty("data").GetProperty("startGapAnalysis");
-        Assert.Equal("succeeded", analysis.GetProperty("status").GetString());
+        Assert.Equal("SUCCEEDED", analysis.GetProperty("status").GetString());
         Assert.Equal(rest.GetProperty("id").GetGuid(), analysis.GetProperty("id").GetGuid());
         var summary = analysis.GetProperty("results").GetProperty("summary")[0];
         Assert.Equal(2000, summary.GetProperty("urban").GetProperty("meanDistanceM").GetDouble(), 0.15);
@@ -68,7 +68,7 @@ public sealed class GapGraphQLTests(ReferralApiFactory factory) : DatabaseTest(f
 
         var read = await ExecuteAsync($$"""{ gapAnalysis(id: "{{rest.GetProperty("id").GetGuid()}}") { status options { categories thresholdsKm } links { points } } gapAnalyses(first: 5) { totalCount edges { node { id } } } demandDatasets { name settlements } }""");
         var data = read.GetProperty("data");
-        Assert.Equal("succeeded", data.GetProperty("gapAnalysis").GetProperty("status").GetString());
+        Assert.Equal("SUCCEEDED", data.GetProperty("gapAnalysis").GetProperty("status").GetString());
         Assert.EndsWith("/points.geojson", data.GetProperty("gapAnalysis").GetProperty("links").GetProperty("points").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, data.GetProperty("gapAnalyses").GetProperty("totalCount").GetInt32());
         Assert.Equal(2, data.GetProperty("demandDatasets")[0].GetProperty("settlements").GetInt32());
@@ -77,12 +77,14 @@ public sealed class GapGraphQLTests(ReferralApiFactory factory) : DatabaseTest(f
     [Fact]
     public async Task StartGapAnalysis_Invalid_IsValidationFailed_AndAnonymousIsUnauthorized()
     {
-        var invalid = await ExecuteAsync("""mutation { startGapAnalysis(input: { dataset: "graph towns", categories: ["astrology"] }) { id } }""", Admin);
+        var invalid = await ExecuteAsync("""mutation { startGapAnalysis(input: { dataset: "graph towns", targetShare: 2 }) { id } }""", Admin);
+        var unknownCategory = await ExecuteAsync("""mutation { startGapAnalysis(input: { dataset: "graph towns", categories: [ASTROLOGY] }) { id } }""", Admin);
         var anonymous = await ExecuteAsync("""mutation { startGapAnalysis(input: { dataset: "graph towns" }) { id } }""");
         var missing = await ExecuteAsync($$"""{ gapAnalysis(id: "{{Guid.NewGuid()}}") { id } }""");
 
         Assert.Equal("VALIDATION_FAILED", invalid.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
-        Assert.True(invalid.GetProperty("errors")[0].GetProperty("extensions").GetProperty("fields").TryGetProperty("categories", out _));
+        Assert.True(invalid.GetProperty("errors")[0].GetProperty("extensions").GetProperty("fields").TryGetProperty("targetShare", out _), invalid.ToString());
+        Assert.Equal("BAD_REQUEST", unknownCategory.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
         Assert.Equal("UNAUTHORIZED", anonymous.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
         Assert.Equal("NOT_FOUND", missing.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }

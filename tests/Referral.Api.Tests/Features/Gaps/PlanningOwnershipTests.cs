@@ -164,7 +164,7 @@ public sealed class PlanningOwnershipTests(ReferralApiFactory factory) : Databas
         await AddActiveAnalysisAsync(dataset, name, null, GapAnalysis.Queued);
 
         var third = await planner.PostAsJsonAsync("/api/gap_analyses", new { dataset_id = dataset, categories = new[] { "police" } });
-        var viaGraphQL = await planner.PostGraphQLAsync($"mutation {{ startGapAnalysis(input: {{ datasetId: \"{dataset}\", categories: [\"health\"] }}) {{ id }} }}");
+        var viaGraphQL = await planner.PostGraphQLAsync($"mutation {{ startGapAnalysis(input: {{ datasetId: \"{dataset}\", categories: [HEALTH] }}) {{ id }} }}");
         var someoneElse = await otherPlanner.PostAsJsonAsync("/api/gap_analyses", new { dataset_id = dataset, categories = new[] { "police" } });
 
         await Problem.AssertAsync(third, HttpStatusCode.TooManyRequests, ErrorCodes.TooManyAnalyses);

@@ -126,7 +126,7 @@ public sealed class ReadReplicaTests : IAsyncLifetime, IDisposable
 
         // Reads from the standby; writes 503 with Retry-After.
         await ReadsWorkAsync(other, acknowledged[^1], "reads from the standby while the primary is down");
-        using (var list = await other.GetAsync("/api/organizations?page_size=50"))
+        using (var list = await other.GetAsync("/api/organizations?per_page=50"))
         {
             Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         }

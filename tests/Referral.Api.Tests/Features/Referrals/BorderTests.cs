@@ -90,9 +90,9 @@ public sealed class BorderTests(ReferralApiFactory factory) : DatabaseTest(facto
     {
         await AddBorderSitesAsync();
         var query = """
-            { home: nearestServices(near: {lat: 0.45, lng: 34.03}, filter: {categories: ["police"]}) { country sameCountry note results { country abroad service { name } } }
-              anywhere: nearestServices(near: {lat: 0.45, lng: 34.03}, filter: {categories: ["police"]}, sameCountry: false) { results { country abroad farAway service { name } } }
-              card: referralCard(near: {lat: 0.45, lng: 34.03}, needs: ["police"], sameCountry: false) { country categories { best { abroad service { name } } } } }
+            { home: nearestServices(near: {lat: 0.45, lng: 34.03}, filter: {categories: [POLICE]}) { country sameCountry note results { country abroad service { name } } }
+              anywhere: nearestServices(near: {lat: 0.45, lng: 34.03}, filter: {categories: [POLICE]}, sameCountry: false) { results { country abroad farAway service { name } } }
+              card: referralCard(near: {lat: 0.45, lng: 34.03}, needs: [POLICE], sameCountry: false) { country categories { best { abroad service { name } } } } }
             """;
 
         var response = await Client.PostAsJsonAsync("/graphql", new { query });

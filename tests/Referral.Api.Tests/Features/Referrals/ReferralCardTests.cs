@@ -63,7 +63,8 @@ public sealed class ReferralCardTests(ReferralApiFactory factory) : DatabaseTest
         Assert.Equal("health 1", Best(Section(card, "health")));
         var shelter = Section(card, "shelter");
         Assert.Null(Best(shelter));
-        Assert.Contains("remote", shelter.GetProperty("note").GetString(), StringComparison.Ordinal);
+        // language=es is a response language: the note is in Spanish (LocalisationTests).
+        Assert.Contains("canales a distancia", shelter.GetProperty("note").GetString(), StringComparison.Ordinal);
         Assert.True(police.GetProperty("best").TryGetProperty("open_now", out _));
         Assert.Equal(12, card.GetProperty("profile").GetProperty("age").GetInt32());
         Assert.False(string.IsNullOrEmpty(card.GetProperty("notice").GetString()));

@@ -34,7 +34,7 @@ public sealed class SitelessServiceRuleTests(ReferralApiFactory factory) : Datab
         var rest = await Client.PostAsJsonAsync("/api/services", Siteless(org, null));
         var graphql = await Client.PostGraphQLAsync(
             "mutation($input: ServiceInput!) { createService(input: $input) { id } }",
-            new { input = new { organizationId = org, name = "Línea de ayuda", status = "active", categories = new[] { "helpline" }, serviceAtLocations = Array.Empty<object>() } });
+            new { input = new { organizationId = org, name = "Línea de ayuda", status = "ACTIVE", categories = new[] { "HELPLINE" }, serviceAtLocations = Array.Empty<object>() } });
         // Without a country the import cannot default the area; a file without position columns no longer slips it through.
         var import = await ImportApi.PostAsync(Client, "id,name,category,phone\nH1,Línea de ayuda,helpline,1147\n", "text/csv", "source=helplines&dry_run=true");
         var withColumns = await ImportApi.PostAsync(Client, "id,name,category,phone,lat,lon\nH1,Línea de ayuda,helpline,1147,,\n", "text/csv", "source=helplines&dry_run=true");
