@@ -88,6 +88,24 @@ public sealed partial class LocalisationTests(ReferralApiFactory factory) : Data
         Assert.Equal("español", spanish.GetProperty("languages")[0].GetProperty("name").GetString());
     }
 
+    /// <summary>Languages the culture data has no name for (Costa Rica's indigenous and sign languages) are still named.</summary>
+    [Theory]
+    [InlineData("bzd", null, "Bribri")]
+    [InlineData("cjp", "es", "Cabécar")]
+    [InlineData("csr", null, "Costa Rican Sign Language")]
+    [InlineData("csr", "es", "lengua de señas costarricense")]
+    public async Task LanguageNames_TheCultureDataLacks_AreStillNamed(string code, string? language, string expected)
+    {
+        var org = await TestData.CreateOrganizationAsync(Client);
+        var service = TestData.Service(org);
+        service["languages"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["code"] = code });
+        var id = (await TestData.CreateServiceAsync(Client, service)).GetProperty("id").GetString();
+
+        var (_, body) = await GetAsync($"/api/services/{id}", language);
+
+        Assert.Equal(expected, body.GetProperty("languages")[0].GetProperty("name").GetString());
+    }
+
     /// <summary>Every text has a Spanish, Portuguese and French version with the same placeholders.</summary>
     [Fact]
     public void EveryMessage_IsTranslated_WithTheSamePlaceholders()
