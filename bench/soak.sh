@@ -213,8 +213,9 @@ for pid in pids:
         grew = sorted(((tb.get(t, 0) - ta.get(t, 0), t) for t in set(ta) | set(tb)), reverse=True)[:5]
         print("  grew most: " + "; ".join(f"{t} {d / 1024:+.0f} KiB" for d, t in grew))
 ids = "','".join(acked)
-out = subprocess.run(["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", pg_port, "-U", "referral", "-d", "referral", "-c",
-                      f"SELECT count(*) FROM organization WHERE id IN ('{ids}')"], capture_output=True, text=True,
+# The ids go on stdin: thousands of them overflow a command line.
+out = subprocess.run(["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", pg_port, "-U", "referral", "-d", "referral"],
+                     input=f"SELECT count(*) FROM organization WHERE id IN ('{ids}');", capture_output=True, text=True,
                      env={"PGPASSWORD": "referral", "PATH": "/usr/bin:/bin:/usr/lib/postgresql/15/bin"})
 found = int(out.stdout.strip() or 0) if acked else 0
 print(f"acknowledged writes: {len(acked)}, on the primary: {found}, lost: {len(acked) - found}")
