@@ -94,7 +94,9 @@ public sealed class ScaleOutTests : IAsyncLifetime, IDisposable
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             ids.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
         }
-        await WaitForAsync(async () => (await StatusesAsync(ids)).All(s => s.Status == "succeeded"), "every analysis to succeed");
+        // A worker records a run just after the job's own commit: wait for both.
+        await WaitForAsync(async () => (await StatusesAsync(ids)).All(s => s.Status == "succeeded")
+            && ids.All(id => WorkerA.Ran.Concat(WorkerB.Ran).Contains(id)), "every analysis to succeed");
 
         var ran = WorkerA.Ran.Concat(WorkerB.Ran).Where(ids.Contains).ToList();
         Assert.Equal(ids.Order(), ran.Order());
@@ -125,7 +127,9 @@ public sealed class ScaleOutTests : IAsyncLifetime, IDisposable
             await cmd.ExecuteNonQueryAsync();
         }
 
-        await WaitForAsync(async () => (await StatusesAsync([dead])).Single().Status == "succeeded", "the interrupted analysis to be resumed");
+        // A worker records a run just after the job's own commit: wait for both.
+        await WaitForAsync(async () => (await StatusesAsync([dead])).Single().Status == "succeeded"
+            && WorkerA.Ran.Concat(WorkerB.Ran).Count(id => id == dead) > before, "the interrupted analysis to be resumed");
         var resumed = (await StatusesAsync([dead])).Single();
         Assert.Equal(2, resumed.Attempts);
         Assert.Null(resumed.ClaimedBy);
