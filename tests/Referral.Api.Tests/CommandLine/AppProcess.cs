@@ -53,14 +53,15 @@ internal static class AppProcess
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
     };
 
-    public static async Task<Result> RunAsync(string file, IEnumerable<string> args, Dictionary<string, string?> environment, TimeSpan limit)
+    /// <summary>The program in the repository root with these arguments; a null value removes that variable.</summary>
+    private static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, Dictionary<string, string?> environment, bool redirectInput)
     {
         var start = new ProcessStartInfo(file)
         {
             WorkingDirectory = RepoRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = true,
+            RedirectStandardInput = redirectInput,
             UseShellExecute = false,
         };
         foreach (var arg in args)
@@ -78,7 +79,12 @@ internal static class AppProcess
                 start.Environment[key] = value;
             }
         }
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    public static async Task<Result> RunAsync(string file, IEnumerable<string> args, Dictionary<string, string?> environment, TimeSpan limit)
+    {
+        using var process = Process.Start(StartInfo(file, args, environment, redirectInput: true))!;
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -100,29 +106,7 @@ internal static class AppProcess
     /// <summary>Starts a long-running process (a server); the caller kills it (<see cref="Stop"/>).</summary>
     public static Process Start(string file, IEnumerable<string> args, Dictionary<string, string?> environment, Action<string> output)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = RepoRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        foreach (var (key, value) in environment)
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(key);
-            }
-            else
-            {
-                start.Environment[key] = value;
-            }
-        }
-        var process = new Process { StartInfo = start };
+        var process = new Process { StartInfo = StartInfo(file, args, environment, redirectInput: false) };
         process.OutputDataReceived += (_, e) => output(e.Data ?? "");
         process.ErrorDataReceived += (_, e) => output(e.Data ?? "");
         process.Start();
