@@ -26,6 +26,9 @@ internal sealed class SourceRecord
     /// <summary>Flat formats: the country each location is declared in (from a column or the import's default), by position.</summary>
     public List<string?> LocationCountries { get; } = [];
 
+    /// <summary>Flat formats: the line of the row each location came from, by position (a service's rows may be several).</summary>
+    public List<long> LocationLines { get; } = [];
+
     /// <summary>Flat formats: the country of the record's first row (a column or the import's default), as ISO 3166-1 alpha-2 when known.</summary>
     public string? Country { get; init; }
 

@@ -189,6 +189,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         using var csv = CsvTable.Open(new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16), delimiter);
         var (targets, notes) = run.Options.Mapping.Resolve(csv.Header);
         run.Notes.AddRange(notes);
+        run.Columns = new ImportColumns(csv.Header, targets);
         var builder = new FlatRecordBuilder(run.Options, run.Resolver!, targets.OfType<string>(), csv.Delimiter);
         run.Scope = ImportScope.ForFlat(builder.Covered, builder.HasLocations);
         var row = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -379,7 +380,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
             foreach (var w in record.Warnings)
             {
-                run.Warn(ordinal, w);
+                run.Warn(ordinal, w, source);
             }
             if (record.Organization is { } org && run.StagedOrganizations.Add(org.Id))
             {
@@ -395,7 +396,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 {
                     run.Warn(ordinal, new ImportIssue(IssueCodes.ProbableDuplicate,
                         string.Create(CultureInfo.InvariantCulture, $"probably the same as '{FieldErrors.Clip(name)}' (line {origin.Line}, id {FieldErrors.Clip(key)}), {metres:0} m away with the same category."),
-                        source.Origin.File, source.Origin.Line, source.Key, "name"));
+                        source.Origin.File, source.Origin.Line, source.Key, "name"), source);
                 }
             }
             accepted.Add(record);
@@ -618,6 +619,11 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         public TaxonomyImport Taxonomies { get; set; } = null!;
         public Dictionary<string, long> Timings { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>A CSV file's columns: its issues name them (JSON inputs keep their JSON paths).</summary>
+        public ImportColumns? Columns { get; set; }
+
+        private ImportIssue Named(ImportIssue issue, SourceRecord? source) => Columns?.Name(issue, source) ?? issue;
+
         /// <summary>Adds the clock's time to a phase and restarts it.</summary>
         public void Add(string phase, Stopwatch clock)
         {
@@ -710,24 +716,24 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
             foreach (var issue in issues)
             {
-                Count(_rejectedByCode, _rejected, issue);
+                Count(_rejectedByCode, _rejected, Named(issue, source));
             }
             foreach (var warning in source.Issues.Where(i => ImportValidator.IsWarning(i.Code)))
             {
-                Warn(rec, warning);
+                Warn(rec, warning, source);
             }
         }
 
         public void Reject(int rec, ImportIssue issue)
         {
             _rejectedRecords.Add(rec);
-            Count(_rejectedByCode, _rejected, issue);
+            Count(_rejectedByCode, _rejected, Named(issue, null));
         }
 
-        public void Warn(int rec, ImportIssue issue)
+        public void Warn(int rec, ImportIssue issue, SourceRecord? source = null)
         {
             _warnedRecords.Add(rec);
-            Count(_warningsByCode, _warnings, issue);
+            Count(_warningsByCode, _warnings, Named(issue, source));
         }
 
         private void Count(Dictionary<string, long> byCode, List<ImportIssue> list, ImportIssue issue)

@@ -110,9 +110,49 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Equal("A7", panama.GetProperty("source_id").GetString());
         // The same reason as the API's, word for word.
         var phone = Assert.Single(result.Rejected, r => r.GetProperty("line").GetInt64() == 10);
-        Assert.Equal("phones[0].number", phone.GetProperty("field").GetString());
+        // The file's own column, not the document path the validator speaks of (issue 16).
+        Assert.Equal("phone", phone.GetProperty("field").GetString());
         Assert.StartsWith("must be a phone number", phone.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, result.Report.GetProperty("rejected_by_code").GetProperty("outside_country").GetInt64());
+    }
+
+    [Fact]
+    public async Task Import_Rejections_NameTheFilesOwnColumnsAndTheRowOfEachLocation()
+    {
+        // Headers as a user writes them: the report must say "Latitud" and "Tel.", not service_at_locations[0].location.latitude.
+        var csv = "Código;Nombre;Tipo;Latitud;Longitud;Tel.;País\n"
+            + "K1;Comisaría Central;police;9,9333;-84,0833;2222 3333;CR\n"
+            + "K2;Fuera de rango;police;99,5;-84,07;2222 3333;CR\n"
+            + "K3;Teléfono malo;police;9,95;-84,05;call me;CR\n"
+            + "K4;Categoría rara;bananas;9,95;-84,05;2222 3333;CR\n"
+            + "K5;Dos sedes;police;9,94;-84,06;2222 3333;CR\n"
+            + "K5;Dos sedes;police;0;0;;CR\n"
+            + "K6;Sin longitud;police;9,94;;2222 3333;CR\n"
+            + "K7;Texto;police;norte;-84,06;2222 3333;CR\n";
+
+        var result = await ImportApi.PostFilesAsync(Client, [("sedes.csv", Encoding.UTF8.GetBytes(csv))], query: "dry_run=true");
+
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        var rejected = result.Rejected
+            .Select(r => $"{r.GetProperty("line").GetInt64()} {r.GetProperty("field").GetString()} {r.GetProperty("code").GetString()}").ToList();
+        Assert.Equal(
+            ["3 Latitud coordinates_out_of_range", "4 Tel. invalid_phone", "5 Tipo unknown_category", "7 Latitud null_island",
+             "8 Longitud missing_coordinates", "9 Latitud unparsable_coordinates"],
+            rejected);
+        Assert.DoesNotContain(result.Rejected, r => r.GetProperty("field").GetString()!.Contains('[', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Import_JsonDocument_KeepsTheDocumentsPaths()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client);
+        var doc = TestData.Service(org, "Path probe");
+        doc["service_at_locations"]![0]!["location"]!["latitude"] = 99.5;
+
+        var result = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=paths&dry_run=true");
+
+        var issue = Assert.Single(result.Rejected);
+        Assert.Equal("service_at_locations[0].location.latitude", issue.GetProperty("field").GetString());
     }
 
     [Fact]
