@@ -74,4 +74,17 @@ internal sealed class ImportRecord
     public string[] Categories { get; set; } = [];
 
     public List<ImportIssue> Warnings { get; } = [];
+
+    /// <summary>The audit entry's document of the service, once built (<see cref="PrepareAudit"/>).</summary>
+    public string? ServiceAudit { get; private set; }
+
+    /// <summary>The audit entries' documents of <see cref="Locations"/>, by position, once built.</summary>
+    public string[]? LocationAudits { get; private set; }
+
+    /// <summary>Builds the audit documents now (on the validating thread) rather than while the rows are copied.</summary>
+    public void PrepareAudit()
+    {
+        ServiceAudit = AuditJson.Service(Service);
+        LocationAudits = [.. Locations.Select(AuditJson.Location)];
+    }
 }

@@ -142,6 +142,56 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.DoesNotContain(result.Rejected, r => r.GetProperty("field").GetString()!.Contains('[', StringComparison.Ordinal));
     }
 
+    /// <summary>Enough rows for the importer to validate them in parallel (issue 15): the report must not show it.</summary>
+    private static string ManyRows(Func<int, string> row, int count = 300) =>
+        string.Join("\n", Enumerable.Range(1, count).Select(row).Prepend(Header)) + "\n";
+
+    [Fact]
+    public async Task Import_ValidatedInParallel_ReportsRejectionsInLineOrder_TheSameEveryTime()
+    {
+        // Every 7th row is out of range, every 11th has an unknown category, every 13th an unreadable phone.
+        var csv = ManyRows(i => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"M{i},Servicio {i},{(i % 11 == 0 ? "bananas" : "police")},{(i % 7 == 0 ? 99.5 : 9.9 + i * 0.0001)},-84.07,{(i % 13 == 0 ? "call me" : "+506 2222 3333")},,San José,CR"));
+
+        var runs = new List<List<string>>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var result = await ImportApi.PostAsync(Client, csv, Csv, "source=order&dry_run=true&valid_only=true");
+            Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+            runs.Add([.. result.Rejected.Select(r => $"{r.GetProperty("line").GetInt64()} {r.GetProperty("field").GetString()} {r.GetProperty("code").GetString()}")]);
+        }
+
+        var expected = Enumerable.Range(1, 300)
+            .SelectMany(i => new[]
+            {
+                i % 7 == 0 ? $"{i + 1} lat coordinates_out_of_range" : null,
+                i % 11 == 0 ? $"{i + 1} category unknown_category" : null,
+                i % 13 == 0 ? $"{i + 1} phone invalid_phone" : null,
+            }.OfType<string>())
+            .ToList();
+        Assert.Equal(expected.Order(StringComparer.Ordinal), runs[0].Order(StringComparer.Ordinal));
+        Assert.Equal(runs[0].Select(r => long.Parse(r.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).Order(), runs[0].Select(r => long.Parse(r.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(runs[0], runs[1]);
+        Assert.Equal(runs[0], runs[2]);
+    }
+
+    [Fact]
+    public async Task Import_ValidatedInParallel_ARowMayUseAnOrganizationAnEarlierRowOfTheSameBatchBrings()
+    {
+        // Row 1 brings the organization (id and name, as the export writes them); the rows after it only give its id.
+        // One by one that is valid; validated in parallel, the later rows first miss it and are checked again in order.
+        var org = Guid.NewGuid();
+        var csv = "id,name,category,lat,lon,organization_id,organization\n" + string.Join("\n", Enumerable.Range(1, 200).Select(i =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"O{i},Servicio {i},police,{9.9 + i * 0.0001},-84.07,{org},{(i == 1 ? "Red de apoyo" : "")}"))) + "\n";
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=orgs&country=CR");
+
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        Assert.Empty(result.Rejected);
+        Assert.Equal(200, result.Count("services.created"));
+        Assert.Equal(200, await Factory.WithDbAsync(db => db.Services.CountAsync(s => s.OrganizationId == org)));
+    }
+
     [Fact]
     public async Task Import_JsonDocument_KeepsTheDocumentsPaths()
     {
