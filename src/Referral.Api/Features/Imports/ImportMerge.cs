@@ -319,7 +319,8 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
     private async Task<(long Created, long Total)> MergeRootAsync(string entity, string staged, IReadOnlyList<string> updated, IReadOnlyList<string> inserted, CancellationToken ct)
     {
         var changedCount = 0L;
-        if (updated.Count > 0)
+        // A first load (nothing staged is in the directory yet) has nothing to compare: the update pass is skipped.
+        if (updated.Count > 0 && await ScalarAsync($"SELECT count(*) FROM (SELECT 1 FROM imp_existing WHERE entity = '{entity}' LIMIT 1) e", ct) > 0)
         {
             var tCols = string.Join(", ", updated.Select(c => Expr("t", c)));
             var sCols = string.Join(", ", updated.Select(c => Expr("s", c)));
