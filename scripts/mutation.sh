@@ -91,10 +91,10 @@ group_files() {
 
 group_tests() {
   case $1 in
-    access) echo "FullyQualifiedName~Features.Access.AccessTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.JwtTests|FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Services.ServiceEndpointsTests|FullyQualifiedName~Features.Organizations" ;;
-    confidentiality) echo "FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Referrals.NearestTests" ;;
+    access) echo "FullyQualifiedName~Features.Access.AccessTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.JwtTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Access.CrossOrganizationTests|FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Services.ServiceEndpointsTests|FullyQualifiedName~Features.Organizations|FullyQualifiedName~Features.Gaps.PlanningOwnershipTests" ;;
+    confidentiality) echo "FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Referrals.NearestTests" ;;
     nearest) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestConfidentialityTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~GraphQL.GraphQLReferralTests" ;;
-    eligibility) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.FreshnessTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~Features.Referrals.SearchTests" ;;
+    eligibility) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.FreshnessTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~Features.Referrals.SearchTests|FullyQualifiedName~Features.Referrals.BorderTests" ;;
     gaps) echo "FullyQualifiedName~Features.Gaps.GapHandComputedTests|FullyQualifiedName~Features.Gaps.GapRuleEdgeTests|FullyQualifiedName~Features.Gaps.GapAccessTests" ;;
   esac
 }
