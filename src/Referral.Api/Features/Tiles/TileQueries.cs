@@ -70,18 +70,29 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (SELECT rows.*, 1 AS point_count FROM rows WHERE geom IS NOT NULL) t
         """;
 
-    // A z10 tile of a capital can hold tens of thousands of services: one feature per grid cell (at the cell's centre)
-    // with point_count keeps it small. Cells are formed from the points alone (location + service_at_location, the
-    // cost of the bare ST_AsMVT); only a cell holding one service reads that service's attributes (a cluster carries
-    // its count only: zoom in, or ask the OGC items of its box, for what it holds).
+    // A z10 tile of a capital can hold tens of thousands of services: one feature per grid cell with point_count keeps it
+    // small. Cells are formed from the public points alone (location + service_at_location): each point's tile position is
+    // plain arithmetic on its longitude/latitude (Web Mercator), rounded to the grid as ST_SnapToGrid(ST_AsMVTGeom(…), grid)
+    // would round it, without building a geometry per point (about 2.7× cheaper at 100k). Only a cell holding one service
+    // reads that service's attributes (a cluster carries its count only: zoom in, or ask the OGC items of its box).
+    // Hidden places have no public point, so no cell counts them.
     private const string ServicesClusteredSql = """
-        WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
-        cells AS (
-            SELECT ST_SnapToGrid(ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true), @grid) AS geom,
-                   count(*)::int AS point_count, min(sal.id::text) AS sal_id
+        WITH env AS (
+            SELECT ST_XMin(e) AS x0, ST_YMax(e) AS y1, ST_XMax(e) - ST_XMin(e) AS w,
+                   ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box
+            FROM ST_TileEnvelope(@z, @x, @y) AS e),
+        points AS (
+            SELECT sal.id,
+                   (ST_X(l.public_point::geometry) * 20037508.342789244 / 180 - env.x0) / env.w * @extent AS tx,
+                   (env.y1 - ln(tan((90 + ST_Y(l.public_point::geometry)) * pi() / 360)) * 6378137.0) / env.w * @extent AS ty
             FROM env, service_at_location sal JOIN location l ON l.id = sal.location_id
             WHERE l.public_point IS NOT NULL AND l.public_point::geometry && env.box
-            GROUP BY 1
+        ),
+        cells AS (
+            SELECT ST_Point(round(tx / @grid) * @grid, round(ty / @grid) * @grid) AS geom, count(*)::int AS point_count, min(id::text) AS sal_id
+            FROM points
+            WHERE tx BETWEEN -@buffer AND @extent + @buffer AND ty BETWEEN -@buffer AND @extent + @buffer
+            GROUP BY round(tx / @grid), round(ty / @grid)
         )
         SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (
             SELECT c.geom, c.point_count,
