@@ -13,7 +13,8 @@ internal static class CliOutput
     private const int RedirectedWidth = 4096;
 
     /// <summary>A console on stdout for a verb's tables (the current <see cref="Console.Out"/>, so tests can capture it).</summary>
-    public static IAnsiConsole Stdout() => Create(Console.Out, terminal: !Console.IsOutputRedirected);
+    public static IAnsiConsole Stdout() =>
+        Console.IsOutputRedirected ? Create(new TrimmingWriter(Console.Out), terminal: false) : Create(Console.Out, terminal: true);
 
     /// <summary>
     /// Runs <paramref name="work"/> with a progress bar titled <paramref name="title"/> on stderr when <paramref name="show"/>
@@ -79,6 +80,31 @@ internal static class CliOutput
         }
         return console;
     }
+}
+
+/// <summary>Passes text on without the spaces at the end of its lines (a table's padding), for files and pipes.</summary>
+internal sealed class TrimmingWriter(TextWriter inner) : TextWriter
+{
+    private int _spaces;
+
+    public override System.Text.Encoding Encoding => inner.Encoding;
+
+    public override void Write(char value)
+    {
+        if (value == ' ')
+        {
+            _spaces++;
+            return;
+        }
+        if (value != '\n')
+        {
+            inner.Write(new string(' ', _spaces));
+        }
+        _spaces = 0;
+        inner.Write(value);
+    }
+
+    public override void Flush() => inner.Flush();
 }
 
 /// <summary>A running progress bar: the share done (0–100) and what is being done.</summary>
