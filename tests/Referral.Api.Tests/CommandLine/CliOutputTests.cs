@@ -12,13 +12,6 @@ public sealed class CliOutputTests(ReferralApiFactory factory) : DatabaseTest(fa
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
 
-    private const string Csv = """
-        id,name,category,lat,lon,phone,address,city,country
-        P1,Comisaría Central,police,9.9333,-84.0833,+506 2222 3333,Calle 1,San José,CR
-        P2,Línea 1147,helpline,9.94,-84.07,1147,Calle 2,San José,Costa Rica
-
-        """;
-
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
@@ -32,7 +25,7 @@ public sealed class CliOutputTests(ReferralApiFactory factory) : DatabaseTest(fa
         try
         {
             var services = Path.Combine(folder.FullName, "services.csv");
-            await File.WriteAllTextAsync(services, Csv);
+            await File.WriteAllTextAsync(services, ImportCliTests.Csv);
             var towns = Path.Combine(folder.FullName, "towns.csv");
             await File.WriteAllTextAsync(towns, "name,lat,lng,population,region_code\nA,9.9,-84.1,100,CR-SJ\nB,9.8,-84.0,60000,CR-SJ\n");
 

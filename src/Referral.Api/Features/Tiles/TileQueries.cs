@@ -47,15 +47,20 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// <summary>64 of 4096 units: 64 × 64 cells a tile (4 pixels of a 256-pixel tile; about 600 m at z10, 75 m at z12).</summary>
     public const int ClusterGrid = 64;
 
-    private const string ServiceRowsSql = """
+    /// <summary>The service <c>s</c>'s referral categories as one comma-separated attribute (both services statements).</summary>
+    private const string CategoriesOfService = """
+        (SELECT string_agg(tt.code, ',' ORDER BY tt.code) FROM attribute a
+           JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = tt.taxonomy_id
+         WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories
+        """;
+
+    private const string ServiceRowsSql = $$"""
         WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
         rows AS (
             SELECT ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true) AS geom,
                    sal.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id, o.name AS organization_name,
                    s.status,
-                   (SELECT string_agg(t.code, ',' ORDER BY t.code) FROM attribute a
-                      JOIN taxonomy_term t ON t.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = t.taxonomy_id
-                    WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories,
+                   {{CategoriesOfService}},
                    array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
                    l.visibility, l.visibility <> 'public' AS approximate
             FROM env, service_at_location sal
@@ -76,7 +81,7 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     // would round it, without building a geometry per point (about 2.7× cheaper at 100k). Only a cell holding one service
     // reads that service's attributes (a cluster carries its count only: zoom in, or ask the OGC items of its box).
     // Hidden places have no public point, so no cell counts them.
-    private const string ServicesClusteredSql = """
+    private const string ServicesClusteredSql = $$"""
         WITH env AS (
             SELECT ST_XMin(e) AS x0, ST_YMax(e) AS y1, ST_XMax(e) - ST_XMin(e) AS w,
                    ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box
@@ -96,9 +101,7 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         )
         SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (
             SELECT c.geom, c.point_count,
-                   (SELECT string_agg(tt.code, ',' ORDER BY tt.code) FROM attribute a
-                      JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = tt.taxonomy_id
-                    WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories,
+                   {{CategoriesOfService}},
                    one.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id,
                    o.name AS organization_name, s.status, array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
                    l.visibility, l.visibility <> 'public' AS approximate
