@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # OGC API – Features and vector tile benchmark: GET /ogc/collections/services/items?bbox=<San José>&limit=100 and the
 # z10 tile of San José (/tiles/services/10/272/483.mvt) through the API (wrk), against the bare PostGIS queries
-# (bench/ogc/items-bbox.sql: the && box select; bench/ogc/items-api.sql: the statement the API sends for that page, with
-# its parameters written in; the tile: the API's own statement, src/Referral.Api/Features/Tiles/services-cells.sql read
+# (bench/ogc/items-bbox.sql: the && box select; bench/ogc/items-api.sql: the statements the API sends for that page, with
+# their parameters written in; the tile: the API's own statement, src/Referral.Api/Features/Tiles/services-cells.sql read
 # from the source with its parameters written in, ST_AsMVT of the same pre-aggregated grid cells) through pgbench, at
 # the same concurrency, interleaved in the same run. For context, bench/ogc/tile-points.sql (the same tile clustered on
 # the fly from every public point, the API's statement before tile_cell) and bench/ogc/tile-naive.sql (every point of
@@ -88,6 +88,12 @@ q -d "$BENCH_DB" -c "VACUUM ANALYZE location" -c "VACUUM ANALYZE service_at_loca
 sed -e 's/@z\b/10/g; s/@x\b/272/g; s/@y\b/483/g; s/@extent\b/4096/g; s/@cells\b/64/g; s/@grid\b/64.0/g; $ s/$/;/' \
   src/Referral.Api/Features/Tiles/services-cells.sql >"$OUT/tile.sql"
 grep -q '@' "$OUT/tile.sql" && die "services-cells.sql has a parameter the bench does not write in"
+# The API's items statements with the page's service and location ids written in.
+page_ids="$(q -d "$BENCH_DB" -tA -F ' ' -c "SELECT string_agg(service_id::text, ','), string_agg(location_id::text, ',') FROM (
+  SELECT s.service_id, s.location_id FROM service_at_location s JOIN location l ON l.id = s.location_id
+  WHERE l.visibility <> 'hidden' AND l.public_point IS NOT NULL AND in_bbox(l.public_point, -84.15, 9.88, -84.0, 10.0)
+  ORDER BY s.id LIMIT 100) p")"
+sed -e "s/@services/'{${page_ids%% *}}'::uuid[]/; s/@locations/'{${page_ids##* }}'::uuid[]/" bench/ogc/items-api.sql >"$OUT/items-api.sql"
 
 say "starting the APIs (Release, Production): $API_URL (tile cache on), $COLD_URL (tile cache off)${BASELINE_DLL:+, $BASE_URL (baseline)}"
 start_api "$API_URL" "$OUT/api.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR"
@@ -136,7 +142,7 @@ for rep in $(seq 1 "$REPS"); do
   say "rep $rep/$REPS (load $(load1))"
   before="$(load1)"
   echo "$rep bbox_sql $(pgbench_run bench/ogc/items-bbox.sql)" >>"$OUT/raw.txt"
-  echo "$rep bbox_apisql $(pgbench_run bench/ogc/items-api.sql)" >>"$OUT/raw.txt"
+  echo "$rep bbox_apisql $(pgbench_run "$OUT/items-api.sql")" >>"$OUT/raw.txt"
   echo "$rep bbox_api $(wrk_run "$API_URL$BBOX_PATH")" >>"$OUT/raw.txt"
   [ -z "$BASELINE_DLL" ] || echo "$rep bbox_base $(wrk_run "$BASE_URL$BBOX_PATH")" >>"$OUT/raw.txt"
   echo "$rep tile_sql $(pgbench_run "$OUT/tile.sql")" >>"$OUT/raw.txt"
