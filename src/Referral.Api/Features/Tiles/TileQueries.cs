@@ -81,8 +81,10 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     // it small, and the cells are pre-aggregated (tile_cell, migration AddTileCells), so a tile reads at most 66 × 66 rows
     // however many points it covers. Cells nest (1/64 of a tile at every zoom, aligned with the tiles) and are counted
     // from the public points alone; tile_cells_refresh() recounts the cells writes marked before the tile is read.
-    // Only a cell holding one service reads that service's attributes (a cluster carries its count only: zoom in, or ask
-    // the OGC items of its box). The SQL is a file that bench/ogc/run.sh times as the bare query.
+    // Only a cell holding one service carries that service's attributes (a cluster its count only: zoom in, or ask the
+    // OGC items of its box), kept on the cell's row by tile_cells_refresh() (migration AddTileCellAttributes): joined at
+    // tile time they were most of a z10 tile's cost at 1M services. The SQL is a file that bench/ogc/run.sh times as
+    // the bare query.
     internal static readonly string ServicesCellsSql = ReadResource("services-cells.sql");
 
     private const string RefreshCellsSql = "SELECT tile_cells_refresh()";

@@ -121,6 +121,79 @@ public sealed class TileCellTests(ReferralApiFactory factory) : DatabaseTest(fac
         Assert.Contains("12/", full);
     }
 
+    /// <summary>What a lone cell's feature shows, as text: the tile's attributes (absent: empty).</summary>
+    private static string Shown(NetTopologySuite.Features.IFeature f) => string.Join('|',
+        new[] { "service_id", "service_name", "organization_id", "organization_name", "status", "categories", "languages", "minimum_age", "maximum_age", "visibility", "approximate" }
+            .Select(n => f.Attributes.Exists(n) ? Convert.ToString(f.Attributes[n], CultureInfo.InvariantCulture)?.ToLowerInvariant() : ""));
+
+    /// <summary>The same from the rows as they are now (what services-cells.sql joined at tile time before AddTileCellAttributes).</summary>
+    private const string LiveSql = """
+        SELECT concat(s.id, '|', s.name, '|', o.id, '|', o.name, '|', s.status, '|',
+               (SELECT string_agg(tt.code, ',' ORDER BY tt.code) FROM attribute a JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id
+                  JOIN taxonomy tx ON tx.id = tt.taxonomy_id WHERE a.service_id = s.id AND tx.name = 'referral-category'), '|',
+               array_to_string(s.languages, ','), '|', s.minimum_age, '|', s.maximum_age, '|', l.visibility, '|',
+               CASE WHEN l.visibility <> 'public' THEN 'true' ELSE 'false' END)
+        FROM service_at_location sal JOIN service s ON s.id = sal.service_id JOIN organization o ON o.id = s.organization_id
+          JOIN location l ON l.id = sal.location_id
+        WHERE sal.id = @id
+        """;
+
+    /// <summary>Every lone cell of the tiles shows its service as the rows are now.</summary>
+    private async Task AssertLoneCellsShowTheRowsAsync(params (int Z, double Lat, double Lng)[] tiles)
+    {
+        var checkedCells = 0;
+        foreach (var (z, lat, lng) in tiles)
+        {
+            var (x, y) = TileOf(z, lat, lng);
+            var bytes = await Public.GetByteArrayAsync($"/tiles/services/{z}/{x}/{y}.mvt");
+            foreach (var f in Assert.Single(Decode(bytes, z, x, y)).Features.Where(f => Count(f) == 1))
+            {
+                await using var conn = await Factory.OpenAsync();
+                await using var cmd = new Npgsql.NpgsqlCommand(LiveSql, conn);
+                cmd.Parameters.AddWithValue("id", Guid.Parse((string)f.Attributes["id"]));
+                var live = (string)(await cmd.ExecuteScalarAsync())!;
+                // Nulls are empty on both sides (concat; the tile leaves a null attribute out).
+                Assert.Equal(live.ToLowerInvariant(), Shown(f));
+                checkedCells++;
+            }
+        }
+        Assert.True(checkedCells > 0);
+    }
+
+    [Fact]
+    public async Task ALoneCellsAttributes_FollowEveryWriteToWhatTheyShow()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Lone", 9.9400, -84.0700, "health"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Other", 9.9600, -84.1200, "police"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Two a", 9.93330, -84.08330, "police"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Two b", 9.93335, -84.08335, "health"));
+        (int, double, double)[] tiles = [(12, 9.9400, -84.0700), (10, 9.9333, -84.0833), (6, 9.9333, -84.0833)];
+        await AssertLoneCellsShowTheRowsAsync(tiles);
+
+        // Plain SQL: the triggers mark the cells however a write is made.
+        await SqlAsync("UPDATE service SET name = 'Renamed', status = 'inactive', languages = '{es,en}', minimum_age = 3, maximum_age = 17 WHERE name = 'Lone'");
+        await AssertLoneCellsShowTheRowsAsync(tiles);
+        await SqlAsync("UPDATE organization SET name = 'Org renamed' WHERE name = 'Org'");
+        await AssertLoneCellsShowTheRowsAsync(tiles);
+        await SqlAsync("""
+            INSERT INTO attribute (id, service_id, taxonomy_term_id)
+            SELECT gen_random_uuid(), s.id, t.id FROM service s, taxonomy_term t WHERE s.name = 'Renamed' AND t.code = 'police'
+            """);
+        await AssertLoneCellsShowTheRowsAsync(tiles);
+        await SqlAsync("DELETE FROM attribute a USING service s, taxonomy_term t WHERE a.service_id = s.id AND a.taxonomy_term_id = t.id AND s.name = 'Renamed' AND t.code = 'health'");
+        await AssertLoneCellsShowTheRowsAsync(tiles);
+        await SqlAsync("UPDATE taxonomy_term SET code = 'police-renamed' WHERE code = 'police'");
+        await AssertLoneCellsShowTheRowsAsync(tiles);
+        await SqlAsync("UPDATE taxonomy_term SET code = 'police' WHERE code = 'police-renamed'");
+        await SqlAsync("UPDATE location SET visibility = 'approximate' WHERE id IN (SELECT sal.location_id FROM service_at_location sal JOIN service s ON s.id = sal.service_id WHERE s.name = 'Other')");
+        await AssertLoneCellsShowTheRowsAsync(tiles);
+        // A service moved to another organization.
+        var other = await TestData.CreateOrganizationAsync(Client, "Second org");
+        await SqlAsync($"UPDATE service SET organization_id = '{other}' WHERE name = 'Renamed'");
+        await AssertLoneCellsShowTheRowsAsync(tiles);
+    }
+
     /// <summary>A factory with the tile cache on, the tile build held back by the refresh's advisory lock while a test connection holds it.</summary>
     private static async Task<T> WithHeldBuildAsync<T>(Func<ReferralApiFactory, TileCache, Func<Task>, Task<T>> body)
     {
