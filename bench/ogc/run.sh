@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # OGC API – Features and vector tile benchmark: GET /ogc/collections/services/items?bbox=<San José>&limit=100 and the
 # z10 tile of San José (/tiles/services/10/272/483.mvt) through the API (wrk), against the bare PostGIS queries
-# (bench/ogc/items-bbox.sql: the && box select; bench/ogc/items-api.sql: the statement the API sends for that page, with
-# its parameters written in; the tile: the API's own statement, src/Referral.Api/Features/Tiles/services-cells.sql read
+# (bench/ogc/items-bbox.sql: the && box select; bench/ogc/items-api.sql: the statements the API sends for that page, with
+# their parameters written in; the tile: the API's own statement, src/Referral.Api/Features/Tiles/services-cells.sql read
 # from the source with its parameters written in, ST_AsMVT of the same pre-aggregated grid cells) through pgbench, at
 # the same concurrency, interleaved in the same run. For context, bench/ogc/tile-points.sql (the same tile clustered on
-# the fly from every public point, the API's statement before tile_cell) and bench/ogc/tile-naive.sql (every point of
-# the tile as its own feature, what clustering avoids; NAIVE=0 skips it) are timed once per run with psql. The tile is measured twice: from an API with its tile cache off
+# the fly from every public point, the API's statement before tile_cell) and the naive tile (every point of the tile as
+# its own feature, what clustering avoids: the API's zoom-13+ statement, src/Referral.Api/Features/Tiles/services-points.sql
+# read from the source with its parameters written in; NAIVE=0 skips it) are timed once per run with psql. The tile is measured twice: from an API with its tile cache off
 # (every request builds the tile: the cost of the query path) and with it on (what clients get for a repeated tile).
 # With BASELINE_DLL (for example a Release build of main) the same requests also go to that build: before/after in
 # one run. Per rep each ratio is API ÷ bare of that rep; the table gives the median of the reps and their range,
@@ -88,8 +89,18 @@ q -d "$BENCH_DB" -c "VACUUM ANALYZE location" -c "VACUUM ANALYZE service_at_loca
 sed -e 's/@z\b/10/g; s/@x\b/272/g; s/@y\b/483/g; s/@extent\b/4096/g; s/@cells\b/64/g; s/@grid\b/64::float8/g; $ s/$/;/' \
   src/Referral.Api/Features/Tiles/services-cells.sql >"$OUT/tile.sql"
 grep -q '@' "$OUT/tile.sql" && die "services-cells.sql has a parameter the bench does not write in"
-# The API's items statement (one statement since AddServiceCategoriesFunction: nothing to write in).
-cp bench/ogc/items-api.sql "$OUT/items-api.sql"
+# The naive tile: the API's zoom-13+ statement (every point its own feature) for 10/272/483, its length.
+sed -e '/^--/d; s/@z\b/10/g; s/@x\b/272/g; s/@y\b/483/g; s/@margin\b/(64.0 \/ 4096)/g; s/@extent\b/4096/g; s/@buffer\b/64/g' \
+  -e "s/^SELECT ST_AsMVT(t, 'services', 4096, 'geom') FROM/SELECT length(ST_AsMVT(t, 'services', 4096, 'geom')) FROM/; \$ s/\$/;/" \
+  src/Referral.Api/Features/Tiles/services-points.sql >"$OUT/tile-naive.sql"
+grep -q '@' "$OUT/tile-naive.sql" && die "services-points.sql has a parameter the bench does not write in"
+grep -q 'SELECT length(ST_AsMVT' "$OUT/tile-naive.sql" || die "services-points.sql: its last SELECT is not the one the bench measures"
+# The API's items statements with the page's service and location ids written in.
+page_ids="$(q -d "$BENCH_DB" -tA -F ' ' -c "SELECT string_agg(service_id::text, ','), string_agg(location_id::text, ',') FROM (
+  SELECT s.service_id, s.location_id FROM service_at_location s JOIN location l ON l.id = s.location_id
+  WHERE l.visibility <> 'hidden' AND l.public_point IS NOT NULL AND in_bbox(l.public_point, -84.15, 9.88, -84.0, 10.0)
+  ORDER BY s.id LIMIT 100) p")"
+sed -e "s/@services/'{${page_ids%% *}}'::uuid[]/; s/@locations/'{${page_ids##* }}'::uuid[]/" bench/ogc/items-api.sql >"$OUT/items-api.sql"
 
 say "starting the APIs (Release, Production): $API_URL (tile cache on), $COLD_URL (tile cache off)${BASELINE_DLL:+, $BASE_URL (baseline)}"
 start_api "$API_URL" "$OUT/api.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR"
@@ -110,12 +121,12 @@ naive_ms=skipped naive_bytes=skipped
 if [ "$NAIVE" = 1 ]; then
   say "naive tile (every point a feature), once, for context"
   naive_start="$(date +%s%N)"
-  naive_bytes="$(PGOPTIONS='-c statement_timeout=300s' q -d "$BENCH_DB" -tA -f bench/ogc/tile-naive.sql 2>/dev/null || echo "timed out")"
+  naive_bytes="$(PGOPTIONS='-c statement_timeout=300s' q -d "$BENCH_DB" -tA -f "$OUT/tile-naive.sql" 2>/dev/null || echo "timed out")"
   naive_ms="$(( ($(date +%s%N) - naive_start) / 1000000 ))"
 fi
 
-wrk_run() { # url → "req/s p50_ms"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency "$1" >"$OUT/wrk.txt" 2>&1
+wrk_run() { # url [connections threads] → "req/s p50_ms"
+  wrk -t"${3:-$THREADS}" -c"${2:-$CONNECTIONS}" -d"${DURATION}s" --timeout 10s --latency "$1" >"$OUT/wrk.txt" 2>&1
   local rps p50
   rps="$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk.txt")"
   p50="$(awk '$1 == "50%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$OUT/wrk.txt")"
@@ -143,6 +154,7 @@ for rep in $(seq 1 "$REPS"); do
   [ -z "$BASELINE_DLL" ] || echo "$rep bbox_base $(wrk_run "$BASE_URL$BBOX_PATH")" >>"$OUT/raw.txt"
   echo "$rep tile_sql $(pgbench_run "$OUT/tile.sql")" >>"$OUT/raw.txt"
   echo "$rep tile_cold $(wrk_run "$COLD_URL$TILE_PATH")" >>"$OUT/raw.txt"
+  echo "$rep tile_cold1 $(wrk_run "$COLD_URL$TILE_PATH" 1 1)" >>"$OUT/raw.txt"
   echo "$rep tile_api $(wrk_run "$API_URL$TILE_PATH")" >>"$OUT/raw.txt"
   [ -z "$BASELINE_DLL" ] || echo "$rep tile_base $(wrk_run "$BASE_URL$TILE_PATH")" >>"$OUT/raw.txt"
   echo "$rep $before $(load1)" >>"$OUT/loads.txt"
@@ -171,13 +183,14 @@ row() { # label measure bare
   row "items bbox vs the API's own statement bare" bbox_api bbox_apisql
   [ -z "$BASELINE_DLL" ] || row "items bbox, baseline build" bbox_base bbox_sql
   row "z10 tile 10/272/483, built per request (tile cache off; $tile_bytes bytes; bare: the API's statement, services-cells.sql)" tile_cold tile_sql
+  row "z10 tile, built per request, one client at a time (wrk -c1: the build's own latency, no queue)" tile_cold1 tile_sql
   row "z10 tile, tile cache on (repeated tile)" tile_api tile_sql
   [ -z "$BASELINE_DLL" ] || row "z10 tile, baseline build" tile_base tile_sql
   echo
   echo "For context, once each, bare: counting every grid cell (tile_cells_refresh() after a migration or a bulk load) took"
   echo "$cells_ms ms; the same z10 tile clustered on the fly from every public point (bench/ogc/tile-points.sql, the API's"
   echo "statement before tile_cell) took $points_ms ms ($points_bytes bytes); the naive z10 tile (every public point its own"
-  echo "feature with its attributes, bench/ogc/tile-naive.sql; not what the API serves below zoom 13) took $naive_ms ms ($naive_bytes bytes)."
+  echo "feature with its attributes: services-points.sql, what the API serves from zoom 13) took $naive_ms ms ($naive_bytes bytes)."
   echo
   echo "Targets (issue 14, at 1M): items ≥ 0.5× the bare select; z10 tile ≥ 0.5× the bare ST_AsMVT and p50 ≤ 50 ms."
 } | tee "$RESULTS"

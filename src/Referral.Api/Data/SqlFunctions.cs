@@ -24,15 +24,8 @@ internal static class SqlFunctions
     public static bool MeetsBox(NetTopologySuite.Geometries.Geometry shape, double minLongitude, double minLatitude, double maxLongitude, double maxLatitude) =>
         throw new NotSupportedException("Translated to SQL only.");
 
-    /// <summary>
-    /// <c>service_categories(uuid)</c> (migration AddServiceCategoriesFunction): the service's referral category codes,
-    /// comma-separated in code order; null without one. A scalar in the select list, one value per row.
-    /// </summary>
-    public static string? ServiceCategories(Guid serviceId) => throw new NotSupportedException("Translated to SQL only.");
-
     public static void Register(ModelBuilder modelBuilder)
     {
-        modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(ServiceCategories))!).HasName("service_categories");
         modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(InBox))!).HasName("in_bbox");
         modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(MeetsBox))!).HasName("meets_bbox");
         modelBuilder.HasDbFunction(typeof(SqlFunctions).GetMethod(nameof(Unaccent))!).HasName("f_unaccent");

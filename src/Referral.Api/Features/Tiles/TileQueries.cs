@@ -49,33 +49,11 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// <summary>64 of 4096 units: 64 × 64 cells a tile (4 pixels of a 256-pixel tile; about 600 m at z10, 75 m at z12).</summary>
     public const int ClusterGrid = 64;
 
-    /// <summary>The service <c>s</c>'s referral categories as one comma-separated attribute (services-cells.sql has the same).</summary>
-    private const string CategoriesOfService = """
-        (SELECT string_agg(tt.code, ',' ORDER BY tt.code) FROM attribute a
-           JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = tt.taxonomy_id
-         WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories
-        """;
-
-    private const string ServiceRowsSql = $$"""
-        WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
-        rows AS (
-            SELECT ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true) AS geom,
-                   sal.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id, o.name AS organization_name,
-                   s.status,
-                   {{CategoriesOfService}},
-                   array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
-                   l.visibility, l.visibility <> 'public' AS approximate
-            FROM env, service_at_location sal
-            JOIN location l ON l.id = sal.location_id
-            JOIN service s ON s.id = sal.service_id
-            JOIN organization o ON o.id = s.organization_id
-            WHERE l.public_point IS NOT NULL AND l.public_point::geometry && env.box
-        )
-        """;
-
-    private const string ServicesSql = ServiceRowsSql + """
-        SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (SELECT rows.*, 1 AS point_count FROM rows WHERE geom IS NOT NULL) t
-        """;
+    /// <summary>
+    /// A tile from zoom <see cref="ClusterBelowZoom"/>: every public point its own feature. A file, so bench/ogc/run.sh
+    /// times this very statement for context (the naive z10 tile).
+    /// </summary>
+    internal static readonly string ServicesPointsSql = ReadResource("services-points.sql");
 
     // A z10 tile of a capital can hold hundreds of thousands of services: one feature per grid cell with point_count keeps
     // it small, and the cells are pre-aggregated (tile_cell, migration AddTileCells), so a tile reads at most 66 × 66 rows
@@ -146,7 +124,7 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
             case OgcKind.Services:
                 if (tile.Z >= ClusterBelowZoom)
                 {
-                    return await RunAsync(ServicesSql, tile, null, ct);
+                    return await RunAsync(ServicesPointsSql, tile, null, ct);
                 }
                 await RefreshCellsAsync(ct);
                 return await RunAsync(ServicesCellsSql, tile, null, ct);

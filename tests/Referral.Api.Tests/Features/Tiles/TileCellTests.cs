@@ -76,16 +76,9 @@ public sealed class TileCellTests(ReferralApiFactory factory) : DatabaseTest(fac
     [Fact]
     public async Task PreAggregatedTiles_AreTheAggregationOfThePublicPoints_AndEveryKindOfWriteChangesTheNextTile()
     {
-        var org = await TestData.CreateOrganizationAsync(Client, "Org");
-        // Two in one cell (a hidden one among them), a lone one, an approximate one (at its generalised point), a hidden
-        // one alone, and services in Limón (another z10 tile).
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police", 9.93330, -84.08330, "police"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic", 9.93335, -84.08335, "health"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden among them", 9.93332, -84.08332, "shelter", "hidden"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Lone", 9.9400, -84.0700, "health"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Approximate", 9.9500, -84.1000, "shelter", "approximate"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden alone", 9.9100, -84.1100, "shelter", "hidden"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Limón", 9.9900, -83.0300, "police"));
+        // The shared sites (two in one cell with a hidden one among them, a lone one, an approximate one, a hidden one
+        // alone, Limón in another z10 tile) and a second service in Limón.
+        var org = await CreateSevenSitesAsync(Client);
         await TestData.CreateServiceAsync(Client, TestData.Service(org, "Limón 2", 9.9901, -83.0301, "health"));
         (int, double, double)[] tiles = [(12, 9.9333, -84.0833), (10, 9.9333, -84.0833), (8, 9.9333, -84.0833), (10, 9.99, -83.03), (3, 9.9, -84.0)];
         await AssertTilesAsync(tiles);

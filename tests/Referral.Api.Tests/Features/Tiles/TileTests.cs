@@ -25,6 +25,24 @@ public sealed class TileTests(ReferralApiFactory factory) : DatabaseTest(factory
         return (x, y);
     }
 
+    /// <summary>
+    /// The sites the low-zoom tile tests share (TileTests, TileCellTests), in organization "Org": two public services in
+    /// one cell of San José with a hidden one among them; a public one alone; an approximate one (at its generalised
+    /// point); a hidden one alone in its cell; one far outside the San José tiles (Limón). Returns the organization's id.
+    /// </summary>
+    public static async Task<Guid> CreateSevenSitesAsync(HttpClient client)
+    {
+        var org = await TestData.CreateOrganizationAsync(client, "Org");
+        await TestData.CreateServiceAsync(client, TestData.Service(org, "Police", 9.93330, -84.08330, "police"));
+        await TestData.CreateServiceAsync(client, TestData.Service(org, "Clinic", 9.93335, -84.08335, "health"));
+        await TestData.CreateServiceAsync(client, TestData.Service(org, "Hidden among them", 9.93332, -84.08332, "shelter", "hidden"));
+        await TestData.CreateServiceAsync(client, TestData.Service(org, "Lone", 9.9400, -84.0700, "health"));
+        await TestData.CreateServiceAsync(client, TestData.Service(org, "Approximate", 9.9500, -84.1000, "shelter", "approximate"));
+        await TestData.CreateServiceAsync(client, TestData.Service(org, "Hidden alone", 9.9100, -84.1100, "shelter", "hidden"));
+        await TestData.CreateServiceAsync(client, TestData.Service(org, "Limón", 9.9900, -83.0300, "police"));
+        return org;
+    }
+
     public static IList<Layer> Decode(byte[] bytes, int z, int x, int y)
     {
         using var stream = new MemoryStream(bytes);
@@ -108,16 +126,7 @@ public sealed class TileTests(ReferralApiFactory factory) : DatabaseTest(factory
     [InlineData(12)]
     public async Task ServicesTile_BelowZoom13_CellCountsSumToThePublicPointsOfTheTile_AndNoCellCountsOrShowsAHiddenPlace(int z)
     {
-        var org = await TestData.CreateOrganizationAsync(Client, "Org");
-        // Two public services in one cell with a hidden one among them; a public one alone; an approximate one (at its
-        // generalised point); a hidden one alone in its cell; one far outside the tile (Limón).
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police", 9.93330, -84.08330, "police"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic", 9.93335, -84.08335, "health"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden among them", 9.93332, -84.08332, "shelter", "hidden"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Lone", 9.9400, -84.0700, "health"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Approximate", 9.9500, -84.1000, "shelter", "approximate"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden alone", 9.9100, -84.1100, "shelter", "hidden"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Limón", 9.9900, -83.0300, "police"));
+        await CreateSevenSitesAsync(Client);
         var (x, y) = TileOf(z, 9.9333, -84.0833);
         var (west, south, east, north) = BoundsOf(z, x, y);
         var rows = await Factory.WithDbAsync(db => db.ServiceAtLocations
