@@ -13,7 +13,7 @@ namespace Referral.Api.Data;
 /// reconnects and drops every cache (notifications sent meanwhile are lost).
 /// </summary>
 internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache cache, JobSignal jobs, Features.Tiles.TileCache tiles,
-    ILogger<DbNotifications> logger) : BackgroundService
+    NearestIndex nearest, ILogger<DbNotifications> logger) : BackgroundService
 {
     /// <summary>Payload: the name of the cache to drop (<see cref="CategoryCatalog.Notification"/>).</summary>
     public const string CacheChannel = "referral_cache";
@@ -83,11 +83,16 @@ internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache
         {
             tiles.Clear();
         }
+        else if (channel == CacheChannel && payload == NearestIndex.Notification)
+        {
+            nearest.Invalidate();
+        }
     }
 
     private void DropAll()
     {
         CategoryCatalog.Evict(cache);
         tiles.Clear();
+        nearest.Invalidate();
     }
 }
