@@ -161,8 +161,12 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         // Wait for the writers in flight (they hold the lock shared until they commit), read the version and take the
         // snapshot while new writers wait, then let them go: every change counted in the version is in the snapshot, and
         // every later one moves the version past it. A short lock timeout: a loader never holds writers up for long.
-        await using (var timeout = new NpgsqlCommand("SET lock_timeout = '300ms'", gate))
+        // The loader is the one to give way: a lock it waits for (the advisory lock, or a table an operator's TRUNCATE or
+        // a migration holds while it waits for the loader) makes it stop and retry, well before PostgreSQL's deadlock
+        // detector could pick the writer as the victim.
+        foreach (var c in new[] { gate, conn })
         {
+            await using var timeout = new NpgsqlCommand("SET lock_timeout = '200ms'", c);
             await timeout.ExecuteNonQueryAsync(ct);
         }
         try
