@@ -13,7 +13,8 @@
 # connection string, e.g. "Max Auto Prepare=32" to try Npgsql automatic preparation), REUSE_DB=1 (keep the
 # database when it already holds a generated set of that size: for trying API or SQL changes quickly),
 # FLOOR=0 (skip the floor reference: bench/floor.sql + bench/nearest-floor.sql), C1=0 (skip the runs at concurrency 1),
-# INDEX_WAIT=0 (do not wait for the API's in-process nearest index to load before the warm-up),
+# BENCH_QUERY (appended to every API request, e.g. '&search=centro': search combined with nearest; the SQL references
+# do not search), INDEX_WAIT=0 (do not wait for the API's in-process nearest index to load before the warm-up),
 # ANALYZE_ALL=0 (leave the tiny taxonomy tables without statistics, as the app leaves them: see README),
 # BUILD_REF (a git revision, e.g. HEAD: benchmark that commit, exported with git archive into bench/.out/src,
 # instead of the working tree), REFERRAL_PG_PORT.
@@ -231,7 +232,7 @@ run_wrk() { # $1 duration, $2 result file (empty: warm-up), $3 connections
   local threads=$(( conns < THREADS ? conns : THREADS ))
   api0="$(proc_ticks "$API_PID")"
   start_sampler
-  { time env BENCH_ORIGINS="$OUT/origins.csv" BENCH_RESULT="$out" BENCH_LIMIT="$K" BENCH_SEED="$REQUEST_SEED" \
+  { time env BENCH_ORIGINS="$OUT/origins.csv" BENCH_RESULT="$out" BENCH_LIMIT="$K" BENCH_SEED="$REQUEST_SEED" BENCH_QUERY="${BENCH_QUERY:-}" \
       wrk -t"$threads" -c"$conns" -d"$1"s --timeout 10s -s bench/nearest.lua "$API_URL" >"$OUT/wrk.txt" 2>&1 ; } \
       2>"$OUT/client-time.txt" \
     || { cat "$OUT/wrk.txt" >&2; die "wrk failed"; }
@@ -315,7 +316,8 @@ check_agreement() { # → "same/total"
 declare -A GEN_SECONDS DB_SIZE PLAN AGREE
 T_START=$SECONDS
 say "sizes: $SIZES; $REPS x ${DURATION}s per tool; -c$CONNECTIONS, $THREADS threads; k=$K"
-bash scripts/localdb.sh start >&2
+# A cluster that already answers on PGPORT is used as it is (a shared one); else the repository's local one is started.
+q -d postgres -c "SELECT 1" >/dev/null 2>&1 || bash scripts/localdb.sh start >&2
 
 SRC_DIR=.
 SEED_DIR="$REPO_ROOT/seed"
