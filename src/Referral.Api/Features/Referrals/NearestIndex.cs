@@ -114,6 +114,10 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             _dirty = false;
             try
             {
+                if (_current is { } loaded && await DatabaseVersionAsync(stoppingToken) == loaded.Version)
+                {
+                    continue; // a repeated signal (start-up, requests during the first load): nothing changed since
+                }
                 var clock = Stopwatch.StartNew();
                 var gen = await LoadAsync(stoppingToken);
                 if (gen is not null)
@@ -147,13 +151,24 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         }
     }
 
+    private string LoaderConnectionString => new NpgsqlConnectionStringBuilder(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)))
+    {
+        Pooling = false,
+        CommandTimeout = 600,
+    }.ConnectionString;
+
+    // The version of what is committed: a writer in flight has moved the sequence already, so this is never behind.
+    private async Task<long> DatabaseVersionAsync(CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(LoaderConnectionString);
+        await conn.OpenAsync(ct);
+        await using var read = new NpgsqlCommand(VersionSql, conn);
+        return (long)(await read.ExecuteScalarAsync(ct))!;
+    }
+
     private async Task<NearestGeneration?> LoadAsync(CancellationToken ct)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)))
-        {
-            Pooling = false,
-            CommandTimeout = 600,
-        }.ConnectionString;
+        var connectionString = LoaderConnectionString;
         await using var gate = new NpgsqlConnection(connectionString);
         await using var conn = new NpgsqlConnection(connectionString);
         await gate.OpenAsync(ct);
