@@ -29,6 +29,8 @@ PG_OS_USER=postgres
 START_TIMEOUT=30
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+# shellcheck source=pg-lib.sh
+. "$SCRIPT_DIR/pg-lib.sh"
 REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
 LOCAL_DIR="${REFERRAL_PG_DIR:-$REPO_ROOT/.local}"
 PGDATA_DIR="$LOCAL_DIR/pgdata"
@@ -39,7 +41,6 @@ BINDIR=""
 say() { printf 'localdb: %s\n' "$*"; }
 die() { printf 'localdb: ERROR: %s\n' "$*" >&2; exit 1; }
 
-is_root() { [ "$(id -u)" -eq 0 ]; }
 
 case "$DB_PORT" in
   ''|*[!0-9]*) die "REFERRAL_PG_PORT must be a port number (got '$DB_PORT')" ;;
@@ -163,20 +164,6 @@ ensure_os_user() {
   fi
 }
 
-# Run a command as the server's OS user (postgres when root, else ourselves),
-# from / so that an unreadable working directory does not matter.
-as_pg() {
-  if is_root; then
-    if command -v runuser >/dev/null 2>&1; then
-      (cd / && runuser -u "$PG_OS_USER" -- "$@")
-    else
-      (cd / && setpriv --reuid="$PG_OS_USER" --regid="$PG_OS_USER" --init-groups -- "$@")
-    fi
-  else
-    (cd / && "$@")
-  fi
-}
-
 # The postgres user must be able to traverse every directory down to .local
 # (CI clones into a mktemp -d directory with mode 0700). Add only the search bit.
 ensure_traversable() {
@@ -204,33 +191,7 @@ ensure_traversable() {
 pidfile_pid()  { sed -n 1p "$PGDATA_DIR/postmaster.pid" 2>/dev/null || true; }
 pidfile_port() { sed -n 4p "$PGDATA_DIR/postmaster.pid" 2>/dev/null || true; }
 
-is_running() {
-  [ -f "$PGDATA_DIR/PG_VERSION" ] || return 1
-  local pid
-  pid="$(pidfile_pid)"
-  case "$pid" in ''|*[!0-9]*) return 1 ;; esac
-  kill -0 "$pid" 2>/dev/null || { [ "$(id -u)" -ne 0 ] && ps -p "$pid" >/dev/null 2>&1; } || return 1
-  if [ -r "/proc/$pid/comm" ]; then
-    # After a machine restart the PID in a stale postmaster.pid may belong to
-    # an unrelated process: only a postgres process whose working directory is
-    # our data directory counts.
-    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
-      postgres|postmaster) ;;
-      *) return 1 ;;
-    esac
-    # a killed postmaster may linger as a zombie until it is reaped
-    local stat
-    stat="$(cat "/proc/$pid/stat" 2>/dev/null || true)"
-    stat="${stat##*) }"
-    case "$stat" in Z*|X*|'') return 1 ;; esac
-    local cwd
-    cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
-    if [ -n "$cwd" ] && [ "$cwd" != "$PGDATA_DIR" ] && [ "$cwd" != "$(readlink -f -- "$PGDATA_DIR")" ]; then
-      return 1
-    fi
-  fi
-  return 0
-}
+is_running() { pg_running "$PGDATA_DIR"; }
 
 port_in_use() { # something (not ours) accepts TCP connections on 127.0.0.1:$1
   timeout 2 bash -c "exec 3<>/dev/tcp/$DB_HOST/$1" 2>/dev/null

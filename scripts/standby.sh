@@ -26,6 +26,8 @@ PG_OS_USER=postgres
 START_TIMEOUT=60
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+# shellcheck source=pg-lib.sh
+. "$SCRIPT_DIR/pg-lib.sh"
 REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
 LOCAL_DIR="${REFERRAL_PG_DIR:-$REPO_ROOT/.local}"
 STANDBY_DIR="$LOCAL_DIR/standby"
@@ -34,7 +36,6 @@ PGLOG="$STANDBY_DIR/postgres.log"
 
 say() { printf 'standby: %s\n' "$*"; }
 die() { printf 'standby: ERROR: %s\n' "$*" >&2; exit 1; }
-is_root() { [ "$(id -u)" -eq 0 ]; }
 
 for p in "$PRIMARY_PORT" "$STANDBY_PORT"; do
   case "$p" in ''|*[!0-9]*) die "ports must be numbers (got '$p')" ;; esac
@@ -47,18 +48,6 @@ if [ ! -x "$BINDIR/pg_basebackup" ] && command -v pg_config >/dev/null 2>&1; the
 fi
 [ -x "$BINDIR/pg_basebackup" ] && [ -x "$BINDIR/pg_ctl" ] || die "PostgreSQL $PG_MAJOR binaries not found in $BINDIR (set REFERRAL_PG_BINDIR)"
 
-as_pg() {
-  if is_root; then
-    if command -v runuser >/dev/null 2>&1; then
-      (cd / && runuser -u "$PG_OS_USER" -- "$@")
-    else
-      (cd / && setpriv --reuid="$PG_OS_USER" --regid="$PG_OS_USER" --init-groups -- "$@")
-    fi
-  else
-    (cd / && "$@")
-  fi
-}
-
 psql_on() { # $1 port, rest: psql args
   local port="$1"
   shift
@@ -66,19 +55,7 @@ psql_on() { # $1 port, rest: psql args
     -h "$DB_HOST" -p "$port" -U "$DB_USER" -d "$DB_NAME" "$@"
 }
 
-is_running() {
-  [ -f "$PGDATA_DIR/postmaster.pid" ] || return 1
-  local pid
-  pid="$(sed -n 1p "$PGDATA_DIR/postmaster.pid" 2>/dev/null || true)"
-  case "$pid" in ''|*[!0-9]*) return 1 ;; esac
-  kill -0 "$pid" 2>/dev/null || return 1
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null || echo postgres)" = postgres ] || return 1
-  local stat
-  stat="$(cat "/proc/$pid/stat" 2>/dev/null || true)"
-  stat="${stat##*) }"
-  case "$stat" in Z*|X*) return 1 ;; esac
-  return 0
-}
+is_running() { pg_running "$PGDATA_DIR"; }
 
 connstr() { # $1 app (default: the role the API reads with) | superuser
   local user
