@@ -133,15 +133,24 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                // No database yet, migrations not applied, or a lost connection: the SQL path answers meanwhile.
+                // No database yet, migrations not applied, a lost connection — or a bug: never stop the host for it, the
+                // SQL path answers meanwhile.
                 _dirty = true;
                 failures++;
-                logger.LogDebug(ex, "Nearest index load failed; retrying");
+                if (ex is NpgsqlException or IOException or TimeoutException)
+                {
+                    logger.LogDebug(ex, "Nearest index load failed; retrying");
+                }
+                else
+                {
+                    logger.LogWarning(ex, "Nearest index load failed; retrying");
+                }
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * failures)), stoppingToken);
+                    // Backing off: an unreachable database is not to be hammered (each attempt opens two connections).
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 << Math.Min(failures, 7))), stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
