@@ -93,27 +93,41 @@ group_files() {
 
 group_tests() {
   case $1 in
-    access) echo "FullyQualifiedName~Features.Access.AccessTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.JwtTests|FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Services.ServiceEndpointsTests|FullyQualifiedName~Features.Organizations" ;;
-    confidentiality) echo "FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Referrals.NearestTests" ;;
+    access) echo "FullyQualifiedName~Features.Access.AccessTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.JwtTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Access.CrossOrganizationTests|FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Services.ServiceEndpointsTests|FullyQualifiedName~Features.Organizations|FullyQualifiedName~Features.Gaps.PlanningOwnershipTests" ;;
+    confidentiality) echo "FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Referrals.NearestTests" ;;
     nearest) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestIndexTests|FullyQualifiedName~Features.Referrals.NearestConfidentialityTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~GraphQL.GraphQLReferralTests" ;;
-    eligibility) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestIndexTests|FullyQualifiedName~Features.Referrals.FreshnessTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~Features.Referrals.SearchTests" ;;
+    eligibility) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestIndexTests|FullyQualifiedName~Features.Referrals.FreshnessTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~Features.Referrals.SearchTests|FullyQualifiedName~Features.Referrals.BorderTests" ;;
     gaps) echo "FullyQualifiedName~Features.Gaps.GapHandComputedTests|FullyQualifiedName~Features.Gaps.GapRuleEdgeTests|FullyQualifiedName~Features.Gaps.GapAccessTests" ;;
   esac
 }
 
-GROUPS_TO_RUN=("$@")
+# Arguments: groups to run (default: all, each in its own Stryker run, fastest first), "--together" to run the given
+# groups in one Stryker run (one build and one initial test run), "--combine" to only rebuild the overall report.
+TOGETHER=0
+COMBINE_ONLY=0
+GROUPS_TO_RUN=()
+for arg in "$@"; do
+  case $arg in
+    --together) TOGETHER=1 ;;
+    --combine) COMBINE_ONLY=1 ;;
+    *) group_tests "$arg" >/dev/null; GROUPS_TO_RUN+=("$arg") ;;
+  esac
+done
 if [ ${#GROUPS_TO_RUN[@]} -eq 0 ]; then
-  GROUPS_TO_RUN=(access confidentiality nearest eligibility gaps)
+  GROUPS_TO_RUN=(gaps eligibility confidentiality access nearest)
 fi
 
-dotnet tool restore >/dev/null
-dotnet build Referral.sln -c Release -nologo -v quiet >/dev/null
+# The web app and GraphiQL bundles play no part in the rules (MSBuild reads these as properties, also in Stryker's build).
+export BuildWebApp=false BuildGraphiQL=false
 
-# One Stryker run over every group's files and the union of their test classes (one build and one initial test run
-# instead of one per group); with per-test coverage each mutant runs only the tests that reach it.
-dir=$ROOT/$OUT
-rm -rf "$dir" && mkdir -p "$dir"
-mutate=$(for group in "${GROUPS_TO_RUN[@]}"; do group_files "$group"; done | "$PY" -c '
+# run_stryker GROUP... -> one Stryker run over the groups' members and the union of their test classes (with per-test
+# coverage each mutant runs only the tests that reach it), then its report bench/results/mutation-<date>-<groups>.md/.json.
+run_stryker() {
+  local tag dir mutate tests started elapsed files_by_group
+  tag=$(IFS=+; echo "$*")
+  dir=$ROOT/$OUT/$tag
+  rm -rf "$dir" && mkdir -p "$dir"
+  mutate=$(for group in "$@"; do group_files "$group"; done | "$PY" -c '
 import json, re, sys
 # Stryker.NET reads "{a..b}" after a file pattern as a character span (Roslyn TextSpan), not as lines: turn the
 # lines into the characters from the start of its first line to the end of its last.
@@ -136,8 +150,8 @@ for line in sys.stdin:
         spans.setdefault(name, []).append(f"{{{starts[int(a) - 1]}..{starts[int(b)] - 1}}}")
 # A file named whole in one group is mutated whole; otherwise the union of its members.
 print(json.dumps([name + ("" if "" in s else "".join(s)) for name, s in spans.items()]))')
-tests=$(for group in "${GROUPS_TO_RUN[@]}"; do group_tests "$group"; done | tr '|' '\n' | awk '!seen[$0]++' | paste -sd '|')
-cat >"$dir/stryker-config.json" <<EOF
+  tests=$(for group in "$@"; do group_tests "$group"; done | tr '|' '\n' | awk '!seen[$0]++' | paste -sd '|')
+  cat >"$dir/stryker-config.json" <<EOF
 {
   "stryker-config": {
     "project": "Referral.Api.csproj",
@@ -147,23 +161,23 @@ cat >"$dir/stryker-config.json" <<EOF
     "coverage-analysis": "perTest",
     "concurrency": $CONCURRENCY,
     "additional-timeout": $ADDITIONAL_TIMEOUT,
-    "reporters": ["progress", "json", "markdown"],
+    "reporters": ["dots", "json", "markdown"],
     "ignore-methods": ["*Log*", "*.Add"],
     "thresholds": { "high": 90, "low": 80, "break": 0 }
   }
 }
 EOF
-echo "mutating: $(echo "$mutate" | tr -d '[]"' | tr ',' ' ')"
-started=$(date +%s)
-(cd tests/Referral.Api.Tests && dotnet stryker --config-file "$dir/stryker-config.json" --output "$dir" --skip-version-check) \
-  >"$dir/stryker.log" 2>&1 || { tail -40 "$dir/stryker.log"; echo "mutation.sh: Stryker failed (log: $OUT/stryker.log)" >&2; exit 1; }
-elapsed=$(( $(date +%s) - started ))
-
-files_by_group=$(for group in "${GROUPS_TO_RUN[@]}"; do group_files "$group" | sed "s|^|$group |"; done)
-"$PY" - "$ROOT/$OUT" "bench/results/mutation-$DATE" "$elapsed" "$files_by_group" <<'EOF'
+  echo "[$tag] mutating: $(echo "$mutate" | tr -d '[]"' | tr ',' ' ')"
+  echo "[$tag] progress: $OUT/$tag/stryker.log (one character per mutant tested: . killed, S survived, T timeout)"
+  started=$(date +%s)
+  (cd tests/Referral.Api.Tests && dotnet stryker --config-file "$dir/stryker-config.json" --output "$dir" --skip-version-check --log-to-file) \
+    >"$dir/stryker.log" 2>&1 || { tail -40 "$dir/stryker.log"; echo "mutation.sh: Stryker failed (log: $OUT/$tag/stryker.log)" >&2; return 1; }
+  elapsed=$(( $(date +%s) - started ))
+  files_by_group=$(for group in "$@"; do group_files "$group" | sed "s|^|$group |"; done)
+  "$PY" - "$dir" "bench/results/mutation-$DATE-$tag" "$elapsed" "$files_by_group" "$(uptime)" <<'EOF'
 import json, os, sys
 import re
-out, target, elapsed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+out, target, elapsed, load = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[5]
 # The group of each mutated line, from lines "group path{a..b}{c..d}" (a path without spans is the whole file).
 members = []
 for line in sys.argv[4].splitlines():
@@ -171,54 +185,118 @@ for line in sys.argv[4].splitlines():
     path = spec.split("{", 1)[0].split("src/Referral.Api/", 1)[1]
     ranges = [(int(a), int(b)) for a, b in re.findall(r"\{(\d+)\.\.(\d+)\}", spec)] or [(1, 10**9)]
     members.append((g, path, ranges))
-groups = list(dict.fromkeys(g for g, _, _ in members))
 def group_of(path, line):
     for g, p, ranges in members:
         if p == path and any(a <= line <= b for a, b in ranges):
             return g
     return "?"
-detected = {"Killed", "Timeout"}
-counted = detected | {"Survived", "NoCoverage"}
-rows, survivors, totals = [], [], {}
 data = json.load(open(os.path.join(out, "reports", "mutation-report.json"), encoding="utf-8"))
-per = {}
+mutants = []
 for path, f in sorted(data["files"].items()):
     name = path.split("src/Referral.Api/", 1)[-1]
     src = f["source"].split("\n")
     for m in f["mutants"]:
         line = m["location"]["start"]["line"]
-        g = group_of(name, line)
-        counts = per.setdefault((g, name), {})
+        mutants.append({"group": group_of(name, line), "file": name, "line": line, "status": m["status"],
+                        "reason": m.get("statusReason", ""), "mutator": m["mutatorName"],
+                        "replacement": m.get("replacement", ""), "code": src[line - 1].strip()})
+summary = {"groups": list(dict.fromkeys(g for g, _, _ in members)), "seconds": elapsed, "load": load, "mutants": mutants}
+os.makedirs(os.path.dirname(target), exist_ok=True)
+json.dump(summary, open(target + ".json", "w", encoding="utf-8"), indent=2)
+print(f"run report: {target}.json ({elapsed} s)")
+EOF
+}
+
+# combine -> bench/results/mutation-<date>.md/.json: the newest run report of each group (bench/results/mutation-*-<group>.json
+# or a run of several groups), the score per group and overall, every surviving and every ignored mutant.
+combine() {
+  "$PY" - "bench/results" "bench/results/mutation-$DATE" access confidentiality nearest eligibility gaps <<'EOF'
+import glob, json, os, re, sys
+results, target, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
+runs = {}
+for path in sorted(glob.glob(os.path.join(results, "mutation-????-??-??-*.json"))):
+    run = json.load(open(path, encoding="utf-8"))
+    date = re.search(r"mutation-(\d{4}-\d{2}-\d{2})-", path).group(1)
+    for g in run["groups"]:
+        if g in wanted and (g not in runs or (date, os.path.getmtime(path)) >= runs[g][0]):
+            runs[g] = ((date, os.path.getmtime(path)), os.path.basename(path), run)
+detected = {"Killed", "Timeout"}
+counted = detected | {"Survived", "NoCoverage"}
+rows, survivors, ignored, totals, per_group = [], [], [], {}, {}
+for g in wanted:
+    if g not in runs:
+        rows.append({"group": g, "file": "(not run)", "killed": 0, "total": 0, "score": None, "statuses": {}, "run": None})
+        continue
+    _, name, run = runs[g]
+    files = {}
+    for m in run["mutants"]:
+        if m["group"] != g:
+            continue
+        counts = files.setdefault(m["file"], {})
         counts[m["status"]] = counts.get(m["status"], 0) + 1
         totals[m["status"]] = totals.get(m["status"], 0) + 1
+        pg = per_group.setdefault(g, {"killed": 0, "total": 0, "seconds": run["seconds"], "run": name, "load": run.get("load", "")})
+        pg["killed"] += m["status"] in detected
+        pg["total"] += m["status"] in counted
         if m["status"] in ("Survived", "NoCoverage"):
-            survivors.append({"group": g, "file": name, "line": line, "status": m["status"], "mutator": m["mutatorName"],
-                              "replacement": m.get("replacement", ""), "code": src[line - 1].strip()})
-for (g, name), counts in sorted(per.items(), key=lambda x: (groups.index(x[0][0]) if x[0][0] in groups else 99, x[0][1])):
-    k = sum(v for s, v in counts.items() if s in detected)
-    n = sum(v for s, v in counts.items() if s in counted)
-    rows.append({"group": g, "file": name, "killed": k, "total": n, "score": round(100 * k / n, 1) if n else None, "statuses": counts})
+            survivors.append(m)
+        elif m["status"] == "Ignored":
+            ignored.append(m)
+    for f, counts in sorted(files.items()):
+        k = sum(v for s, v in counts.items() if s in detected)
+        n = sum(v for s, v in counts.items() if s in counted)
+        rows.append({"group": g, "file": f, "killed": k, "total": n, "score": round(100 * k / n, 1) if n else None,
+                     "statuses": counts, "run": name})
 killed = sum(v for s, v in totals.items() if s in detected)
 total = sum(v for s, v in totals.items() if s in counted)
 score = round(100 * killed / total, 1) if total else 0.0
-summary = {"score_percent": score, "killed": killed, "total": total, "statuses": totals, "seconds": elapsed, "groups": groups,
-           "files": rows, "survivors": survivors}
-os.makedirs(os.path.dirname(target), exist_ok=True)
+for pg in per_group.values():
+    pg["score"] = round(100 * pg["killed"] / pg["total"], 1) if pg["total"] else None
+summary = {"score_percent": score, "killed": killed, "total": total, "statuses": totals, "groups": per_group,
+           "files": rows, "survivors": survivors, "ignored": ignored}
 json.dump(summary, open(target + ".json", "w", encoding="utf-8"), indent=2)
+fmt = lambda s: f"{s // 60} min {s % 60} s"
 with open(target + ".md", "w", encoding="utf-8") as md:
     md.write(f"# Mutation testing of the rule files (Stryker.NET)\n\nScore **{score} %**: {killed} of {total} mutants killed "
-             f"(killed or timed out, of killed + survived + not covered; compile errors and ignored mutants do not count). "
-             f"Run time {elapsed // 60} min {elapsed % 60} s, groups: {', '.join(groups)}. Reproduce: `bash scripts/mutation.sh`.\n\n"
+             f"(killed or timed out, of killed + survived + not covered; compile errors and mutants ignored with a "
+             f"`// Stryker disable` comment, which gives the reason, do not count). Reproduce: `bash scripts/mutation.sh` "
+             f"(each group its own Stryker run; `bash scripts/mutation.sh --combine` rebuilds this report from the runs).\n\n"
              f"Statuses: {', '.join(f'{k} {v}' for k, v in sorted(totals.items()))}. Without timeouts counted as killed the score "
              f"would be {round(100 * totals.get('Killed', 0) / total, 1) if total else 0.0} %.\n\n")
-    md.write("| group | file (mutated members) | killed | of | score |\n|---|---|---:|---:|---:|\n")
+    md.write("| group | score | killed | of | run time | load at the end | run report |\n|---|---:|---:|---:|---:|---|---|\n")
+    for g in wanted:
+        pg = per_group.get(g)
+        if pg:
+            md.write(f"| {g} | {pg['score']} % | {pg['killed']} | {pg['total']} | {fmt(pg['seconds'])} | "
+                     f"{pg['load'].split('load average:')[-1].strip()} | {pg['run']} |\n")
+        else:
+            md.write(f"| {g} | not run | | | | | |\n")
+    md.write("\n| group | file (mutated members) | killed | of | score | statuses |\n|---|---|---:|---:|---:|---|\n")
     for r in rows:
-        md.write(f"| {r['group']} | {r['file']} | {r['killed']} | {r['total']} | {r['score']} % |\n")
+        md.write(f"| {r['group']} | {r['file']} | {r['killed']} | {r['total']} | {r['score']} % | "
+                 f"{', '.join(f'{k} {v}' for k, v in sorted(r['statuses'].items()))} |\n")
     md.write("\n## Surviving mutants\n\n")
     if not survivors:
         md.write("None.\n")
     for s in survivors:
         md.write(f"- {s['group']} · {s['file']}:{s['line']} · {s['status']} · {s['mutator']}: `{s['code'][:140]}` → `{s['replacement'][:140]}`\n")
+    md.write("\n## Mutants ignored as equivalent (`// Stryker disable` with the reason)\n\n")
+    if not ignored:
+        md.write("None.\n")
+    for s in ignored:
+        md.write(f"- {s['group']} · {s['file']}:{s['line']} · {s['mutator']}: `{s['code'][:140]}` — {s['reason']}\n")
 print(f"report: {target}.md")
-print(f"mutation score: {score} % (killed {killed} of {total}) in {elapsed} s")
+print(f"mutation score: {score} % (killed {killed} of {total})")
 EOF
+}
+
+if [ $COMBINE_ONLY -eq 0 ]; then
+  dotnet tool restore >/dev/null
+  dotnet build Referral.sln -c Release -nologo -v quiet >/dev/null
+  if [ $TOGETHER -eq 1 ]; then
+    run_stryker "${GROUPS_TO_RUN[@]}"
+  else
+    for group in "${GROUPS_TO_RUN[@]}"; do run_stryker "$group"; done
+  fi
+fi
+combine

@@ -38,6 +38,7 @@ else
   RESULTS="${RESULTS:-bench/results/imports-$DATE-$(printf '%s' "$SIZES" | tr ' ' '-').md}"
 fi
 
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -208,7 +209,7 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 {
   echo "# Import benchmark — $DATE"
   echo
-  echo "\`bash bench/imports/run.sh\` (SIZES=\"$SIZES\" REPS=$REPS SEED=$SEED). Machine: $(nproc) cores ($HOST_CPU), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "\`bash bench/imports/run.sh\` (SIZES=\"$SIZES\" REPS=$REPS SEED=$SEED). Machine: $(nproc) cores ($HOST_CPU), load average at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: other work ran alongside)."
   echo "PostgreSQL $(q -d postgres -tA -c 'SHOW server_version'), PostGIS $(q -d "$BASE" -tA -c 'SELECT postgis_lib_version()')."
   echo "Each database starts from the same template (migrated, demo seed: $SEEDED services)."
   echo
@@ -246,15 +247,27 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
   echo
   echo "Where the import's time goes (timings_ms of the import reports; seconds, median over repetitions):"
   echo
-  echo "| rows | lookup | validate | stage (COPY) | read total | check | drop indexes | merge | rebuild indexes | commit | total |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for n in $SIZES; do
+  phase_row() { # $1 rows, rest: timing keys → "| rows | median s | … |"
+    local n="$1" k row; shift
     row="| $n |"
-    for k in lookup validate stage read_validate_stage check indexes_drop merge indexes_rebuild commit total; do
+    for k in "$@"; do
       row="$row $(for f in "$OUT"/report-"$n"-*.json; do grep -o "\"$k\": *[0-9]*" "$f" | head -n1 | grep -o '[0-9]*$'; done \
         | awk '{ printf "%.1f\n", $1 / 1000 }' | stats | cut -d' ' -f1) |"
     done
     echo "$row"
+  }
+  echo "| rows | lookup | validate (parallel) | stage (COPY, overlapped with validate) | of which validate waited for COPY | read total | check | drop indexes | merge | rebuild indexes | commit | total |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for n in $SIZES; do
+    phase_row "$n" lookup validate stage stage_wait read_validate_stage check indexes_drop merge indexes_rebuild commit total
+  done
+  echo
+  echo "The merge by step (seconds, median):"
+  echo
+  echo "| rows | prepare | organization | location | address | service | phone, schedule, area | attribute | service_at_location | touch + audit of updates |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for n in $SIZES; do
+    phase_row "$n" merge.prepare merge.organization merge.location merge.address merge.service merge.phone_schedule_area merge.attribute merge.service_at_location merge.touch_audit
   done
   echo
   echo "Target (issue 15): an import of 1,000,000 rows in at most 60 s, i.e. at least 0.2 × the floor's speed"

@@ -43,4 +43,28 @@ public sealed class ImportCliTests(ReferralApiFactory factory) : DatabaseTest(fa
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task Rejections_NameTheUsersColumnAndLine_NotJsonPaths()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"import-cli-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(file, """
+            id,name,category,lat,lng,phone,country
+            R1,Comisaría Central,police,9.9333,-84.0833,+506 2222 3333,CR
+            R2,Fuera de rango,police,99.5,-84.07,+506 2222 3333,CR
+
+            """);
+        try
+        {
+            var run = await CliRunner.RunAsync(Factory, "import", file, "--dry-run", "--quiet");
+
+            Assert.True(run.Code == 3, run.Error); // rejections
+            Assert.Contains($"{Path.GetFileName(file)}:3 [R2] lat: ", run.Out, StringComparison.Ordinal);
+            Assert.DoesNotContain("service_at_locations", run.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

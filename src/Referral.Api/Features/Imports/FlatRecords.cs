@@ -325,6 +325,7 @@ internal sealed class FlatRecordBuilder
         };
         record.LocationKeys.Add(locationKey);
         record.LocationCountries.Add(country);
+        record.LocationLines.Add(origin.Line);
     }
 
     private static (double? Lat, double? Lng) Coordinates(Row values, SourceRecord record, Origin origin)

@@ -149,7 +149,8 @@ internal sealed record EntityCounts(long Created, long Updated, long Unchanged, 
 
 /// <summary>
 /// One problem found: a stable <see cref="Code"/>, the API's message for the same problem, where it is
-/// (<see cref="File"/>, 1-based <see cref="Line"/>, the record's id in the source) and the field (JSON path).
+/// (<see cref="File"/>, 1-based <see cref="Line"/>, the record's id in the source) and the field: in a CSV file the
+/// column as its header spells it (<c>lat</c>), otherwise the JSON path (<c>service_at_locations[0].location.latitude</c>).
 /// </summary>
 internal sealed record ImportIssue(
     string Code,

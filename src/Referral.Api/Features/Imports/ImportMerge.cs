@@ -112,6 +112,17 @@ internal sealed record MergeCounts(EntityCounts Services, EntityCounts Locations
 /// </summary>
 internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, DateTimeOffset now, string actor)
 {
+    /// <summary>Milliseconds per step of the last <see cref="RunAsync"/> (in the report as <c>merge.&lt;step&gt;</c>).</summary>
+    public Dictionary<string, long> Steps { get; } = new(StringComparer.Ordinal);
+
+    private readonly System.Diagnostics.Stopwatch _lap = new();
+
+    private void Lap(string step)
+    {
+        Steps["merge." + step] = Steps.GetValueOrDefault("merge." + step) + _lap.ElapsedMilliseconds;
+        _lap.Restart();
+    }
+
     private static readonly string[] ChildTables = ["phone", "schedule", "service_area", "address", "service_at_location", "attribute"];
 
     /// <summary>Records whose parts collide with rows of other records in the directory (an id reused for another service).</summary>
@@ -209,6 +220,7 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
 
     public async Task<MergeCounts> RunAsync(IReadOnlyList<TaxonomyImport.NewTaxonomy> taxonomies, IReadOnlyList<TaxonomyImport.NewTerm> terms, CancellationToken ct)
     {
+        _lap.Restart();
         await ExecAsync("""
             CREATE TEMP TABLE imp_existing (entity text, id uuid) ON COMMIT DROP;
             CREATE TEMP TABLE imp_changed (entity text, id uuid, before jsonb, after jsonb) ON COMMIT DROP;
@@ -221,16 +233,21 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
             ANALYZE imp_existing;
             """, ct);
         var termsCreated = await CreateTermsAsync(taxonomies, terms, ct);
+        Lap("prepare");
 
         var organizations = await MergeRootAsync("organization", "imp_organization", scope.OrganizationColumns, ScopeColumns("organization"), ct);
+        Lap("organization");
         var locations = await MergeRootAsync("location", "imp_location", scope.LocationColumns, ScopeColumns("location"), ct);
+        Lap("location");
         if (scope.Addresses)
         {
             await SyncChildrenAsync("address", "imp_address", "location_id", "location", "addresses",
                 ["attention", "address_1", "address_2", "city", "region", "state_province", "postal_code", "country", "address_type"],
                 "AND NOT EXISTS (SELECT 1 FROM imp_location k WHERE k.id = p.location_id AND k.keep_addresses)", ct);
         }
+        Lap("address");
         var services = await MergeRootAsync("service", "imp_service", scope.ServiceColumns, ScopeColumns("service"), ct);
+        Lap("service");
         if (scope.Phones)
         {
             await SyncPhonesAsync(ct);
@@ -246,19 +263,23 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
                 "service_id", "service", "service_areas", ["name", "description", "extent", "region_codes"],
                 scope.AreasGivenOnly ? "AND EXISTS (SELECT 1 FROM imp_area k WHERE k.service_id = p.service_id)" : "", ct);
         }
+        Lap("phone_schedule_area");
         if (scope.Categories || scope.OtherAttributes)
         {
             await SyncAttributesAsync(ct);
         }
+        Lap("attribute");
         var deletedLocations = 0L;
         if (scope.Locations)
         {
             await SyncServiceAtLocationsAsync(ct);
             deletedLocations = await DeleteUnusedLocationsAsync(ct);
         }
+        Lap("service_at_location");
         await TouchAsync("service", ct);
         await TouchAsync("location", ct);
         await AuditUpdatesAsync(ct);
+        Lap("touch_audit");
         return new MergeCounts(
             await CountAsync("service", services, 0, ct),
             await CountAsync("location", locations, deletedLocations, ct),
@@ -298,7 +319,8 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
     private async Task<(long Created, long Total)> MergeRootAsync(string entity, string staged, IReadOnlyList<string> updated, IReadOnlyList<string> inserted, CancellationToken ct)
     {
         var changedCount = 0L;
-        if (updated.Count > 0)
+        // A first load (nothing staged is in the directory yet) has nothing to compare: the update pass is skipped.
+        if (updated.Count > 0 && await ScalarAsync($"SELECT count(*) FROM (SELECT 1 FROM imp_existing WHERE entity = '{entity}' LIMIT 1) e", ct) > 0)
         {
             var tCols = string.Join(", ", updated.Select(c => Expr("t", c)));
             var sCols = string.Join(", ", updated.Select(c => Expr("s", c)));

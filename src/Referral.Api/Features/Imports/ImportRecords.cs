@@ -26,6 +26,9 @@ internal sealed class SourceRecord
     /// <summary>Flat formats: the country each location is declared in (from a column or the import's default), by position.</summary>
     public List<string?> LocationCountries { get; } = [];
 
+    /// <summary>Flat formats: the line of the row each location came from, by position (a service's rows may be several).</summary>
+    public List<long> LocationLines { get; } = [];
+
     /// <summary>Flat formats: the country of the record's first row (a column or the import's default), as ISO 3166-1 alpha-2 when known.</summary>
     public string? Country { get; init; }
 
@@ -71,4 +74,17 @@ internal sealed class ImportRecord
     public string[] Categories { get; set; } = [];
 
     public List<ImportIssue> Warnings { get; } = [];
+
+    /// <summary>The audit entry's document of the service, once built (<see cref="PrepareAudit"/>).</summary>
+    public string? ServiceAudit { get; private set; }
+
+    /// <summary>The audit entries' documents of <see cref="Locations"/>, by position, once built.</summary>
+    public string[]? LocationAudits { get; private set; }
+
+    /// <summary>Builds the audit documents now (on the validating thread) rather than while the rows are copied.</summary>
+    public void PrepareAudit()
+    {
+        ServiceAudit = AuditJson.Service(Service);
+        LocationAudits = [.. Locations.Select(AuditJson.Location)];
+    }
 }

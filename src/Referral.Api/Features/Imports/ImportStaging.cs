@@ -60,7 +60,7 @@ internal static class ImportStaging
 
     /// <summary>Copies one batch of validated records (and the organizations and locations they bring) into the staging tables.</summary>
     public static async Task WriteAsync(NpgsqlConnection conn, IReadOnlyList<ImportRecord> records, IReadOnlyList<(int Rec, Organization Row, bool Implied)> organizations,
-        IReadOnlyList<(int Rec, Location Row, bool KeepAddresses)> locations, CancellationToken ct)
+        IReadOnlyList<(int Rec, Location Row, bool KeepAddresses, string? Audit)> locations, CancellationToken ct)
     {
         if (organizations.Count > 0)
         {
@@ -92,7 +92,7 @@ internal static class ImportStaging
             await using (var w = await conn.BeginBinaryImportAsync(
                 "COPY imp_location (rec, id, organization_id, name, alternate_name, description, location_type, url, transportation, accessibility, lat, lon, visibility, is_demo, source, source_id, keep_addresses, audit) FROM STDIN (FORMAT BINARY)", ct))
             {
-                foreach (var (rec, l, keep) in locations)
+                foreach (var (rec, l, keep, audit) in locations)
                 {
                     w.StartRow();
                     w.Write(rec, NpgsqlDbType.Integer);
@@ -112,14 +112,14 @@ internal static class ImportStaging
                     Text(w, l.Source);
                     Text(w, l.SourceId);
                     w.Write(keep, NpgsqlDbType.Boolean);
-                    w.Write(AuditJson.Location(l), NpgsqlDbType.Jsonb);
+                    w.Write(audit ?? AuditJson.Location(l), NpgsqlDbType.Jsonb);
                 }
                 await w.CompleteAsync(ct);
             }
             await using (var w = await conn.BeginBinaryImportAsync(
                 "COPY imp_address (rec, id, location_id, attention, address_1, address_2, city, region, state_province, postal_code, country, address_type) FROM STDIN (FORMAT BINARY)", ct))
             {
-                foreach (var (rec, l, keep) in locations)
+                foreach (var (rec, l, keep, _) in locations)
                 {
                     if (keep)
                     {
@@ -204,7 +204,7 @@ internal static class ImportStaging
                 Text(w, s.Source);
                 Text(w, s.SourceId);
                 Instant(w, s.LastModified);
-                w.Write(AuditJson.Service(s), NpgsqlDbType.Jsonb);
+                w.Write(r.ServiceAudit ?? AuditJson.Service(s), NpgsqlDbType.Jsonb);
             }
             await w.CompleteAsync(ct);
         }

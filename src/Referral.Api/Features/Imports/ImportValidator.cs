@@ -397,7 +397,11 @@ internal static partial class ImportValidator
             var origin = OriginOf(source, p.Doc);
             if (p.Country is { } country && !CoordinateRule.IsNullIsland(p.Latitude, p.Longitude) && !context.Countries.Has(country))
             {
-                context.UncheckedCountries.Add(country);
+                // Records may be validated in parallel (Importer.ValidateAll).
+                lock (context.UncheckedCountries)
+                {
+                    context.UncheckedCountries.Add(country);
+                }
             }
             var check = CoordinateRule.Check(p.Latitude, p.Longitude, p.Country, context.Countries, context.Options.BorderToleranceKm);
             var code = check.Finding switch

@@ -54,6 +54,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             await using var tx = await conn.BeginTransactionAsync(ct);
             await ExecAsync(conn, "SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '512MB';" + ImportStaging.CreateSql, ct);
             run.Connection = conn;
+            run.SourceInDirectory = await SourceInDirectoryAsync(conn, options.Source, ct);
             run.Timings["setup"] = clockStart.ElapsedMilliseconds;
 
             var phase = Stopwatch.StartNew();
@@ -98,6 +99,10 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 phase.Restart();
                 counts = await merge.RunAsync(run.Taxonomies.NewTaxonomies, run.Taxonomies.NewTerms, ct);
                 run.Timings["merge"] = phase.ElapsedMilliseconds;
+                foreach (var (step, ms) in merge.Steps)
+                {
+                    run.Timings[step] = ms;
+                }
                 phase.Restart();
                 if (indexes is not null)
                 {
@@ -173,6 +178,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 break;
         }
         await run.FlushAsync(ct);
+        await run.StageAsync(ct);
     }
 
     private static InputFile Single(ImportInput input, string what) => input.Files switch
@@ -189,6 +195,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         using var csv = CsvTable.Open(new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16), delimiter);
         var (targets, notes) = run.Options.Mapping.Resolve(csv.Header);
         run.Notes.AddRange(notes);
+        run.Columns = new ImportColumns(csv.Header, targets);
         var builder = new FlatRecordBuilder(run.Options, run.Resolver!, targets.OfType<string>(), csv.Delimiter);
         run.Scope = ImportScope.ForFlat(builder.Covered, builder.HasLocations);
         var row = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -333,7 +340,12 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
 
     // ---------------------------------------------------------------------------------------- batch processing -----
 
-    /// <summary>Resolves ids, validates and stages one batch of records.</summary>
+    /// <summary>
+    /// Resolves ids, validates and stages one batch of records. The COPY of the previous batch runs on the connection
+    /// while this batch is validated (the connection is free again before the next batch's lookups); flat records are
+    /// validated in parallel, then taken in file order, so the report, ordinals and staged rows are those of a
+    /// one-by-one run (see <see cref="ValidateAll"/>).
+    /// </summary>
     private static async Task ProcessAsync(Run run, List<SourceRecord> batch, CancellationToken ct)
     {
         var conn = run.Connection!;
@@ -347,6 +359,32 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         await ResolveOrganizationsAsync(conn, run, batch, ct);
         var existingLocations = await ResolveLocationsAsync(conn, run, batch, ct);
         run.Add("lookup", clock);
+
+        // The previous batch's COPY, overlapped with this batch's validation.
+        var staging = run.StageAsync(ct);
+        try
+        {
+            run.Pending = ValidateAll(run, batch, existingLocations);
+        }
+        finally
+        {
+            var waited = Stopwatch.StartNew();
+            await staging;
+            run.Add("stage_wait", waited);
+        }
+        run.Add("validate", clock);
+    }
+
+    /// <summary>
+    /// Validates a batch. Flat records (CSV, GeoJSON) are validated in parallel against the state before the batch; a
+    /// record can only fail there for want of something an earlier record of the batch brings (an organization, a location
+    /// linked by id), never pass where a one-by-one run would fail (every such check is "does it exist"), so records that
+    /// fail are validated again, in file order, against the state a one-by-one run would have had. HSDS records declare
+    /// taxonomy terms for the records after them, so they stay one by one.
+    /// </summary>
+    private static Batch ValidateAll(Run run, List<SourceRecord> batch, Dictionary<Guid, ExistingLocation> existingLocations)
+    {
+        var options = run.Options;
         var context = new ValidationContext
         {
             Options = options,
@@ -358,20 +396,48 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             Countries = run.Countries!,
             UncheckedCountries = run.UncheckedCountries,
         };
-        var accepted = new List<ImportRecord>();
-        var organizations = new List<(int, Organization, bool)>();
-        var locations = new List<(int, Location, bool)>();
-        foreach (var source in batch)
+        var ordinals = new int[batch.Count];
+        var first = new List<ImportIssue>?[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
         {
-            var ordinal = run.Register(source);
-            var rejections = new List<ImportIssue>();
+            var source = batch[i];
+            ordinals[i] = run.Register(source);
             if (source.Doc.Id is { } id && !run.SeenServices.TryAdd(id, source.Origin.Line) && options.Format is ImportFormat.Hsds or ImportFormat.HsdsCsv)
             {
-                rejections.Add(new ImportIssue(IssueCodes.DuplicateId, $"service {id} appears again (first at line {run.SeenServices[id]}).",
-                    source.Origin.File, source.Origin.Line, source.Key, "id"));
+                first[i] = [new ImportIssue(IssueCodes.DuplicateId, $"service {id} appears again (first at line {run.SeenServices[id]}).",
+                    source.Origin.File, source.Origin.Line, source.Key, "id")];
             }
-            run.Taxonomies.Resolve(source);
-            var record = rejections.Count == 0 ? ImportValidator.Validate(source, ordinal, context, rejections) : null;
+        }
+        var results = new ImportRecord?[batch.Count];
+        var parallel = options.Format is ImportFormat.Csv or ImportFormat.GeoJson && batch.Count >= 64;
+        if (parallel)
+        {
+            Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            {
+                if (first[i] is null && ImportValidator.Validate(batch[i], ordinals[i], context, []) is { } record)
+                {
+                    record.PrepareAudit();
+                    results[i] = record;
+                }
+            });
+        }
+        var accepted = new List<ImportRecord>(batch.Count);
+        var organizations = new List<(int, Organization, bool)>();
+        var locations = new List<(int, Location, bool, string?)>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var source = batch[i];
+            var ordinal = ordinals[i];
+            var rejections = first[i] ?? [];
+            var record = results[i];
+            if (record is null)
+            {
+                run.Taxonomies.Resolve(source);
+                if (rejections.Count == 0)
+                {
+                    record = ImportValidator.Validate(source, ordinal, context, rejections);
+                }
+            }
             if (record is null)
             {
                 run.RejectRecord(ordinal, rejections, source);
@@ -379,15 +445,19 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
             foreach (var w in record.Warnings)
             {
-                run.Warn(ordinal, w);
+                run.Warn(ordinal, w, source);
             }
             if (record.Organization is { } org && run.StagedOrganizations.Add(org.Id))
             {
                 organizations.Add((ordinal, org, record.OrganizationImplied));
             }
-            foreach (var l in record.Locations.Where(l => run.StagedLocations.Add(l.Id)))
+            for (var k = 0; k < record.Locations.Count; k++)
             {
-                locations.Add((ordinal, l, record.KeepAddresses.Contains(l.Id)));
+                var l = record.Locations[k];
+                if (run.StagedLocations.Add(l.Id))
+                {
+                    locations.Add((ordinal, l, record.KeepAddresses.Contains(l.Id), record.LocationAudits?[k]));
+                }
             }
             foreach (var l in record.Locations.Where(l => l.Point is not null && l.LocationType == "physical"))
             {
@@ -395,16 +465,17 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 {
                     run.Warn(ordinal, new ImportIssue(IssueCodes.ProbableDuplicate,
                         string.Create(CultureInfo.InvariantCulture, $"probably the same as '{FieldErrors.Clip(name)}' (line {origin.Line}, id {FieldErrors.Clip(key)}), {metres:0} m away with the same category."),
-                        source.Origin.File, source.Origin.Line, source.Key, "name"));
+                        source.Origin.File, source.Origin.Line, source.Key, "name"), source);
                 }
             }
             accepted.Add(record);
         }
         organizations.AddRange(run.TakeOrganizations());
-        run.Add("validate", clock);
-        await ImportStaging.WriteAsync(conn, accepted, organizations, locations, ct);
-        run.Add("stage", clock);
+        return new Batch(accepted, organizations, locations);
     }
+
+    /// <summary>Validated rows waiting for their COPY.</summary>
+    private sealed record Batch(List<ImportRecord> Records, List<(int, Organization, bool)> Organizations, List<(int, Location, bool, string?)> Locations);
 
     /// <summary>
     /// A file without position columns updates other fields of services that keep their sites; a service it would create
@@ -445,7 +516,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         {
             return;
         }
-        var found = await LookupAsync(conn, "service", run.Options.Source, keys, ct);
+        var found = await LookupAsync(conn, run, "service", keys, ct);
         foreach (var r in batch.Where(r => r.Doc.Id is null))
         {
             r.Doc = r.Doc with { Id = found.GetValueOrDefault(r.Key, Guid.CreateVersion7()) };
@@ -458,7 +529,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             .Select(r => r.OrganizationKey!).Distinct().ToArray();
         if (keys.Length > 0)
         {
-            var found = await LookupAsync(conn, "organization", run.Options.Source, keys, ct);
+            var found = await LookupAsync(conn, run, "organization", keys, ct);
             foreach (var key in keys)
             {
                 run.OrganizationKeys[key] = found.TryGetValue(key, out var id) ? id : DeterministicGuid.Create(ImportNamespace, $"organization\n{run.Options.Source}\n{key}");
@@ -488,6 +559,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
     private static async Task<Dictionary<Guid, ExistingLocation>> ResolveLocationsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
     {
         // Locations without an id get the one their source key had before, or a new one.
+        var fresh = new HashSet<Guid>();
         var keyed = new List<(SourceRecord Record, int Index, string Key)>();
         foreach (var r in batch)
         {
@@ -503,13 +575,17 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         if (keyed.Count > 0)
         {
             var missing = keyed.Select(k => k.Key).Where(k => !run.LocationKeys.ContainsKey(k)).Distinct().ToArray();
-            var found = missing.Length == 0 ? [] : await LookupAsync(conn, "location", run.Options.Source, missing, ct);
+            var found = missing.Length == 0 ? [] : await LookupAsync(conn, run, "location", missing, ct);
             var local = new Dictionary<string, Guid>(StringComparer.Ordinal);
             foreach (var (r, i, key) in keyed)
             {
                 if (!run.LocationKeys.TryGetValue(key, out var id) && !local.TryGetValue(key, out id))
                 {
-                    id = found.GetValueOrDefault(key, Guid.CreateVersion7());
+                    if (!found.TryGetValue(key, out id))
+                    {
+                        id = Guid.CreateVersion7();
+                        fresh.Add(id);
+                    }
                     local[key] = id;
                     // Only keys a later record may share (an explicit location id column) are remembered across batches.
                     if (key != r.Key && !key.StartsWith(r.Key + "#", StringComparison.Ordinal))
@@ -528,11 +604,18 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             {
                 if (sals[i]?.Location is { Id: null })
                 {
-                    sals[i] = sals[i] with { Location = sals[i].Location! with { Id = sals[i].LocationId ?? Guid.CreateVersion7() } };
+                    var id = sals[i].LocationId ?? Guid.CreateVersion7();
+                    if (sals[i].LocationId is null)
+                    {
+                        fresh.Add(id);
+                    }
+                    sals[i] = sals[i] with { Location = sals[i].Location! with { Id = id } };
                 }
             }
         }
-        var ids = batch.SelectMany(r => (r.Doc.ServiceAtLocations ?? []).Select(x => x?.Location?.Id ?? x?.LocationId)).OfType<Guid>().Distinct().ToArray();
+        // Ids made up just now cannot be in the directory.
+        var ids = batch.SelectMany(r => (r.Doc.ServiceAtLocations ?? []).Select(x => x?.Location?.Id ?? x?.LocationId)).OfType<Guid>()
+            .Where(id => !fresh.Contains(id)).Distinct().ToArray();
         var result = new Dictionary<Guid, ExistingLocation>();
         if (ids.Length == 0)
         {
@@ -560,10 +643,29 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         static double? Nullable(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetDouble(i);
     }
 
+    /// <summary>
+    /// True when the directory holds records of this source (a re-import). Nothing is written to the directory's tables
+    /// before the merge, so for a first import of a source every lookup by source id would find nothing: they are skipped.
+    /// </summary>
+    private static async Task<bool> SourceInDirectoryAsync(NpgsqlConnection conn, string source, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT EXISTS (SELECT 1 FROM service WHERE source = @source) OR EXISTS (SELECT 1 FROM location WHERE source = @source)
+                OR EXISTS (SELECT 1 FROM organization WHERE source = @source)
+            """, conn) { CommandTimeout = 0 };
+        cmd.Parameters.AddWithValue("source", source);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>Ids of records of <paramref name="table"/> from this source, by source id.</summary>
-    private static async Task<Dictionary<string, Guid>> LookupAsync(NpgsqlConnection conn, string table, string source, string[] keys, CancellationToken ct)
+    private static async Task<Dictionary<string, Guid>> LookupAsync(NpgsqlConnection conn, Run run, string table, string[] keys, CancellationToken ct)
     {
         var result = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        if (!run.SourceInDirectory)
+        {
+            return result;
+        }
+        var source = run.Options.Source;
         await using var cmd = new NpgsqlCommand($"SELECT source_id, id FROM {table} WHERE source = @source AND source_id = ANY(@keys)", conn) { CommandTimeout = 0 };
         cmd.Parameters.AddWithValue("source", source);
         cmd.Parameters.AddWithValue("keys", keys);
@@ -613,15 +715,26 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         public NpgsqlConnection? Connection { get; set; }
         public ImportScope? Scope { get; set; }
         public Dictionary<string, Guid> CategoryTerms { get; set; } = [];
+
+        /// <summary>False for the first import of a source: lookups by source id are skipped.</summary>
+        public bool SourceInDirectory { get; set; } = true;
         public CategoryResolver? Resolver { get; set; }
         public CountryOutlines? Countries { get; set; }
         public TaxonomyImport Taxonomies { get; set; } = null!;
         public Dictionary<string, long> Timings { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>A CSV file's columns: its issues name them (JSON inputs keep their JSON paths).</summary>
+        public ImportColumns? Columns { get; set; }
+
+        private ImportIssue Named(ImportIssue issue, SourceRecord? source) => Columns?.Name(issue, source) ?? issue;
+
         /// <summary>Adds the clock's time to a phase and restarts it.</summary>
         public void Add(string phase, Stopwatch clock)
         {
-            Timings[phase] = Timings.GetValueOrDefault(phase) + clock.ElapsedMilliseconds;
+            lock (Timings)
+            {
+                Timings[phase] = Timings.GetValueOrDefault(phase) + clock.ElapsedMilliseconds;
+            }
             clock.Restart();
         }
         public List<string> Notes { get; } = [];
@@ -682,12 +795,30 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
 
         public async Task FlushAsync(CancellationToken ct)
         {
-            if (_batch.Count == 0 && _pendingOrganizations.Count == 0)
+            if (_batch.Count > 0 || _pendingOrganizations.Count > 0)
+            {
+                await ProcessAsync(this, _batch, ct);
+                _batch.Clear();
+            }
+        }
+
+        /// <summary>The last batch validated, not yet staged.</summary>
+        public Batch? Pending { get; set; }
+
+        /// <summary>Copies the pending batch into the staging tables (the connection is busy until it completes).</summary>
+        public async Task StageAsync(CancellationToken ct)
+        {
+            if (Pending is not { } batch)
             {
                 return;
             }
-            await ProcessAsync(this, _batch, ct);
-            _batch.Clear();
+            Pending = null;
+            var clock = Stopwatch.StartNew();
+            await ImportStaging.WriteAsync(Connection!, batch.Records, batch.Organizations, batch.Locations, ct);
+            lock (Timings)
+            {
+                Timings["stage"] = Timings.GetValueOrDefault("stage") + clock.ElapsedMilliseconds;
+            }
         }
 
         /// <summary>Gives the record its ordinal (the <c>rec</c> of its staged rows).</summary>
@@ -710,24 +841,24 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
             foreach (var issue in issues)
             {
-                Count(_rejectedByCode, _rejected, issue);
+                Count(_rejectedByCode, _rejected, Named(issue, source));
             }
             foreach (var warning in source.Issues.Where(i => ImportValidator.IsWarning(i.Code)))
             {
-                Warn(rec, warning);
+                Warn(rec, warning, source);
             }
         }
 
         public void Reject(int rec, ImportIssue issue)
         {
             _rejectedRecords.Add(rec);
-            Count(_rejectedByCode, _rejected, issue);
+            Count(_rejectedByCode, _rejected, Named(issue, null));
         }
 
-        public void Warn(int rec, ImportIssue issue)
+        public void Warn(int rec, ImportIssue issue, SourceRecord? source = null)
         {
             _warnedRecords.Add(rec);
-            Count(_warningsByCode, _warnings, issue);
+            Count(_warningsByCode, _warnings, Named(issue, source));
         }
 
         private void Count(Dictionary<string, long> byCode, List<ImportIssue> list, ImportIssue issue)

@@ -110,9 +110,99 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Equal("A7", panama.GetProperty("source_id").GetString());
         // The same reason as the API's, word for word.
         var phone = Assert.Single(result.Rejected, r => r.GetProperty("line").GetInt64() == 10);
-        Assert.Equal("phones[0].number", phone.GetProperty("field").GetString());
+        // The file's own column, not the document path the validator speaks of (issue 16).
+        Assert.Equal("phone", phone.GetProperty("field").GetString());
         Assert.StartsWith("must be a phone number", phone.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, result.Report.GetProperty("rejected_by_code").GetProperty("outside_country").GetInt64());
+    }
+
+    [Fact]
+    public async Task Import_Rejections_NameTheFilesOwnColumnsAndTheRowOfEachLocation()
+    {
+        // Headers as a user writes them: the report must say "Latitud" and "Tel.", not service_at_locations[0].location.latitude.
+        var csv = "Código;Nombre;Tipo;Latitud;Longitud;Tel.;País\n"
+            + "K1;Comisaría Central;police;9,9333;-84,0833;2222 3333;CR\n"
+            + "K2;Fuera de rango;police;99,5;-84,07;2222 3333;CR\n"
+            + "K3;Teléfono malo;police;9,95;-84,05;call me;CR\n"
+            + "K4;Categoría rara;bananas;9,95;-84,05;2222 3333;CR\n"
+            + "K5;Dos sedes;police;9,94;-84,06;2222 3333;CR\n"
+            + "K5;Dos sedes;police;0;0;;CR\n"
+            + "K6;Sin longitud;police;9,94;;2222 3333;CR\n"
+            + "K7;Texto;police;norte;-84,06;2222 3333;CR\n";
+
+        var result = await ImportApi.PostFilesAsync(Client, [("sedes.csv", Encoding.UTF8.GetBytes(csv))], query: "dry_run=true");
+
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        var rejected = result.Rejected
+            .Select(r => $"{r.GetProperty("line").GetInt64()} {r.GetProperty("field").GetString()} {r.GetProperty("code").GetString()}").ToList();
+        Assert.Equal(
+            ["3 Latitud coordinates_out_of_range", "4 Tel. invalid_phone", "5 Tipo unknown_category", "7 Latitud null_island",
+             "8 Longitud missing_coordinates", "9 Latitud unparsable_coordinates"],
+            rejected);
+        Assert.DoesNotContain(result.Rejected, r => r.GetProperty("field").GetString()!.Contains('[', StringComparison.Ordinal));
+    }
+
+    /// <summary>Enough rows for the importer to validate them in parallel (issue 15): the report must not show it.</summary>
+    private static string ManyRows(Func<int, string> row, int count = 300) =>
+        string.Join("\n", Enumerable.Range(1, count).Select(row).Prepend(Header)) + "\n";
+
+    [Fact]
+    public async Task Import_ValidatedInParallel_ReportsRejectionsInLineOrder_TheSameEveryTime()
+    {
+        // Every 7th row is out of range, every 11th has an unknown category, every 13th an unreadable phone.
+        var csv = ManyRows(i => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"M{i},Servicio {i},{(i % 11 == 0 ? "bananas" : "police")},{(i % 7 == 0 ? 99.5 : 9.9 + i * 0.0001)},-84.07,{(i % 13 == 0 ? "call me" : "+506 2222 3333")},,San José,CR"));
+
+        var runs = new List<List<string>>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var result = await ImportApi.PostAsync(Client, csv, Csv, "source=order&dry_run=true&valid_only=true");
+            Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+            runs.Add([.. result.Rejected.Select(r => $"{r.GetProperty("line").GetInt64()} {r.GetProperty("field").GetString()} {r.GetProperty("code").GetString()}")]);
+        }
+
+        var expected = Enumerable.Range(1, 300)
+            .SelectMany(i => new[]
+            {
+                i % 7 == 0 ? $"{i + 1} lat coordinates_out_of_range" : null,
+                i % 11 == 0 ? $"{i + 1} category unknown_category" : null,
+                i % 13 == 0 ? $"{i + 1} phone invalid_phone" : null,
+            }.OfType<string>())
+            .ToList();
+        Assert.Equal(expected.Order(StringComparer.Ordinal), runs[0].Order(StringComparer.Ordinal));
+        Assert.Equal(runs[0].Select(r => long.Parse(r.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).Order(), runs[0].Select(r => long.Parse(r.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(runs[0], runs[1]);
+        Assert.Equal(runs[0], runs[2]);
+    }
+
+    [Fact]
+    public async Task Import_ValidatedInParallel_ARowMayUseAnOrganizationAnEarlierRowOfTheSameBatchBrings()
+    {
+        // Row 1 brings the organization (id and name, as the export writes them); the rows after it only give its id.
+        // One by one that is valid; validated in parallel, the later rows first miss it and are checked again in order.
+        var org = Guid.NewGuid();
+        var csv = "id,name,category,lat,lon,organization_id,organization\n" + string.Join("\n", Enumerable.Range(1, 200).Select(i =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"O{i},Servicio {i},police,{9.9 + i * 0.0001},-84.07,{org},{(i == 1 ? "Red de apoyo" : "")}"))) + "\n";
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=orgs&country=CR");
+
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        Assert.Empty(result.Rejected);
+        Assert.Equal(200, result.Count("services.created"));
+        Assert.Equal(200, await Factory.WithDbAsync(db => db.Services.CountAsync(s => s.OrganizationId == org)));
+    }
+
+    [Fact]
+    public async Task Import_JsonDocument_KeepsTheDocumentsPaths()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client);
+        var doc = TestData.Service(org, "Path probe");
+        doc["service_at_locations"]![0]!["location"]!["latitude"] = 99.5;
+
+        var result = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=paths&dry_run=true");
+
+        var issue = Assert.Single(result.Rejected);
+        Assert.Equal("service_at_locations[0].location.latitude", issue.GetProperty("field").GetString());
     }
 
     [Fact]

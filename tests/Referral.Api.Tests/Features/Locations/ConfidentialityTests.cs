@@ -104,6 +104,66 @@ public sealed class ConfidentialityTests(ReferralApiFactory factory) : DatabaseT
         Assert.NotEmpty(detail.GetProperty("phones").EnumerateArray());
     }
 
+    [Fact]
+    public async Task EveryLocationField_ShownForAPublicPlace_WithheldForAnApproximateOne_ShownToItsEditor()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Mixed network");
+        async Task<(Guid Service, Guid Location)> Add(string visibility, double lat)
+        {
+            var doc = TestData.Service(org, $"Place ({visibility})", lat, Lng, "shelter", visibility);
+            var location = doc["service_at_locations"]![0]!["location"]!;
+            location["name"] = $"Casa {visibility}";
+            location["alternate_name"] = $"Alias {visibility}";
+            location["url"] = $"https://{visibility}.example.org";
+            location["description"] = $"Behind the {visibility} church";
+            location["transportation"] = $"Bus 5 to the {visibility} stop";
+            location["accessibility"] = new JsonArray(new JsonObject { ["description"] = $"Ramp at the {visibility} gate" });
+            var id = (await TestData.CreateServiceAsync(Client, doc)).GetProperty("id").GetGuid();
+            var locationId = await Factory.WithDbAsync(db => db.ServiceAtLocations.Where(x => x.ServiceId == id).Select(x => x.LocationId).SingleAsync());
+            await Factory.WithDbAsync(db => db.Locations.Where(l => l.Id == locationId)
+                .ExecuteUpdateAsync(u => u.SetProperty(l => l.Source, "registry").SetProperty(l => l.SourceId, $"site-{visibility}")));
+            return (id, locationId);
+        }
+        var open = await Add("public", 9.93);
+        var secret = await Add("approximate", Lat);
+        var editor = Factory.CreateClient(await Factory.CreateKeyAsync($"ed-{Guid.NewGuid():N}", Referral.Api.Features.Access.Roles.Editor, org));
+        static async Task<JsonElement> LocationAsync(HttpClient client, Guid service) =>
+            (await client.GetFromJsonAsync<JsonElement>($"/api/services/{service}")).GetProperty("service_at_locations")[0].GetProperty("location");
+        static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        static void AssertExact(JsonElement l, string visibility, double lat)
+        {
+            Assert.Equal($"Casa {visibility}", Text(l, "name"));
+            Assert.Equal($"Alias {visibility}", Text(l, "alternate_name"));
+            Assert.Equal($"https://{visibility}.example.org", Text(l, "url"));
+            Assert.Equal($"Behind the {visibility} church", Text(l, "description"));
+            Assert.Equal($"Bus 5 to the {visibility} stop", Text(l, "transportation"));
+            Assert.Equal($"Ramp at the {visibility} gate", Assert.Single(l.GetProperty("accessibility").EnumerateArray()).GetProperty("description").GetString());
+            Assert.Equal("Calle Prueba 1", Assert.Single(l.GetProperty("addresses").EnumerateArray()).GetProperty("address_1").GetString());
+            Assert.Equal("registry", Text(l, "source"));
+            Assert.Equal($"site-{visibility}", Text(l, "source_id"));
+            Assert.Equal(lat, l.GetProperty("latitude").GetDouble(), 6);
+            Assert.Equal(Lng, l.GetProperty("longitude").GetDouble(), 6);
+        }
+
+        // A public place is shown whole to everybody.
+        AssertExact(await LocationAsync(Public, open.Service), "public", 9.93);
+        // An approximate one: a generic label with its country, the generalised point, and none of the text that could name it.
+        var shown = await LocationAsync(Public, secret.Service);
+        Assert.Equal("Confidential location — Costa Rica", Text(shown, "name"));
+        foreach (var field in new[] { "alternate_name", "url", "description", "transportation", "source", "source_id" })
+        {
+            Assert.Null(Text(shown, field));
+        }
+        Assert.Empty(shown.GetProperty("accessibility").EnumerateArray());
+        Assert.Empty(shown.GetProperty("addresses").EnumerateArray());
+        Assert.Equal(9.975, shown.GetProperty("latitude").GetDouble(), 6);
+        Assert.Equal(-84.025, shown.GetProperty("longitude").GetDouble(), 6);
+        Assert.Equal("approximate", Text(shown, "visibility"));
+        // Its own organization's editor sees it exactly, as the admin does.
+        AssertExact(await LocationAsync(editor, secret.Service), "approximate", Lat);
+        AssertExact(await LocationAsync(Client, secret.Service), "approximate", Lat);
+    }
+
     [Theory]
     [InlineData("approximate")]
     [InlineData("hidden")]

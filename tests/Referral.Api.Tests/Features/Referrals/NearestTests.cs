@@ -170,6 +170,65 @@ public sealed class NearestTests(ReferralApiFactory factory) : DatabaseTest(fact
     }
 
     [Fact]
+    public async Task Nearest_Audience_KeepsThatAudienceAndServicesForEveryone()
+    {
+        await AddAsync("children", Lat + 0.001, Lng);
+        await AddAsync("caregivers", Lat + 0.002, Lng, change: d => d["audience"] = new JsonArray("caregiver"));
+        await AddAsync("everyone", Lat + 0.003, Lng, change: d => d["audience"] = new JsonArray());
+
+        // A service that names no audience is for everyone; one that names audiences only for those.
+        Assert.Equal(["caregivers", "everyone"], Names(await NearestAsync("audience=caregiver")));
+        Assert.Equal(["children", "everyone"], Names(await NearestAsync("audience=child")));
+        Assert.Equal(["everyone"], Names(await NearestAsync("audience=professional")));
+        Assert.Equal(["children", "caregivers", "everyone"], Names(await NearestAsync("")));
+    }
+
+    [Fact]
+    public async Task Nearest_CategoryList_IgnoresCaseSpacesEmptyEntriesAndRepeats()
+    {
+        await AddAsync("police", Lat + 0.001, Lng, "police");
+        await AddAsync("health", Lat + 0.002, Lng, "health");
+        await AddAsync("legal", Lat + 0.003, Lng, "legal_aid");
+
+        Assert.Equal(["police", "legal"], Names(await NearestAsync("category=POLICE,%20Legal_Aid%20")));
+        Assert.Equal(["police", "legal"], Names(await NearestAsync("category=police,,legal_aid,")));
+        Assert.Equal(["health"], Names(await NearestAsync("category=health&category=health,HEALTH")));
+    }
+
+    [Fact]
+    public async Task Nearest_AgeAndLanguage_AtTheEdgesOfWhatIsAccepted()
+    {
+        await AddAsync("any age", Lat + 0.001, Lng, change: d =>
+        {
+            d.Remove("minimum_age");
+            d.Remove("maximum_age");
+            d["languages"] = new JsonArray(new JsonObject { ["code"] = "bzd" });
+        });
+
+        // Ages 0 and 120 are valid, 121 is not; two- and three-letter codes are languages (ISO 639-1 and 639-3).
+        Assert.Equal(["any age"], Names(await NearestAsync("age=0")));
+        Assert.Equal(["any age"], Names(await NearestAsync("age=120")));
+        Assert.Equal(["any age"], Names(await NearestAsync("language=BZD")));
+        Assert.Empty(Names(await NearestAsync("language=es")));
+        foreach (var (query, field) in new[] { ("age=121", "age"), ("language=e", "language"), ("language=spam", "language"), ("language=e1", "language") })
+        {
+            var problem = await Problem.AssertAsync(await Client.GetAsync($"/api/nearest?lat=10&lng=10&{query}"), HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+            Assert.Equal([field], Problem.Fields(problem));
+        }
+    }
+
+    [Fact]
+    public async Task Nearest_UnknownCategory_NamesItAndListsTheKnownOnes()
+    {
+        var problem = await Problem.AssertAsync(await Client.GetAsync("/api/nearest?lat=10&lng=10&category=police,Unicorns"), HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+
+        Assert.Equal(["category"], Problem.Fields(problem));
+        var message = problem.GetProperty("errors").GetProperty("category")[0].GetString()!;
+        Assert.StartsWith("unknown category 'Unicorns'; one of: ", message);
+        Assert.Contains("health, helpline, justice, legal_aid", message);
+    }
+
+    [Fact]
     public async Task Nearest_ManySitesAlmostEquallyFar_LimitOne_TheEllipsoidDecides()
     {
         // Eight sites 10 000 m … 10 035 m away in different directions. The index orders candidates on a sphere, where
