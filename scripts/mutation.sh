@@ -4,6 +4,7 @@
 #   bash scripts/mutation.sh                 # every group below, then the summary and the score
 #   bash scripts/mutation.sh access gaps     # only these groups (the summary covers the groups run)
 #   MUTATION_CONCURRENCY=2 bash scripts/mutation.sh
+#   bash scripts/mutation.sh --survivors     # test again only the mutants that survived the newest runs (after new tests)
 #
 # Each group mutates only the rules it names (whole files, or the members named below, found by their
 # signature so edits elsewhere in a file do not shift them) and runs only the test classes that cover them.
@@ -93,7 +94,7 @@ group_files() {
 
 group_tests() {
   case $1 in
-    access) echo "FullyQualifiedName~Features.Access.AccessTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.JwtTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Access.CrossOrganizationTests|FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Services.ServiceEndpointsTests|FullyQualifiedName~Features.Organizations|FullyQualifiedName~Features.Gaps.PlanningOwnershipTests" ;;
+    access) echo "FullyQualifiedName~Features.Access.ActorRuleTests|FullyQualifiedName~Features.Access.AccessTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.JwtTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Access.CrossOrganizationTests|FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Services.ServiceEndpointsTests|FullyQualifiedName~Features.Organizations|FullyQualifiedName~Features.Gaps.PlanningOwnershipTests" ;;
     confidentiality) echo "FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Referrals.NearestTests" ;;
     nearest) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestIndexTests|FullyQualifiedName~Features.Referrals.NearestConfidentialityTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~GraphQL.GraphQLReferralTests" ;;
     eligibility) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestIndexTests|FullyQualifiedName~Features.Referrals.FreshnessTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~Features.Referrals.SearchTests|FullyQualifiedName~Features.Referrals.BorderTests" ;;
@@ -105,17 +106,49 @@ group_tests() {
 # groups in one Stryker run (one build and one initial test run), "--combine" to only rebuild the overall report.
 TOGETHER=0
 COMBINE_ONLY=0
+RETEST=0
 GROUPS_TO_RUN=()
 for arg in "$@"; do
   case $arg in
     --together) TOGETHER=1 ;;
     --combine) COMBINE_ONLY=1 ;;
+    --survivors) RETEST=1 ;;
     *) group_tests "$arg" >/dev/null; GROUPS_TO_RUN+=("$arg") ;;
   esac
 done
 if [ ${#GROUPS_TO_RUN[@]} -eq 0 ]; then
   GROUPS_TO_RUN=(gaps eligibility confidentiality access nearest)
 fi
+
+# --survivors: one Stryker run over the lines of the mutants that survived (or were not covered) in the newest combined
+# report, found again by their text (new `// Stryker disable` comments may have moved them), with the tests of their
+# groups; combine then puts the new statuses in place of the old ones. "group path{a..b}" per surviving mutant.
+SURVIVOR_LINES=""
+if [ $RETEST -eq 1 ]; then
+  export MUTATION_RETEST=1
+  report=$(ls bench/results/mutation-????-??-??.json 2>/dev/null | sort | tail -1)
+  [ -n "$report" ] || { echo "mutation.sh: --survivors needs a combined report (bench/results/mutation-<date>.json)" >&2; exit 2; }
+  SURVIVOR_LINES=$("$PY" - "$report" "$API" <<'EOF'
+import json, sys
+report, api = json.load(open(sys.argv[1], encoding="utf-8")), sys.argv[2]
+seen = set()
+for m in report["survivors"]:
+    lines = open(f"{api}/{m['file']}", encoding="utf-8-sig").read().split("\n")
+    at = [i + 1 for i, l in enumerate(lines) if l.strip() == m["code"]]
+    if not at:
+        sys.exit(f"mutation.sh: {m['file']}:{m['line']} `{m['code']}` is no longer in the file; run the groups again instead")
+    line = min(at, key=lambda i: abs(i - m["line"]))
+    key = (m["group"], m["file"], line)
+    if key not in seen:
+        seen.add(key)
+        print(f"{m['group']} {api}/{m['file']}{{{line}..{line + m.get('end_line', m['line']) - m['line']}}}")
+EOF
+)
+  [ -n "$SURVIVOR_LINES" ] || { echo "mutation.sh: no surviving mutants in $report"; exit 0; }
+  mapfile -t GROUPS_TO_RUN < <(cut -d' ' -f1 <<<"$SURVIVOR_LINES" | awk '!seen[$0]++')
+  TOGETHER=1
+fi
+survivor_files() { grep "^$1 " <<<"$SURVIVOR_LINES" | cut -d' ' -f2- || true; }
 
 # The web app and GraphiQL bundles play no part in the rules (MSBuild reads these as properties, also in Stryker's build).
 export BuildWebApp=false BuildGraphiQL=false
@@ -125,9 +158,10 @@ export BuildWebApp=false BuildGraphiQL=false
 run_stryker() {
   local tag dir mutate tests started elapsed files_by_group
   tag=$(IFS=+; echo "$*")
+  [ $RETEST -eq 0 ] || tag="retest-$tag"
   dir=$ROOT/$OUT/$tag
   rm -rf "$dir" && mkdir -p "$dir"
-  mutate=$(for group in "$@"; do group_files "$group"; done | "$PY" -c '
+  mutate=$(for group in "$@"; do if [ $RETEST -eq 1 ]; then survivor_files "$group"; else group_files "$group"; fi; done | "$PY" -c '
 import json, re, sys
 # Stryker.NET reads "{a..b}" after a file pattern as a character span (Roslyn TextSpan), not as lines: turn the
 # lines into the characters from the start of its first line to the end of its last.
@@ -197,10 +231,12 @@ for path, f in sorted(data["files"].items()):
     src = f["source"].split("\n")
     for m in f["mutants"]:
         line = m["location"]["start"]["line"]
-        mutants.append({"group": group_of(name, line), "file": name, "line": line, "status": m["status"],
+        mutants.append({"group": group_of(name, line), "file": name, "line": line, "end_line": m["location"]["end"]["line"],
+                        "column": m["location"]["start"]["column"], "status": m["status"],
                         "reason": m.get("statusReason", ""), "mutator": m["mutatorName"],
                         "replacement": m.get("replacement", ""), "code": src[line - 1].strip()})
-summary = {"groups": list(dict.fromkeys(g for g, _, _ in members)), "seconds": elapsed, "load": load, "mutants": mutants}
+summary = {"groups": list(dict.fromkeys(g for g, _, _ in members)), "seconds": elapsed, "load": load,
+           "retest": os.environ.get("MUTATION_RETEST") == "1", "mutants": mutants}
 os.makedirs(os.path.dirname(target), exist_ok=True)
 json.dump(summary, open(target + ".json", "w", encoding="utf-8"), indent=2)
 print(f"run report: {target}.json ({elapsed} s)")
@@ -214,12 +250,34 @@ combine() {
 import glob, json, os, re, sys
 results, target, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
 runs = {}
+retests = []
 for path in sorted(glob.glob(os.path.join(results, "mutation-????-??-??-*.json"))):
     run = json.load(open(path, encoding="utf-8"))
     date = re.search(r"mutation-(\d{4}-\d{2}-\d{2})-", path).group(1)
+    if run.get("retest"):
+        retests.append(((date, os.path.getmtime(path)), os.path.basename(path), run))
+        continue
     for g in run["groups"]:
         if g in wanted and (g not in runs or (date, os.path.getmtime(path)) >= runs[g][0]):
             runs[g] = ((date, os.path.getmtime(path)), os.path.basename(path), run)
+# A retest (--survivors) newer than a group's run replaces the statuses of the mutants it tested again: the same file,
+# line text, column, mutator and replacement (line numbers may have moved with the new `// Stryker disable` comments).
+retested = {}
+for when, name, retest in sorted(retests, key=lambda r: r[0]):
+    for g in retest["groups"]:
+        if g not in runs or when < runs[g][0]:
+            continue
+        base = runs[g][2]
+        for m in retest["mutants"]:
+            if m["group"] != g:
+                continue
+            for b in base["mutants"]:
+                if (b["group"] == g and b["file"] == m["file"] and b["code"] == m["code"] and b["mutator"] == m["mutator"]
+                        and b["replacement"] == m["replacement"] and b.get("column", m.get("column")) == m.get("column")
+                        and b["status"] in ("Survived", "NoCoverage")):
+                    b["status"], b["reason"] = m["status"], m["reason"]
+                    retested.setdefault(g, []).append(name)
+                    break
 detected = {"Killed", "Timeout"}
 counted = detected | {"Survived", "NoCoverage"}
 rows, survivors, ignored, totals, per_group = [], [], [], {}, {}
@@ -235,7 +293,8 @@ for g in wanted:
         counts = files.setdefault(m["file"], {})
         counts[m["status"]] = counts.get(m["status"], 0) + 1
         totals[m["status"]] = totals.get(m["status"], 0) + 1
-        pg = per_group.setdefault(g, {"killed": 0, "total": 0, "seconds": run["seconds"], "run": name, "load": run.get("load", "")})
+        pg = per_group.setdefault(g, {"killed": 0, "total": 0, "seconds": run["seconds"], "load": run.get("load", ""),
+                                      "run": " + ".join([name] + sorted(set(retested.get(g, []))))})
         pg["killed"] += m["status"] in detected
         pg["total"] += m["status"] in counted
         if m["status"] in ("Survived", "NoCoverage"):

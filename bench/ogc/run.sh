@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # OGC API – Features and vector tile benchmark: GET /ogc/collections/services/items?bbox=<San José>&limit=100 and the
 # z10 tile of San José (/tiles/services/10/272/483.mvt) through the API (wrk), against the bare PostGIS queries
-# (bench/ogc/items-bbox.sql: the && box select; bench/ogc/tile.sql: ST_AsMVT of the same rows) through pgbench, at
-# the same concurrency, interleaved in the same run. The tile is measured twice: from an API with its tile cache off
+# (bench/ogc/items-bbox.sql: the && box select; bench/ogc/items-api.sql: the statements the API sends for that page, with
+# their parameters written in; the tile: the API's own statement, src/Referral.Api/Features/Tiles/services-cells.sql read
+# from the source with its parameters written in, ST_AsMVT of the same pre-aggregated grid cells) through pgbench, at
+# the same concurrency, interleaved in the same run. For context, bench/ogc/tile-points.sql (the same tile clustered on
+# the fly from every public point, the API's statement before tile_cell) and bench/ogc/tile-naive.sql (every point of
+# the tile as its own feature, what clustering avoids; NAIVE=0 skips it) are timed once per run with psql. The tile is measured twice: from an API with its tile cache off
 # (every request builds the tile: the cost of the query path) and with it on (what clients get for a repeated tile).
 # With BASELINE_DLL (for example a Release build of main) the same requests also go to that build: before/after in
 # one run. Per rep each ratio is API ÷ bare of that rep; the table gives the median of the reps and their range,
@@ -14,7 +18,7 @@
 #
 # Settings (environment): SIZE, REPS (at least 3), DURATION (s per measured run), WARMUP (s), CONNECTIONS, THREADS,
 # SEED, API_PORT (and the next two ports), BENCH_DB, REUSE_DB=1 (keep a database that already holds SIZE generated
-# rows), BASELINE_DLL, REFERRAL_PG_PORT. It uses the Release build in artifacts/ (run `dotnet build -c Release`
+# rows), BASELINE_DLL, NAIVE (0: skip the naive tile, about a minute at 1M), REFERRAL_PG_PORT. It uses the Release build in artifacts/ (run `dotnet build -c Release`
 # first), creates database $BENCH_DB (migrate, demo seed, bench/generate.sql), starts the APIs on 127.0.0.1 and stops
 # them on exit; the cluster is left running.
 set -euo pipefail
@@ -30,6 +34,7 @@ API_PORT="${API_PORT:-5151}"
 BENCH_DB="${BENCH_DB:-referral_bench_ogc}"
 REUSE_DB="${REUSE_DB:-0}"
 BASELINE_DLL="${BASELINE_DLL:-}"
+NAIVE="${NAIVE:-1}"
 
 export PGHOST=127.0.0.1 PGPORT="${REFERRAL_PG_PORT:-55432}" PGUSER=referral PGPASSWORD=referral
 CONNSTR="Host=$PGHOST;Port=$PGPORT;Database=$BENCH_DB;Username=$PGUSER;Password=$PGPASSWORD"
@@ -72,7 +77,23 @@ else
   app seed >"$OUT/seed.log" 2>&1 || { tail -n 20 "$OUT/seed.log" >&2; die "seed failed"; }
   q -d "$BENCH_DB" -v n="$SIZE" -v seed="$SEED" -f bench/generate.sql >"$OUT/generate.log" 2>&1 || { tail -n 20 "$OUT/generate.log" >&2; die "generate failed"; }
 fi
-q -d "$BENCH_DB" -c "VACUUM ANALYZE location" -c "VACUUM ANALYZE service_at_location" >/dev/null
+# The tile's grid cells (tile_cell): counted once here after a migration or a generate (the API would count them on
+# its first tile), so no rep pays for it.
+say "counting the tile grid cells (tile_cells_refresh)"
+cells_start="$(date +%s%N)"
+q -d "$BENCH_DB" -c "SELECT tile_cells_refresh()" >/dev/null
+cells_ms="$(( ($(date +%s%N) - cells_start) / 1000000 ))"
+q -d "$BENCH_DB" -c "VACUUM ANALYZE location" -c "VACUUM ANALYZE service_at_location" -c "VACUUM ANALYZE tile_cell" >/dev/null
+# The API's tile statement, from the source, with the parameters of 10/272/483 written in.
+sed -e 's/@z\b/10/g; s/@x\b/272/g; s/@y\b/483/g; s/@extent\b/4096/g; s/@cells\b/64/g; s/@grid\b/64.0/g; $ s/$/;/' \
+  src/Referral.Api/Features/Tiles/services-cells.sql >"$OUT/tile.sql"
+grep -q '@' "$OUT/tile.sql" && die "services-cells.sql has a parameter the bench does not write in"
+# The API's items statements with the page's service and location ids written in.
+page_ids="$(q -d "$BENCH_DB" -tA -F ' ' -c "SELECT string_agg(service_id::text, ','), string_agg(location_id::text, ',') FROM (
+  SELECT s.service_id, s.location_id FROM service_at_location s JOIN location l ON l.id = s.location_id
+  WHERE l.visibility <> 'hidden' AND l.public_point IS NOT NULL AND in_bbox(l.public_point, -84.15, 9.88, -84.0, 10.0)
+  ORDER BY s.id LIMIT 100) p")"
+sed -e "s/@services/'{${page_ids%% *}}'::uuid[]/; s/@locations/'{${page_ids##* }}'::uuid[]/" bench/ogc/items-api.sql >"$OUT/items-api.sql"
 
 say "starting the APIs (Release, Production): $API_URL (tile cache on), $COLD_URL (tile cache off)${BASELINE_DLL:+, $BASE_URL (baseline)}"
 start_api "$API_URL" "$OUT/api.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR"
@@ -80,11 +101,22 @@ start_api "$COLD_URL" "$OUT/api-cold.log" "$API_DLL" ConnectionStrings__Referral
 [ -z "$BASELINE_DLL" ] || start_api "$BASE_URL" "$OUT/api-baseline.log" "$BASELINE_DLL" ConnectionStrings__Referral="$CONNSTR"
 
 returned="$(curl -s "$API_URL$BBOX_PATH" | grep -o '"numberReturned":[0-9]*' | cut -d: -f2 || true)"
-matched="$(curl -s "$API_URL$BBOX_PATH" | grep -o '"numberMatched":[0-9]*' | cut -d: -f2 || true)"; matched="${matched:-more than 1000}"
+matched="$(curl -s "$API_URL$BBOX_PATH" | grep -o '"numberMatched":[0-9]*' | cut -d: -f2 || true)"; matched="${matched:-$(q -d "$BENCH_DB" -tA -c "SELECT count(*) FROM service_at_location sal JOIN location l ON l.id = sal.location_id WHERE l.public_point::geometry && ST_MakeEnvelope(-84.15, 9.88, -84.00, 10.00, 4326)")}"
 tile_bytes="$(curl -s -o "$OUT/tile.mvt" -w '%{size_download}' "$API_URL$TILE_PATH")"
 sql_rows="$(q -d "$BENCH_DB" -tA -f bench/ogc/items-bbox.sql | wc -l)"
-sql_tile="$(q -d "$BENCH_DB" -tA -f bench/ogc/tile.sql)"
-say "items: $returned of $matched features (SQL: $sql_rows rows); tile: $tile_bytes bytes (SQL, count only: $sql_tile bytes)"
+sql_tile="$(q -d "$BENCH_DB" -tA -c "SELECT length(t) FROM ($(sed -e '/^--/d' -e 's/;$//' "$OUT/tile.sql")) AS x(t)")"
+say "items: $returned of $matched features (SQL: $sql_rows rows); tile: $tile_bytes bytes (bare SQL: $sql_tile bytes)"
+say "the tile clustered on the fly from every point (the statement before tile_cell), once, for context"
+points_start="$(date +%s%N)"
+points_bytes="$(PGOPTIONS='-c statement_timeout=300s' q -d "$BENCH_DB" -tA -f bench/ogc/tile-points.sql 2>/dev/null || echo "timed out")"
+points_ms="$(( ($(date +%s%N) - points_start) / 1000000 ))"
+naive_ms=skipped naive_bytes=skipped
+if [ "$NAIVE" = 1 ]; then
+  say "naive tile (every point a feature), once, for context"
+  naive_start="$(date +%s%N)"
+  naive_bytes="$(PGOPTIONS='-c statement_timeout=300s' q -d "$BENCH_DB" -tA -f bench/ogc/tile-naive.sql 2>/dev/null || echo "timed out")"
+  naive_ms="$(( ($(date +%s%N) - naive_start) / 1000000 ))"
+fi
 
 wrk_run() { # url → "req/s p50_ms"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency "$1" >"$OUT/wrk.txt" 2>&1
@@ -110,9 +142,10 @@ for rep in $(seq 1 "$REPS"); do
   say "rep $rep/$REPS (load $(load1))"
   before="$(load1)"
   echo "$rep bbox_sql $(pgbench_run bench/ogc/items-bbox.sql)" >>"$OUT/raw.txt"
+  echo "$rep bbox_apisql $(pgbench_run "$OUT/items-api.sql")" >>"$OUT/raw.txt"
   echo "$rep bbox_api $(wrk_run "$API_URL$BBOX_PATH")" >>"$OUT/raw.txt"
   [ -z "$BASELINE_DLL" ] || echo "$rep bbox_base $(wrk_run "$BASE_URL$BBOX_PATH")" >>"$OUT/raw.txt"
-  echo "$rep tile_sql $(pgbench_run bench/ogc/tile.sql)" >>"$OUT/raw.txt"
+  echo "$rep tile_sql $(pgbench_run "$OUT/tile.sql")" >>"$OUT/raw.txt"
   echo "$rep tile_cold $(wrk_run "$COLD_URL$TILE_PATH")" >>"$OUT/raw.txt"
   echo "$rep tile_api $(wrk_run "$API_URL$TILE_PATH")" >>"$OUT/raw.txt"
   [ -z "$BASELINE_DLL" ] || echo "$rep tile_base $(wrk_run "$BASE_URL$TILE_PATH")" >>"$OUT/raw.txt"
@@ -138,10 +171,17 @@ row() { # label measure bare
   echo "| request | API req/s | bare SQL tx/s | API ÷ bare | API p50 ms |"
   echo "|---|---|---|---|---|"
   row "items bbox, San José, limit 100 ($matched matched)" bbox_api bbox_sql
+  row "(the API's own items statement, bare, vs the bare select)" bbox_apisql bbox_sql
+  row "items bbox vs the API's own statement bare" bbox_api bbox_apisql
   [ -z "$BASELINE_DLL" ] || row "items bbox, baseline build" bbox_base bbox_sql
-  row "z10 tile 10/272/483, built per request (tile cache off; $tile_bytes bytes)" tile_cold tile_sql
+  row "z10 tile 10/272/483, built per request (tile cache off; $tile_bytes bytes; bare: the API's statement, services-cells.sql)" tile_cold tile_sql
   row "z10 tile, tile cache on (repeated tile)" tile_api tile_sql
   [ -z "$BASELINE_DLL" ] || row "z10 tile, baseline build" tile_base tile_sql
+  echo
+  echo "For context, once each, bare: counting every grid cell (tile_cells_refresh() after a migration or a bulk load) took"
+  echo "$cells_ms ms; the same z10 tile clustered on the fly from every public point (bench/ogc/tile-points.sql, the API's"
+  echo "statement before tile_cell) took $points_ms ms ($points_bytes bytes); the naive z10 tile (every public point its own"
+  echo "feature with its attributes, bench/ogc/tile-naive.sql; not what the API serves below zoom 13) took $naive_ms ms ($naive_bytes bytes)."
   echo
   echo "Targets (issue 14, at 1M): items ≥ 0.5× the bare select; z10 tile ≥ 0.5× the bare ST_AsMVT and p50 ≤ 50 ms."
 } | tee "$RESULTS"

@@ -65,6 +65,9 @@ internal static class Cli
 
     private static async Task<int> InvokeAsync(string[] args, Lazy<IServiceProvider> services, CancellationToken ct)
     {
+        // The verbs speak English (their tables, notes and the analyses' headlines), whatever the machine's locale; only
+        // the API's answers follow language / Accept-Language. Set here, it does not outlive the verb (async flow).
+        System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.GetCultureInfo("en");
         var root = Root(services);
         var parsed = root.Parse(args);
         // Help asked for goes to stdout; a parse error (with its typo suggestions and the usage) goes to stderr.

@@ -17,6 +17,7 @@ let current; // the analysis on screen
 
 export function leaveGaps() {
   clearTimeout(poll);
+  clearTimeout(placementPoll);
   if (map) {
     map.remove();
     map = undefined;
@@ -252,8 +253,108 @@ async function showResults(a, el) {
         h('button', { type: 'button', class: 'link', onclick: () => { map.setView([w.latitude, w.longitude], 11); } },
           t('gaps.worstItem', { name: w.name, distance: w.distance_m === null || w.distance_m === undefined ? t('gaps.noSite') : formatDistance(w.distance_m) })))))),
     h('section', { 'aria-labelledby': 'dl-h' }, h('h3', { id: 'dl-h' }, t('gaps.downloads')),
-      h('ul', { class: 'downloads' }, downloads.map(([k, href]) => h('li', {}, h('a', { href, download: '', id: `download-${k}` }, t(`gaps.${k}`)))))));
+      h('ul', { class: 'downloads' }, downloads.map(([k, href]) => h('li', {}, h('a', { href, download: '', id: `download-${k}` }, t(`gaps.${k}`)))))),
+    placementSection(a, label));
   drawMap(a, grid);
+}
+
+// "Where should the next units go?": a placement (POST /api/placements) over the analysis's dataset, category and target,
+// followed to its end; the chosen sites are numbered on the map and listed with what each adds, and the urban/rural
+// figures before and after are a table. Starting one needs a planner, editor or admin key, as an analysis does.
+let placementLayer;
+let placementPoll;
+
+function placementSection(a, label) {
+  clearTimeout(placementPoll);
+  placementLayer?.remove();
+  placementLayer = undefined;
+  const ids = { category: uid('pcat'), k: uid('pk') };
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'placement-status' });
+  const results = h('div', { id: 'placement-results' });
+  const categorySelect = h('select', { id: ids.category },
+    a.options.categories.map((c) => h('option', { value: c, selected: c === state.category }, label(c))));
+  const kInput = h('input', { id: ids.k, type: 'number', min: 1, max: 10, value: 3, inputmode: 'numeric' });
+  const start = async (e) => {
+    e.preventDefault();
+    if (!getKey()) {
+      replace(status, t('place.needKey'));
+      return;
+    }
+    const body = { dataset_id: a.dataset.id, category: categorySelect.value, k: Number(kInput.value) || 3, background: true };
+    if (a.options.target_km) body.target_km = a.options.target_km;
+    for (const key of ['age', 'gender', 'language']) {
+      if (a.options[key] !== null && a.options[key] !== undefined) body[key] = a.options[key];
+    }
+    replace(results);
+    try {
+      const { data } = await api('/api/placements', { method: 'POST', body });
+      followPlacement(data.id, { status, results, label });
+    } catch (err) {
+      replace(status, t('common.error', { message: err.message }));
+    }
+  };
+  return h('section', { 'aria-labelledby': 'place-h', id: 'placement' },
+    h('h3', { id: 'place-h' }, t('place.heading')),
+    h('p', { class: 'muted' }, t('place.intro', { target: formatNumber(a.options.target_km) })),
+    h('form', { onsubmit: start, novalidate: true },
+      h('div', { class: 'row' },
+        h('div', { class: 'field' }, h('label', { for: ids.category }, t('place.category')), categorySelect),
+        h('div', { class: 'field small' }, h('label', { for: ids.k }, t('place.k')), kInput)),
+      h('button', { type: 'submit', class: 'secondary', id: 'placement-start' }, t('place.start'))),
+    status, results);
+}
+
+async function followPlacement(id, ui) {
+  let p;
+  try {
+    p = (await api(`/api/placements/${id}`)).data;
+  } catch (err) {
+    replace(ui.status, t('common.error', { message: err.message }));
+    return;
+  }
+  if (p.status === 'queued' || p.status === 'running') {
+    replace(ui.status, t('place.status', { percent: p.progress_percent ?? 0 }));
+    placementPoll = setTimeout(() => followPlacement(id, ui), 1000);
+    return;
+  }
+  if (p.status !== 'succeeded') {
+    replace(ui.status, t('place.failed', { error: p.error ?? p.status }));
+    return;
+  }
+  replace(ui.status, '');
+  const r = p.results;
+  const coverage = p.options.objective === 'coverage';
+  const gain = (s) => (coverage
+    ? t('place.gainPeople', { count: formatNumber(Math.round(s.gain)) })
+    : t('place.gainKm', { km: formatNumber(s.gain, 1) }));
+  const km = (m) => (m === null || m === undefined ? t('missing.na') : formatNumber(m / 1000, 1));
+  const pct = (v) => (v === null || v === undefined ? t('missing.na') : formatPercent(v));
+  const row = (name, before, after) => h('tr', {}, h('th', { scope: 'row' }, name), h('td', {}, before), h('td', {}, after));
+  replace(ui.results,
+    h('p', { id: 'placement-headline' }, r.headline),
+    r.sites.length
+      ? h('ol', { id: 'placement-sites', class: 'worst' }, r.sites.map((s) => h('li', {},
+        h('button', { type: 'button', class: 'link', onclick: () => { map?.setView([s.latitude, s.longitude], 11); } },
+          t('place.site', { name: s.name, gain: gain(s) })))))
+      : h('p', { class: 'muted', id: 'placement-none' }, t('place.none')),
+    h('div', { class: 'table-wrap', tabindex: '0', role: 'group', 'aria-labelledby': 'place-table-h' },
+      h('table', { class: 'summary', id: 'placement-table' },
+        h('caption', { id: 'place-table-h' }, t('place.beforeAfter')),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, t('place.before')), h('th', { scope: 'col' }, t('place.after')))),
+        h('tbody', {},
+          row(t('gaps.col.servedUrban'), pct(r.before.urban.served_share), pct(r.after.urban.served_share)),
+          row(t('gaps.col.servedRural'), pct(r.before.rural.served_share), pct(r.after.rural.served_share)),
+          row(t('gaps.col.meanUrban'), km(r.before.urban.mean_distance_m), km(r.after.urban.mean_distance_m)),
+          row(t('gaps.col.meanRural'), km(r.before.rural.mean_distance_m), km(r.after.rural.mean_distance_m))))),
+    h('ul', { class: 'downloads' },
+      p.links.csv ? h('li', {}, h('a', { href: p.links.csv, download: '' }, t('place.csv'))) : null,
+      p.links.geojson ? h('li', {}, h('a', { href: p.links.geojson, download: '' }, t('place.geojson'))) : null));
+  placementLayer?.remove();
+  if (map && r.sites.length) {
+    placementLayer = L.featureGroup(r.sites.map((s) => L.circleMarker([s.latitude, s.longitude], {
+      radius: 9, color: '#1e3a8a', weight: 3, fillColor: '#ffffff', fillOpacity: 1, className: 'placement-site',
+    }).bindTooltip(tip(`${s.rank}. ${s.name}`), { permanent: true, direction: 'top' }))).addTo(map);
+  }
 }
 
 function legend() {

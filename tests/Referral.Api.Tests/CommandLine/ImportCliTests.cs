@@ -6,7 +6,8 @@ namespace Referral.Api.Tests.CommandLine;
 /// <summary><c>import</c> from the command line: the report's wording (issue 16).</summary>
 public sealed class ImportCliTests(ReferralApiFactory factory) : DatabaseTest(factory)
 {
-    private const string Csv = """
+    /// <summary>Two valid rows (one country as a code, one as a name); <see cref="CliOutputTests"/> pipes it too.</summary>
+    internal const string Csv = """
         id,name,category,lat,lon,phone,address,city,country
         P1,Comisaría Central,police,9.9333,-84.0833,+506 2222 3333,Calle 1,San José,CR
         P2,Línea 1147,helpline,9.94,-84.07,1147,Calle 2,San José,Costa Rica

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Referral.Api.Data;
 using Referral.Api.Features.Access;
@@ -240,6 +241,10 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        // No console logger: the in-process CLI tests (CliRunner) redirect the process's Console to read a verb's output,
+        // and another test's app starting meanwhile ("info: ... Applying migration") would write into it. Tests that read
+        // logs add their own provider.
+        builder.ConfigureLogging(logging => logging.ClearProviders());
         if (TestServices is { } configure)
         {
             builder.ConfigureTestServices(configure);

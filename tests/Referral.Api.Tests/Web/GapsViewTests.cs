@@ -49,6 +49,43 @@ public sealed class GapsViewTests(WebAppFixture web)
     }
 
     [Fact]
+    public async Task Planner_SuggestsSites_SeesThemNumberedOnTheMap_WithBeforeAndAfter()
+    {
+        await using var p = await web.NewPageAsync();
+        await RunAnalysisAsync(web, p.Page);
+
+        await p.Page.GetByLabel("Category of the new sites", new() { Exact = true }).SelectOptionAsync("police");
+        await p.Page.GetByLabel("Number of new sites", new() { Exact = true }).FillAsync("2");
+        await p.Page.GetByRole(AriaRole.Button, new() { Name = "Suggest sites" }).ClickAsync();
+        await p.Page.Locator("#placement-table").WaitForAsync(new() { Timeout = 60_000 });
+
+        // The placement the page started, read through the API: the page lists its sites in pick order, one numbered
+        // marker each, and its before/after figures.
+        var csv = await p.Page.GetByRole(AriaRole.Link, new() { Name = "Chosen sites (CSV)" }).GetAttributeAsync("href");
+        var id = Assert.Single(System.Text.RegularExpressions.Regex.Matches(csv!, "[0-9a-f-]{36}")).Value;
+        var placement = await web.Http.GetFromJsonAsync<JsonElement>($"/api/placements/{id}");
+        Assert.Equal("police", placement.GetProperty("options").GetProperty("category").GetString());
+        Assert.Equal(2, placement.GetProperty("options").GetProperty("k").GetInt32());
+        Assert.Equal(web.Demo.DatasetId, placement.GetProperty("dataset").GetProperty("id").GetGuid());
+        var sites = placement.GetProperty("results").GetProperty("sites").EnumerateArray().ToList();
+        Assert.NotEmpty(sites);
+        var items = await p.Page.Locator("#placement-sites li").AllTextContentsAsync();
+        Assert.Equal(sites.Count, items.Count);
+        for (var i = 0; i < sites.Count; i++)
+        {
+            Assert.StartsWith(sites[i].GetProperty("name").GetString() + ":", items[i], StringComparison.Ordinal);
+            Assert.Contains("more people within reach", items[i], StringComparison.Ordinal);
+        }
+        Assert.Equal(sites.Count, await p.Page.Locator("#map path.placement-site").CountAsync());
+        var tooltips = await p.Page.Locator(".leaflet-tooltip").AllTextContentsAsync();
+        Assert.Contains($"1. {sites[0].GetProperty("name").GetString()}", tooltips);
+        var rural = await p.Page.Locator("#placement-table tbody tr").Nth(1).Locator("td").AllTextContentsAsync();
+        var after = placement.GetProperty("results").GetProperty("after").GetProperty("rural").GetProperty("served_share").GetDouble();
+        Assert.Equal($"{Math.Round(after * 100)}%", rural[1].Replace("\u00a0", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal));
+        FindHelpTests.AssertSameOrigin(p);
+    }
+
+    [Fact]
     public async Task DeepLink_GapsId_ShowsAFinishedAnalysisWithoutAKey_AndUnknownIdsSaySo()
     {
         var started = await web.Admin.PostAsJsonAsync("/api/gap_analyses", new { dataset_id = web.Demo.DatasetId, categories = new[] { "police" } });

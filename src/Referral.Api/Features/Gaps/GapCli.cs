@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Referral.Api.Data;
 using Referral.Api.Data.Seeding;
 using Referral.Api.Features.Demand;
 using Referral.Api.Infrastructure;
+using Spectre.Console;
 
 namespace Referral.Api.Features.Gaps;
 
@@ -62,9 +62,8 @@ internal static class GapCli
         }
 
         var watch = Stopwatch.StartNew();
-        var bar = new ProgressBar();
-        var start = await sp.GetRequiredService<GapService>().StartAsync(request, GapRunMode.Inline, bar, ct);
-        bar.Finish();
+        var start = await CliOutput.WithProgressAsync("gaps", show: true, bar =>
+            sp.GetRequiredService<GapService>().StartAsync(request, GapRunMode.Inline, bar?.For<GapProgress>(Stage), ct));
         if (start.Status == GapStartStatus.Invalid)
         {
             foreach (var (field, messages) in start.Errors!)
@@ -85,7 +84,7 @@ internal static class GapCli
         }
         else
         {
-            await Console.Out.WriteAsync(Table(analysis, start.Status == GapStartStatus.Cached, watch.Elapsed));
+            Report(CliOutput.Stdout(), analysis, start.Status == GapStartStatus.Cached, watch.Elapsed);
         }
         if (o.TryGetValue("out", out var folder))
         {
@@ -94,27 +93,28 @@ internal static class GapCli
         return 0;
     }
 
+    /// <summary>A gap analysis's progress on the bar: its percentage and stage.</summary>
+    internal static void Stage(CliProgress bar, GapProgress value) => bar.Report(value.Percent, value.Stage);
+
     /// <summary>The planner's headline table: per category, urban and rural side by side and rural ÷ urban.</summary>
-    internal static string Table(GapAnalysisDocument a, bool cached, TimeSpan elapsed)
+    internal static void Report(IAnsiConsole console, GapAnalysisDocument a, bool cached, TimeSpan elapsed)
     {
         var r = a.Results!;
         var o = a.Options;
         var inv = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
         var people = r.Totals.Population is { } p ? string.Create(inv, $", {p:N0} people") : " (no population)";
-        sb.AppendLine(inv, $"Gap analysis {a.Id} of \"{a.Dataset.Name}\": {r.Totals.Settlements:N0} settlements{people}, {r.Totals.Regions} regions, {o.Categories.Length} categories");
-        sb.AppendLine(cached
+        console.WriteLine(string.Create(inv, $"Gap analysis {a.Id} of \"{a.Dataset.Name}\": {r.Totals.Settlements:N0} settlements{people}, {r.Totals.Regions} regions, {o.Categories.Length} categories"));
+        console.WriteLine(cached
             ? string.Create(inv, $"Reused the results of {a.CreatedAt:yyyy-MM-dd HH:mm} UTC (same inputs; --force recomputes).")
             : string.Create(inv, $"Computed in {a.DurationS ?? elapsed.TotalSeconds:0.0} s."));
         var rule = r.Rules.SettlementClass;
-        sb.AppendLine(inv, $"Classes: {rule.Given} given, {rule.Derived} derived from population (urban centre ≥ {rule.UrbanCentreMinPopulation:N0}, town/urban cluster ≥ {rule.UrbanClusterMinPopulation:N0}, rural below), {rule.Unclassified} unclassified.");
+        console.WriteLine(string.Create(inv, $"Classes: {rule.Given} given, {rule.Derived} derived from population (urban centre ≥ {rule.UrbanCentreMinPopulation:N0}, town/urban cluster ≥ {rule.UrbanClusterMinPopulation:N0}, rural below), {rule.Unclassified} unclassified."));
         var byClass = r.Groups
             .Where(g => g.RegionCode == GapClasses.Any && g.Category == o.Categories[0] && GapClasses.All.Contains(g.SettlementClass))
             .Select(g => string.Create(inv, $"{g.SettlementClass} {g.Metrics.Settlements:N0}{(g.Metrics.Population is { } pop ? $" ({pop:N0} people)" : "")}"));
-        sb.AppendLine($"Settlements: {string.Join(" · ", byClass)}");
+        console.WriteLine($"Settlements: {string.Join(" · ", byClass)}");
         var areas = o.AreaCategories.Length > 0 ? $" (or inside a service area for {string.Join("/", o.AreaCategories)})" : "";
-        sb.AppendLine(inv, $"Urban = urban centres + towns; distances in km to the nearest in-person site (ellipsoidal); mean and median population-weighted, s.med = median over settlements (each counts once); ratio = rural ÷ urban; served = within {o.TargetKm:0.#} km{areas}.");
-        sb.AppendLine();
+        console.WriteLine(string.Create(inv, $"Urban = urban centres + towns; distances in km to the nearest in-person site (ellipsoidal); mean and median population-weighted, s.med = median over settlements (each counts once); ratio = rural ÷ urban; served = within {o.TargetKm:0.#} km{areas}."));
         var travel = o.TravelTime is not null;
         var header = new List<string> { "category", "sites", "mean u", "mean r", "ratio", "median u", "median r", "s.med u", "s.med r", "served u", "served r", "per100k u", "per100k r", "2SFCA u", "2SFCA r" };
         if (travel)
@@ -122,7 +122,7 @@ internal static class GapCli
             header.AddRange(["min u*", "min r*"]);
         }
         header.Add("gap");
-        List<string[]> rows = [[.. header]];
+        var table = CliOutput.NewTable(header);
         foreach (var s in r.Summary)
         {
             var row = new List<string>
@@ -146,36 +146,31 @@ internal static class GapCli
                 (_, true) => "rural",
                 _ => "-",
             });
-            rows.Add([.. row]);
+            // A gap stands out on a terminal (no colour when redirected).
+            table.AddRow([.. row.Select((cell, i) => new Text(cell, i == row.Count - 1 && cell != "-" ? new Style(Color.Red) : Style.Plain))]);
         }
-        var widths = Enumerable.Range(0, header.Count).Select(i => rows.Max(x => x[i].Length)).ToArray();
-        foreach (var row in rows)
-        {
-            sb.AppendLine(string.Join("  ", row.Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))).TrimEnd());
-        }
-        sb.AppendLine();
+        console.Write(table);
         if (travel)
         {
-            sb.AppendLine("* minutes: an estimate (straight line × detour ÷ class speed), not a network travel time.");
+            console.WriteLine("* minutes: an estimate (straight line × detour ÷ class speed), not a network travel time.");
         }
-        sb.AppendLine("Worst served (farthest from an in-person site; for area-served categories, outside every service area first):");
+        console.WriteLine("Worst served (farthest from an in-person site; for area-served categories, outside every service area first):");
         foreach (var s in r.Summary)
         {
             var area = s.Mode == "area";
             if (area && s.WorstServed.Count > 0 && s.WorstServed.All(w => w.Covered))
             {
-                sb.AppendLine(inv, $"  {s.Category}: every settlement is inside a service area");
+                console.WriteLine($"  {s.Category}: every settlement is inside a service area");
                 continue;
             }
             var worst = s.WorstServed.Take(3).Select(w => $"{w.Name} ({(w.DistanceM is null ? "no site" : GapAggregator.Km(w.DistanceM))}{(area && w.Covered ? ", in a service area" : "")})");
-            sb.AppendLine(inv, $"  {s.Category}: {string.Join("; ", worst)}");
+            console.WriteLine($"  {s.Category}: {string.Join("; ", worst)}");
         }
-        sb.AppendLine();
+        console.WriteLine();
         foreach (var s in r.Summary)
         {
-            sb.AppendLine(s.Headline);
+            console.WriteLine(s.Headline);
         }
-        return sb.ToString();
     }
 
     private static async Task ExportAsync(IServiceProvider sp, GapAnalysisDocument analysis, string folder, CancellationToken ct)
@@ -299,44 +294,4 @@ internal static class GapCli
     private static string Times(double? ratio) => ratio is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) + "×" : "n/a";
 
     private static string Num(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
-
-    /// <summary>A one-line bar on stderr when it is a terminal; otherwise one line per stage.</summary>
-    internal sealed class ProgressBar : IProgress<GapProgress>
-    {
-        private readonly Lock _lock = new();
-        private readonly bool _interactive = !Console.IsErrorRedirected;
-        private GapProgress? _last;
-
-        public void Report(GapProgress value)
-        {
-            lock (_lock)
-            {
-                if (_last == value || (_last is { } l && !_interactive && l.Stage == value.Stage))
-                {
-                    return;
-                }
-                _last = value;
-                if (_interactive)
-                {
-                    var filled = value.Percent * 30 / 100;
-                    Console.Error.Write($"\r[{new string('#', filled)}{new string('-', 30 - filled)}] {value.Percent,3}%  {value.Stage,-40}");
-                }
-                else
-                {
-                    Console.Error.WriteLine($"gaps: {value.Percent,3}%  {value.Stage}");
-                }
-            }
-        }
-
-        public void Finish()
-        {
-            lock (_lock)
-            {
-                if (_interactive && _last is not null)
-                {
-                    Console.Error.WriteLine();
-                }
-            }
-        }
-    }
 }

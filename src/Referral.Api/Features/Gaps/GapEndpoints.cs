@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Referral.Api.Features.Demand;
 using Referral.Api.Infrastructure;
 
@@ -19,7 +21,8 @@ internal static class GapEndpoints
             .WithDescription("While `status` is `queued` or `running` the answer carries `progress_percent`, `stage` and a `Retry-After` header; " +
                 "once `succeeded` it carries `results` (rules, totals, urban/rural summary per category, region × class × category groups) " +
                 "and links to the CSV and GeoJSON exports. Public: results are computed from what the public may see (hidden sites never, " +
-                "approximate ones from their generalised point).")
+                "approximate ones from their generalised point). The headlines and the note on borders are in the language of " +
+                "`language` or `Accept-Language` (en, es, pt, fr).")
             .ProducesProblem(404).RequireCors(Cors.PublicRead);
         group.MapGet("/{id:guid}/table.csv", ExportGapTable).WithName("ExportGapTable")
             .WithSummary("CSV: a row per region × settlement class × category (rollups marked 'all')")
@@ -60,8 +63,15 @@ internal static class GapEndpoints
         return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await queries.ListAsync(query.DatasetId, page, ct));
     }
 
-    internal static async Task<Results<Ok<GapAnalysisDocument>, ProblemHttpResult>> GetGapAnalysis(Guid id, GapQueries queries, HttpResponse response, CancellationToken ct)
+    internal static async Task<Results<Ok<GapAnalysisDocument>, ValidationProblem, ProblemHttpResult>> GetGapAnalysis(
+        Guid id, GapQueries queries, HttpResponse response, CancellationToken ct,
+        [FromQuery(Name = "language")][Description("The language of the headlines and the note on borders: en, es, pt or fr (default: the best of Accept-Language, else English). Figures and codes never change.")] string? language = null)
     {
+        // The response language itself is set from it by ResponseLanguage; here only a language it cannot be is refused.
+        if (language is not null && !ResponseLanguage.Supported.Contains(language.ToLowerInvariant()))
+        {
+            return Problems.Validation("language", Texts.Get("NotOneOf", FieldErrors.Clip(language), string.Join(", ", ResponseLanguage.Supported)));
+        }
         if (await queries.FindAsync(id, withResults: true, ct) is not { } analysis)
         {
             return Problems.NotFound("gap analysis", id);

@@ -6,15 +6,21 @@ using Referral.Api.Infrastructure;
 namespace Referral.Api.Features.Gaps;
 
 /// <summary>Reads analyses for REST, GraphQL and the CLI.</summary>
-internal sealed class GapQueries(ReferralDbContext db, Jobs.JobStore<GapAnalysis> jobs)
+internal sealed class GapQueries(ReferralDbContext db, Jobs.JobStore<GapAnalysis> jobs, Referrals.CategoryCatalog catalog)
 {
+    /// <summary>An analysis, with its results' headlines and note on borders in the response language (<see cref="GapTexts"/>).</summary>
     public async Task<GapAnalysisDocument?> FindAsync(Guid id, bool withResults, CancellationToken ct)
     {
         var row = await db.GapAnalyses.AsNoTracking()
             .Where(a => a.Id == id)
             .Join(db.DemandDatasets, a => a.DatasetId, d => d.Id, (a, d) => new { Analysis = a, d.Name })
             .FirstOrDefaultAsync(ct);
-        return row is null ? null : ToDocument(row.Analysis, row.Name, withResults);
+        if (row is null)
+        {
+            return null;
+        }
+        var analysis = ToDocument(row.Analysis, row.Name, withResults);
+        return analysis.Results is null || GapTexts.Language is null ? analysis : GapTexts.Localise(analysis, await catalog.GetAsync(ct));
     }
 
     public async Task<Page<GapAnalysisDocument>> ListAsync(Guid? datasetId, PageRequest page, CancellationToken ct)

@@ -45,9 +45,7 @@ internal static class GapRulesText
                     t.DetourFactor, t.UrbanCentreKmh, t.UrbanClusterKmh, t.RuralKmh)
                 : null,
             Coverage: I($"A service area covers a settlement when its outline covers the settlement's point, or when one of its region codes is a region the settlement is in: a region whose outline covers the point (a country outline within {Regions.RegionCodes.CoastalToleranceKm:0.#} km of its coast), a region the directory knows under the settlement's region_code (in any scheme above), or a parent of either. A region_code the directory does not know counts for nothing; the point still does."),
-            Borders: o.SameCountry
-                ? "Same country (default): each settlement is measured to sites in its own country — the country of its known region code, else the country outline its point is in (within the coastal tolerance; coarse outlines misplace some border towns, their code does not). A site's country is its address's, else the country outline its point is in. Settlements or sites of unknown country are not restricted. The 2SFCA and services per 100,000 ignore borders."
-                : "Any country (same_country=false): each settlement is measured to the nearest site wherever it is, across borders.");
+            Borders: GapTexts.EnglishBorders(o.SameCountry));
     }
 
     private static string CodeCounts(Regions.RegionCodeReport r) =>

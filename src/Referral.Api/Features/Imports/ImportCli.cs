@@ -22,10 +22,10 @@ internal static class ImportCli
             var options = await OptionsAsync(path, values, flags, ct);
             using var input = ImportInput.FromPath(path);
             var quiet = flags.Contains("--quiet");
-            var progress = quiet ? null : new ProgressBar();
             var importer = services.GetRequiredService<Importer>();
-            var report = await importer.RunAsync(input, options, progress, ct);
-            progress?.Done();
+            var clock = Stopwatch.StartNew();
+            var report = await CliOutput.WithProgressAsync("import", show: !quiet, bar =>
+                importer.RunAsync(input, options, bar?.For<ImportProgress>((b, p) => Progress(b, p, clock.Elapsed)), ct));
             if (values.TryGetValue("report", out var reportPath))
             {
                 await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, ReportJson), ct);
@@ -168,36 +168,11 @@ internal static class ImportCli
         }
     }
 
-    /// <summary>A progress bar on the terminal (or a line every few seconds when the output is not a terminal).</summary>
-    private sealed class ProgressBar : IProgress<ImportProgress>
+    /// <summary>The import's progress on the bar (shown only on a terminal): bytes read, phase, records and their rate.</summary>
+    private static void Progress(CliProgress bar, ImportProgress value, TimeSpan elapsed)
     {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly bool _interactive = !Console.IsErrorRedirected;
-        private long _lastLine = -10_000;
-
-        public void Report(ImportProgress value)
-        {
-            var fraction = value.TotalBytes > 0 ? Math.Clamp(value.BytesRead / (double)value.TotalBytes, 0, 1) : 0;
-            var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
-            var text = string.Create(CultureInfo.InvariantCulture,
-                $"{value.Phase,-8} [{new string('#', (int)(fraction * 30)),-30}] {fraction,4:P0} {value.Records,10:N0} records {value.Records / seconds,9:N0}/s");
-            if (_interactive)
-            {
-                Console.Error.Write("\r" + text);
-            }
-            else if (_clock.ElapsedMilliseconds - _lastLine >= 5_000)
-            {
-                _lastLine = _clock.ElapsedMilliseconds;
-                Console.Error.WriteLine(text);
-            }
-        }
-
-        public void Done()
-        {
-            if (_interactive)
-            {
-                Console.Error.WriteLine();
-            }
-        }
+        var fraction = value.TotalBytes > 0 ? Math.Clamp(value.BytesRead / (double)value.TotalBytes, 0, 1) : 0;
+        bar.Report(fraction * 100, string.Create(CultureInfo.InvariantCulture,
+            $"{value.Phase,-8} {value.Records,10:N0} records {value.Records / Math.Max(elapsed.TotalSeconds, 0.001),9:N0}/s"));
     }
 }

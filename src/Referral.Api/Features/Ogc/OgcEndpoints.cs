@@ -47,8 +47,9 @@ internal static class OgcEndpoints
             .WithSummary("Features of a collection (GeoJSON), a page at a time")
             .WithDescription("Filters: `bbox` (CRS84), `limit` (1–1000, default 10; larger values are reduced to 1000), `offset`; services also take " +
                 "`datetime` (last modification), `category`, `status`, `language`, `age` and `organization_id`. Unknown parameters are refused " +
-                "with 400. The answer carries `numberReturned`, `timeStamp`, `self`/`next`/`prev`/`collection` links, and `numberMatched` when " +
-                "at most 1000 features match. " +
+                "with 400. The answer carries `numberReturned`, `timeStamp`, `self`/`next`/`prev`/`collection` links, and `numberMatched` on the " +
+                "last page (offset + returned; nothing is counted, so a large box costs no more than its page; gap analysis " +
+                "collections always carry it); `next` only when more features follow. " +
                 "Services are shown as the caller may see them: the public gets approximate places at their generalised point without " +
                 "address or location name, and never hidden ones.")
             .Produces<string>(200, GeoJson).ProducesValidationProblem().ProducesProblem(404);
@@ -203,8 +204,8 @@ internal static class OgcEndpoints
             new(PageUrl(items, request.Query, r.Offset, r.Limit), "self", GeoJson, "This page"),
             new($"{root}/collections/{collection.Id}", "collection", Json, collection.Title),
         };
-        // Without an exact count (more than OgcFeatures.CountLimit matched), a full page means there may be more.
-        if (counts.Returned > 0 && (counts.Matched is { } matched ? r.Offset + counts.Returned < matched : counts.Returned == r.Limit))
+        // The page read one row past its end (or the collection counted exactly): next only when more features follow.
+        if (counts.More)
         {
             links.Add(new(PageUrl(items, request.Query, r.Offset + r.Limit, r.Limit), "next", GeoJson, "Next page"));
         }

@@ -12,8 +12,11 @@ using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Ogc;
 
-/// <summary>How many features matched (before paging; null when more than <see cref="OgcFeatures.CountLimit"/>) and how many were written.</summary>
-internal readonly record struct OgcCounts(int? Matched, int Returned);
+/// <summary>
+/// How many features matched (before paging; null when the page cannot tell), how many were written, and whether more
+/// follow this page.
+/// </summary>
+internal readonly record struct OgcCounts(int? Matched, int Returned, bool More);
 
 /// <summary>
 /// Reads and writes the features of each collection. Services come from the same rows as <c>/api/service_at_locations</c>
@@ -24,28 +27,25 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
     GapQueries gaps, GapExports gapExports)
 {
     /// <summary>
-    /// Matches are counted up to this many: an exact count of a large box (a capital's tens of thousands of services)
-    /// costs more than the page itself, so beyond it <c>numberMatched</c> is left out, as the standard allows.
+    /// A page is read with one row more than it shows (<see cref="Page{T}"/>): that row tells whether another page follows.
+    /// Nothing is counted: an exact count of a large box (a capital's hundreds of thousands of services) costs many times
+    /// the page itself. <c>numberMatched</c> is given when the page tells it for free, on the last page (offset + returned),
+    /// and left out otherwise, as OGC API – Features allows.
     /// </summary>
-    public const int CountLimit = 1_000;
+    /// <remarks>
+    /// EF sends offset and limit as parameters (even when given as constants). A generic plan of the prepared statement
+    /// would assume a tenth of the box's rows are wanted; PostgreSQL keeps the plan made per execution because the generic
+    /// one costs far more (checked with EXPLAIN at 100k). The box itself is written in as literals (<see cref="InBox{T}"/>).
+    /// </remarks>
+    private static IQueryable<T> Page<T>(IQueryable<T> ordered, OgcItemsRequest r) => ordered.Skip(r.Offset).Take(r.Limit + 1);
 
-    /// <summary>
-    /// What the page's statement must count. A page that is not full tells the count by itself (offset + returned);
-    /// a full page ending past <see cref="CountLimit"/> means more than that matched. Only a full page ending before it
-    /// needs a count, and it is taken in the page's own statement (a scalar subquery, one round trip): the rows to count,
-    /// or none (<c>LIMIT 0</c>, folded away by PostgreSQL).
-    /// </summary>
-    private static IQueryable<T> ToCount<T>(IQueryable<T> rows, OgcItemsRequest r) => r.Offset + r.Limit <= CountLimit ? rows : rows.Take(0);
-
-    /// <summary><c>numberMatched</c> from the page: its own length when not full, else the count its statement took (if any).</summary>
-    private static int? Matched(OgcItemsRequest r, int returned, int? counted)
+    /// <summary>The counts of a page read by <see cref="Page{T}"/> that got <paramref name="read"/> rows (up to limit + 1).</summary>
+    internal static OgcCounts Counts(OgcItemsRequest r, int read)
     {
-        if (returned < r.Limit && (returned > 0 || r.Offset == 0))
-        {
-            var n = r.Offset + returned;
-            return n > CountLimit ? null : n;
-        }
-        return r.Offset + r.Limit <= CountLimit && counted is { } c && c <= CountLimit ? c : null;
+        var more = read > r.Limit;
+        var returned = Math.Min(read, r.Limit);
+        // An empty page past the end cannot tell how many matched (fewer than its offset); the first empty page can: none.
+        return new OgcCounts(!more && (returned > 0 || r.Offset == 0) ? r.Offset + returned : null, returned, more);
     }
 
     /// <summary>The feature id as a UUID; false when one is given that is not (then no feature matches).</summary>
@@ -83,16 +83,25 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
     /// <c>point</c> in the box (<paramref name="meets"/>: a geometry that meets it), east or west of the antimeridian when
     /// the box crosses it; each test uses the column's GiST index.
     /// </summary>
+    /// <remarks>
+    /// The box is written into the SQL as literals, not parameters. Npgsql prepares a statement sent again and again, and
+    /// PostgreSQL then plans a prepared statement once for any box (a generic plan) that assumes a box holds a few rows:
+    /// for a city's box it read every point of the box and sorted them for a page of 100 (about 10× the time of the plan
+    /// made for the box, measured at 100k). With literals each box gets its own plan (EF caches one query per box).
+    /// </remarks>
     private static Expression<Func<T, bool>> InBox<T>(Expression<Func<T, Geometry?>> point, OgcBox box, bool meets)
     {
-        var parts = box.Parts.ToArray();
-        var (a, b) = (parts[0], parts.Length > 1 ? parts[1] : parts[0]);
-        Expression<Func<Geometry?, bool>> test = meets
-            ? g => g != null && (SqlFunctions.MeetsBox(g, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.MeetsBox(g, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude))
-            : g => SqlFunctions.InBox(g!, a.MinLongitude, a.MinLatitude, a.MaxLongitude, a.MaxLatitude)
-                || SqlFunctions.InBox(g!, b.MinLongitude, b.MinLatitude, b.MaxLongitude, b.MaxLatitude);
-        return Expression.Lambda<Func<T, bool>>(new Rebind(test.Parameters[0], point.Body).Visit(test.Body), point.Parameters);
+        var g = point.Body;
+        var method = typeof(SqlFunctions).GetMethod(meets ? nameof(SqlFunctions.MeetsBox) : nameof(SqlFunctions.InBox))!;
+        Expression Test(OgcBox part) => Expression.Call(method, g,
+            Expression.Constant(part.MinLongitude), Expression.Constant(part.MinLatitude),
+            Expression.Constant(part.MaxLongitude), Expression.Constant(part.MaxLatitude));
+        var test = box.Parts.Select(Test).Aggregate(Expression.OrElse);
+        if (meets)
+        {
+            test = Expression.AndAlso(Expression.NotEqual(g, Expression.Constant(null, g.Type)), test);
+        }
+        return Expression.Lambda<Func<T, bool>>(test, point.Parameters);
     }
 
     public async Task<OgcCounts> WriteAsync(OgcCollection collection, OgcItemsRequest request, string? featureId,
@@ -123,18 +132,18 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
                     }
                     var matched = await gapExports.CountPointsAsync(analysis, filter, ct);
                     var written = await gapExports.WritePointFeaturesAsync(analysis, filter, json, flush, ct);
-                    return new OgcCounts(matched, written);
+                    return new OgcCounts(matched, written, request.Offset + written < matched);
                 }
                 var (m, w) = await gapExports.WriteRegionFeaturesAsync(analysis, filter, json, flush, ct);
-                return new OgcCounts(m, w);
+                return new OgcCounts(m, w, request.Offset + w < m);
         }
     }
 
     private sealed record ServiceRow(
         Guid Id, Guid ServiceId, Guid LocationId, string ServiceName, Guid OrganizationId, string OrganizationName, string Status,
-        int? MinimumAge, int? MaximumAge, string[] Languages, DateTimeOffset LastModified, string? Categories, int Matched,
+        int? MinimumAge, int? MaximumAge, string[] Languages, DateTimeOffset LastModified,
         string? LocationName, string LocationType, string Visibility, Guid? LocationOrganizationId, Point? Point, Point? PublicPoint,
-        bool IsDemo, string? Address1, string? City, string? PostalCode, string? Country);
+        bool IsDemo);
 
     private async Task<OgcCounts> WriteServicesAsync(OgcItemsRequest r, string? featureId, Utf8JsonWriter json, CancellationToken ct)
     {
@@ -196,16 +205,15 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         {
             rows = rows.Where(x => x.Location!.Point != null);
         }
-        var returned = 0;
-        int? counted = null;
-        // One statement: the page and, when needed, the capped count; rows are written as they arrive.
-        await foreach (var row in Project(rows.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit), ToCount(rows, r)).AsAsyncEnumerable().WithCancellation(ct))
+        // One statement for the page (and the row after it), then its categories and addresses.
+        var read = await Project(Page(rows.OrderBy(x => x.Id), r)).ToListAsync(ct);
+        var page = read.Count > r.Limit ? read.GetRange(0, r.Limit) : read;
+        var extras = page.Count == 0 ? new PageExtras(Array.Empty<Guid>().ToLookup(g => g, _ => ""), new Dictionary<Guid, FirstAddress>()) : await ExtrasAsync(page, ct);
+        foreach (var row in page)
         {
-            counted ??= row.Matched;
-            WriteService(json, row, viewer);
-            returned++;
+            WriteService(json, row, viewer, extras);
         }
-        return new OgcCounts(Matched(r, returned, counted), returned);
+        return Counts(r, read.Count);
     }
 
     /// <summary>Rows whose public point (<paramref name="exact"/> false) or exact point (true) lies in the box.</summary>
@@ -235,25 +243,47 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
     }
 
     /// <summary>
-    /// The page's rows with what a feature shows, in one statement, with the capped count of <paramref name="counted"/>
-    /// (see <see cref="ToCount{T}"/>). EF reads the categories as a joined collection and joins them on the client.
+    /// The page's rows with what a feature shows from the service, organization and location, one row per feature. The
+    /// categories and the first address come after, for the whole page at once (<see cref="ExtrasAsync"/>): read per row
+    /// (a joined collection EF sorts and groups, four subqueries for the address) they cost about twice the page itself.
     /// </summary>
-    private static IQueryable<ServiceRow> Project(IQueryable<ServiceAtLocation> rows, IQueryable<ServiceAtLocation> counted) => rows.Select(x => new ServiceRow(
+    private static IQueryable<ServiceRow> Project(IQueryable<ServiceAtLocation> rows) => rows.Select(x => new ServiceRow(
         x.Id, x.ServiceId, x.LocationId, x.Service!.Name, x.Service.OrganizationId, x.Service.Organization!.Name, x.Service.Status,
         x.Service.MinimumAge, x.Service.MaximumAge, x.Service.Languages, x.Service.PublicLastModified ?? x.Service.LastModified,
-        string.Join(",", x.Service.Attributes.Where(a => a.TaxonomyTerm!.Taxonomy!.Name == ServiceMapping.CategoryTaxonomy).Select(a => a.TaxonomyTerm!.Code)),
-        counted.Take(CountLimit + 1).Count(),
         x.Location!.Name, x.Location.LocationType, x.Location.Visibility, x.Location.OrganizationId, x.Location.Point, x.Location.PublicPoint,
-        x.Service.IsDemo || x.Location.IsDemo,
-        x.Location.Addresses.OrderBy(a => a.Id).Select(a => a.Address1).FirstOrDefault(),
-        x.Location.Addresses.OrderBy(a => a.Id).Select(a => a.City).FirstOrDefault(),
-        x.Location.Addresses.OrderBy(a => a.Id).Select(a => a.PostalCode).FirstOrDefault(),
-        x.Location.Addresses.OrderBy(a => a.Id).Select(a => a.Country).FirstOrDefault()));
+        x.Service.IsDemo || x.Location.IsDemo));
+
+    /// <summary>What a page's features show besides their rows: per service its category codes, per location its first address (lowest id).</summary>
+    private sealed record PageExtras(ILookup<Guid, string> Categories, IReadOnlyDictionary<Guid, FirstAddress> Addresses);
+
+    private sealed record FirstAddress(string? Address1, string? City, string? PostalCode, string? Country);
+
+    /// <summary>
+    /// The categories and first addresses of a page's rows: two set-based statements over the page's ids (index lookups,
+    /// a few hundred rows), whatever the page's size.
+    /// </summary>
+    private async Task<PageExtras> ExtrasAsync(IReadOnlyList<ServiceRow> page, CancellationToken ct)
+    {
+        var services = page.Select(r => r.ServiceId).Distinct().ToArray();
+        var locations = page.Select(r => r.LocationId).Distinct().ToArray();
+        var categories = await db.ServiceAttributes.AsNoTracking()
+            .Where(a => services.Contains(a.ServiceId) && a.TaxonomyTerm!.Taxonomy!.Name == ServiceMapping.CategoryTaxonomy)
+            .Select(a => new { a.ServiceId, a.TaxonomyTerm!.Code })
+            .ToListAsync(ct);
+        var addresses = await db.Addresses.AsNoTracking()
+            .Where(a => locations.Contains(a.LocationId))
+            .OrderBy(a => a.LocationId).ThenBy(a => a.Id)
+            .Select(a => new { a.LocationId, Address = new FirstAddress(a.Address1, a.City, a.PostalCode, a.Country) })
+            .ToListAsync(ct);
+        return new PageExtras(
+            categories.ToLookup(c => c.ServiceId, c => c.Code),
+            addresses.GroupBy(a => a.LocationId).ToDictionary(g => g.Key, g => g.First().Address));
+    }
 
     /// <summary>Whether the caller sees this row's exact place: the one rule, <see cref="Actor.SeesExact(Guid?, string)"/>.</summary>
     private static bool SeesExact(ServiceRow row, Actor viewer) => viewer.SeesExact(row.LocationOrganizationId, row.Visibility);
 
-    private static void WriteService(Utf8JsonWriter json, ServiceRow row, Actor viewer)
+    private static void WriteService(Utf8JsonWriter json, ServiceRow row, Actor viewer, PageExtras extras)
     {
         var exact = SeesExact(row, viewer);
         var shown = exact ? row.Point : row.PublicPoint;
@@ -269,14 +299,14 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         json.WriteString("organization_id", row.OrganizationId);
         json.WriteString("organization_name", row.OrganizationName);
         json.WriteString("status", row.Status);
-        json.WriteString("categories", string.Join(',', (row.Categories ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)));
+        json.WriteString("categories", string.Join(',', extras.Categories[row.ServiceId].Order(StringComparer.Ordinal)));
         json.WriteString("languages", string.Join(',', row.Languages));
         WriteNumber(json, "minimum_age", row.MinimumAge);
         WriteNumber(json, "maximum_age", row.MaximumAge);
         json.WriteString("location_id", row.LocationId);
         json.WriteString("location_type", row.LocationType);
         json.WriteString("location_name", generalised ? null : row.LocationName);
-        json.WriteString("address", generalised ? null : Address(row));
+        json.WriteString("address", generalised ? null : Address(extras.Addresses.GetValueOrDefault(row.LocationId)));
         json.WriteString("visibility", row.Visibility);
         json.WriteBoolean("approximate", generalised);
         json.WriteString("last_modified", row.LastModified.ToUniversalTime());
@@ -285,8 +315,12 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         json.WriteEndObject();
     }
 
-    private static string? Address(ServiceRow row)
+    private static string? Address(FirstAddress? row)
     {
+        if (row is null)
+        {
+            return null;
+        }
         var parts = new[] { row.Address1, row.PostalCode, row.City, row.Country }.Where(p => !string.IsNullOrWhiteSpace(p)).ToArray();
         return parts.Length == 0 ? null : string.Join(", ", parts);
     }
@@ -302,10 +336,8 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         {
             regions = regions.Where(InBox<Region>(x => x.Geometry, box, meets: true));
         }
-        var counted = ToCount(regions, r);
-        var page = await regions.OrderBy(x => x.Level).ThenBy(x => x.Code).Skip(r.Offset).Take(r.Limit)
-            .Select(x => new { Row = x, Matched = counted.Take(CountLimit + 1).Count() }).ToListAsync(ct);
-        foreach (var x in page.Select(p => p.Row))
+        var page = await Page(regions.OrderBy(x => x.Level).ThenBy(x => x.Code), r).ToListAsync(ct);
+        foreach (var x in page.Take(r.Limit))
         {
             json.WriteStartObject();
             json.WriteString("type", "Feature");
@@ -329,7 +361,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             json.WriteEndObject();
             json.WriteEndObject();
         }
-        return new OgcCounts(Matched(r, page.Count, page.FirstOrDefault()?.Matched), page.Count);
+        return Counts(r, page.Count);
     }
 
     private async Task<OgcCounts> WritePlacesAsync(OgcItemsRequest r, string? featureId, Utf8JsonWriter json, CancellationToken ct)
@@ -339,10 +371,8 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             return default;
         }
         var places = Filter(db.Places.AsNoTracking(), x => x.Id, id, x => x.Point, r.Box);
-        var counted = ToCount(places, r);
-        var page = await places.OrderBy(x => x.Id).Skip(r.Offset).Take(r.Limit)
-            .Select(x => new { Row = x, Matched = counted.Take(CountLimit + 1).Count() }).ToListAsync(ct);
-        foreach (var x in page.Select(p => p.Row))
+        var page = await Page(places.OrderBy(x => x.Id), r).ToListAsync(ct);
+        foreach (var x in page.Take(r.Limit))
         {
             json.WriteStartObject();
             json.WriteString("type", "Feature");
@@ -358,7 +388,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             json.WriteEndObject();
             json.WriteEndObject();
         }
-        return new OgcCounts(Matched(r, page.Count, page.FirstOrDefault()?.Matched), page.Count);
+        return Counts(r, page.Count);
     }
 
     private async Task<OgcCounts> WriteDemandAsync(Guid datasetId, OgcItemsRequest r, string? featureId, Utf8JsonWriter json, CancellationToken ct)
@@ -368,10 +398,8 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             return default;
         }
         var points = Filter(db.DemandPoints.AsNoTracking().Where(x => x.DatasetId == datasetId), x => x.Id, id, x => x.Point, r.Box);
-        var counted = ToCount(points, r);
-        var page = await points.OrderBy(x => x.Seq).Skip(r.Offset).Take(r.Limit)
-            .Select(x => new { Row = x, Matched = counted.Take(CountLimit + 1).Count() }).ToListAsync(ct);
-        foreach (var x in page.Select(p => p.Row))
+        var page = await Page(points.OrderBy(x => x.Seq), r).ToListAsync(ct);
+        foreach (var x in page.Take(r.Limit))
         {
             json.WriteStartObject();
             json.WriteString("type", "Feature");
@@ -385,7 +413,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
             json.WriteEndObject();
             json.WriteEndObject();
         }
-        return new OgcCounts(Matched(r, page.Count, page.FirstOrDefault()?.Matched), page.Count);
+        return Counts(r, page.Count);
     }
 
     private static void WritePoint(Utf8JsonWriter json, Point? point)

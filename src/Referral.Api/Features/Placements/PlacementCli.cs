@@ -7,6 +7,7 @@ using Referral.Api.Data.Seeding;
 using Referral.Api.Features.Demand;
 using Referral.Api.Features.Gaps;
 using Referral.Api.Infrastructure;
+using Spectre.Console;
 
 namespace Referral.Api.Features.Placements;
 
@@ -93,9 +94,8 @@ internal static class PlacementCli
             await Console.Error.WriteLineAsync("place: the demo dataset is not loaded yet; loading the seed first …");
             await sp.GetRequiredService<SeedLoader>().RunAsync(ct);
         }
-        var bar = new GapCli.ProgressBar();
-        var start = await sp.GetRequiredService<PlacementService>().StartAsync(request, GapRunMode.Inline, bar, ct);
-        bar.Finish();
+        var start = await CliOutput.WithProgressAsync("place", show: true, bar =>
+            sp.GetRequiredService<PlacementService>().StartAsync(request, GapRunMode.Inline, bar?.For<GapProgress>(GapCli.Stage), ct));
         if (start.Status == GapStartStatus.Invalid)
         {
             foreach (var (field, messages) in start.Errors!)
@@ -110,7 +110,14 @@ internal static class PlacementCli
             await Console.Error.WriteLineAsync($"place: placement {placement.Id} {placement.Status}: {placement.Error}");
             return 2;
         }
-        await Console.Out.WriteAsync(o.ContainsKey("json") ? JsonSerializer.Serialize(placement, Indented) + Environment.NewLine : Table(placement, start.Status == GapStartStatus.Cached));
+        if (o.ContainsKey("json"))
+        {
+            await Console.Out.WriteLineAsync(JsonSerializer.Serialize(placement, Indented));
+        }
+        else
+        {
+            Report(CliOutput.Stdout(), placement, start.Status == GapStartStatus.Cached);
+        }
         if (o.TryGetValue("out", out var folder))
         {
             Directory.CreateDirectory(folder);
@@ -175,50 +182,36 @@ internal static class PlacementCli
     }
 
     /// <summary>The sites in pick order, then urban and rural before → after, then the guarantee.</summary>
-    internal static string Table(PlacementDocument p, bool cached)
+    internal static void Report(IAnsiConsole console, PlacementDocument p, bool cached)
     {
         var r = p.Results!;
         var o = p.Options;
         var inv = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
         var target = o.TravelTime is null ? string.Create(inv, $"{o.TargetKm:0.#} km") : string.Create(inv, $"{o.TargetMinutes:0.#} min (estimate)");
-        sb.AppendLine(inv, $"Placement {p.Id} of \"{p.Dataset.Name}\": {o.K} new '{o.Category}' site(s), {o.Objective}, target {target}");
-        sb.AppendLine(inv, $"{r.Totals.Settlements:N0} settlements, {r.Totals.Candidates:N0} candidates ({o.Candidates}), {r.Totals.CandidatesReaching:N0} helping someone, {r.Totals.Pairs:N0} pairs; {(cached ? "reused (same inputs; --force recomputes)" : $"computed in {p.DurationS:0.0} s")}.");
-        sb.AppendLine();
+        console.WriteLine(string.Create(inv, $"Placement {p.Id} of \"{p.Dataset.Name}\": {o.K} new '{o.Category}' site(s), {o.Objective}, target {target}"));
+        console.WriteLine(string.Create(inv, $"{r.Totals.Settlements:N0} settlements, {r.Totals.Candidates:N0} candidates ({o.Candidates}), {r.Totals.CandidatesReaching:N0} helping someone, {r.Totals.Pairs:N0} pairs; {(cached ? "reused (same inputs; --force recomputes)" : $"computed in {p.DurationS:0.0} s")}."));
         var unit = PlacementExports.GainUnit(o).Replace('_', ' ');
-        List<string[]> rows = [["#", "site", "class", "region", "lat", "lng", unit, "cumulative", "served", "served u", "served r", "mean r km"]];
+        var sites = CliOutput.NewTable(["#", "site", "class", "region", "lat", "lng", unit, "cumulative", "served", "served u", "served r", "mean r km"], column => column is 1 or 2 or 3);
         foreach (var s in r.Sites)
         {
-            rows.Add([
+            sites.Row([
                 s.Rank.ToString(inv), s.Name, s.SettlementClass ?? "-", s.RegionCode ?? "-", s.Latitude.ToString("0.0000", inv), s.Longitude.ToString("0.0000", inv),
                 s.Gain.ToString("N0", inv), s.Cumulative.ToString("N0", inv), GapAggregator.Percent(s.After.ServedShare),
                 GapAggregator.Percent(s.After.UrbanServedShare), GapAggregator.Percent(s.After.RuralServedShare), Km(s.After.RuralMeanDistanceM),
             ]);
         }
-        Append(sb, rows);
-        sb.AppendLine();
-        List<string[]> figures = [["", "served", "mean km", "median km", .. o.ThresholdsKm.Select(t => string.Create(inv, $"≤{t:0.#} km"))]];
+        console.Write(sites);
+        var figures = CliOutput.NewTable(["", "served", "mean km", "median km", .. o.ThresholdsKm.Select(t => string.Create(inv, $"≤{t:0.#} km"))]);
         foreach (var (label, before, after) in new[] { ("all", r.Before.All, r.After.All), ("urban", r.Before.Urban, r.After.Urban), ("rural", r.Before.Rural, r.After.Rural) })
         {
-            figures.Add([$"{label} before", GapAggregator.Percent(before.ServedShare), Km(before.MeanDistanceM), Km(before.MedianDistanceM), .. before.Within.Select(x => GapAggregator.Percent(x.Share))]);
-            figures.Add([$"{label} after", GapAggregator.Percent(after.ServedShare), Km(after.MeanDistanceM), Km(after.MedianDistanceM), .. after.Within.Select(x => GapAggregator.Percent(x.Share))]);
+            figures.Row([$"{label} before", GapAggregator.Percent(before.ServedShare), Km(before.MeanDistanceM), Km(before.MedianDistanceM), .. before.Within.Select(x => GapAggregator.Percent(x.Share))]);
+            figures.Row([$"{label} after", GapAggregator.Percent(after.ServedShare), Km(after.MeanDistanceM), Km(after.MedianDistanceM), .. after.Within.Select(x => GapAggregator.Percent(x.Share))]);
         }
-        figures.Add(["rural ÷ urban before", Ratio(r.Before.RuralToUrban.ServedShare), Ratio(r.Before.RuralToUrban.MeanDistance), Ratio(r.Before.RuralToUrban.MedianDistance), .. r.Before.RuralToUrban.Within.Select(x => Ratio(x.Share))]);
-        figures.Add(["rural ÷ urban after", Ratio(r.After.RuralToUrban.ServedShare), Ratio(r.After.RuralToUrban.MeanDistance), Ratio(r.After.RuralToUrban.MedianDistance), .. r.After.RuralToUrban.Within.Select(x => Ratio(x.Share))]);
-        Append(sb, figures);
-        sb.AppendLine();
-        sb.AppendLine(r.Headline);
-        sb.AppendLine(r.Rules.Guarantee);
-        return sb.ToString();
-    }
-
-    private static void Append(StringBuilder sb, List<string[]> rows)
-    {
-        var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(x => x[i].Length)).ToArray();
-        foreach (var row in rows)
-        {
-            sb.AppendLine(string.Join("  ", row.Select((cell, i) => i <= 1 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))).TrimEnd());
-        }
+        figures.Row(["rural ÷ urban before", Ratio(r.Before.RuralToUrban.ServedShare), Ratio(r.Before.RuralToUrban.MeanDistance), Ratio(r.Before.RuralToUrban.MedianDistance), .. r.Before.RuralToUrban.Within.Select(x => Ratio(x.Share))]);
+        figures.Row(["rural ÷ urban after", Ratio(r.After.RuralToUrban.ServedShare), Ratio(r.After.RuralToUrban.MeanDistance), Ratio(r.After.RuralToUrban.MedianDistance), .. r.After.RuralToUrban.Within.Select(x => Ratio(x.Share))]);
+        console.Write(figures);
+        console.WriteLine(r.Headline);
+        console.WriteLine(r.Rules.Guarantee);
     }
 
     private static string Km(double? metres) => metres is { } m ? (m / 1000).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";

@@ -128,6 +128,7 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         var found = await rows
             .Select(x => new NearestHit(x.Id, x.ServiceId, x.LocationId, x.Location!.PublicPoint!.Distance(point),
                 SqlFunctions.ServiceOpenAt(x.ServiceId, moment), x.Location.Visibility,
+                // Stryker disable once Conditional : equivalent — ExactDistanceM is read only for places the caller sees exactly (below), which needs exact = true; computing it anyway changes no answer.
                 exact ? x.Location.Point!.Distance(point) : 0, x.Location.OrganizationId))
             .ToListAsync(ct);
         if (ids is null)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -35,16 +36,33 @@ internal sealed record CachedTile(byte[] Bytes, string? ETag)
 /// never refilled with what was true before the change. Gap analysis tiles never change (finished results), so they
 /// are only dropped with the rest.
 /// </summary>
-internal sealed class TileCache(IOptions<TileSettings> settings) : IDisposable
+/// <remarks>
+/// Builds are single-flight: concurrent requests for a tile that is not cached await one build (per tile and
+/// generation: a request made after a change never joins a build that started before it). The build does not run on
+/// the request's cancellation: a client that gives up leaves it running, and its tile still lands in the cache for the
+/// next request (a capital's low-zoom tile can take longer to build than a client waits).
+/// </remarks>
+internal sealed class TileCache(IOptions<TileSettings> settings, IHostApplicationLifetime lifetime) : IDisposable
 {
     /// <summary>The NOTIFY payload that drops every cached tile.</summary>
     public const string Notification = "tiles";
 
+    /// <summary>A build nobody waits for any more is still given this long to finish.</summary>
+    public static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
+
     private readonly TileSettings _settings = settings.Value;
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, settings.Value.CacheMegabytes) * 1024L * 1024 });
+    private readonly ConcurrentDictionary<(string Key, long Generation), Lazy<Task<CachedTile?>>> _building = new();
     private long _generation;
+    private long _builds;
 
     public bool Enabled => _settings.CacheMegabytes > 0;
+
+    /// <summary>How many builds this cache has started (for tests: concurrent misses of one tile start one).</summary>
+    public long Builds => Interlocked.Read(ref _builds);
+
+    /// <summary>How many builds are running.</summary>
+    public int InFlight => _building.Count;
 
     /// <summary>Drops every tile (a change was signalled, or the LISTEN connection was lost and regained).</summary>
     public void Clear()
@@ -53,28 +71,51 @@ internal sealed class TileCache(IOptions<TileSettings> settings) : IDisposable
         _cache.Clear();
     }
 
-    /// <summary>The cached tile, or the one <paramref name="make"/> builds (stored unless a change was signalled meanwhile).</summary>
-    public async Task<CachedTile?> GetOrAddAsync(string key, Func<Task<byte[]?>> make)
+    /// <summary>
+    /// The cached tile, or the one <paramref name="make"/> builds (stored unless a change was signalled meanwhile).
+    /// <paramref name="make"/> gets the build's own cancellation (application stopping, or <see cref="BuildTimeout"/>),
+    /// not the caller's: <paramref name="ct"/> only stops this caller's wait.
+    /// </summary>
+    public async Task<CachedTile?> GetOrAddAsync(string key, Func<CancellationToken, Task<byte[]?>> make, CancellationToken ct)
     {
         if (Enabled && _cache.TryGetValue(key, out CachedTile? hit) && hit is not null)
         {
             return hit;
         }
         var generation = Interlocked.Read(ref _generation);
-        if (await make() is not { } bytes)
+        var flight = (key, generation);
+        var build = _building.GetOrAdd(flight, f => new Lazy<Task<CachedTile?>>(() => BuildAsync(f, make)));
+        return await build.Value.WaitAsync(ct);
+    }
+
+    private async Task<CachedTile?> BuildAsync((string Key, long Generation) flight, Func<CancellationToken, Task<byte[]?>> make)
+    {
+        Interlocked.Increment(ref _builds);
+        // Off the caller's synchronous path, so the first caller can stop waiting at once.
+        await Task.Yield();
+        try
         {
-            return null;
-        }
-        var tile = CachedTile.Of(bytes);
-        if (Enabled && Interlocked.Read(ref _generation) == generation)
-        {
-            _cache.Set(key, tile, new MemoryCacheEntryOptions
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
+            timeout.CancelAfter(BuildTimeout);
+            if (await make(timeout.Token) is not { } bytes)
             {
-                Size = bytes.Length + 256,
-                AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(_settings.CacheSeconds),
-            });
+                return null;
+            }
+            var tile = CachedTile.Of(bytes);
+            if (Enabled && Interlocked.Read(ref _generation) == flight.Generation)
+            {
+                _cache.Set(flight.Key, tile, new MemoryCacheEntryOptions
+                {
+                    Size = bytes.Length + 256,
+                    AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(_settings.CacheSeconds),
+                });
+            }
+            return tile;
         }
-        return tile;
+        finally
+        {
+            _building.TryRemove(flight, out _);
+        }
     }
 
     public void Dispose() => _cache.Dispose();

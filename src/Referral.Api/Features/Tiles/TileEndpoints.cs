@@ -41,6 +41,13 @@ internal static class TileEndpoints
         ["point_count"] = "Number: services in this feature; below zoom 13 the services of one 1/64-tile cell share a feature, and the other attributes (categories too) are set only when it holds one",
     };
 
+    /// <summary>What a services tile holds, for the TileJSON description (the rule of <see cref="TileQueries"/>).</summary>
+    internal static readonly string ServicesRule = string.Create(CultureInfo.InvariantCulture,
+        $"The public view: services at their public point (approximate places at their generalised point, hidden ones never). " +
+        $"From zoom {TileQueries.ClusterBelowZoom} each service is its own feature. Below zoom {TileQueries.ClusterBelowZoom} the services of one " +
+        $"1/{TileQueries.ClusterGrid}-tile grid cell share one feature at the cell's centre with point_count (how many); a cell holding one " +
+        $"service carries its attributes, a larger one its count only. Cells are built from public points only, so no cell counts or reveals a hidden place.");
+
     private static readonly Dictionary<string, string> RegionFields = new()
     {
         ["code"] = "String",
@@ -115,8 +122,9 @@ internal static class TileEndpoints
             return NotFound(tileSet);
         }
         var origin = PublicUrls.Origin(request);
-        var layer = new TileJsonLayer(set.Id, set.Title, set.Fields, 0, TileAddress.MaxZoom);
-        return TypedResults.Ok(new TileJson("3.0.0", set.Id, set.Title, "xyz", [$"{origin}/tiles/{set.Id}/{{z}}/{{x}}/{{y}}.mvt"], 0, TileAddress.MaxZoom,
+        var description = set.Kind == OgcKind.Services ? $"{set.Title}. {ServicesRule}" : set.Title;
+        var layer = new TileJsonLayer(set.Id, description, set.Fields, 0, TileAddress.MaxZoom);
+        return TypedResults.Ok(new TileJson("3.0.0", set.Id, description, "xyz", [$"{origin}/tiles/{set.Id}/{{z}}/{{x}}/{{y}}.mvt"], 0, TileAddress.MaxZoom,
             [-180, -85.0511, 180, 85.0511], "Referral directory", [layer]));
     }
 

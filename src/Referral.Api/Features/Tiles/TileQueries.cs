@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 using Referral.Api.Data;
+using Referral.Api.Features.Access;
 using Referral.Api.Features.Gaps;
 using Referral.Api.Features.Ogc;
 
@@ -31,7 +32,8 @@ internal readonly record struct TileAddress(int Z, int X, int Y)
 /// hidden ones never, no address or location name. Gap analysis tiles carry the figures of the GeoJSON exports
 /// (written by <see cref="GapExports"/>, then encoded by PostGIS).
 /// </summary>
-internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExports gapExports, TileCache cache)
+internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExports gapExports, TileCache cache,
+    IServiceScopeFactory scopes, DbRoute route, DatabaseTopology topology)
 {
     /// <summary>Extent and buffer of ST_AsMVT (the defaults of most clients).</summary>
     public const int Extent = 4096;
@@ -47,15 +49,20 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// <summary>64 of 4096 units: 64 × 64 cells a tile (4 pixels of a 256-pixel tile; about 600 m at z10, 75 m at z12).</summary>
     public const int ClusterGrid = 64;
 
-    private const string ServiceRowsSql = """
+    /// <summary>The service <c>s</c>'s referral categories as one comma-separated attribute (services-cells.sql has the same).</summary>
+    private const string CategoriesOfService = """
+        (SELECT string_agg(tt.code, ',' ORDER BY tt.code) FROM attribute a
+           JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = tt.taxonomy_id
+         WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories
+        """;
+
+    private const string ServiceRowsSql = $$"""
         WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
         rows AS (
             SELECT ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true) AS geom,
                    sal.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id, o.name AS organization_name,
                    s.status,
-                   (SELECT string_agg(t.code, ',' ORDER BY t.code) FROM attribute a
-                      JOIN taxonomy_term t ON t.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = t.taxonomy_id
-                    WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories,
+                   {{CategoriesOfService}},
                    array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
                    l.visibility, l.visibility <> 'public' AS approximate
             FROM env, service_at_location sal
@@ -70,35 +77,15 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (SELECT rows.*, 1 AS point_count FROM rows WHERE geom IS NOT NULL) t
         """;
 
-    // A z10 tile of a capital can hold tens of thousands of services: one feature per grid cell (at the cell's centre)
-    // with point_count keeps it small. Cells are formed from the points alone (location + service_at_location, the
-    // cost of the bare ST_AsMVT); only a cell holding one service reads that service's attributes (a cluster carries
-    // its count only: zoom in, or ask the OGC items of its box, for what it holds).
-    private const string ServicesClusteredSql = """
-        WITH env AS (SELECT ST_TileEnvelope(@z, @x, @y) AS m, ST_Transform(ST_TileEnvelope(@z, @x, @y, margin => @margin), 4326) AS box),
-        cells AS (
-            SELECT ST_SnapToGrid(ST_AsMVTGeom(ST_Transform(l.public_point::geometry, 3857), env.m, @extent, @buffer, true), @grid) AS geom,
-                   count(*)::int AS point_count, min(sal.id::text) AS sal_id
-            FROM env, service_at_location sal JOIN location l ON l.id = sal.location_id
-            WHERE l.public_point IS NOT NULL AND l.public_point::geometry && env.box
-            GROUP BY 1
-        )
-        SELECT ST_AsMVT(t, 'services', @extent, 'geom') FROM (
-            SELECT c.geom, c.point_count,
-                   (SELECT string_agg(tt.code, ',' ORDER BY tt.code) FROM attribute a
-                      JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy tx ON tx.id = tt.taxonomy_id
-                    WHERE a.service_id = s.id AND tx.name = 'referral-category') AS categories,
-                   one.id::text AS id, s.id::text AS service_id, s.name AS service_name, o.id::text AS organization_id,
-                   o.name AS organization_name, s.status, array_to_string(s.languages, ',') AS languages, s.minimum_age, s.maximum_age,
-                   l.visibility, l.visibility <> 'public' AS approximate
-            FROM cells c
-            LEFT JOIN service_at_location one ON c.point_count = 1 AND one.id = c.sal_id::uuid
-            LEFT JOIN service s ON s.id = one.service_id
-            LEFT JOIN organization o ON o.id = s.organization_id
-            LEFT JOIN location l ON l.id = one.location_id
-            WHERE c.geom IS NOT NULL
-        ) t
-        """;
+    // A z10 tile of a capital can hold hundreds of thousands of services: one feature per grid cell with point_count keeps
+    // it small, and the cells are pre-aggregated (tile_cell, migration AddTileCells), so a tile reads at most 66 × 66 rows
+    // however many points it covers. Cells nest (1/64 of a tile at every zoom, aligned with the tiles) and are counted
+    // from the public points alone; tile_cells_refresh() recounts the cells writes marked before the tile is read.
+    // Only a cell holding one service reads that service's attributes (a cluster carries its count only: zoom in, or ask
+    // the OGC items of its box). The SQL is a file that bench/ogc/run.sh times as the bare query.
+    internal static readonly string ServicesCellsSql = ReadResource("services-cells.sql");
+
+    private const string RefreshCellsSql = "SELECT tile_cells_refresh()";
 
     // Outlines are clipped to the tile (with its margin) in longitude/latitude first: smaller, and never near a pole,
     // where Web Mercator is undefined.
@@ -130,8 +117,24 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// The tile (empty bytes when nothing is in it) with its ETag, from this instance's <see cref="TileCache"/> when it
     /// holds it; null when the tile set does not exist.
     /// </summary>
-    public Task<CachedTile?> TileAsync(TileSet set, TileAddress tile, CancellationToken ct) =>
-        cache.GetOrAddAsync($"{set.Id}/{tile.Z}/{tile.X}/{tile.Y}", () => BuildAsync(set, tile, ct));
+    /// <remarks>
+    /// With the cache on, the build runs once for concurrent requests of the tile, in its own scope (its own context and
+    /// connection: the primary) and on its own cancellation, so a client that disconnects does not throw the work away.
+    /// With the cache off every request builds the tile in its own scope.
+    /// </remarks>
+    public async Task<CachedTile?> TileAsync(TileSet set, TileAddress tile, CancellationToken ct)
+    {
+        if (!cache.Enabled)
+        {
+            return await BuildAsync(set, tile, ct) is { } bytes ? CachedTile.Of(bytes) : null;
+        }
+        return await cache.GetOrAddAsync($"{set.Id}/{tile.Z}/{tile.X}/{tile.Y}", async buildCt =>
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<ActorContext>().Set(Actor.Anonymous);
+            return await scope.ServiceProvider.GetRequiredService<TileQueries>().BuildAsync(set, tile, buildCt);
+        }, ct);
+    }
 
     /// <summary>The tile's bytes from the database, uncached.</summary>
     internal async Task<byte[]?> BuildAsync(TileSet set, TileAddress tile, CancellationToken ct)
@@ -139,7 +142,12 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         switch (set.Kind)
         {
             case OgcKind.Services:
-                return await RunAsync(tile.Z < ClusterBelowZoom ? ServicesClusteredSql : ServicesSql, tile, null, ct);
+                if (tile.Z >= ClusterBelowZoom)
+                {
+                    return await RunAsync(ServicesSql, tile, null, ct);
+                }
+                await RefreshCellsAsync(ct);
+                return await RunAsync(ServicesCellsSql, tile, null, ct);
             case OgcKind.Regions:
                 return await RunAsync(RegionsSql, tile, null, ct);
             default:
@@ -181,6 +189,42 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         return new OgcBox(Math.Max(-180, b.MinLongitude - dx), Math.Max(-90, b.MinLatitude - dy), Math.Min(180, b.MaxLongitude + dx), Math.Min(90, b.MaxLatitude + dy));
     }
 
+    /// <summary>
+    /// Recounts the grid cells that writes marked (<c>tile_cells_refresh()</c>: nothing to do is one look at an empty
+    /// table). It writes, so it runs on the primary, also when this scope reads from a standby.
+    /// </summary>
+    internal async Task RefreshCellsAsync(CancellationToken ct)
+    {
+        if (route.UseReplica)
+        {
+            await using var primary = new NpgsqlConnection(topology.Primary);
+            await primary.OpenAsync(ct);
+            await using var cmd = new NpgsqlCommand(RefreshCellsSql, primary) { CommandTimeout = 0 };
+            await cmd.ExecuteNonQueryAsync(ct);
+            return;
+        }
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            // A bulk import's marks mean counting every point again (seconds at 1M): no command timeout.
+            await using var cmd = new NpgsqlCommand(RefreshCellsSql, connection) { CommandTimeout = 0 };
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static string ReadResource(string name)
+    {
+        using var stream = typeof(TileQueries).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     private async Task<byte[]> RunAsync(string sql, TileAddress tile, (string Layer, byte[] Features)? features, CancellationToken ct)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -194,8 +238,9 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
             cmd.Parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
             cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
             cmd.Parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
-            if (sql == ServicesClusteredSql)
+            if (ReferenceEquals(sql, ServicesCellsSql))
             {
+                cmd.Parameters.Add(new NpgsqlParameter<int>("cells", Extent / ClusterGrid));
                 cmd.Parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
             }
             if (features is { } f)

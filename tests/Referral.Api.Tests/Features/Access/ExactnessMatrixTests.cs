@@ -20,6 +20,10 @@ public sealed class ExactnessMatrixTests(ReferralApiFactory factory) : DatabaseT
 {
     private const string Anonymous = "anonymous", OwnEditor = "editor (owner)", OtherEditor = "editor (other organization)";
 
+    // Keys of other roles bound to the owning organization: the organization grant is an editor's alone, so a caseworker
+    // of the owner sees what every caseworker sees and a planner of the owner only the public view.
+    private const string OwnCaseworker = "caseworker (owner)", OwnPlanner = "planner (owner)";
+
     // Each site sits in its own 0.05° cell, about 1 km from the cell's centre; the digits appear in no public point.
     private static readonly Site[] Sites =
     [
@@ -46,7 +50,7 @@ public sealed class ExactnessMatrixTests(ReferralApiFactory factory) : DatabaseT
     private static bool SeesExactly(string role, string visibility) => visibility == "public" || role switch
     {
         Roles.Admin or OwnEditor => true,
-        Roles.Caseworker => visibility == "approximate",
+        Roles.Caseworker or OwnCaseworker => visibility == "approximate",
         _ => false,
     };
 
@@ -96,6 +100,8 @@ public sealed class ExactnessMatrixTests(ReferralApiFactory factory) : DatabaseT
             [OwnEditor] = await Key(Roles.Editor, owner),
             [OtherEditor] = await Key(Roles.Editor, other),
             [Roles.Planner] = await Key(Roles.Planner),
+            [OwnCaseworker] = await Key(Roles.Caseworker, owner),
+            [OwnPlanner] = await Key(Roles.Planner, owner),
             [Roles.Admin] = Client,
         };
     }

@@ -3,8 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Referral.Api.Features.Access;
 using Referral.Api.Tests.Infrastructure;
 
 namespace Referral.Api.Tests.Features.Access;
@@ -29,11 +31,12 @@ public sealed class JwtTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private static string Token(string role, byte[] key, string audience = "referral-api") => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    private static string Token(string role, byte[] key, string audience = "referral-api", Guid? organization = null) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Issuer = "https://idp.example.org",
         Audience = audience,
-        Subject = new ClaimsIdentity([new Claim("sub", "alice@idp"), new Claim("role", role)]),
+        Subject = new ClaimsIdentity([new Claim("sub", "alice@idp"), new Claim("role", role),
+            .. organization is { } org ? [new Claim(Roles.OrganizationClaim, org.ToString())] : Array.Empty<Claim>()]),
         Expires = DateTime.UtcNow.AddMinutes(5),
         SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
     });
@@ -54,5 +57,20 @@ public sealed class JwtTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, await CreateOrganizationAsync(Token("admin", SigningKey, audience: "someone-else")));
         var audit = await _factory.WithDbAsync(d => Task.FromResult(d.AuditEntries.Where(e => e.EntityType == "organization").Select(e => e.Actor).ToList()));
         Assert.Equal(["alice@idp"], audit);
+    }
+
+    [Fact]
+    public async Task Jwt_EditorOfAnOrganizationThatDoesNotExist_MayNotCreateIt()
+    {
+        // An identity provider's token names an organization the directory does not hold (yet, or any more): creating
+        // organizations is for admins, whatever the editor's token says.
+        var missing = Guid.CreateVersion7();
+        using var client = _factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token("editor", SigningKey, organization: missing));
+
+        var put = await client.PutAsJsonAsync($"/api/organizations/{missing}", TestData.Organization("claimed by a token"));
+
+        await Problem.AssertAsync(put, HttpStatusCode.Forbidden, "FORBIDDEN");
+        Assert.False(await _factory.WithDbAsync(d => d.Organizations.AnyAsync(o => o.Id == missing)));
     }
 }

@@ -197,6 +197,12 @@ public sealed class SafetyTests(ReferralApiFactory factory) : DatabaseTest(facto
         Assert.Equal(0, theirs.GetProperty("total_items").GetInt32());
         Assert.Equal("resolved", (await resolved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         await Problem.AssertAsync(await Public.GetAsync("/api/feedback"), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+
+        // The audit log names who did it: the anonymous reporter as "anonymous" (never blank), the editor by its key.
+        var history = (await Client.GetFromJsonAsync<JsonElement>($"/api/audit?entity_id={id}")).GetProperty("contents")
+            .EnumerateArray().Reverse().Select(e => (e.GetProperty("action").GetString(), e.GetProperty("actor").GetString())).ToList();
+        Assert.Equal("anonymous", Assert.Single(history, h => h.Item1 == "create").Item2);
+        Assert.StartsWith("ed-", Assert.Single(history, h => h.Item1 == "update").Item2, StringComparison.Ordinal);
     }
 
     private sealed class CapturingLoggerProvider : ILoggerProvider

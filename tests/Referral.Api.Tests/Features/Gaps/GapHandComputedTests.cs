@@ -374,4 +374,60 @@ public sealed class GapHandComputedTests(ReferralApiFactory factory) : DatabaseT
         Assert.Equal(3, Group(analysis, "all", "unclassified", "police").GetProperty("settlements").GetInt32());
         Assert.Contains("no urban/rural comparison", Summary(analysis, "police").GetProperty("headline").GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The headlines and the note on borders follow <c>language</c>, then <c>Accept-Language</c> (issue 16): one stored
+    /// analysis read in each language. Police, urban mean 3.5 km (569,994 person-km ÷ 164,999), rural 29.1 km
+    /// (235,421 ÷ 8,099), ratio 8.4; within 25 km rural 14% (1,100 ÷ 8,099), urban 100%. The test catalog labels police
+    /// "police" in English and "police (es)" in Spanish (no Portuguese or French label: the English one).
+    /// </summary>
+    [Theory]
+    [InlineData(null, null, "police: rural people live 8.4× as far from the nearest site as urban people (mean 29.1 km vs 3.5 km); 14% of rural vs 100% of urban people live within 25 km.", "Same country (default):")]
+    [InlineData(null, "es-CR,es;q=0.9", "police (es): la población rural vive 8,4 veces más lejos del punto de atención más cercano que la urbana (distancia media: 29,1 km frente a 3,5 km); el 14 % de la población rural frente al 100 % de la urbana vive a 25 km o menos.", "Mismo país (por defecto):")]
+    [InlineData(null, "pt-BR", "police: a população rural vive 8,4 vezes mais longe do ponto de atendimento mais próximo do que a urbana (distância média: 29,1 km contra 3,5 km); 14% da população rural contra 100% da urbana vive a até 25 km.", "Mesmo país (padrão):")]
+    [InlineData("fr", "es", "police : la population rurale vit 8,4 fois plus loin de la structure la plus proche que la population urbaine (distance moyenne : 29,1 km contre 3,5 km) ; 14 % de la population rurale contre 100 % de la population urbaine vit à 25 km ou moins.", "Même pays (par défaut) :")]
+    public async Task Headlines_AndTheNoteOnBorders_FollowTheResponseLanguage(string? language, string? acceptLanguage, string police, string borders)
+    {
+        var analysis = await AnalyseAsync();
+        var id = analysis.GetProperty("id").GetString();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/gap_analyses/{id}{(language is null ? "" : $"?language={language}")}");
+        if (acceptLanguage is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept-Language", acceptLanguage);
+        }
+        var response = await Client.SendAsync(request);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(police, Summary(body, "police").GetProperty("headline").GetString());
+        Assert.StartsWith(borders, body.GetProperty("results").GetProperty("rules").GetProperty("borders").GetString(), StringComparison.Ordinal);
+        // Figures, codes and labels stay as stored.
+        Assert.Equal(Summary(analysis, "police").GetProperty("rural").GetProperty("mean_distance_m").GetDouble(),
+            Summary(body, "police").GetProperty("rural").GetProperty("mean_distance_m").GetDouble());
+        Assert.Equal("police", Summary(body, "police").GetProperty("label").GetString());
+    }
+
+    [Fact]
+    public async Task Headlines_OfAnAreaServedCategory_AndAnUnknownLanguage()
+    {
+        var analysis = await AnalyseAsync();
+        var id = analysis.GetProperty("id").GetString();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/gap_analyses/{id}");
+        request.Headers.TryAddWithoutValidation("Accept-Language", "es");
+        var spanish = JsonDocument.Parse(await (await Client.SendAsync(request)).Content.ReadAsStringAsync()).RootElement;
+        var refused = await Client.GetAsync($"/api/gap_analyses/{id}?language=de");
+
+        Assert.Equal("helpline (es): no hay ningún punto de atención presencial activo en el directorio; población atendida (a 25 km o menos, o dentro de un área de servicio): "
+            + $"el {Math.Round(Number(Summary(analysis, "helpline").GetProperty("rural"), "served_share")!.Value * 100):0} % de la rural frente al "
+            + $"{Math.Round(Number(Summary(analysis, "helpline").GetProperty("urban"), "served_share")!.Value * 100):0} % de la urbana.",
+            Summary(spanish, "helpline").GetProperty("headline").GetString());
+        Assert.StartsWith("helpline: no active in-person site in the directory; served (within 25 km or inside a service area): ",
+            Summary(analysis, "helpline").GetProperty("headline").GetString(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("VALIDATION_FAILED", problem.GetProperty("code").GetString());
+        Assert.Contains("'de' is not one of: en, es, pt, fr.", problem.GetProperty("errors").GetProperty("language")[0].GetString(), StringComparison.Ordinal);
+    }
 }

@@ -65,4 +65,26 @@ public sealed class GapRuleEdgeTests(ReferralApiFactory factory) : DatabaseTest(
         Assert.Equal(0.8, Number(m, "served_share"));
         Assert.False(m.GetProperty("gap").GetBoolean());
     }
+
+    [Fact]
+    public async Task Percentiles_SettlementsListedOutOfOrder_P90ExactlyAtNinetyPercent_MaxNotLast()
+    {
+        // Listed far-first, so the rules must sort by distance: 500 people at 2 km, 400 at 5 km, 100 at 20 km.
+        // Median = 2 km (500 of 1 000 at or below it); p90 = 5 km (exactly 900 of 1 000); max = 20 km (listed first).
+        var org = await TestData.CreateOrganizationAsync(Client);
+        await ServiceAsync(Client, org, "Discreet police", "police", null, "approximate", lat: 9.040, lng: CellLng);
+        var csv = "name,lat,lng,population\n"
+            + $"Far,{F(LatitudeAt(CellLat, CellLng, 20_100))},{F(CellLng)},100\n"
+            + $"Mid,{F(LatitudeAt(CellLat, CellLng, 4_900))},{F(CellLng)},400\n"
+            + $"Near,{F(LatitudeAt(CellLat, CellLng, 2_100))},{F(CellLng)},500\n";
+        await ImportCsvAsync(Client, "unordered", csv);
+        var analysis = await GapWorld.AnalyseAsync(Client, new { dataset = "unordered", categories = new[] { "police" }, thresholds_km = new[] { 5.0 }, target_km = 5 });
+        var m = Group(analysis, "all", "all", "police");
+
+        Assert.Equal(2_000, Number(m, "median_distance_m"));
+        Assert.Equal(5_000, Number(m, "p90_distance_m"));
+        Assert.Equal(20_000, Number(m, "max_distance_m"));
+        // No travel-time estimate was asked for, so none is given.
+        Assert.True(!m.TryGetProperty("travel_minutes", out var travel) || travel.ValueKind == JsonValueKind.Null, m.ToString());
+    }
 }

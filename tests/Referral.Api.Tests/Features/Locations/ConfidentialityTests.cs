@@ -188,4 +188,30 @@ public sealed class ConfidentialityTests(ReferralApiFactory factory) : DatabaseT
         Assert.Equal(Street, Assert.Single(stored.Addresses).Address1);
         Assert.Equal(visibility, stored.Visibility);
     }
+
+    [Fact]
+    public async Task PublicLocation_AddressesInIdOrder_AccessibilityIdStable_DemoFlagOnlyOnDemoData()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Open offices");
+        var doc = TestData.Service(org, "Open office", Lat + 0.1, Lng, "police");
+        var location = doc["service_at_locations"]![0]!["location"]!.AsObject();
+        location["addresses"] = new JsonArray(
+            new JsonObject { ["id"] = "00000000-0000-4000-8000-0000000000a2", ["address_1"] = "Second entrance", ["city"] = "San José", ["country"] = "CR" },
+            new JsonObject { ["id"] = "00000000-0000-4000-8000-0000000000a1", ["address_1"] = "Main entrance", ["city"] = "San José", ["country"] = "CR" });
+        location["accessibility"] = new JsonArray(new JsonObject { ["description"] = "Step-free entrance" });
+        var id = (await TestData.CreateServiceAsync(Client, doc)).GetProperty("id").GetGuid();
+        async Task<JsonElement> LocationAsync() =>
+            (await Public.GetFromJsonAsync<JsonElement>($"/api/services/{id}")).GetProperty("service_at_locations")[0].GetProperty("location");
+
+        var shown = await LocationAsync();
+        var locationId = shown.GetProperty("id").GetGuid();
+
+        Assert.Equal(["Main entrance", "Second entrance"], shown.GetProperty("addresses").EnumerateArray().Select(a => a.GetProperty("address_1").GetString()));
+        // The accessibility entry's id is derived from the location's, so it is the same in every output and every version.
+        Assert.Equal(Referral.Api.Infrastructure.DeterministicGuid.Create(locationId, "accessibility"), shown.GetProperty("accessibility")[0].GetProperty("id").GetGuid());
+        Assert.True(!shown.TryGetProperty("demo", out var demo) || demo.ValueKind == JsonValueKind.Null, shown.ToString());
+
+        await Factory.WithDbAsync(db => db.Database.ExecuteSqlAsync($"UPDATE location SET is_demo = true WHERE id = {locationId}"));
+        Assert.True((await LocationAsync()).GetProperty("demo").GetBoolean());
+    }
 }

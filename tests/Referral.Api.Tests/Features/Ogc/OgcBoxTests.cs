@@ -10,7 +10,7 @@ namespace Referral.Api.Tests.Features.Ogc;
 /// <summary>
 /// <c>items?bbox=</c> on the services collection for every role: each caller's box selects on the point that caller is
 /// shown (exact where DESIGN.md "Confidentiality" lets it see the site, the public point otherwise, hidden sites never
-/// unless it may see them), and <c>numberMatched</c> follows its documented rule (left out beyond 1000 matches).
+/// unless it may see them), and <c>numberMatched</c> follows its documented rule (given on the last page only).
 /// </summary>
 public sealed class OgcBoxTests(ReferralApiFactory factory) : DatabaseTest(factory)
 {
@@ -151,7 +151,7 @@ public sealed class OgcBoxTests(ReferralApiFactory factory) : DatabaseTest(facto
     [Theory]
     [InlineData("anonymous")]
     [InlineData(Roles.Admin)]
-    public async Task NumberMatched_IsExactUpTo1000_AndLeftOutBeyond_WithNextLinksByPageSize(string role)
+    public async Task NumberMatched_IsGivenOnTheLastPageOnly_AndNextOnlyWhenMoreFollow(string role)
     {
         var org = await TestData.CreateOrganizationAsync(Client, "Many");
         var created = await TestData.CreateServiceAsync(Client, TestData.Service(org, "crowded", Lat, Lng, "police"));
@@ -159,26 +159,42 @@ public sealed class OgcBoxTests(ReferralApiFactory factory) : DatabaseTest(facto
         await CloneAsync(id, 999);
         var client = await ClientFor(role, org);
         const string box = "bbox=-84.03,9.96,-84.02,9.97";
+        async Task<JsonElement> PageAsync(string query) =>
+            JsonDocument.Parse(await client.GetStringAsync($"/ogc/collections/services/items?{box}&{query}")).RootElement;
+        static bool Has(JsonElement page, string rel) => page.GetProperty("links").EnumerateArray().Any(l => l.GetProperty("rel").GetString() == rel);
 
-        var thousand = JsonDocument.Parse(await client.GetStringAsync($"/ogc/collections/services/items?{box}&limit=10")).RootElement;
-        Assert.Equal(1000, thousand.GetProperty("numberMatched").GetInt32());
-        Assert.Equal(10, thousand.GetProperty("numberReturned").GetInt32());
+        // 1000 match. A page followed by another carries no numberMatched (nothing is counted) and a next link.
+        var ten = await PageAsync("limit=10");
+        Assert.False(ten.TryGetProperty("numberMatched", out _));
+        Assert.Equal(10, ten.GetProperty("numberReturned").GetInt32());
+        Assert.True(Has(ten, "next"));
+        // A full page that ends the results tells the count and has no next link.
+        var all = await PageAsync("limit=1000");
+        Assert.Equal(1000, all.GetProperty("numberMatched").GetInt32());
+        Assert.False(Has(all, "next"));
+        var tail = await PageAsync("limit=10&offset=990");
+        Assert.Equal(1000, tail.GetProperty("numberMatched").GetInt32());
+        Assert.False(Has(tail, "next"));
 
-        await CloneAsync(id, 1);
-        var first = JsonDocument.Parse(await client.GetStringAsync($"/ogc/collections/services/items?{box}&limit=1000")).RootElement;
-        var second = JsonDocument.Parse(await client.GetStringAsync($"/ogc/collections/services/items?{box}&limit=1000&offset=1000")).RootElement;
+        await CloneAsync(id, 1000);
+        // 2000 match: the second full page of 1000 is the last (before, beyond 1000 it offered a next link to an empty page).
+        var first = await PageAsync("limit=1000");
+        var second = await PageAsync("limit=1000&offset=1000");
+        var past = await PageAsync("limit=10&offset=2000");
         var unboxed = JsonDocument.Parse(await client.GetStringAsync("/ogc/collections/services/items?limit=1")).RootElement;
 
-        Assert.False(first.TryGetProperty("numberMatched", out _), "1001 matches: numberMatched is left out");
-        Assert.Equal(1000, first.GetProperty("numberReturned").GetInt32());
-        Assert.Contains(first.GetProperty("links").EnumerateArray(), l => l.GetProperty("rel").GetString() == "next");
-        Assert.False(second.TryGetProperty("numberMatched", out _));
-        Assert.Equal(1, second.GetProperty("numberReturned").GetInt32());
-        Assert.DoesNotContain(second.GetProperty("links").EnumerateArray(), l => l.GetProperty("rel").GetString() == "next");
-        Assert.Contains(second.GetProperty("links").EnumerateArray(), l => l.GetProperty("rel").GetString() == "prev");
+        Assert.False(first.TryGetProperty("numberMatched", out _));
+        Assert.True(Has(first, "next"));
+        Assert.Equal(2000, second.GetProperty("numberMatched").GetInt32());
+        Assert.Equal(1000, second.GetProperty("numberReturned").GetInt32());
+        Assert.False(Has(second, "next"));
+        Assert.True(Has(second, "prev"));
+        Assert.False(past.TryGetProperty("numberMatched", out _)); // an empty page past the end cannot tell
+        Assert.Equal(0, past.GetProperty("numberReturned").GetInt32());
+        Assert.False(Has(past, "next"));
         Assert.False(unboxed.TryGetProperty("numberMatched", out _));
         var ids = first.GetProperty("features").EnumerateArray().Concat(second.GetProperty("features").EnumerateArray())
             .Select(f => f.GetProperty("id").GetString()).ToHashSet();
-        Assert.Equal(1001, ids.Count);
+        Assert.Equal(2000, ids.Count);
     }
 }

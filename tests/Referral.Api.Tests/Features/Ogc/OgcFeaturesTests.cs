@@ -47,6 +47,40 @@ public sealed class OgcFeaturesTests(ReferralApiFactory factory) : DatabaseTest(
         doc.GetProperty("links").EnumerateArray().Where(l => l.GetProperty("rel").GetString() == rel).Select(l => l.GetProperty("href").GetString()).FirstOrDefault();
 
     [Fact]
+    public async Task ServiceItems_EachFeatureOfAPage_CarriesItsOwnCategories_AndItsLocationsFirstAddress()
+    {
+        // Read for the whole page after its rows (OgcFeatures.ExtrasAsync): each feature must get its own.
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        var two = TestData.Service(org, "Two categories", 9.9333, -84.0833, "police");
+        two["categories"] = new JsonArray("shelter", "health", "police");
+        var location = two["service_at_locations"]![0]!["location"]!.AsObject();
+        location["addresses"] = new JsonArray(
+            new JsonObject { ["address_1"] = "Primera 1", ["city"] = "San José", ["postal_code"] = "10101", ["country"] = "CR" },
+            new JsonObject { ["address_1"] = "Segunda 2", ["city"] = "Heredia", ["postal_code"] = "40101", ["country"] = "CR" });
+        var twoId = (await TestData.CreateServiceAsync(Client, two)).GetProperty("service_at_locations")[0].GetProperty("id").GetString();
+        var none = TestData.Service(org, "No address", 9.9350, -84.0800, "health");
+        none["service_at_locations"]![0]!["location"]!.AsObject()["addresses"] = new JsonArray();
+        var noneId = (await TestData.CreateServiceAsync(Client, none)).GetProperty("service_at_locations")[0].GetProperty("id").GetString();
+        var oneId = (await TestData.CreateServiceAsync(Client, TestData.Service(org, "One", 9.9360, -84.0810, "legal_aid")))
+            .GetProperty("service_at_locations")[0].GetProperty("id").GetString();
+        var firstAddressId = await Factory.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            db.Addresses.Where(a => db.Locations.Any(l => l.Id == a.LocationId && l.Name == "Two categories office")).OrderBy(a => a.Id).Select(a => a.Address1).Take(1)));
+
+        var page = await GetJsonAsync("/ogc/collections/services/items?bbox=-84.2,9.8,-84.0,10.0", "application/geo+json");
+        var features = page.GetProperty("features").EnumerateArray().ToDictionary(f => f.GetProperty("id").GetString()!, f => f.GetProperty("properties"));
+
+        Assert.Equal(3, features.Count);
+        Assert.Equal("health,police,shelter", features[twoId!].GetProperty("categories").GetString());
+        var address = features[twoId!].GetProperty("address").GetString()!;
+        Assert.StartsWith(firstAddressId + ",", address, StringComparison.Ordinal); // the address with the lowest id
+        Assert.Equal(firstAddressId == "Primera 1" ? "Primera 1, 10101, San José, CR" : "Segunda 2, 40101, Heredia, CR", address);
+        Assert.Equal("health", features[noneId!].GetProperty("categories").GetString());
+        Assert.Equal(JsonValueKind.Null, features[noneId!].GetProperty("address").ValueKind);
+        Assert.Equal("legal_aid", features[oneId!].GetProperty("categories").GetString());
+        Assert.Equal("Calle Prueba 1, 10101, San José, CR", features[oneId!].GetProperty("address").GetString());
+    }
+
+    [Fact]
     public async Task LandingPage_LinksApiDefinitionConformanceAndData_AndDeclaresOnlyWhatIsServed()
     {
         var landing = await GetJsonAsync("/ogc");
@@ -91,7 +125,7 @@ public sealed class OgcFeaturesTests(ReferralApiFactory factory) : DatabaseTest(
         Assert.Equal(3, all.GetProperty("numberMatched").GetInt32());
         Assert.Equal(Sorted(clinic, sanJose), Ids(city));
         Assert.DoesNotContain(limon.ToString(), Ids(city));
-        Assert.Equal(2, first.GetProperty("numberMatched").GetInt32());
+        Assert.False(first.TryGetProperty("numberMatched", out _), "a page that is followed by another does not count");
         Assert.Equal(1, first.GetProperty("numberReturned").GetInt32());
         Assert.True(first.TryGetProperty("timeStamp", out _));
         Assert.Contains("offset=1", Link(first, "next"));
@@ -99,6 +133,7 @@ public sealed class OgcFeaturesTests(ReferralApiFactory factory) : DatabaseTest(
         Assert.Null(Link(first, "prev"));
         Assert.EndsWith("/ogc/collections/services", Link(first, "collection"));
         Assert.Equal(1, next.GetProperty("numberReturned").GetInt32());
+        Assert.Equal(2, next.GetProperty("numberMatched").GetInt32()); // the last page: offset + returned
         Assert.Null(Link(next, "next"));
         Assert.NotNull(Link(next, "prev"));
         Assert.NotEqual(Ids(first)[0], Ids(next)[0]);

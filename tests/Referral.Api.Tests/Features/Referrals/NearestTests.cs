@@ -389,4 +389,92 @@ public sealed class NearestTests(ReferralApiFactory factory) : DatabaseTest(fact
             }
         }
     }
+
+    [Fact]
+    public async Task Nearest_ALimitOfTwentyFive_ReturnsTwentyFive_InOrderOfDistance()
+    {
+        // The candidates read before the ellipsoidal re-rank must not cut a large limit short.
+        var expected = new List<string>();
+        for (var i = 1; i <= 25; i++)
+        {
+            expected.Add($"site {i:00}");
+            await AddAsync($"site {i:00}", Lat + (i * 0.001), Lng);
+        }
+
+        Assert.Equal(expected, Names(await NearestAsync("limit=25")));
+    }
+
+    [Fact]
+    public async Task Nearest_AServiceInSeveralCategories_IsFoundByEachOfThem()
+    {
+        await AddAsync("legal and police", Lat + 0.001, Lng, change: d => d["categories"] = new JsonArray("legal_aid", "police"));
+        await AddAsync("health", Lat + 0.002, Lng, "health");
+
+        Assert.Equal(["legal and police"], Names(await NearestAsync("category=police")));
+        Assert.Equal(["legal and police"], Names(await NearestAsync("category=legal_aid")));
+        Assert.Equal(["legal and police", "health"], Names(await NearestAsync("category=health,police")));
+    }
+
+    [Theory]
+    [InlineData("nearest", "audience=toddlers", "audience")]
+    [InlineData("referral", "platform=myspace", "platform")]
+    public async Task Nearest_AnUnknownAudienceOrPlatform_IsRefused_NamingTheParameter(string path, string query, string field)
+    {
+        var response = await Client.GetAsync($"/api/{path}?lat={Lat.ToString(CultureInfo.InvariantCulture)}&lng={Lng.ToString(CultureInfo.InvariantCulture)}&{query}");
+
+        var problem = await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal([field], Problem.Fields(problem));
+    }
+
+    [Fact]
+    public async Task Nearest_ExcludeStale_DropsServicesVerifiedLongAgo_KeepsNeverVerifiedOnes()
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        await AddAsync("fresh", Lat + 0.001, Lng, change: d => d["assured_date"] = today.AddDays(-10).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await AddAsync("stale", Lat + 0.002, Lng, change: d => d["assured_date"] = today.AddYears(-3).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await AddAsync("never verified", Lat + 0.003, Lng);
+
+        Assert.Equal(["fresh", "never verified"], Names(await NearestAsync("exclude_stale=true")));
+        Assert.Equal(["fresh", "stale", "never verified"], Names(await NearestAsync("exclude_stale=false")));
+    }
+
+    [Fact]
+    public async Task Nearest_Remote_MostLocalAreaFirst_ThenByName_ThenById_PhonesInIdOrder_OutlinesElsewhereLeftOut()
+    {
+        await TestData.AddRegionAsync(Factory, "TS", Lat, Lng, 1.0);
+        await TestData.AddRegionAsync(Factory, "TS-SJ", Lat, Lng, 0.5, level: 1, parent: "TS");
+        const string around = """{"type":"Polygon","coordinates":[[[-84.2,9.8],[-84.0,9.8],[-84.0,10.0],[-84.2,10.0],[-84.2,9.8]]]}""";
+        const string elsewhere = """{"type":"Polygon","coordinates":[[[-80.2,8.8],[-80.0,8.8],[-80.0,9.0],[-80.2,9.0],[-80.2,8.8]]]}""";
+        async Task<Guid> Remote(string name, params JsonObject[] areas) => await AddAsync(name, 0, 0, "helpline", d =>
+        {
+            d["service_at_locations"] = new JsonArray();
+            d["service_areas"] = new JsonArray(areas);
+        });
+        static JsonObject Codes(string name, params string[] codes) => new() { ["name"] = name, ["region_codes"] = new JsonArray([.. codes.Select(c => (JsonNode)c)]) };
+        static JsonObject Outline(string name, string geometry) => new() { ["name"] = name, ["extent"] = geometry };
+
+        await Remote("a national line", Codes("the country", "TS"));
+        // Its area names the country and the province: it counts as the province's (more local than the country's).
+        await AddAsync("b provincial line", 0, 0, "helpline", d =>
+        {
+            d["service_at_locations"] = new JsonArray();
+            d["service_areas"] = new JsonArray(Codes("country and province", "TS", "TS-SJ"));
+            d["phones"] = new JsonArray(
+                new JsonObject { ["id"] = "00000000-0000-4000-8000-0000000000f2", ["number"] = "+50600000002", ["type"] = "voice" },
+                new JsonObject { ["id"] = "00000000-0000-4000-8000-0000000000f1", ["number"] = "+50600000003", ["type"] = "voice" });
+        });
+        var twins = new[] { await Remote("d provincial twin", Codes("province", "TS-SJ")), await Remote("d provincial twin", Codes("province", "TS-SJ")) };
+        // Two areas: the country, and an outline around the point; the outline is the more local, so it is the one shown.
+        await Remote("c outlined line", Codes("c's country", "TS"), Outline("c's outline", around));
+        // An outline elsewhere and no region codes: it does not serve this point.
+        await Remote("e line elsewhere", Outline("far outline", elsewhere));
+
+        var remote = (await NearestAsync("")).GetProperty("remote").EnumerateArray().ToList();
+
+        Assert.Equal(["c outlined line", "b provincial line", "d provincial twin", "d provincial twin", "a national line"],
+            remote.Select(r => r.GetProperty("service").GetProperty("name").GetString()));
+        Assert.Equal("c's outline", remote[0].GetProperty("service_area").GetProperty("name").GetString());
+        Assert.Equal([.. twins.Order()], remote.Skip(2).Take(2).Select(r => r.GetProperty("service").GetProperty("id").GetGuid()));
+        Assert.Equal(["+50600000003", "+50600000002"], remote[1].GetProperty("phones").EnumerateArray().Select(p => p.GetProperty("number").GetString()));
+    }
 }

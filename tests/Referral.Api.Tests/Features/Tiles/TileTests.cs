@@ -93,6 +93,88 @@ public sealed class TileTests(ReferralApiFactory factory) : DatabaseTest(factory
         Assert.Equal(2, high.Features.Count);
     }
 
+    /// <summary>Longitude/latitude bounds of an XYZ tile (Web Mercator).</summary>
+    private static (double West, double South, double East, double North) BoundsOf(int z, int x, int y)
+    {
+        var n = (double)(1 << z);
+        static double Lat(double row, double n) => Math.Atan(Math.Sinh(Math.PI * (1 - (2 * row / n)))) * 180 / Math.PI;
+        return ((x / n * 360) - 180, Lat(y + 1, n), ((x + 1) / n * 360) - 180, Lat(y, n));
+    }
+
+    private static long Count(NetTopologySuite.Features.IFeature f) => Convert.ToInt64(f.Attributes["point_count"], System.Globalization.CultureInfo.InvariantCulture);
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(12)]
+    public async Task ServicesTile_BelowZoom13_CellCountsSumToThePublicPointsOfTheTile_AndNoCellCountsOrShowsAHiddenPlace(int z)
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        // Two public services in one cell with a hidden one among them; a public one alone; an approximate one (at its
+        // generalised point); a hidden one alone in its cell; one far outside the tile (Limón).
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police", 9.93330, -84.08330, "police"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic", 9.93335, -84.08335, "health"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden among them", 9.93332, -84.08332, "shelter", "hidden"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Lone", 9.9400, -84.0700, "health"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Approximate", 9.9500, -84.1000, "shelter", "approximate"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden alone", 9.9100, -84.1100, "shelter", "hidden"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Limón", 9.9900, -83.0300, "police"));
+        var (x, y) = TileOf(z, 9.9333, -84.0833);
+        var (west, south, east, north) = BoundsOf(z, x, y);
+        var rows = await Factory.WithDbAsync(db => db.ServiceAtLocations
+            .Select(s => new { s.Service!.Name, s.Location!.Visibility, s.Location.Point, s.Location.PublicPoint }).ToListAsync());
+        bool Inside(NetTopologySuite.Geometries.Point p) => p.X > west && p.X < east && p.Y > south && p.Y < north;
+        var publicInTile = rows.Where(r => r.PublicPoint is { } p && Inside(p)).ToList();
+
+        var layer = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/{z}/{x}/{y}.mvt"), z, x, y));
+
+        // Every public point of the tile is counted once (none lies near the tile's edge, so no cell leaves the tile).
+        // Police, Clinic, Lone (and Approximate when its generalised point falls in the tile), never Limón or a hidden one.
+        Assert.Superset(new HashSet<string> { "Police", "Clinic", "Lone" }, publicInTile.Select(r => r.Name).ToHashSet());
+        Assert.DoesNotContain(publicInTile, r => r.Name is "Limón" || r.Visibility == "hidden");
+        Assert.All(layer.Features, f => Assert.True(Inside((NetTopologySuite.Geometries.Point)f.Geometry)));
+        Assert.Equal(publicInTile.Count, layer.Features.Sum(Count));
+        // The two public services share a cell: the hidden one among them adds nothing to its count.
+        var cluster = layer.Features.Single(f => Count(f) > 1);
+        Assert.Equal(2, Count(cluster));
+        Assert.DoesNotContain("service_name", cluster.Attributes.GetNames());
+        // A cell is 1/64 of the tile wide: no feature lies within two cells of the hidden place that is alone.
+        var cell = (east - west) / 64;
+        var hidden = rows.Single(r => r.Name == "Hidden alone").Point!;
+        Assert.All(layer.Features, f => Assert.True(
+            Math.Abs(f.Geometry.Coordinate.X - hidden.X) > 2 * cell || Math.Abs(f.Geometry.Coordinate.Y - hidden.Y) > 2 * cell,
+            $"a feature at {f.Geometry.Coordinate} is within two cells of a hidden place"));
+        Assert.All(layer.Features.Where(f => Count(f) == 1), f => Assert.DoesNotContain("Hidden", (string)f.Attributes["service_name"]));
+        // The approximate service's lone cell is at its generalised point (within half a cell), never at its exact one.
+        var approximate = rows.Single(r => r.Name == "Approximate");
+        if (!Inside(approximate.PublicPoint!))
+        {
+            return;
+        }
+        var shown = layer.Features.Single(f => Count(f) == 1 && (string)f.Attributes["service_name"] == "Approximate");
+        Assert.Equal(true, shown.Attributes["approximate"]);
+        Assert.True(Math.Abs(shown.Geometry.Coordinate.X - approximate.PublicPoint!.X) <= cell);
+        Assert.True(Math.Abs(shown.Geometry.Coordinate.Y - approximate.PublicPoint!.Y) <= cell);
+    }
+
+    [Fact]
+    public async Task ServicesTile_FromZoom13_HoldsEachPublicServiceAtItsPublicPoint_NeverAHiddenOne()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client, "Org");
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Police", 9.93330, -84.08330, "police"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Clinic", 9.93335, -84.08335, "health"));
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden among them", 9.93332, -84.08332, "shelter", "hidden"));
+        const int Z13 = Referral.Api.Features.Tiles.TileQueries.ClusterBelowZoom;
+        var (x, y) = TileOf(Z13, 9.9333, -84.0833);
+        var (cx, cy) = TileOf(Z13 - 1, 9.9333, -84.0833);
+
+        var exact = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/{Z13}/{x}/{y}.mvt"), Z13, x, y));
+        var merged = Assert.Single(Decode(await Public.GetByteArrayAsync($"/tiles/services/{Z13 - 1}/{cx}/{cy}.mvt"), Z13 - 1, cx, cy));
+
+        Assert.Equal(["Clinic", "Police"], exact.Features.Select(f => (string)f.Attributes["service_name"]).Order());
+        Assert.All(exact.Features, f => Assert.Equal(1L, Count(f)));
+        Assert.Equal(2L, Count(Assert.Single(merged.Features)));
+    }
+
     [Fact]
     public async Task TileCache_ServesRepeatsFromMemory_AndDropsThemWhenTheDataChanges()
     {
@@ -187,6 +269,8 @@ public sealed class TileTests(ReferralApiFactory factory) : DatabaseTest(factory
         Assert.Equal("3.0.0", tileJson.GetProperty("tilejson").GetString());
         Assert.EndsWith("/tiles/services/{z}/{x}/{y}.mvt", tileJson.GetProperty("tiles")[0].GetString());
         Assert.Equal("services", tileJson.GetProperty("vector_layers")[0].GetProperty("id").GetString());
+        Assert.Contains("Below zoom 13", tileJson.GetProperty("description").GetString());
+        Assert.Contains("point_count", tileJson.GetProperty("description").GetString());
     }
 
     [Fact]
