@@ -16,7 +16,7 @@ namespace Referral.Api.Data.Migrations
     /// Written by hand: a sequence, a function and statement triggers; the model is unchanged. No per-row work.
     /// </summary>
     [DbContext(typeof(ReferralDbContext))]
-    [Migration("20261205193000_AddNearestIndexVersion")]
+    [Migration("20261206020000_AddNearestIndexVersion")]
     public partial class AddNearestIndexVersion : Migration
     {
         private static readonly string[] Tables =
