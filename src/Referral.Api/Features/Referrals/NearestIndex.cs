@@ -21,33 +21,47 @@ namespace Referral.Api.Features.Referrals;
 /// computes the ellipsoidal distances and open-now, and so has the last word on what is public, active and eligible.
 /// </para>
 /// <para>
-/// Freshness: every write to a table it reads moves the sequence <c>nearest_version</c> (statement triggers, migration
-/// AddNearestIndexVersion). A request reads the sequence first and uses the index only when it was loaded at that
-/// version; otherwise it takes the SQL path and the instance reloads (so does a <c>NOTIFY referral_cache, 'nearest'</c>).
-/// A half-loaded index is never used: a load is swapped in whole.
+/// Freshness without a lock: every write to a table it reads records the changed ids in <c>nearest_change</c> with the
+/// writing transaction's id (statement triggers, migration AddNearestChangeLog) and notifies. A generation remembers the
+/// snapshot it was loaded in; a request first asks whether any change row lies outside that snapshot (one index probe)
+/// and uses the index only when none does; otherwise it takes the SQL path and the instance catches up. Catching up
+/// reads those change rows in a new snapshot and reloads only the service-at-locations they name (a delta laid over the
+/// loaded trees; the trees are rebuilt in memory when the deltas grow); a truncate, a taxonomy or region change or a bulk
+/// statement reloads everything. A half-loaded index is never used: a generation is swapped in whole.
 /// </para>
 /// </summary>
 internal sealed class NearestIndex(IConfiguration configuration, IOptions<ReferralSettings> settings, ILogger<NearestIndex> logger) : BackgroundService
 {
-    /// <summary>The advisory lock writers hold (shared, to commit) and a loader takes (exclusive, for an instant).</summary>
-    public const long WriterLock = 1515001;
-
     /// <summary>Notification payload on <see cref="DbNotifications.CacheChannel"/>.</summary>
     public const string Notification = "nearest";
+
+    /// <summary>
+    /// A generation whose snapshot is older than this is not used (and is reloaded whole): change rows are pruned only
+    /// once committed before a snapshot ten minutes old (<see cref="PruneSql"/>), so every row a younger one lacks is there.
+    /// </summary>
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
+
+    // How often an idle instance renews its snapshot (an empty delta), and prunes.
+    private static readonly TimeSpan Renew = TimeSpan.FromSeconds(60);
 
     private readonly SemaphoreSlim _signal = new(0, 1);
     private volatile NearestGeneration? _current;
     private volatile bool _dirty = true;
+    private int _fullLoads;
+    private int _deltaLoads;
 
-    /// <summary>The loaded generation (tests and diagnostics), whatever the database's version.</summary>
+    /// <summary>The loaded generation (tests and diagnostics), whatever the database's state.</summary>
     internal NearestGeneration? Loaded => _current;
 
-    /// <summary>Completes a load (tests): the generation now in use.</summary>
-    internal event Action<NearestGeneration>? Swapped;
+    /// <summary>How many times the whole index was read from the database (tests: a small write must not).</summary>
+    internal int FullLoads => _fullLoads;
+
+    /// <summary>How many deltas were applied.</summary>
+    internal int DeltaLoads => _deltaLoads;
 
     public bool Enabled => settings.Value.InMemoryIndex;
 
-    /// <summary>Asks for a reload (a change was notified, or a request saw a newer version).</summary>
+    /// <summary>Asks for a catch-up (a change was notified, or a request saw one).</summary>
     public void Invalidate()
     {
         _dirty = true;
@@ -65,8 +79,8 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     }
 
     /// <summary>
-    /// The generation to use for this request, or null (not loaded yet, or older than the database: the SQL path then).
-    /// One statement: the database's version.
+    /// The generation to use for this request, or null (not loaded yet, too old, or a committed change it lacks: the SQL
+    /// path then). One statement: an index probe of <c>nearest_change</c> for rows outside the generation's snapshot.
     /// </summary>
     public async Task<NearestGeneration?> CurrentAsync(ReferralDbContext db, CancellationToken ct)
     {
@@ -75,13 +89,14 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             return null;
         }
         var gen = _current;
-        if (gen is null)
+        if (gen is null || gen.Age > MaxAge)
         {
             Invalidate();
             return null;
         }
-        var version = (await db.Database.SqlQueryRaw<long>(VersionSql).ToListAsync(ct)).Single();
-        if (version == gen.Version)
+        var changed = (await db.Database.SqlQueryRaw<bool>(ChangedSql,
+            new NpgsqlParameter("xmax", gen.Xmax), new NpgsqlParameter("xip", gen.Xip)).ToListAsync(ct)).Single();
+        if (!changed)
         {
             return gen;
         }
@@ -89,7 +104,9 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         return null;
     }
 
-    private const string VersionSql = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS \"Value\" FROM nearest_version";
+    // Not visible in a snapshot: xid >= xmax, or in progress when it was taken (xip). Two probes of ix_nearest_change_xid.
+    private const string ChangedSql =
+        "SELECT EXISTS (SELECT 1 FROM nearest_change WHERE xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])) AS \"Value\"";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -98,13 +115,14 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             return;
         }
         var failures = 0;
+        var pruned = Stopwatch.StartNew();
         while (!stoppingToken.IsCancellationRequested)
         {
             if (!_dirty)
             {
                 try
                 {
-                    await _signal.WaitAsync(stoppingToken);
+                    await _signal.WaitAsync(Renew, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -114,18 +132,22 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             _dirty = false;
             try
             {
-                if (_current is { } loaded && await DatabaseVersionAsync(stoppingToken) == loaded.Version)
-                {
-                    continue; // a repeated signal (start-up, requests during the first load): nothing changed since
-                }
                 var clock = Stopwatch.StartNew();
-                var gen = await LoadAsync(stoppingToken);
+                var before = _current;
+                var gen = await LoadAsync(before, stoppingToken);
                 if (gen is not null)
                 {
                     _current = gen;
-                    Swapped?.Invoke(gen);
-                    logger.LogInformation("Nearest index: {Count} service-at-locations at version {Version} in {Ms} ms",
-                        gen.Count, gen.Version, clock.ElapsedMilliseconds);
+                    if (before is null || gen.Base != before.Base || gen.Changed > 0)
+                    {
+                        logger.LogInformation("Nearest index: {Count} service-at-locations ({Kind}, {Changed} ids changed) in {Ms} ms",
+                            gen.Count, before is not null && gen.Base == before.Base ? "delta" : "rebuilt", gen.Changed, clock.ElapsedMilliseconds);
+                    }
+                }
+                if (pruned.Elapsed > Renew * 5)
+                {
+                    await PruneAsync(stoppingToken);
+                    pruned.Restart();
                 }
                 failures = 0;
             }
@@ -149,7 +171,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                 }
                 try
                 {
-                    // Backing off: an unreachable database is not to be hammered (each attempt opens two connections).
+                    // Backing off: an unreachable database is not to be hammered.
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 << Math.Min(failures, 7))), stoppingToken);
                 }
                 catch (OperationCanceledException)
@@ -166,37 +188,44 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         CommandTimeout = 600,
     }.ConnectionString;
 
-    // The version of what is committed: a writer in flight has moved the sequence already, so this is never behind.
-    private async Task<long> DatabaseVersionAsync(CancellationToken ct)
+    /// <summary>
+    /// Catches up: a delta over <paramref name="before"/> when it is young enough and the changes name rows, else
+    /// everything. Null when a lock was in the way (retried).
+    /// </summary>
+    private async Task<NearestGeneration?> LoadAsync(NearestGeneration? before, CancellationToken ct)
     {
+        var stamp = Stopwatch.GetTimestamp(); // before the snapshot: the generation's age is never underestimated
         await using var conn = new NpgsqlConnection(LoaderConnectionString);
         await conn.OpenAsync(ct);
-        await using var read = new NpgsqlCommand(VersionSql, conn);
-        return (long)(await read.ExecuteScalarAsync(ct))!;
-    }
-
-    private async Task<NearestGeneration?> LoadAsync(CancellationToken ct)
-    {
-        var connectionString = LoaderConnectionString;
-        await using var gate = new NpgsqlConnection(connectionString);
-        await using var conn = new NpgsqlConnection(connectionString);
-        await gate.OpenAsync(ct);
-        await conn.OpenAsync(ct);
-        // Wait for the writers in flight (they hold the lock shared until they commit), read the version and take the
-        // snapshot while new writers wait, then let them go: every change counted in the version is in the snapshot, and
-        // every later one moves the version past it. A short lock timeout: a loader never holds writers up for long.
-        // The loader is the one to give way: a lock it waits for (the advisory lock, or a table an operator's TRUNCATE or
-        // a migration holds while it waits for the loader) makes it stop and retry, well before PostgreSQL's deadlock
-        // detector could pick the writer as the victim.
-        foreach (var c in new[] { gate, conn })
+        // The loader gives way: a table an operator's TRUNCATE or a migration holds (or waits for) makes it stop and
+        // retry rather than queue writers behind it.
+        await using (var timeout = new NpgsqlCommand("SET lock_timeout = '200ms'", conn))
         {
-            await using var timeout = new NpgsqlCommand("SET lock_timeout = '200ms'", c);
             await timeout.ExecuteNonQueryAsync(ct);
         }
+        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         try
         {
-            await using var take = new NpgsqlCommand($"SELECT pg_advisory_lock({WriterLock})", gate);
-            await take.ExecuteNonQueryAsync(ct);
+            string snapshot;
+            await using (var read = new NpgsqlCommand("SELECT pg_current_snapshot()::text", conn, tx))
+            {
+                snapshot = (string)(await read.ExecuteScalarAsync(ct))!;
+            }
+            NearestGeneration? gen = null;
+            if (before is not null && Stopwatch.GetElapsedTime(before.Stamp) < MaxAge)
+            {
+                gen = await DeltaAsync(conn, tx, before, snapshot, stamp, ct);
+            }
+            if (gen is null)
+            {
+                var builder = new NearestGeneration.Builder();
+                await ReadAsync(conn, tx, "", [], [], [], (id, serviceId, locationId, lat, lng, entry, categories) =>
+                    builder.Add(id, serviceId, locationId, lat, lng, entry, categories), ct);
+                gen = builder.Build(snapshot, stamp);
+                Interlocked.Increment(ref _fullLoads);
+            }
+            await tx.CommitAsync(ct);
+            return gen;
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
         {
@@ -204,38 +233,114 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             await Task.Delay(50, ct);
             return null;
         }
-        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        long version;
-        try
+    }
+
+    /// <summary>The changes <paramref name="before"/> lacks, read in this snapshot, over it; null: load everything.</summary>
+    private async Task<NearestGeneration?> DeltaAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NearestGeneration before, string snapshot, long stamp, CancellationToken ct)
+    {
+        var sals = new HashSet<Guid>();
+        var services = new HashSet<Guid>();
+        var locations = new HashSet<Guid>();
+        var organizations = new List<Guid>();
+        await using (var changes = new NpgsqlCommand(ChangesSql, conn, tx))
         {
-            await using var read = new NpgsqlCommand(VersionSql, conn, tx);
-            version = (long)(await read.ExecuteScalarAsync(ct))!;
-        }
-        finally
-        {
-            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({WriterLock})", gate);
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        var builder = new NearestGeneration.Builder(version);
-        await using (var load = new NpgsqlCommand(LoadSql, conn, tx))
-        {
-            load.Parameters.AddWithValue("taxonomy", ServiceMapping.CategoryTaxonomy);
-            await using var reader = await load.ExecuteReaderAsync(ct);
+            changes.Parameters.AddWithValue("xmax", before.Xmax);
+            changes.Parameters.AddWithValue("xip", before.Xip);
+            await using var reader = await changes.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                builder.Add(
-                    reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetDouble(3), reader.GetDouble(4),
-                    reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetInt32(6),
-                    reader.IsDBNull(7) ? null : reader.GetBoolean(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8),
-                    reader.GetFieldValue<string[]>(9), reader.GetFieldValue<string[]>(10), reader.GetFieldValue<string[]>(11), reader.GetFieldValue<string[]>(12),
-                    reader.IsDBNull(13) ? [] : reader.GetFieldValue<string[]>(13),
-                    reader.IsDBNull(14) ? [] : reader.GetFieldValue<string?[]>(14),
-                    reader.IsDBNull(15) ? [] : reader.GetFieldValue<string[]>(15));
+                var kind = reader.GetChar(0);
+                if (kind == '*' || reader.IsDBNull(1))
+                {
+                    return null;
+                }
+                var id = reader.GetGuid(1);
+                _ = kind switch
+                {
+                    'x' => sals.Add(id),
+                    's' => services.Add(id),
+                    'l' => locations.Add(id),
+                    _ => AddTo(organizations, id),
+                };
             }
         }
-        await tx.CommitAsync(ct);
-        return builder.Build();
+        if (organizations.Count > 0)
+        {
+            await using var owned = new NpgsqlCommand("SELECT id FROM service WHERE organization_id = ANY (@o)", conn, tx);
+            owned.Parameters.AddWithValue("o", organizations.ToArray());
+            await using var reader = await owned.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                services.Add(reader.GetGuid(0));
+            }
+        }
+        var rows = new List<NearestGeneration.Row>();
+        if (sals.Count + services.Count + locations.Count > 0)
+        {
+            await ReadAsync(conn, tx, " AND (x.id = ANY (@x) OR x.service_id = ANY (@s) OR x.location_id = ANY (@l))",
+                [.. sals], [.. services], [.. locations],
+                (id, serviceId, locationId, lat, lng, entry, categories) => rows.Add(new(id, serviceId, locationId, lat, lng, entry, categories)), ct);
+        }
+        var gen = before.With(snapshot, stamp, sals, services, locations, rows);
+        if (gen is not null && gen.Changed > 0)
+        {
+            Interlocked.Increment(ref _deltaLoads);
+        }
+        return gen;
     }
+
+    private static bool AddTo(List<Guid> list, Guid id)
+    {
+        list.Add(id);
+        return true;
+    }
+
+    private const string ChangesSql =
+        "SELECT kind, id FROM nearest_change WHERE xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])";
+
+    private static async Task ReadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string where, Guid[] sals, Guid[] services, Guid[] locations,
+        Action<Guid, Guid, Guid, double, double, NearestGeneration.Entry, string[]> add, CancellationToken ct)
+    {
+        await using var load = new NpgsqlCommand(LoadSql + where, conn, tx);
+        load.Parameters.AddWithValue("taxonomy", ServiceMapping.CategoryTaxonomy);
+        if (where.Length > 0)
+        {
+            load.Parameters.AddWithValue("x", sals);
+            load.Parameters.AddWithValue("s", services);
+            load.Parameters.AddWithValue("l", locations);
+        }
+        await using var reader = await load.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var entry = new NearestGeneration.Entry(reader.GetGuid(0), 0,
+                reader.IsDBNull(5) ? null : (short)reader.GetInt32(5), reader.IsDBNull(6) ? null : (short)reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetBoolean(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8),
+                reader.GetFieldValue<string[]>(9), reader.GetFieldValue<string[]>(10), reader.GetFieldValue<string[]>(11), reader.GetFieldValue<string[]>(12),
+                reader.IsDBNull(14) ? [] : reader.GetFieldValue<string?[]>(14),
+                reader.IsDBNull(15) ? [] : reader.GetFieldValue<string[]>(15));
+            add(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetDouble(3), reader.GetDouble(4), entry,
+                reader.IsDBNull(13) ? [] : reader.GetFieldValue<string[]>(13));
+        }
+    }
+
+    /// <summary>
+    /// Deletes the change rows committed before the snapshot of the previous pruning, when that one is ten minutes old,
+    /// and takes a new one. Every instance using its index has a snapshot younger than <see cref="MaxAge"/> (five
+    /// minutes), so it saw those rows' transactions already. Concurrent pruners: the row lock lets one through.
+    /// </summary>
+    private async Task PruneAsync(CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(LoaderConnectionString);
+        await conn.OpenAsync(ct);
+        await using var prune = new NpgsqlCommand(PruneSql, conn);
+        await prune.ExecuteNonQueryAsync(ct);
+    }
+
+    internal const string PruneSql = """
+        WITH old AS (SELECT snapshot FROM nearest_prune WHERE taken_at < now() - interval '10 minutes' FOR UPDATE),
+             gone AS (DELETE FROM nearest_change WHERE xid < (SELECT pg_snapshot_xmin(snapshot) FROM old))
+        UPDATE nearest_prune SET snapshot = pg_current_snapshot(), taken_at = now() WHERE EXISTS (SELECT 1 FROM old)
+        """;
 
     // One row per public service-at-location of an active service: what the SQL path filters on (ServiceFilters.Eligible,
     // Borders.In/Abroad), nothing it shows. Countries covering the public point only for locations without an address
@@ -257,38 +362,59 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         """;
 }
 
-/// <summary>One loaded, immutable state of the index, and the rows the answers showed at that version.</summary>
+/// <summary>
+/// One immutable state of the index: a base (entries and k-d trees, shared by the generations built on it), the base
+/// entries changes removed, the entries changes added (searched linearly and merged in distance order), the snapshot it
+/// is current at, and the rows the answers showed at that state.
+/// </summary>
 internal sealed class NearestGeneration
 {
     private const double EarthRadiusM = 6_371_008.8;
     private const int MaxCachedRows = 200_000;
 
-    private readonly Entry[] _entries;
-    private readonly Dictionary<string, int> _bits;
-    private readonly KdTree?[] _byCategory;
-    private readonly KdTree _all;
+    private readonly HashSet<int> _removed;
+    private readonly Added[] _added;
 
-    private NearestGeneration(long version, Entry[] entries, Dictionary<string, int> bits, KdTree?[] byCategory, KdTree all)
+    private NearestGeneration(Layer layer, HashSet<int> removed, Added[] added, string snapshot, long stamp, int changed)
     {
-        Version = version;
-        _entries = entries;
-        _bits = bits;
-        _byCategory = byCategory;
-        _all = all;
+        Base = layer;
+        _removed = removed;
+        _added = added;
+        Stamp = stamp;
+        Changed = changed;
+        // pg_snapshot text: xmin:xmax:xip,xip,…
+        var parts = snapshot.Split(':');
+        Xmax = parts[1];
+        Xip = parts.Length > 2 && parts[2].Length > 0 ? parts[2].Split(',') : [];
     }
 
-    public long Version { get; }
+    /// <summary>The entries and trees this generation shares with the others built on it.</summary>
+    internal Layer Base { get; }
 
-    public int Count => _entries.Length;
+    /// <summary>The snapshot's xmax: a change row from this transaction id on is not in this generation.</summary>
+    public string Xmax { get; }
+
+    /// <summary>The transactions in progress when the snapshot was taken: their change rows are not in it either.</summary>
+    public string[] Xip { get; }
+
+    /// <summary><see cref="Stopwatch.GetTimestamp"/> before the snapshot was taken.</summary>
+    public long Stamp { get; }
+
+    public TimeSpan Age => Stopwatch.GetElapsedTime(Stamp);
+
+    /// <summary>Ids named by the changes this generation applied over the previous one (0: loaded whole, or nothing changed).</summary>
+    public int Changed { get; }
+
+    public int Count => Base.Entries.Length - _removed.Count + _added.Length;
 
     /// <summary>Services with organization, phones and categories, as <c>NearestQueries</c> loads them, by id.</summary>
-    public ConcurrentDictionary<Guid, Service> Services { get; } = new();
+    public ConcurrentDictionary<Guid, Service> Services { get; private init; } = new();
 
     /// <summary>Locations with addresses, by id.</summary>
-    public ConcurrentDictionary<Guid, Location> Locations { get; } = new();
+    public ConcurrentDictionary<Guid, Location> Locations { get; private init; } = new();
 
     /// <summary>The country of each location (<see cref="Borders.CountriesAsync"/>), null when none, by location id.</summary>
-    public ConcurrentDictionary<Guid, string?> Countries { get; } = new();
+    public ConcurrentDictionary<Guid, string?> Countries { get; private init; } = new();
 
     public static void Keep<T>(ConcurrentDictionary<Guid, T> cache, Guid id, T value)
     {
@@ -299,7 +425,80 @@ internal sealed class NearestGeneration
     }
 
     /// <summary>Whether the index can propose candidates for this filter (full-text search and unknown categories cannot).</summary>
-    public bool Serves(ServiceFilter f) => f.Search is null && f.Categories.All(_bits.ContainsKey);
+    public bool Serves(ServiceFilter f) => f.Search is null && f.Categories.All(Base.Bits.ContainsKey);
+
+    /// <summary>
+    /// This generation with the changes read in <paramref name="snapshot"/> applied: every entry of a named service at
+    /// location, service or location is dropped and <paramref name="rows"/> (their current rows) added; the rows shown
+    /// are kept but for those named. Null: a change the base cannot take (a category it has no bit for) — load whole.
+    /// </summary>
+    public NearestGeneration? With(string snapshot, long stamp, HashSet<Guid> sals, HashSet<Guid> services, HashSet<Guid> locations, List<Row> rows)
+    {
+        var changed = sals.Count + services.Count + locations.Count;
+        if (changed == 0)
+        {
+            return new NearestGeneration(Base, _removed, _added, snapshot, stamp, 0)
+            {
+                Services = Services,
+                Locations = Locations,
+                Countries = Countries,
+            };
+        }
+        if (rows.Any(r => !r.Categories.All(Base.Bits.ContainsKey)))
+        {
+            return null;
+        }
+        bool Named(Guid id, Guid service, Guid location) =>
+            (sals.Count > 0 && sals.Contains(id)) || (services.Count > 0 && services.Contains(service)) || (locations.Count > 0 && locations.Contains(location));
+        var removed = new HashSet<int>(_removed);
+        var entries = Base.Entries;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (Named(entries[i].Id, Base.ServiceIds[i], Base.LocationIds[i]))
+            {
+                removed.Add(i);
+            }
+        }
+        var added = _added.Where(a => !Named(a.Entry.Id, a.ServiceId, a.LocationId)).ToList();
+        foreach (var r in rows)
+        {
+            var (x, y, z) = Unit(r.Lat, r.Lng);
+            added.Add(new Added(r.Entry with { Categories = Base.Mask(r.Categories) }, r.ServiceId, r.LocationId, x, y, z));
+        }
+        var layer = Base;
+        if (removed.Count + added.Count > Math.Max(4096, entries.Length / 16))
+        {
+            // The deltas outgrew a linear search: the trees are rebuilt in memory from what is live (no database).
+            var builder = new Builder();
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (!removed.Contains(i))
+                {
+                    builder.Add(entries[i], Base.ServiceIds[i], Base.LocationIds[i], Base.X[i], Base.Y[i], Base.Z[i], Base.Codes(entries[i].Categories));
+                }
+            }
+            foreach (var a in added)
+            {
+                builder.Add(a.Entry, a.ServiceId, a.LocationId, a.X, a.Y, a.Z, Base.Codes(a.Entry.Categories));
+            }
+            layer = builder.Layer();
+            if (layer is null)
+            {
+                return null;
+            }
+            removed = [];
+            added = [];
+        }
+        return new NearestGeneration(layer, removed, [.. added], snapshot, stamp, changed)
+        {
+            Services = Copy(Services, services),
+            Locations = Copy(Locations, locations),
+            Countries = Copy(Countries, locations),
+        };
+    }
+
+    private static ConcurrentDictionary<Guid, T> Copy<T>(ConcurrentDictionary<Guid, T> cache, HashSet<Guid> drop) =>
+        new(cache.Where(p => !drop.Contains(p.Key)));
 
     /// <summary>
     /// Service-at-location ids matching everything but opening hours, nearest first by great-circle distance to
@@ -308,16 +507,8 @@ internal sealed class NearestGeneration
     /// </summary>
     public IEnumerable<Guid> Nearest(double lat, double lng, ServiceFilter f, double? maxDistanceM)
     {
-        ulong mask = 0;
-        foreach (var c in f.Categories)
-        {
-            mask |= 1UL << _bits[c];
-        }
-        var tree = f.Categories.Length == 1 ? _byCategory[_bits[f.Categories[0]]] : _all;
-        if (tree is null)
-        {
-            yield break;
-        }
+        var mask = Base.Mask(f.Categories);
+        var tree = f.Categories.Length == 1 ? Base.ByCategory[Base.Bits[f.Categories[0]]] : Base.All;
         var maxChord2 = double.PositiveInfinity;
         if (maxDistanceM is { } max)
         {
@@ -330,12 +521,35 @@ internal sealed class NearestGeneration
         }
         var cutoff = f.ExcludeStale ? Infrastructure.Freshness.Cutoff(f.At) : (DateOnly?)null;
         var (x, y, z) = Unit(lat, lng);
-        foreach (var i in tree.Nearest(x, y, z, maxChord2))
+        // The added entries that match, by distance, merged into the tree's stream.
+        var extra = new List<(Guid Id, double D)>();
+        foreach (var a in _added)
         {
-            if (Matches(_entries[i], f, mask, cutoff))
+            var d = ((a.X - x) * (a.X - x)) + ((a.Y - y) * (a.Y - y)) + ((a.Z - z) * (a.Z - z));
+            if (d <= maxChord2 && Matches(a.Entry, f, mask, cutoff))
             {
-                yield return _entries[i].Id;
+                extra.Add((a.Entry.Id, d));
             }
+        }
+        extra.Sort((p, q) => p.D.CompareTo(q.D));
+        var k = 0;
+        if (tree is not null)
+        {
+            foreach (var (i, d) in tree.Nearest(x, y, z, maxChord2))
+            {
+                while (k < extra.Count && extra[k].D <= d)
+                {
+                    yield return extra[k++].Id;
+                }
+                if (!_removed.Contains(i) && Matches(Base.Entries[i], f, mask, cutoff))
+                {
+                    yield return Base.Entries[i].Id;
+                }
+            }
+        }
+        while (k < extra.Count)
+        {
+            yield return extra[k++].Id;
         }
     }
 
@@ -397,25 +611,65 @@ internal sealed class NearestGeneration
         return (Math.Cos(φ) * Math.Cos(λ), Math.Cos(φ) * Math.Sin(λ), Math.Sin(φ));
     }
 
-    private readonly record struct Entry(
+    /// <summary>What a filter needs of one service at location (its category codes as bits of the base's <see cref="Layer.Bits"/>).</summary>
+    internal readonly record struct Entry(
         Guid Id, ulong Categories, short? MinimumAge, short? MaximumAge, bool? IsFree, DateOnly? AssuredDate,
         string[] Languages, string[] Genders, string[] DeliveryModes, string[] Audience, string?[] AddressCountries, string[] CoveringCountries);
 
-    internal sealed class Builder(long version)
+    /// <summary>A row read for a delta.</summary>
+    internal sealed record Row(Guid Id, Guid ServiceId, Guid LocationId, double Lat, double Lng, Entry Entry, string[] Categories);
+
+    private sealed record Added(Entry Entry, Guid ServiceId, Guid LocationId, double X, double Y, double Z);
+
+    /// <summary>Entries (with their services, locations and unit vectors) and the trees over them.</summary>
+    internal sealed class Layer
     {
-        private readonly List<(Entry Entry, string[] Categories, double X, double Y, double Z)> _rows = [];
+        public required Entry[] Entries { get; init; }
+        public required Guid[] ServiceIds { get; init; }
+        public required Guid[] LocationIds { get; init; }
+        public required double[] X { get; init; }
+        public required double[] Y { get; init; }
+        public required double[] Z { get; init; }
+        public required Dictionary<string, int> Bits { get; init; }
+        public required string[] CodeOfBit { get; init; }
+        public required KdTree?[] ByCategory { get; init; }
+        public required KdTree All { get; init; }
+
+        public ulong Mask(IEnumerable<string> codes)
+        {
+            ulong mask = 0;
+            foreach (var c in codes)
+            {
+                mask |= 1UL << Bits[c];
+            }
+            return mask;
+        }
+
+        public string[] Codes(ulong mask) => [.. Enumerable.Range(0, CodeOfBit.Length).Where(b => (mask & (1UL << b)) != 0).Select(b => CodeOfBit[b])];
+    }
+
+    internal sealed class Builder
+    {
+        private readonly List<(Entry Entry, Guid ServiceId, Guid LocationId, string[] Categories, double X, double Y, double Z)> _rows = [];
         private readonly Dictionary<string, string[]> _arrays = new(StringComparer.Ordinal);
 
-        public void Add(Guid id, Guid serviceId, Guid locationId, double lat, double lng, int? minAge, int? maxAge, bool? free, DateOnly? assured,
-            string[] languages, string[] genders, string[] modes, string[] audience, string[] categories, string?[] addressCountries, string[] covering)
+        public void Add(Guid id, Guid serviceId, Guid locationId, double lat, double lng, Entry entry, string[] categories)
         {
-            _ = serviceId;
-            _ = locationId;
+            _ = id;
             var (x, y, z) = Unit(lat, lng);
-            var entry = new Entry(id, 0, (short?)minAge, (short?)maxAge, free, assured,
-                Intern(languages), Intern(genders), Intern(modes), Intern(audience), Intern(addressCountries), Intern(covering));
-            _rows.Add((entry, categories, x, y, z));
+            Add(entry with
+            {
+                Languages = Intern(entry.Languages),
+                Genders = Intern(entry.Genders),
+                DeliveryModes = Intern(entry.DeliveryModes),
+                Audience = Intern(entry.Audience),
+                AddressCountries = Intern(entry.AddressCountries),
+                CoveringCountries = Intern(entry.CoveringCountries),
+            }, serviceId, locationId, x, y, z, categories);
         }
+
+        public void Add(Entry entry, Guid serviceId, Guid locationId, double x, double y, double z, string[] categories) =>
+            _rows.Add((entry, serviceId, locationId, Intern(categories), x, y, z));
 
         // A million rows share a few dozen distinct arrays: keep one of each.
         private string[] Intern(string?[] values)
@@ -433,12 +687,16 @@ internal sealed class NearestGeneration
             return values!;
         }
 
-        public NearestGeneration? Build()
+        public NearestGeneration? Build(string snapshot, long stamp) =>
+            Layer() is { } layer ? new NearestGeneration(layer, [], [], snapshot, stamp, 0) : null;
+
+        /// <summary>Null with more categories than bits: the SQL path answers (none of the deployments comes near).</summary>
+        public Layer? Layer()
         {
-            var codes = _rows.SelectMany(r => r.Categories).Distinct().Order(StringComparer.Ordinal).ToList();
-            if (codes.Count > 64)
+            var codes = _rows.SelectMany(r => r.Categories).Distinct().Order(StringComparer.Ordinal).ToArray();
+            if (codes.Length > 64)
             {
-                return null; // more categories than bits: the SQL path answers (none of the deployments comes near)
+                return null;
             }
             var bits = codes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
             var entries = new Entry[_rows.Count];
@@ -456,14 +714,24 @@ internal sealed class NearestGeneration
             var xs = _rows.Select(r => r.X).ToArray();
             var ys = _rows.Select(r => r.Y).ToArray();
             var zs = _rows.Select(r => r.Z).ToArray();
-            var byCategory = members.Select(m => m.Count == 0 ? null : new KdTree([.. m], xs, ys, zs)).ToArray();
-            var all = new KdTree([.. Enumerable.Range(0, _rows.Count)], xs, ys, zs);
-            return new NearestGeneration(version, entries, bits, byCategory, all);
+            return new Layer
+            {
+                Entries = entries,
+                ServiceIds = [.. _rows.Select(r => r.ServiceId)],
+                LocationIds = [.. _rows.Select(r => r.LocationId)],
+                X = xs,
+                Y = ys,
+                Z = zs,
+                Bits = bits,
+                CodeOfBit = codes,
+                ByCategory = [.. members.Select(m => m.Count == 0 ? null : new KdTree([.. m], xs, ys, zs))],
+                All = new KdTree([.. Enumerable.Range(0, _rows.Count)], xs, ys, zs),
+            };
         }
     }
 
     /// <summary>A static 3-D k-d tree over unit vectors; best-first search yields points by increasing chord length.</summary>
-    private sealed class KdTree
+    internal sealed class KdTree
     {
         private const int LeafSize = 12;
         private readonly int[] _ids;
@@ -562,7 +830,7 @@ internal sealed class NearestGeneration
             (_z[a], _z[b]) = (_z[b], _z[a]);
         }
 
-        public IEnumerable<int> Nearest(double x, double y, double z, double maxChord2)
+        public IEnumerable<(int Index, double Chord2)> Nearest(double x, double y, double z, double maxChord2)
         {
             if (_nodes.Length == 0)
             {
@@ -579,7 +847,7 @@ internal sealed class NearestGeneration
                 }
                 if (item < 0)
                 {
-                    yield return _ids[~item];
+                    yield return (_ids[~item], d);
                     continue;
                 }
                 ref readonly var node = ref _nodes[item];

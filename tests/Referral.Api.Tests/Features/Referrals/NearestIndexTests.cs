@@ -55,25 +55,22 @@ public sealed class NearestIndexTests : IAsyncLifetime, IDisposable
     private static List<string> Names(JsonElement answer) =>
         [.. answer.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("service").GetProperty("name").GetString()!)];
 
-    /// <summary>Waits until <paramref name="factory"/>'s index is loaded at the database's current version.</summary>
+    /// <summary>Waits until <paramref name="factory"/>'s index has every committed change (a request would use it).</summary>
     private static async Task IndexCurrentAsync(ReferralApiFactory factory)
     {
         var index = factory.Services.GetRequiredService<NearestIndex>();
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            long version;
-            await using (var conn = await factory.OpenAsync())
+            using (var scope = factory.Services.CreateScope())
             {
-                await using var cmd = new Npgsql.NpgsqlCommand("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM nearest_version", conn);
-                version = (long)(await cmd.ExecuteScalarAsync())!;
-            }
-            if (index.Loaded?.Version == version)
-            {
-                return;
+                if (await index.CurrentAsync(scope.ServiceProvider.GetRequiredService<ReferralDbContext>(), default) is not null)
+                {
+                    return;
+                }
             }
             index.Invalidate();
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the nearest index did not load");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the nearest index did not catch up");
             await Task.Delay(50);
         }
     }
@@ -146,6 +143,85 @@ public sealed class NearestIndexTests : IAsyncLifetime, IDisposable
         }
         await IndexCurrentAsync(_b);
         Assert.Empty(Names(await NearestAsync(b, 9.93, -84.08, "category=shelter")));
+    }
+
+    private async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var conn = await _a.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task SmallWrites_ReloadOnlyWhatChanged_OnBothInstances()
+    {
+        using var admin = _a.CreateClient(_a.AdminKey);
+        using var b = _b!.CreateClient();
+        var org = await TestData.CreateOrganizationAsync(admin);
+        var p1 = await TestData.CreateServiceAsync(admin, TestData.Service(org, "p1", 9.94, -84.08));
+        var p2 = await TestData.CreateServiceAsync(admin, TestData.Service(org, "p2", 9.95, -84.08));
+        var p3 = await TestData.CreateServiceAsync(admin, TestData.Service(org, "p3", 9.96, -84.08));
+        await IndexCurrentAsync(_a);
+        await IndexCurrentAsync(_b);
+        var indexes = new[] { _a, _b }.Select(f => f.Services.GetRequiredService<NearestIndex>()).ToArray();
+        var full = indexes.Select(i => i.FullLoads).ToArray();
+        var bases = indexes.Select(i => i.Loaded!.Base).ToArray();
+        Assert.Equal(["p1", "p2", "p3"], Names(await NearestAsync(b, 9.93, -84.08)));
+
+        // A service renamed (its shown row was cached), a new one through the API, a location moved, a service at
+        // location deleted — each by another path, each caught up as a delta.
+        await ExecuteAsync("UPDATE service SET name = 'p1 renamed' WHERE id = @id", ("id", p1.GetProperty("id").GetGuid()));
+        await IndexCurrentAsync(_b);
+        Assert.Equal(["p1 renamed", "p2", "p3"], Names(await NearestAsync(b, 9.93, -84.08)));
+        await TestData.CreateServiceAsync(admin, TestData.Service(org, "p0", 9.935, -84.08));
+        await IndexCurrentAsync(_b);
+        Assert.Equal(["p0", "p1 renamed", "p2", "p3"], Names(await NearestAsync(b, 9.93, -84.08)));
+        var p3Location = p3.GetProperty("service_at_locations")[0].GetProperty("location").GetProperty("id").GetGuid();
+        await ExecuteAsync("UPDATE location SET point = ST_SetSRID(ST_MakePoint(-84.08, 9.931), 4326)::geography WHERE id = @id", ("id", p3Location));
+        await ExecuteAsync("DELETE FROM service_at_location WHERE service_id = @id", ("id", p2.GetProperty("id").GetGuid()));
+        await IndexCurrentAsync(_a);
+        await IndexCurrentAsync(_b);
+        foreach (var factory in new[] { _a, _b })
+        {
+            using var client = factory.CreateClient();
+            Assert.Equal(["p3", "p0", "p1 renamed"], Names(await NearestAsync(client, 9.93, -84.08)));
+        }
+        Assert.Equal(full, indexes.Select(i => i.FullLoads).ToArray());
+        Assert.Equal(bases, indexes.Select(i => i.Loaded!.Base).ToArray());
+        Assert.Equal(3, indexes[1].Loaded!.Count);
+        Assert.All(indexes, i => Assert.True(i.DeltaLoads > 0));
+    }
+
+    [Fact]
+    public async Task WritersCommittingOutOfOrder_AreNeverMissed()
+    {
+        using var admin = _a.CreateClient(_a.AdminKey);
+        using var b = _b!.CreateClient();
+        var org = await TestData.CreateOrganizationAsync(admin);
+        var first = await TestData.CreateServiceAsync(admin, TestData.Service(org, "first", 9.94, -84.08));
+        var second = await TestData.CreateServiceAsync(admin, TestData.Service(org, "second", 9.95, -84.08));
+        await IndexCurrentAsync(_b);
+
+        // Writer A starts first and commits last; writer B commits in between, and the index catches up meanwhile.
+        await using var slow = await _a.OpenAsync();
+        await using var tx = await slow.BeginTransactionAsync();
+        await using (var cmd = new Npgsql.NpgsqlCommand("UPDATE service SET name = 'first, renamed' WHERE id = @id", slow, tx))
+        {
+            cmd.Parameters.AddWithValue("id", first.GetProperty("id").GetGuid());
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await ExecuteAsync("UPDATE service SET name = 'second, renamed' WHERE id = @id", ("id", second.GetProperty("id").GetGuid()));
+        await IndexCurrentAsync(_b); // never waits for A: no lock between writers and the loader
+        Assert.Equal(["first", "second, renamed"], Names(await NearestAsync(b, 9.93, -84.08)));
+
+        await tx.CommitAsync();
+        Assert.Equal(["first, renamed", "second, renamed"], Names(await NearestAsync(b, 9.93, -84.08)));
+        await IndexCurrentAsync(_b);
+        Assert.Equal(["first, renamed", "second, renamed"], Names(await NearestAsync(b, 9.93, -84.08)));
     }
 
     [Fact]
