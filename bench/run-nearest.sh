@@ -17,7 +17,8 @@
 # do not search), INDEX_WAIT=0 (do not wait for the API's in-process nearest index to load before the warm-up),
 # ANALYZE_ALL=0 (leave the tiny taxonomy tables without statistics, as the app leaves them: see README),
 # BUILD_REF (a git revision, e.g. HEAD: benchmark that commit, exported with git archive into bench/.out/src,
-# instead of the working tree), REFERRAL_PG_PORT.
+# instead of the working tree), REUSE_BUILD=1 (use the API already published in bench/.out/api: publish it beforehand,
+# outside the benchmark lock, e.g. REUSE_BUILD=0 ... or dotnet publish src/Referral.Api -c Release -o bench/.out/api), REFERRAL_PG_PORT.
 #
 # What it does, once per size: recreate database $BENCH_DB, migrate, load the seed, generate the synthetic
 # directory (bench/generate.sql), start the API (Release build, Production settings) on 127.0.0.1:$API_PORT,
@@ -50,6 +51,7 @@ BUILD_REF="${BUILD_REF:-}"
 FLOOR="${FLOOR:-1}"
 C1="${C1:-1}"
 INDEX_WAIT="${INDEX_WAIT:-1}"
+REUSE_BUILD="${REUSE_BUILD:-0}"
 
 export PGHOST=127.0.0.1 PGPORT="${REFERRAL_PG_PORT:-55432}" PGUSER=referral PGPASSWORD=referral
 CONNSTR="Host=$PGHOST;Port=$PGPORT;Database=$BENCH_DB;Username=$PGUSER;Password=$PGPASSWORD"
@@ -329,11 +331,15 @@ if [ -n "$BUILD_REF" ]; then
   SRC_DIR="$OUT/src"
   SEED_DIR="$REPO_ROOT/$OUT/src/seed"
 fi
-say "building the API (dotnet publish -c Release)"
-rm -rf "$OUT/api"
-dotnet publish "$SRC_DIR/src/Referral.Api" -c Release -o "$OUT/api" --nologo -v q >"$OUT/publish.log" 2>&1 \
-  || { grep -E 'error' "$OUT/publish.log" | sed "s|$REPO_ROOT/||g" | head -n 20 >&2
-       die "dotnet publish failed (see bench/.out/publish.log; BUILD_REF=HEAD benchmarks the last commit instead)"; }
+if [ "$REUSE_BUILD" = 1 ] && [ -f "$OUT/api/Referral.Api.dll" ]; then
+  say "reusing the API published in bench/.out/api (REUSE_BUILD=1)"
+else
+  say "building the API (dotnet publish -c Release)"
+  rm -rf "$OUT/api"
+  dotnet publish "$SRC_DIR/src/Referral.Api" -c Release -o "$OUT/api" --nologo -v q >"$OUT/publish.log" 2>&1 \
+    || { grep -E 'error' "$OUT/publish.log" | sed "s|$REPO_ROOT/||g" | head -n 20 >&2
+         die "dotnet publish failed (see bench/.out/publish.log; BUILD_REF=HEAD benchmarks the last commit instead)"; }
+fi
 
 COLUMNS_RAW="rows rep load1 api_rps api_requests api_p50 api_p99 api_errors api_cpu_app api_cpu_pg api_cpu_client sql_tps sql_requests sql_p50 sql_p99 sql_errors sql_cpu_pg sql_cpu_client asql_tps asql_requests asql_p50 asql_p99 asql_errors asql_cpu_pg asql_cpu_client floor_tps floor_requests floor_p50 floor_p99 floor_errors floor_cpu_pg api1_rps api1_p50 api1_p99 api1_errors floor1_tps floor1_p50 floor1_p99 api_rss api_hwm"
 RAW="$OUT/raw.tsv"

@@ -76,8 +76,8 @@ group_files() {
     nearest)
       # Nearest ranking (candidates, ellipsoidal re-rank, tie-break, limit), open-now selection, remote channels.
       echo "$API/Features/Referrals/NearestQueries.cs$(span $API/Features/Referrals/NearestQueries.cs 'Task<List<NearestHit>> HitsAsync\(' 'Task<List<NearestHit>> CandidatesAsync\(' 'Task<List<NearestHit>> ProposedAsync\(' 'Task<List<RemoteService>> RemoteAsync\(' 'Task<List<RemoteService>> ToRemoteAsync\(' 'int AreaRank\(')"
-      # The in-process index's filters (issue 15): what it proposes must be what the SQL path would find.
-      echo "$API/Features/Referrals/NearestIndex.cs$(span $API/Features/Referrals/NearestIndex.cs 'static bool Matches\(' 'static bool In\(')"
+      # The in-process index's filters and deltas (issue 15): what it proposes must be what the SQL path would find.
+      echo "$API/Features/Referrals/NearestIndex.cs$(span $API/Features/Referrals/NearestIndex.cs 'static bool Matches\(' 'static bool In\(' 'public NearestGeneration\? With\(' 'public IEnumerable<Guid> Nearest\(')"
       ;;
     eligibility)
       # Which services fit the child: status, categories, language, age, gender, mode, cost, audience, freshness.

@@ -225,6 +225,46 @@ public sealed class NearestIndexTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Pruning_DeletesOnlyChangesCommittedBeforeTheSnapshotOfThePreviousPruning()
+    {
+        using var admin = _a.CreateClient(_a.AdminKey);
+        using var b = _b!.CreateClient();
+        var org = await TestData.CreateOrganizationAsync(admin);
+        var early = await TestData.CreateServiceAsync(admin, TestData.Service(org, "early", 9.94, -84.08));
+        // The previous pruning "ten minutes ago" took its snapshot now: what is committed so far may go, nothing later.
+        await ExecuteAsync("UPDATE nearest_prune SET snapshot = pg_current_snapshot(), taken_at = now() - interval '11 minutes'");
+        await ExecuteAsync("UPDATE service SET name = 'late' WHERE id = @id", ("id", early.GetProperty("id").GetGuid()));
+        await using var conn = await _a.OpenAsync();
+        async Task<long> CountAsync(string where)
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM nearest_change WHERE {where}", conn);
+            return (long)(await cmd.ExecuteScalarAsync())!;
+        }
+        const string Before = "xid < (SELECT pg_snapshot_xmin(snapshot) FROM nearest_prune)";
+        Assert.True(await CountAsync(Before) > 0);
+        var after = await CountAsync("NOT (" + Before + ")");
+        Assert.True(after > 0);
+
+        await using (var prune = new Npgsql.NpgsqlCommand(NearestIndex.PruneSql, conn))
+        {
+            await prune.ExecuteNonQueryAsync();
+        }
+        // The next pruning is ten minutes away, and it will go by the snapshot just taken.
+        await using (var recent = new Npgsql.NpgsqlCommand("SELECT taken_at > now() - interval '1 minute' FROM nearest_prune", conn))
+        {
+            Assert.True((bool)(await recent.ExecuteScalarAsync())!);
+        }
+        Assert.Equal(0, await CountAsync("true") - after);
+        await using (var again = new Npgsql.NpgsqlCommand(NearestIndex.PruneSql, conn))
+        {
+            await again.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(after, await CountAsync("true"));
+        await IndexCurrentAsync(_b);
+        Assert.Equal(["late"], Names(await NearestAsync(b, 9.93, -84.08)));
+    }
+
+    [Fact]
     public async Task BulkInsert_IsFoundFromTheIndex()
     {
         using var admin = _a.CreateClient(_a.AdminKey);
