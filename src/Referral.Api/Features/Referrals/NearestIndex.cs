@@ -372,6 +372,9 @@ internal sealed class NearestGeneration
     private const double EarthRadiusM = 6_371_008.8;
     private const int MaxCachedRows = 200_000;
 
+    /// <summary>Added entries a generation searches linearly before the trees are rebuilt.</summary>
+    internal const int MaxAdded = 2048;
+
     private readonly HashSet<int> _removed;
     private readonly Added[] _added;
 
@@ -466,9 +469,10 @@ internal sealed class NearestGeneration
             added.Add(new Added(r.Entry with { Categories = Base.Mask(r.Categories) }, r.ServiceId, r.LocationId, x, y, z));
         }
         var layer = Base;
-        if (removed.Count + added.Count > Math.Max(4096, entries.Length / 16))
+        if (added.Count > MaxAdded || removed.Count > Math.Max(MaxAdded, entries.Length / 16))
         {
-            // The deltas outgrew a linear search: the trees are rebuilt in memory from what is live (no database).
+            // The added entries are searched linearly on every request, so they stay few; when they (or the removed
+            // ones) outgrow that, the trees are rebuilt in memory from what is live (no database).
             var builder = new Builder();
             for (var i = 0; i < entries.Length; i++)
             {
@@ -707,7 +711,13 @@ internal sealed class NearestGeneration
                 foreach (var c in _rows[i].Categories)
                 {
                     mask |= 1UL << bits[c];
-                    members[bits[c]].Add(i);
+                }
+                for (var b = 0; b < codes.Length; b++)
+                {
+                    if ((mask & (1UL << b)) != 0)
+                    {
+                        members[b].Add(i); // once per category, however often a row names it
+                    }
                 }
                 entries[i] = _rows[i].Entry with { Categories = mask };
             }
