@@ -29,6 +29,8 @@ end
 local origins = {}
 local state = 1
 local limit = tonumber(os.getenv("BENCH_LIMIT") or "10")
+-- BENCH_QUERY: appended to every request, e.g. "&search=centro" (search combined with nearest, issue 15)
+local extra = os.getenv("BENCH_QUERY") or ""
 
 -- Park-Miller MINSTD: exact in doubles (48271 * (2^31 - 1) < 2^53), identical on every platform.
 local function rand()
@@ -61,7 +63,7 @@ end
 function request()
   local o = origins[rand() % #origins + 1]
   local c = categories[rand() % #categories + 1]
-  return wrk.format("GET", "/api/nearest?lat=" .. o .. "&category=" .. c .. "&limit=" .. limit)
+  return wrk.format("GET", "/api/nearest?lat=" .. o .. "&category=" .. c .. "&limit=" .. limit .. extra)
 end
 
 function done(summary, latency, requests)

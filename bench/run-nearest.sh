@@ -13,9 +13,12 @@
 # connection string, e.g. "Max Auto Prepare=32" to try Npgsql automatic preparation), REUSE_DB=1 (keep the
 # database when it already holds a generated set of that size: for trying API or SQL changes quickly),
 # FLOOR=0 (skip the floor reference: bench/floor.sql + bench/nearest-floor.sql), C1=0 (skip the runs at concurrency 1),
+# BENCH_QUERY (appended to every API request, e.g. '&search=centro': search combined with nearest; the SQL references
+# do not search), INDEX_WAIT=0 (do not wait for the API's in-process nearest index to load before the warm-up),
 # ANALYZE_ALL=0 (leave the tiny taxonomy tables without statistics, as the app leaves them: see README),
 # BUILD_REF (a git revision, e.g. HEAD: benchmark that commit, exported with git archive into bench/.out/src,
-# instead of the working tree), REFERRAL_PG_PORT.
+# instead of the working tree), REUSE_BUILD=1 (use the API already published in bench/.out/api: publish it beforehand,
+# outside the benchmark lock, e.g. REUSE_BUILD=0 ... or dotnet publish src/Referral.Api -c Release -o bench/.out/api), REFERRAL_PG_PORT.
 #
 # What it does, once per size: recreate database $BENCH_DB, migrate, load the seed, generate the synthetic
 # directory (bench/generate.sql), start the API (Release build, Production settings) on 127.0.0.1:$API_PORT,
@@ -47,6 +50,8 @@ ANALYZE_ALL="${ANALYZE_ALL:-1}"
 BUILD_REF="${BUILD_REF:-}"
 FLOOR="${FLOOR:-1}"
 C1="${C1:-1}"
+INDEX_WAIT="${INDEX_WAIT:-1}"
+REUSE_BUILD="${REUSE_BUILD:-0}"
 
 export PGHOST=127.0.0.1 PGPORT="${REFERRAL_PG_PORT:-55432}" PGUSER=referral PGPASSWORD=referral
 CONNSTR="Host=$PGHOST;Port=$PGPORT;Database=$BENCH_DB;Username=$PGUSER;Password=$PGPASSWORD"
@@ -66,7 +71,7 @@ fi
 say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for v in REPS DURATION WARMUP CONNECTIONS THREADS K SEED REQUEST_SEED ORIGINS API_PORT CHECKS ANALYZE_ALL FLOOR C1; do
+for v in REPS DURATION WARMUP CONNECTIONS THREADS K SEED REQUEST_SEED ORIGINS API_PORT CHECKS ANALYZE_ALL FLOOR C1 INDEX_WAIT; do
   case "${!v}" in ''|*[!0-9]*) die "$v must be a positive integer (got '${!v}')" ;; esac
 done
 for s in $SIZES; do
@@ -175,16 +180,26 @@ start_api() {
     export ConnectionStrings__Referral="$API_CONNSTR" ASPNETCORE_URLS="$API_URL" ASPNETCORE_ENVIRONMENT=Production \
       Logging__LogLevel__Default=Warning RateLimits__AnonymousPerMinute=2000000000 RateLimits__AuthenticatedPerMinute=2000000000 \
       RateLimits__ExpensiveConcurrency=100000 RateLimits__ExpensiveQueue=100000
-    exec dotnet Referral.Api.dll
+    # The nearest index logs its loads at Information (the rest stays at Warning): start_api waits for the first.
+    exec env "Logging__LogLevel__Referral.Api.Features.Referrals.NearestIndex=Information" dotnet Referral.Api.dll
   ) >"$OUT/api.log" 2>&1 &
   API_PID=$!
   local i
   for i in $(seq 1 120); do
     kill -0 "$API_PID" 2>/dev/null || { tail -n 30 "$OUT/api.log" >&2; die "the API exited during start-up (see bench/.out/api.log)"; }
-    [ "$(api_status /health/live)" = "200" ] && return 0
+    [ "$(api_status /health/live)" = "200" ] && break
     sleep 0.5
   done
-  die "the API did not answer $API_URL/health/live within 60 s"
+  [ "$(api_status /health/live)" = "200" ] || die "the API did not answer $API_URL/health/live within 60 s"
+  # Measure the in-process nearest index, not the SQL path that answers while it loads (INDEX_WAIT=0: do not wait).
+  if [ "$INDEX_WAIT" = 1 ]; then
+    for i in $(seq 1 1200); do
+      grep -q 'Nearest index: ' "$OUT/api.log" && { say "$(grep -o 'Nearest index: .*' "$OUT/api.log" | head -n1)"; return 0; }
+      kill -0 "$API_PID" 2>/dev/null || die "the API exited while loading its nearest index (see bench/.out/api.log)"
+      sleep 0.5
+    done
+    die "the nearest index did not load within 600 s (bench/.out/api.log)"
+  fi
 }
 
 # pgbench run → key=value file: tps, p50/p90/p99 from the per-transaction log, failures, CPU seconds.
@@ -219,7 +234,7 @@ run_wrk() { # $1 duration, $2 result file (empty: warm-up), $3 connections
   local threads=$(( conns < THREADS ? conns : THREADS ))
   api0="$(proc_ticks "$API_PID")"
   start_sampler
-  { time env BENCH_ORIGINS="$OUT/origins.csv" BENCH_RESULT="$out" BENCH_LIMIT="$K" BENCH_SEED="$REQUEST_SEED" \
+  { time env BENCH_ORIGINS="$OUT/origins.csv" BENCH_RESULT="$out" BENCH_LIMIT="$K" BENCH_SEED="$REQUEST_SEED" BENCH_QUERY="${BENCH_QUERY:-}" \
       wrk -t"$threads" -c"$conns" -d"$1"s --timeout 10s -s bench/nearest.lua "$API_URL" >"$OUT/wrk.txt" 2>&1 ; } \
       2>"$OUT/client-time.txt" \
     || { cat "$OUT/wrk.txt" >&2; die "wrk failed"; }
@@ -303,7 +318,8 @@ check_agreement() { # → "same/total"
 declare -A GEN_SECONDS DB_SIZE PLAN AGREE
 T_START=$SECONDS
 say "sizes: $SIZES; $REPS x ${DURATION}s per tool; -c$CONNECTIONS, $THREADS threads; k=$K"
-bash scripts/localdb.sh start >&2
+# A cluster that already answers on PGPORT is used as it is (a shared one); else the repository's local one is started.
+q -d postgres -c "SELECT 1" >/dev/null 2>&1 || bash scripts/localdb.sh start >&2
 
 SRC_DIR=.
 SEED_DIR="$REPO_ROOT/seed"
@@ -315,11 +331,15 @@ if [ -n "$BUILD_REF" ]; then
   SRC_DIR="$OUT/src"
   SEED_DIR="$REPO_ROOT/$OUT/src/seed"
 fi
-say "building the API (dotnet publish -c Release)"
-rm -rf "$OUT/api"
-dotnet publish "$SRC_DIR/src/Referral.Api" -c Release -o "$OUT/api" --nologo -v q >"$OUT/publish.log" 2>&1 \
-  || { grep -E 'error' "$OUT/publish.log" | sed "s|$REPO_ROOT/||g" | head -n 20 >&2
-       die "dotnet publish failed (see bench/.out/publish.log; BUILD_REF=HEAD benchmarks the last commit instead)"; }
+if [ "$REUSE_BUILD" = 1 ] && [ -f "$OUT/api/Referral.Api.dll" ]; then
+  say "reusing the API published in bench/.out/api (REUSE_BUILD=1)"
+else
+  say "building the API (dotnet publish -c Release)"
+  rm -rf "$OUT/api"
+  dotnet publish "$SRC_DIR/src/Referral.Api" -c Release -o "$OUT/api" --nologo -v q >"$OUT/publish.log" 2>&1 \
+    || { grep -E 'error' "$OUT/publish.log" | sed "s|$REPO_ROOT/||g" | head -n 20 >&2
+         die "dotnet publish failed (see bench/.out/publish.log; BUILD_REF=HEAD benchmarks the last commit instead)"; }
+fi
 
 COLUMNS_RAW="rows rep load1 api_rps api_requests api_p50 api_p99 api_errors api_cpu_app api_cpu_pg api_cpu_client sql_tps sql_requests sql_p50 sql_p99 sql_errors sql_cpu_pg sql_cpu_client asql_tps asql_requests asql_p50 asql_p99 asql_errors asql_cpu_pg asql_cpu_client floor_tps floor_requests floor_p50 floor_p99 floor_errors floor_cpu_pg api1_rps api1_p50 api1_p99 api1_errors floor1_tps floor1_p50 floor1_p99 api_rss api_hwm"
 RAW="$OUT/raw.tsv"

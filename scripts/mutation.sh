@@ -75,7 +75,9 @@ group_files() {
       ;;
     nearest)
       # Nearest ranking (candidates, ellipsoidal re-rank, tie-break, limit), open-now selection, remote channels.
-      echo "$API/Features/Referrals/NearestQueries.cs$(span $API/Features/Referrals/NearestQueries.cs 'Task<List<NearestHit>> HitsAsync\(' 'Task<List<RemoteService>> RemoteAsync\(' 'Task<List<RemoteService>> ToRemoteAsync\(' 'int AreaRank\(')"
+      echo "$API/Features/Referrals/NearestQueries.cs$(span $API/Features/Referrals/NearestQueries.cs 'Task<List<NearestHit>> HitsAsync\(' 'Task<List<NearestHit>> CandidatesAsync\(' 'Task<List<NearestHit>> ProposedAsync\(' 'Task<List<RemoteService>> RemoteAsync\(' 'Task<List<RemoteService>> ToRemoteAsync\(' 'int AreaRank\(')"
+      # The in-process index's filters and deltas (issue 15): what it proposes must be what the SQL path would find.
+      echo "$API/Features/Referrals/NearestIndex.cs$(span $API/Features/Referrals/NearestIndex.cs 'static bool Matches\(' 'static bool In\(' 'public NearestGeneration\? With\(' 'public IEnumerable<Guid> Nearest\(')"
       ;;
     eligibility)
       # Which services fit the child: status, categories, language, age, gender, mode, cost, audience, freshness.
@@ -94,8 +96,8 @@ group_tests() {
   case $1 in
     access) echo "FullyQualifiedName~Features.Access.ActorRuleTests|FullyQualifiedName~Features.Access.AccessTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.JwtTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Access.CrossOrganizationTests|FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Services.ServiceEndpointsTests|FullyQualifiedName~Features.Organizations|FullyQualifiedName~Features.Gaps.PlanningOwnershipTests" ;;
     confidentiality) echo "FullyQualifiedName~ConfidentialityTests|FullyQualifiedName~Features.Access.SafetyTests|FullyQualifiedName~Features.Access.ExactnessMatrixTests|FullyQualifiedName~Features.Referrals.NearestTests" ;;
-    nearest) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestConfidentialityTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~GraphQL.GraphQLReferralTests" ;;
-    eligibility) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.FreshnessTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~Features.Referrals.SearchTests|FullyQualifiedName~Features.Referrals.BorderTests" ;;
+    nearest) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestIndexTests|FullyQualifiedName~Features.Referrals.NearestGenerationTests|FullyQualifiedName~Features.Referrals.NearestConfidentialityTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~GraphQL.GraphQLReferralTests" ;;
+    eligibility) echo "FullyQualifiedName~Features.Referrals.NearestTests|FullyQualifiedName~Features.Referrals.NearestIndexTests|FullyQualifiedName~Features.Referrals.FreshnessTests|FullyQualifiedName~Features.Referrals.OpenNowTests|FullyQualifiedName~Features.Referrals.SearchTests|FullyQualifiedName~Features.Referrals.BorderTests" ;;
     gaps) echo "FullyQualifiedName~Features.Gaps.GapHandComputedTests|FullyQualifiedName~Features.Gaps.GapRuleEdgeTests|FullyQualifiedName~Features.Gaps.GapAccessTests" ;;
   esac
 }

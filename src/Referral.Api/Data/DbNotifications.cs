@@ -9,11 +9,12 @@ namespace Referral.Api.Data;
 /// Keeps every API instance fresh with PostgreSQL's LISTEN/NOTIFY, on one connection to the primary: a job queued by
 /// any instance wakes this instance's worker (<see cref="JobClaims.Channel"/>), and a change to the cached catalog
 /// (trigger on taxonomy_term, <see cref="CacheChannel"/>) drops the cached copy here, and so does a change to what vector
-/// tiles show (<see cref="Features.Tiles.TileCache"/>). After a lost connection it
+/// tiles show (<see cref="Features.Tiles.TileCache"/>), and a change to what the nearest index reads has it reload
+/// (<see cref="NearestIndex"/>). After a lost connection it
 /// reconnects and drops every cache (notifications sent meanwhile are lost).
 /// </summary>
 internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache cache, JobSignal jobs, Features.Tiles.TileCache tiles,
-    ILogger<DbNotifications> logger) : BackgroundService
+    NearestIndex nearest, ILogger<DbNotifications> logger) : BackgroundService
 {
     /// <summary>Payload: the name of the cache to drop (<see cref="CategoryCatalog.Notification"/>).</summary>
     public const string CacheChannel = "referral_cache";
@@ -83,11 +84,16 @@ internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache
         {
             tiles.Clear();
         }
+        else if (channel == CacheChannel && payload == NearestIndex.Notification)
+        {
+            nearest.Invalidate();
+        }
     }
 
     private void DropAll()
     {
         CategoryCatalog.Evict(cache);
         tiles.Clear();
+        nearest.Invalidate();
     }
 }

@@ -21,6 +21,7 @@ internal static class FeatureServices
         .AddScoped<ServiceAtLocationQueries>()
         .AddScoped<TaxonomyQueries>()
         .AddScoped<NearestQueries>()
+        .AddSingleton<NearestIndex>().AddHostedService(sp => sp.GetRequiredService<NearestIndex>())
         .AddScoped<Borders>()
         .AddScoped<ReferralCardQueries>()
         .AddScoped<CategoryCatalog>()

@@ -18,6 +18,12 @@ internal sealed class ReferralSettings
     /// <summary>A site abroad is "much closer" when at most this share of the distance to the nearest site at home.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 1)]
     public double AbroadMuchCloserRatio { get; set; } = 0.5;
+
+    /// <summary>
+    /// Propose nearest candidates from the in-process index (<see cref="NearestIndex"/>) instead of a k-nearest scan in
+    /// PostgreSQL (default true; the database still checks every proposed candidate).
+    /// </summary>
+    public bool InMemoryIndex { get; set; } = true;
 }
 
 internal static class ReferralSettingsSetup

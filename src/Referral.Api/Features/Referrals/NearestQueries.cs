@@ -18,17 +18,19 @@ internal sealed record NearestHit(
 /// <c>/api/service_at_locations?lat&amp;lng</c>, the referral card and GraphQL.
 /// Public queries measure from <c>location.public_point</c>, so confidential sites are never placed or triangulated.
 /// </summary>
-internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor, Borders borders, Microsoft.Extensions.Options.IOptions<ReferralSettings> settings)
+internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor, Borders borders, Microsoft.Extensions.Options.IOptions<ReferralSettings> settings,
+    NearestIndex index, DbRoute route)
 {
+    private Task<NearestGeneration?>? _generation;
+
     /// <summary>Distances to approximate locations are rounded to this, on top of the generalised point.</summary>
     public const double ApproximateRoundingM = 500;
 
     public async Task<NearestResponse> NearestAsync(GeoPoint origin, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
     {
         var point = Geo.Point(origin.Latitude, origin.Longitude);
-        var country = await borders.CountryAtAsync(point, ct);
+        var (country, regionCodes) = await OriginAsync(point, ct);
         var (results, note) = await WithinCountryAsync(point, country, filter, limit, maxDistanceM, ct);
-        var regionCodes = await RegionCodesAtAsync(point, ct);
         var remote = await RemoteAsync(point, regionCodes, filter, [.. results.Select(h => h.Service.Id!.Value)], ct);
         return new NearestResponse(origin, filter.At, regionCodes, results, remote)
         {
@@ -74,9 +76,32 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     /// </summary>
     public async Task<List<NearestHit>> HitsAsync(Point point, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
     {
+        var take = (limit * 3) + 10;
+        var candidates = await GenerationAsync(ct) is { } gen && gen.Serves(filter)
+            ? await ProposedAsync(gen, point, filter, take, maxDistanceM, ct)
+            : await CandidatesAsync(point, filter, take, maxDistanceM, null, ct);
+        // Callers who may see some places exactly (Actor.SeesExact) get exact distances to those; the rest stay public.
+        var exact = actor.Current.IsPrivileged;
+        return [.. candidates
+            .Select(h => h with { DistanceM = exact && actor.Current.SeesExact(h.LocationOrganizationId, h.Visibility) ? Math.Round(h.ExactDistanceM, 1) : PublicDistance(h) })
+            .OrderBy(h => h.DistanceM).ThenBy(h => h.ServiceAtLocationId)
+            .Take(limit)];
+    }
+
+    /// <summary>
+    /// The <paramref name="take"/> nearest matching service-at-locations by <c>&lt;-&gt;</c> (great-circle), with the
+    /// ellipsoidal distances and open-now; with <paramref name="ids"/>: only those (proposed by the index, nearest first),
+    /// in that order, checked by the same predicates.
+    /// </summary>
+    private async Task<List<NearestHit>> CandidatesAsync(Point point, ServiceFilter filter, int take, double? maxDistanceM, Guid[]? ids, CancellationToken ct)
+    {
         var rows = db.Services.AsNoTracking().Eligible(filter)
             .SelectMany(s => s.ServiceAtLocations)
             .Where(x => x.Location!.PublicPoint != null);
+        if (ids is not null)
+        {
+            rows = rows.Where(x => ids.Contains(x.Id));
+        }
         if (maxDistanceM is { } max)
         {
             rows = rows.Where(x => x.Location!.PublicPoint!.IsWithinDistance(point, max));
@@ -95,21 +120,60 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             rows = rows.Where(x => SqlFunctions.ServiceOpenAt(x.ServiceId, at) == true);
         }
         var moment = filter.At;
-        // Callers who may see some places exactly (Actor.SeesExact) get exact distances to those; the rest stay public.
         var exact = actor.Current.IsPrivileged;
-        var candidates = await rows
-            .OrderBy(x => EF.Functions.DistanceKnn(x.Location!.PublicPoint!, point))
-            .Take((limit * 3) + 10)
+        if (ids is null)
+        {
+            rows = rows.OrderBy(x => EF.Functions.DistanceKnn(x.Location!.PublicPoint!, point)).Take(take);
+        }
+        var found = await rows
             .Select(x => new NearestHit(x.Id, x.ServiceId, x.LocationId, x.Location!.PublicPoint!.Distance(point),
                 SqlFunctions.ServiceOpenAt(x.ServiceId, moment), x.Location.Visibility,
                 // Stryker disable once Conditional : equivalent — ExactDistanceM is read only for places the caller sees exactly (below), which needs exact = true; computing it anyway changes no answer.
                 exact ? x.Location.Point!.Distance(point) : 0, x.Location.OrganizationId))
             .ToListAsync(ct);
-        return [.. candidates
-            .Select(h => h with { DistanceM = exact && actor.Current.SeesExact(h.LocationOrganizationId, h.Visibility) ? Math.Round(h.ExactDistanceM, 1) : PublicDistance(h) })
-            .OrderBy(h => h.DistanceM).ThenBy(h => h.ServiceAtLocationId)
-            .Take(limit)];
+        if (ids is null)
+        {
+            return found;
+        }
+        // No ORDER BY <-> with a short id list: the planner could walk the whole GiST index to find them.
+        var order = new Dictionary<Guid, int>(ids.Length);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            order[ids[i]] = i;
+        }
+        return [.. found.OrderBy(h => order[h.ServiceAtLocationId])];
     }
+
+    /// <summary>
+    /// Candidates proposed by the in-process index, nearest first, checked by the database in as few batches as it
+    /// takes to find <paramref name="take"/> (the index knows everything but opening hours, so one batch but for open-now).
+    /// </summary>
+    private async Task<List<NearestHit>> ProposedAsync(NearestGeneration gen, Point point, ServiceFilter filter, int take, double? maxDistanceM, CancellationToken ct)
+    {
+        var found = new List<NearestHit>();
+        using var proposals = gen.Nearest(point.Y, point.X, filter, maxDistanceM).GetEnumerator();
+        var batch = filter.OpenOnly ? take * 2 : take;
+        var exhausted = false;
+        while (found.Count < take && !exhausted)
+        {
+            var ids = new List<Guid>(batch);
+            while (ids.Count < batch && proposals.MoveNext())
+            {
+                ids.Add(proposals.Current);
+            }
+            exhausted = ids.Count < batch;
+            if (ids.Count > 0)
+            {
+                found.AddRange(await CandidatesAsync(point, filter, ids.Count, maxDistanceM, [.. ids], ct));
+            }
+            batch = Math.Min(batch * 4, 4000);
+        }
+        return [.. found.Take(take)];
+    }
+
+    /// <summary>The index generation this request may use (null: the SQL path; on a standby always, it has its own pace).</summary>
+    private Task<NearestGeneration?> GenerationAsync(CancellationToken ct) =>
+        _generation ??= route.UseReplica ? Task.FromResult<NearestGeneration?>(null) : index.CurrentAsync(db, ct);
 
     private static double PublicDistance(NearestHit h) => PublicDistance(h.DistanceM, h.Visibility);
 
@@ -125,13 +189,21 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     /// generalised coastline) is in the nearest such country, and then in the nearest of its provinces within the same
     /// distance; a point inside a country is never given a neighbour's region by the tolerance.
     /// </summary>
-    public async Task<string[]> RegionCodesAtAsync(Point point, CancellationToken ct)
+    public async Task<string[]> RegionCodesAtAsync(Point point, CancellationToken ct) => (await OriginAsync(point, ct)).RegionCodes;
+
+    /// <summary>
+    /// The origin's country (<see cref="Borders.CountryAtAsync"/>: the nearest level-0 outline within the coastal
+    /// tolerance) and its region codes (<see cref="RegionCodesAtAsync"/>), from one query.
+    /// </summary>
+    public async Task<(string? Country, string[] RegionCodes)> OriginAsync(Point point, CancellationToken ct)
     {
         var tolerance = RegionCodes.CoastalToleranceKm * 1000;
         var near = await db.Regions.AsNoTracking()
             .Where(r => r.Geometry != null && r.Geometry.IsWithinDistance(point, tolerance))
             .Select(r => new { r.Code, r.ParentCode, r.Level, Inside = r.Geometry!.Covers(point), Distance = r.Geometry!.Distance(point) })
             .ToListAsync(ct);
+        var country = near.Where(r => r.Level == 0 && r.Code.Length == 2)
+            .OrderBy(r => r.Distance).ThenBy(r => r.Code, StringComparer.Ordinal).Select(r => r.Code).FirstOrDefault();
         var covering = near.Where(r => r.Inside).ToList();
         if (!covering.Any(r => r.Level == 0) && near.Where(r => r.Level == 0 && r.Code.Length == 2)
             .OrderBy(r => r.Distance).ThenBy(r => r.Code, StringComparer.Ordinal).FirstOrDefault() is { } coast)
@@ -163,7 +235,7 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
                 codes.Add(town.Country);
             }
         }
-        return [.. codes];
+        return (country, [.. codes]);
     }
 
     /// <summary>Active, eligible services whose service area covers the point (by geometry or region code).</summary>
@@ -205,10 +277,8 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             return [];
         }
         var services = await LoadServicesAsync([.. hits.Select(h => h.ServiceId).Distinct()], ct);
-        var locationIds = hits.Select(h => h.LocationId).Distinct().ToList();
-        var locations = await db.Locations.AsNoTracking().Include(l => l.Addresses)
-            .Where(l => locationIds.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
-        var countries = await borders.CountriesAsync(locations.Values, ct);
+        var locations = await LoadLocationsAsync([.. hits.Select(h => h.LocationId).Distinct()], ct);
+        var countries = await CountriesAsync(locations, ct);
         var farAwayM = settings.Value.FarAwayKm * 1000;
         return [.. hits
             .Where(h => services.ContainsKey(h.ServiceId) && locations.ContainsKey(h.LocationId))
@@ -230,11 +300,109 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             })];
     }
 
-    private Task<Dictionary<Guid, Service>> LoadServicesAsync(Guid[] ids, CancellationToken ct) => db.Services.AsNoTracking()
+    // The rows the answers show, from the index generation's cache when this request may use it (same version), else
+    // from the database (and then cached in that generation: a later version starts empty).
+    private async Task<Dictionary<Guid, Service>> LoadServicesAsync(Guid[] ids, CancellationToken ct)
+    {
+        var gen = ids.Length == 0 ? null : await GenerationAsync(ct);
+        var found = new Dictionary<Guid, Service>(ids.Length);
+        var missing = gen is null ? ids : [.. ids.Where(id => !gen.Services.ContainsKey(id))];
+        if (missing.Length > 0)
+        {
+            foreach (var (id, s) in await QueryServicesAsync(missing, ct))
+            {
+                found[id] = s;
+                if (gen is not null)
+                {
+                    NearestGeneration.Keep(gen.Services, id, s);
+                }
+            }
+        }
+        if (gen is not null)
+        {
+            foreach (var id in ids)
+            {
+                if (!found.ContainsKey(id) && gen.Services.TryGetValue(id, out var s))
+                {
+                    found[id] = s;
+                }
+            }
+        }
+        return found;
+    }
+
+    private async Task<Dictionary<Guid, Locations.Location>> LoadLocationsAsync(Guid[] ids, CancellationToken ct)
+    {
+        var gen = await GenerationAsync(ct);
+        var found = new Dictionary<Guid, Locations.Location>(ids.Length);
+        var missing = gen is null ? ids : [.. ids.Where(id => !gen.Locations.ContainsKey(id))];
+        if (missing.Length > 0)
+        {
+            foreach (var l in await db.Locations.AsNoTracking().Include(l => l.Addresses).Where(l => missing.Contains(l.Id)).ToListAsync(ct))
+            {
+                found[l.Id] = l;
+                if (gen is not null)
+                {
+                    NearestGeneration.Keep(gen.Locations, l.Id, l);
+                }
+            }
+        }
+        if (gen is not null)
+        {
+            foreach (var id in ids)
+            {
+                if (!found.ContainsKey(id) && gen.Locations.TryGetValue(id, out var l))
+                {
+                    found[id] = l;
+                }
+            }
+        }
+        return found;
+    }
+
+    private async Task<Dictionary<Guid, string>> CountriesAsync(Dictionary<Guid, Locations.Location> locations, CancellationToken ct)
+    {
+        var gen = await GenerationAsync(ct);
+        var result = new Dictionary<Guid, string>();
+        var missing = new List<Locations.Location>();
+        foreach (var (id, l) in locations)
+        {
+            if (gen is not null && gen.Countries.TryGetValue(id, out var known))
+            {
+                if (known is not null)
+                {
+                    result[id] = known;
+                }
+            }
+            else
+            {
+                missing.Add(l);
+            }
+        }
+        if (missing.Count > 0)
+        {
+            var found = await borders.CountriesAsync(missing, ct);
+            foreach (var l in missing)
+            {
+                var country = found.GetValueOrDefault(l.Id);
+                if (country is not null)
+                {
+                    result[l.Id] = country;
+                }
+                if (gen is not null)
+                {
+                    NearestGeneration.Keep(gen.Countries, l.Id, country);
+                }
+            }
+        }
+        return result;
+    }
+
+    private Task<Dictionary<Guid, Service>> QueryServicesAsync(Guid[] ids, CancellationToken ct) => db.Services.AsNoTracking()
         .Where(s => ids.Contains(s.Id))
         .Include(s => s.Organization)
         .Include(s => s.Phones)
         .Include(s => s.Attributes).ThenInclude(a => a.TaxonomyTerm!).ThenInclude(t => t.Taxonomy)
-        .AsSplitQuery()
+        .AsSingleQuery() // a few phones × a few categories per service: one round trip beats four (issue 15)
         .ToDictionaryAsync(s => s.Id, ct);
 }

@@ -12,7 +12,7 @@ namespace Referral.Api.Features.Referrals;
 /// Age and gender are eligibility rules; language and audience are preferences: a service that does not match
 /// them counts as 1.5 times farther when ranking, so a much closer one can still come first.
 /// </summary>
-internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries nearest, Borders borders)
+internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries nearest)
 {
     public const double PreferencePenalty = 1.5;
     private const int Candidates = 10;
@@ -27,7 +27,7 @@ internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries n
         var eligibility = filter with { Language = null, Audience = null, Categories = [] };
 
         // Borders: in-person options in the child's country by default, with a note when one abroad is much nearer.
-        var country = await borders.CountryAtAsync(point, ct);
+        var (country, regionCodes) = await nearest.OriginAsync(point, ct);
         var sections = new List<ReferralCategory>();
         var shown = new HashSet<Guid>();
         foreach (var code in needs)
@@ -58,7 +58,6 @@ internal sealed class ReferralCardQueries(ReferralDbContext db, NearestQueries n
             sections.Add(new ReferralCategory(code, label, ranked.FirstOrDefault(), [.. ranked.Skip(1)], note));
         }
 
-        var regionCodes = await nearest.RegionCodesAtAsync(point, ct);
         var remote = await nearest.RemoteAsync(point, regionCodes, eligibility with { Categories = needs }, [], ct);
         var platformChannels = profile.Platform is { } platform
             ? await PlatformChannelsAsync(point, regionCodes, platform, eligibility, ct)

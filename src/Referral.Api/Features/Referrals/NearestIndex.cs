@@ -1,0 +1,890 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Referral.Api.Data;
+using Referral.Api.Features.Locations;
+using Referral.Api.Features.Services;
+
+namespace Referral.Api.Features.Referrals;
+
+/// <summary>
+/// The in-process read model behind nearest (issue 15): every public service-at-location of an active service — its
+/// public point (the generalised one for approximate places; hidden places have none and are not here), category codes
+/// as a bit mask, the eligibility columns and the countries the border rule needs — in one 3-D k-d tree per category,
+/// plus the service, organization, phone and location rows the answers show (filled on first use).
+/// <para>
+/// It only proposes candidates, in the order of PostgreSQL's <c>&lt;-&gt;</c> on geography (great-circle); the
+/// database then checks the proposed ids with the very predicates of the SQL path (<see cref="NearestQueries.HitsAsync"/>),
+/// computes the ellipsoidal distances and open-now, and so has the last word on what is public, active and eligible.
+/// </para>
+/// <para>
+/// Freshness without a lock: every write to a table it reads records the changed ids in <c>nearest_change</c> with the
+/// writing transaction's id (statement triggers, migration AddNearestChangeLog) and notifies. A generation remembers the
+/// snapshot it was loaded in; a request first asks whether any change row lies outside that snapshot (one index probe)
+/// and uses the index only when none does; otherwise it takes the SQL path and the instance catches up. Catching up
+/// reads those change rows in a new snapshot and reloads only the service-at-locations they name (a delta laid over the
+/// loaded trees; the trees are rebuilt in memory when the deltas grow); a truncate, a taxonomy or region change or a bulk
+/// statement reloads everything. A half-loaded index is never used: a generation is swapped in whole.
+/// </para>
+/// </summary>
+internal sealed class NearestIndex(IConfiguration configuration, IOptions<ReferralSettings> settings, ILogger<NearestIndex> logger) : BackgroundService
+{
+    /// <summary>Notification payload on <see cref="DbNotifications.CacheChannel"/>.</summary>
+    public const string Notification = "nearest";
+
+    /// <summary>
+    /// A generation whose snapshot is older than this is not used (and is reloaded whole): change rows are pruned only
+    /// once committed before a snapshot ten minutes old (<see cref="PruneSql"/>), so every row a younger one lacks is there.
+    /// </summary>
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
+
+    // How often an idle instance renews its snapshot (an empty delta), and prunes.
+    private static readonly TimeSpan Renew = TimeSpan.FromSeconds(60);
+
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private volatile NearestGeneration? _current;
+    private volatile bool _dirty = true;
+    private int _fullLoads;
+    private int _deltaLoads;
+
+    /// <summary>The loaded generation (tests and diagnostics), whatever the database's state.</summary>
+    internal NearestGeneration? Loaded => _current;
+
+    /// <summary>How many times the whole index was read from the database (tests: a small write must not).</summary>
+    internal int FullLoads => _fullLoads;
+
+    /// <summary>How many deltas were applied.</summary>
+    internal int DeltaLoads => _deltaLoads;
+
+    public bool Enabled => settings.Value.InMemoryIndex;
+
+    /// <summary>Asks for a catch-up (a change was notified, or a request saw one).</summary>
+    public void Invalidate()
+    {
+        _dirty = true;
+        if (_signal.CurrentCount == 0)
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // already signalled
+            }
+        }
+    }
+
+    /// <summary>
+    /// The generation to use for this request, or null (not loaded yet, too old, or a committed change it lacks: the SQL
+    /// path then). One statement: an index probe of <c>nearest_change</c> for rows outside the generation's snapshot.
+    /// </summary>
+    public async Task<NearestGeneration?> CurrentAsync(ReferralDbContext db, CancellationToken ct)
+    {
+        if (!Enabled)
+        {
+            return null;
+        }
+        var gen = _current;
+        if (gen is null || gen.Age > MaxAge)
+        {
+            Invalidate();
+            return null;
+        }
+        var changed = (await db.Database.SqlQueryRaw<bool>(ChangedSql,
+            new NpgsqlParameter("xmax", gen.Xmax), new NpgsqlParameter("xip", gen.Xip)).ToListAsync(ct)).Single();
+        if (!changed)
+        {
+            return gen;
+        }
+        Invalidate();
+        return null;
+    }
+
+    // Not visible in a snapshot: xid >= xmax, or in progress when it was taken (xip). Two probes of ix_nearest_change_xid.
+    private const string ChangedSql =
+        "SELECT EXISTS (SELECT 1 FROM nearest_change WHERE xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])) AS \"Value\"";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+        var failures = 0;
+        var pruned = Stopwatch.StartNew();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (!_dirty)
+            {
+                try
+                {
+                    await _signal.WaitAsync(Renew, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            _dirty = false;
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var before = _current;
+                var gen = await LoadAsync(before, stoppingToken);
+                if (gen is not null)
+                {
+                    _current = gen;
+                    if (before is null || gen.Base != before.Base || gen.Changed > 0)
+                    {
+                        logger.LogInformation("Nearest index: {Count} service-at-locations ({Kind}, {Changed} ids changed) in {Ms} ms",
+                            gen.Count, before is not null && gen.Base == before.Base ? "delta" : "rebuilt", gen.Changed, clock.ElapsedMilliseconds);
+                    }
+                }
+                if (pruned.Elapsed > Renew * 5)
+                {
+                    await PruneAsync(stoppingToken);
+                    pruned.Restart();
+                }
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // No database yet, migrations not applied, a lost connection — or a bug: never stop the host for it, the
+                // SQL path answers meanwhile.
+                _dirty = true;
+                failures++;
+                if (ex is NpgsqlException or IOException or TimeoutException)
+                {
+                    logger.LogDebug(ex, "Nearest index load failed; retrying");
+                }
+                else
+                {
+                    logger.LogWarning(ex, "Nearest index load failed; retrying");
+                }
+                try
+                {
+                    // Backing off: an unreachable database is not to be hammered.
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 << Math.Min(failures, 7))), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private string LoaderConnectionString => new NpgsqlConnectionStringBuilder(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)))
+    {
+        Pooling = false,
+        CommandTimeout = 600,
+    }.ConnectionString;
+
+    /// <summary>
+    /// Catches up: a delta over <paramref name="before"/> when it is young enough and the changes name rows, else
+    /// everything. Null when a lock was in the way (retried).
+    /// </summary>
+    private async Task<NearestGeneration?> LoadAsync(NearestGeneration? before, CancellationToken ct)
+    {
+        var stamp = Stopwatch.GetTimestamp(); // before the snapshot: the generation's age is never underestimated
+        await using var conn = new NpgsqlConnection(LoaderConnectionString);
+        await conn.OpenAsync(ct);
+        // The loader gives way: a table an operator's TRUNCATE or a migration holds (or waits for) makes it stop and
+        // retry rather than queue writers behind it.
+        await using (var timeout = new NpgsqlCommand("SET lock_timeout = '200ms'", conn))
+        {
+            await timeout.ExecuteNonQueryAsync(ct);
+        }
+        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        try
+        {
+            string snapshot;
+            await using (var read = new NpgsqlCommand("SELECT pg_current_snapshot()::text", conn, tx))
+            {
+                snapshot = (string)(await read.ExecuteScalarAsync(ct))!;
+            }
+            NearestGeneration? gen = null;
+            if (before is not null && Stopwatch.GetElapsedTime(before.Stamp) < MaxAge)
+            {
+                gen = await DeltaAsync(conn, tx, before, snapshot, stamp, ct);
+            }
+            if (gen is null)
+            {
+                var builder = new NearestGeneration.Builder();
+                await ReadAsync(conn, tx, "", [], [], [], (id, serviceId, locationId, lat, lng, entry, categories) =>
+                    builder.Add(id, serviceId, locationId, lat, lng, entry, categories), ct);
+                gen = builder.Build(snapshot, stamp);
+                Interlocked.Increment(ref _fullLoads);
+            }
+            await tx.CommitAsync(ct);
+            return gen;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            _dirty = true;
+            await Task.Delay(50, ct);
+            return null;
+        }
+    }
+
+    /// <summary>The changes <paramref name="before"/> lacks, read in this snapshot, over it; null: load everything.</summary>
+    private async Task<NearestGeneration?> DeltaAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NearestGeneration before, string snapshot, long stamp, CancellationToken ct)
+    {
+        var sals = new HashSet<Guid>();
+        var services = new HashSet<Guid>();
+        var locations = new HashSet<Guid>();
+        var organizations = new List<Guid>();
+        await using (var changes = new NpgsqlCommand(ChangesSql, conn, tx))
+        {
+            changes.Parameters.AddWithValue("xmax", before.Xmax);
+            changes.Parameters.AddWithValue("xip", before.Xip);
+            await using var reader = await changes.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var kind = reader.GetChar(0);
+                if (kind == '*' || reader.IsDBNull(1))
+                {
+                    return null;
+                }
+                var id = reader.GetGuid(1);
+                _ = kind switch
+                {
+                    'x' => sals.Add(id),
+                    's' => services.Add(id),
+                    'l' => locations.Add(id),
+                    _ => AddTo(organizations, id),
+                };
+            }
+        }
+        if (organizations.Count > 0)
+        {
+            await using var owned = new NpgsqlCommand("SELECT id FROM service WHERE organization_id = ANY (@o)", conn, tx);
+            owned.Parameters.AddWithValue("o", organizations.ToArray());
+            await using var reader = await owned.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                services.Add(reader.GetGuid(0));
+            }
+        }
+        var rows = new List<NearestGeneration.Row>();
+        if (sals.Count + services.Count + locations.Count > 0)
+        {
+            await ReadAsync(conn, tx, " AND (x.id = ANY (@x) OR x.service_id = ANY (@s) OR x.location_id = ANY (@l))",
+                [.. sals], [.. services], [.. locations],
+                (id, serviceId, locationId, lat, lng, entry, categories) => rows.Add(new(id, serviceId, locationId, lat, lng, entry, categories)), ct);
+        }
+        var gen = before.With(snapshot, stamp, sals, services, locations, rows);
+        if (gen is not null && gen.Changed > 0)
+        {
+            Interlocked.Increment(ref _deltaLoads);
+        }
+        return gen;
+    }
+
+    private static bool AddTo(List<Guid> list, Guid id)
+    {
+        list.Add(id);
+        return true;
+    }
+
+    private const string ChangesSql =
+        "SELECT kind, id FROM nearest_change WHERE xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])";
+
+    private static async Task ReadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string where, Guid[] sals, Guid[] services, Guid[] locations,
+        Action<Guid, Guid, Guid, double, double, NearestGeneration.Entry, string[]> add, CancellationToken ct)
+    {
+        await using var load = new NpgsqlCommand(LoadSql + where, conn, tx);
+        load.Parameters.AddWithValue("taxonomy", ServiceMapping.CategoryTaxonomy);
+        if (where.Length > 0)
+        {
+            load.Parameters.AddWithValue("x", sals);
+            load.Parameters.AddWithValue("s", services);
+            load.Parameters.AddWithValue("l", locations);
+        }
+        await using var reader = await load.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var entry = new NearestGeneration.Entry(reader.GetGuid(0), 0,
+                reader.IsDBNull(5) ? null : (short)reader.GetInt32(5), reader.IsDBNull(6) ? null : (short)reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetBoolean(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8),
+                reader.GetFieldValue<string[]>(9), reader.GetFieldValue<string[]>(10), reader.GetFieldValue<string[]>(11), reader.GetFieldValue<string[]>(12),
+                reader.IsDBNull(14) ? [] : reader.GetFieldValue<string?[]>(14),
+                reader.IsDBNull(15) ? [] : reader.GetFieldValue<string[]>(15));
+            add(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetDouble(3), reader.GetDouble(4), entry,
+                reader.IsDBNull(13) ? [] : reader.GetFieldValue<string[]>(13));
+        }
+    }
+
+    /// <summary>
+    /// Deletes the change rows committed before the snapshot of the previous pruning, when that one is ten minutes old,
+    /// and takes a new one. Every instance using its index has a snapshot younger than <see cref="MaxAge"/> (five
+    /// minutes), so it saw those rows' transactions already. Concurrent pruners: the row lock lets one through.
+    /// </summary>
+    private async Task PruneAsync(CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(LoaderConnectionString);
+        await conn.OpenAsync(ct);
+        await using var prune = new NpgsqlCommand(PruneSql, conn);
+        await prune.ExecuteNonQueryAsync(ct);
+    }
+
+    internal const string PruneSql = """
+        WITH old AS (SELECT snapshot FROM nearest_prune WHERE taken_at < now() - interval '10 minutes' FOR UPDATE),
+             gone AS (DELETE FROM nearest_change WHERE xid < (SELECT pg_snapshot_xmin(snapshot) FROM old))
+        UPDATE nearest_prune SET snapshot = pg_current_snapshot(), taken_at = now() WHERE EXISTS (SELECT 1 FROM old)
+        """;
+
+    // One row per public service-at-location of an active service: what the SQL path filters on (ServiceFilters.Eligible,
+    // Borders.In/Abroad), nothing it shows. Countries covering the public point only for locations without an address
+    // (the border rule looks at outlines only then).
+    private const string LoadSql = """
+        SELECT x.id, x.service_id, x.location_id, ST_Y(l.public_point::geometry), ST_X(l.public_point::geometry),
+               s.minimum_age, s.maximum_age, s.is_free, s.assured_date, s.languages, s.genders, s.delivery_modes, s.audience,
+               (SELECT array_agg(DISTINCT tt.code) FROM attribute a
+                  JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy t ON t.id = tt.taxonomy_id
+                 WHERE a.service_id = s.id AND t.name = @taxonomy),
+               (SELECT array_agg(ad.country) FROM address ad WHERE ad.location_id = l.id),
+               CASE WHEN NOT EXISTS (SELECT 1 FROM address ad WHERE ad.location_id = l.id) THEN
+                 (SELECT array_agg(r.code) FROM region r
+                   WHERE r.level = 0 AND length(r.code) = 2 AND r.geometry IS NOT NULL AND ST_Covers(r.geometry, l.public_point)) END
+          FROM service_at_location x
+          JOIN location l ON l.id = x.location_id
+          JOIN service s ON s.id = x.service_id
+         WHERE s.status = 'active' AND l.public_point IS NOT NULL
+        """;
+}
+
+/// <summary>
+/// One immutable state of the index: a base (entries and k-d trees, shared by the generations built on it), the base
+/// entries changes removed, the entries changes added (searched linearly and merged in distance order), the snapshot it
+/// is current at, and the rows the answers showed at that state.
+/// </summary>
+internal sealed class NearestGeneration
+{
+    private const double EarthRadiusM = 6_371_008.8;
+    private const int MaxCachedRows = 200_000;
+
+    /// <summary>Added entries a generation searches linearly before the trees are rebuilt.</summary>
+    internal const int MaxAdded = 2048;
+
+    private readonly HashSet<int> _removed;
+    private readonly Added[] _added;
+
+    private NearestGeneration(Layer layer, HashSet<int> removed, Added[] added, string snapshot, long stamp, int changed)
+    {
+        Base = layer;
+        _removed = removed;
+        _added = added;
+        Stamp = stamp;
+        Changed = changed;
+        // pg_snapshot text: xmin:xmax:xip,xip,…
+        var parts = snapshot.Split(':');
+        Xmax = parts[1];
+        Xip = parts.Length > 2 && parts[2].Length > 0 ? parts[2].Split(',') : [];
+    }
+
+    /// <summary>The entries and trees this generation shares with the others built on it.</summary>
+    internal Layer Base { get; }
+
+    /// <summary>The snapshot's xmax: a change row from this transaction id on is not in this generation.</summary>
+    public string Xmax { get; }
+
+    /// <summary>The transactions in progress when the snapshot was taken: their change rows are not in it either.</summary>
+    public string[] Xip { get; }
+
+    /// <summary><see cref="Stopwatch.GetTimestamp"/> before the snapshot was taken.</summary>
+    public long Stamp { get; }
+
+    public TimeSpan Age => Stopwatch.GetElapsedTime(Stamp);
+
+    /// <summary>Ids named by the changes this generation applied over the previous one (0: loaded whole, or nothing changed).</summary>
+    public int Changed { get; }
+
+    public int Count => Base.Entries.Length - _removed.Count + _added.Length;
+
+    /// <summary>Services with organization, phones and categories, as <c>NearestQueries</c> loads them, by id.</summary>
+    public ConcurrentDictionary<Guid, Service> Services { get; private init; } = new();
+
+    /// <summary>Locations with addresses, by id.</summary>
+    public ConcurrentDictionary<Guid, Location> Locations { get; private init; } = new();
+
+    /// <summary>The country of each location (<see cref="Borders.CountriesAsync"/>), null when none, by location id.</summary>
+    public ConcurrentDictionary<Guid, string?> Countries { get; private init; } = new();
+
+    public static void Keep<T>(ConcurrentDictionary<Guid, T> cache, Guid id, T value)
+    {
+        if (cache.Count < MaxCachedRows)
+        {
+            cache.TryAdd(id, value);
+        }
+    }
+
+    /// <summary>Whether the index can propose candidates for this filter (full-text search and unknown categories cannot).</summary>
+    public bool Serves(ServiceFilter f) => f.Search is null && f.Categories.All(Base.Bits.ContainsKey);
+
+    /// <summary>
+    /// This generation with the changes read in <paramref name="snapshot"/> applied: every entry of a named service at
+    /// location, service or location is dropped and <paramref name="rows"/> (their current rows) added; the rows shown
+    /// are kept but for those named. Null: a change the base cannot take (a category it has no bit for) — load whole.
+    /// </summary>
+    public NearestGeneration? With(string snapshot, long stamp, HashSet<Guid> sals, HashSet<Guid> services, HashSet<Guid> locations, List<Row> rows)
+    {
+        var changed = sals.Count + services.Count + locations.Count;
+        if (changed == 0)
+        {
+            return new NearestGeneration(Base, _removed, _added, snapshot, stamp, 0)
+            {
+                Services = Services,
+                Locations = Locations,
+                Countries = Countries,
+            };
+        }
+        if (rows.Any(r => !r.Categories.All(Base.Bits.ContainsKey)))
+        {
+            return null;
+        }
+        bool Named(Guid id, Guid service, Guid location) =>
+            (sals.Count > 0 && sals.Contains(id)) || (services.Count > 0 && services.Contains(service)) || (locations.Count > 0 && locations.Contains(location));
+        var removed = new HashSet<int>(_removed);
+        var entries = Base.Entries;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (Named(entries[i].Id, Base.ServiceIds[i], Base.LocationIds[i]))
+            {
+                removed.Add(i);
+            }
+        }
+        var added = _added.Where(a => !Named(a.Entry.Id, a.ServiceId, a.LocationId)).ToList();
+        foreach (var r in rows)
+        {
+            var (x, y, z) = Unit(r.Lat, r.Lng);
+            added.Add(new Added(r.Entry with { Categories = Base.Mask(r.Categories) }, r.ServiceId, r.LocationId, x, y, z));
+        }
+        var layer = Base;
+        if (added.Count > MaxAdded || removed.Count > Math.Max(MaxAdded, entries.Length / 16))
+        {
+            // The added entries are searched linearly on every request, so they stay few; when they (or the removed
+            // ones) outgrow that, the trees are rebuilt in memory from what is live (no database).
+            var builder = new Builder();
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (!removed.Contains(i))
+                {
+                    builder.Add(entries[i], Base.ServiceIds[i], Base.LocationIds[i], Base.X[i], Base.Y[i], Base.Z[i], Base.Codes(entries[i].Categories));
+                }
+            }
+            foreach (var a in added)
+            {
+                builder.Add(a.Entry, a.ServiceId, a.LocationId, a.X, a.Y, a.Z, Base.Codes(a.Entry.Categories));
+            }
+            layer = builder.Layer();
+            if (layer is null)
+            {
+                return null;
+            }
+            removed = [];
+            added = [];
+        }
+        return new NearestGeneration(layer, removed, [.. added], snapshot, stamp, changed)
+        {
+            Services = Copy(Services, services),
+            Locations = Copy(Locations, locations),
+            Countries = Copy(Countries, locations),
+        };
+    }
+
+    private static ConcurrentDictionary<Guid, T> Copy<T>(ConcurrentDictionary<Guid, T> cache, HashSet<Guid> drop) =>
+        new(cache.Where(p => !drop.Contains(p.Key)));
+
+    /// <summary>
+    /// Service-at-location ids matching everything but opening hours, nearest first by great-circle distance to
+    /// (<paramref name="lat"/>, <paramref name="lng"/>), within <paramref name="maxDistanceM"/> (with a margin: the
+    /// database applies the exact ellipsoidal bound).
+    /// </summary>
+    public IEnumerable<Guid> Nearest(double lat, double lng, ServiceFilter f, double? maxDistanceM)
+    {
+        var mask = Base.Mask(f.Categories);
+        var tree = f.Categories.Length == 1 ? Base.ByCategory[Base.Bits[f.Categories[0]]] : Base.All;
+        var maxChord2 = double.PositiveInfinity;
+        if (maxDistanceM is { } max)
+        {
+            var angle = ((max * 1.01) + 100) / EarthRadiusM;
+            if (angle < Math.PI)
+            {
+                var chord = 2 * Math.Sin(angle / 2);
+                maxChord2 = chord * chord;
+            }
+        }
+        var cutoff = f.ExcludeStale ? Infrastructure.Freshness.Cutoff(f.At) : (DateOnly?)null;
+        var (x, y, z) = Unit(lat, lng);
+        // The added entries that match, by distance, merged into the tree's stream.
+        var extra = new List<(Guid Id, double D)>();
+        foreach (var a in _added)
+        {
+            var d = ((a.X - x) * (a.X - x)) + ((a.Y - y) * (a.Y - y)) + ((a.Z - z) * (a.Z - z));
+            if (d <= maxChord2 && Matches(a.Entry, f, mask, cutoff))
+            {
+                extra.Add((a.Entry.Id, d));
+            }
+        }
+        extra.Sort((p, q) => p.D.CompareTo(q.D));
+        var k = 0;
+        if (tree is not null)
+        {
+            foreach (var (i, d) in tree.Nearest(x, y, z, maxChord2))
+            {
+                while (k < extra.Count && extra[k].D <= d)
+                {
+                    yield return extra[k++].Id;
+                }
+                if (!_removed.Contains(i) && Matches(Base.Entries[i], f, mask, cutoff))
+                {
+                    yield return Base.Entries[i].Id;
+                }
+            }
+        }
+        while (k < extra.Count)
+        {
+            yield return extra[k++].Id;
+        }
+    }
+
+    // The memory twin of ServiceFilters.Eligible (less the status, already active here, and the search) and Borders.In/Abroad.
+    private static bool Matches(in Entry e, ServiceFilter f, ulong mask, DateOnly? cutoff)
+    {
+        if (mask != 0 && (e.Categories & mask) == 0)
+        {
+            return false;
+        }
+        if (f.Language is { } language && Array.IndexOf(e.Languages, language) < 0)
+        {
+            return false;
+        }
+        if (f.Age is { } age && ((e.MinimumAge is { } min && min > age) || (e.MaximumAge is { } maxAge && maxAge < age)))
+        {
+            return false;
+        }
+        if (f.Gender is { } gender && gender != "any" && Array.IndexOf(e.Genders, "any") < 0 && Array.IndexOf(e.Genders, gender) < 0)
+        {
+            return false;
+        }
+        if (f.Mode is { } mode && Array.IndexOf(e.DeliveryModes, mode) < 0)
+        {
+            return false;
+        }
+        if (f.Free is { } free && e.IsFree != free)
+        {
+            return false;
+        }
+        if (f.Audience is { } audience && e.Audience.Length > 0 && Array.IndexOf(e.Audience, audience) < 0)
+        {
+            return false;
+        }
+        if (cutoff is { } c && e.AssuredDate is { } assured && assured < c)
+        {
+            return false;
+        }
+        if (f.Country is { } country && !In(e, country))
+        {
+            return false;
+        }
+        if (f.OutsideCountry is { } home && In(e, home))
+        {
+            return false;
+        }
+        return true;
+    }
+
+    // Borders.In: an address in the country, or no address and inside no other country's outline.
+    private static bool In(in Entry e, string country) =>
+        Array.IndexOf(e.AddressCountries, country) >= 0
+        || (e.AddressCountries.Length == 0 && Array.TrueForAll(e.CoveringCountries, c => c == country));
+
+    private static (double X, double Y, double Z) Unit(double lat, double lng)
+    {
+        var φ = lat * Math.PI / 180;
+        var λ = lng * Math.PI / 180;
+        return (Math.Cos(φ) * Math.Cos(λ), Math.Cos(φ) * Math.Sin(λ), Math.Sin(φ));
+    }
+
+    /// <summary>What a filter needs of one service at location (its category codes as bits of the base's <see cref="Layer.Bits"/>).</summary>
+    internal readonly record struct Entry(
+        Guid Id, ulong Categories, short? MinimumAge, short? MaximumAge, bool? IsFree, DateOnly? AssuredDate,
+        string[] Languages, string[] Genders, string[] DeliveryModes, string[] Audience, string?[] AddressCountries, string[] CoveringCountries);
+
+    /// <summary>A row read for a delta.</summary>
+    internal sealed record Row(Guid Id, Guid ServiceId, Guid LocationId, double Lat, double Lng, Entry Entry, string[] Categories);
+
+    private sealed record Added(Entry Entry, Guid ServiceId, Guid LocationId, double X, double Y, double Z);
+
+    /// <summary>Entries (with their services, locations and unit vectors) and the trees over them.</summary>
+    internal sealed class Layer
+    {
+        public required Entry[] Entries { get; init; }
+        public required Guid[] ServiceIds { get; init; }
+        public required Guid[] LocationIds { get; init; }
+        public required double[] X { get; init; }
+        public required double[] Y { get; init; }
+        public required double[] Z { get; init; }
+        public required Dictionary<string, int> Bits { get; init; }
+        public required string[] CodeOfBit { get; init; }
+        public required KdTree?[] ByCategory { get; init; }
+        public required KdTree All { get; init; }
+
+        public ulong Mask(IEnumerable<string> codes)
+        {
+            ulong mask = 0;
+            foreach (var c in codes)
+            {
+                mask |= 1UL << Bits[c];
+            }
+            return mask;
+        }
+
+        public string[] Codes(ulong mask) => [.. Enumerable.Range(0, CodeOfBit.Length).Where(b => (mask & (1UL << b)) != 0).Select(b => CodeOfBit[b])];
+    }
+
+    internal sealed class Builder
+    {
+        private readonly List<(Entry Entry, Guid ServiceId, Guid LocationId, string[] Categories, double X, double Y, double Z)> _rows = [];
+        private readonly Dictionary<string, string[]> _arrays = new(StringComparer.Ordinal);
+
+        public void Add(Guid id, Guid serviceId, Guid locationId, double lat, double lng, Entry entry, string[] categories)
+        {
+            _ = id;
+            var (x, y, z) = Unit(lat, lng);
+            Add(entry with
+            {
+                Languages = Intern(entry.Languages),
+                Genders = Intern(entry.Genders),
+                DeliveryModes = Intern(entry.DeliveryModes),
+                Audience = Intern(entry.Audience),
+                AddressCountries = Intern(entry.AddressCountries),
+                CoveringCountries = Intern(entry.CoveringCountries),
+            }, serviceId, locationId, x, y, z, categories);
+        }
+
+        public void Add(Entry entry, Guid serviceId, Guid locationId, double x, double y, double z, string[] categories) =>
+            _rows.Add((entry, serviceId, locationId, Intern(categories), x, y, z));
+
+        // A million rows share a few dozen distinct arrays: keep one of each.
+        private string[] Intern(string?[] values)
+        {
+            if (values.Length == 0)
+            {
+                return [];
+            }
+            var key = string.Join('\u0002', values.Select(v => v ?? "\u0003"));
+            if (_arrays.TryGetValue(key, out var found))
+            {
+                return found;
+            }
+            _arrays[key] = values!;
+            return values!;
+        }
+
+        public NearestGeneration? Build(string snapshot, long stamp) =>
+            Layer() is { } layer ? new NearestGeneration(layer, [], [], snapshot, stamp, 0) : null;
+
+        /// <summary>Null with more categories than bits: the SQL path answers (none of the deployments comes near).</summary>
+        public Layer? Layer()
+        {
+            var codes = _rows.SelectMany(r => r.Categories).Distinct().Order(StringComparer.Ordinal).ToArray();
+            if (codes.Length > 64)
+            {
+                return null;
+            }
+            var bits = codes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
+            var entries = new Entry[_rows.Count];
+            var members = codes.Select(_ => new List<int>()).ToArray();
+            for (var i = 0; i < _rows.Count; i++)
+            {
+                ulong mask = 0;
+                foreach (var c in _rows[i].Categories)
+                {
+                    mask |= 1UL << bits[c];
+                }
+                for (var b = 0; b < codes.Length; b++)
+                {
+                    if ((mask & (1UL << b)) != 0)
+                    {
+                        members[b].Add(i); // once per category, however often a row names it
+                    }
+                }
+                entries[i] = _rows[i].Entry with { Categories = mask };
+            }
+            var xs = _rows.Select(r => r.X).ToArray();
+            var ys = _rows.Select(r => r.Y).ToArray();
+            var zs = _rows.Select(r => r.Z).ToArray();
+            return new Layer
+            {
+                Entries = entries,
+                ServiceIds = [.. _rows.Select(r => r.ServiceId)],
+                LocationIds = [.. _rows.Select(r => r.LocationId)],
+                X = xs,
+                Y = ys,
+                Z = zs,
+                Bits = bits,
+                CodeOfBit = codes,
+                ByCategory = [.. members.Select(m => m.Count == 0 ? null : new KdTree([.. m], xs, ys, zs))],
+                All = new KdTree([.. Enumerable.Range(0, _rows.Count)], xs, ys, zs),
+            };
+        }
+    }
+
+    /// <summary>A static 3-D k-d tree over unit vectors; best-first search yields points by increasing chord length.</summary>
+    internal sealed class KdTree
+    {
+        private const int LeafSize = 12;
+        private readonly int[] _ids;
+        private readonly double[] _x, _y, _z;
+        private readonly List<Node> _building = [];
+        private readonly Node[] _nodes;
+
+        public KdTree(int[] ids, double[] xs, double[] ys, double[] zs)
+        {
+            _ids = ids;
+            _x = [.. ids.Select(i => xs[i])];
+            _y = [.. ids.Select(i => ys[i])];
+            _z = [.. ids.Select(i => zs[i])];
+            if (ids.Length > 0)
+            {
+                Build(0, ids.Length);
+            }
+            _nodes = [.. _building];
+            _building.Clear();
+        }
+
+        private readonly record struct Node(int Lo, int Hi, int Left, int Right, double MinX, double MinY, double MinZ, double MaxX, double MaxY, double MaxZ);
+
+        private int Build(int lo, int hi)
+        {
+            double minX = double.MaxValue, minY = double.MaxValue, minZ = double.MaxValue;
+            double maxX = double.MinValue, maxY = double.MinValue, maxZ = double.MinValue;
+            for (var i = lo; i < hi; i++)
+            {
+                minX = Math.Min(minX, _x[i]); maxX = Math.Max(maxX, _x[i]);
+                minY = Math.Min(minY, _y[i]); maxY = Math.Max(maxY, _y[i]);
+                minZ = Math.Min(minZ, _z[i]); maxZ = Math.Max(maxZ, _z[i]);
+            }
+            var index = _building.Count;
+            _building.Add(default);
+            int left = -1, right = -1;
+            if (hi - lo > LeafSize)
+            {
+                var dx = maxX - minX;
+                var dy = maxY - minY;
+                var dz = maxZ - minZ;
+                var axis = dx >= dy && dx >= dz ? _x : dy >= dz ? _y : _z;
+                var mid = (lo + hi) / 2;
+                Select(axis, lo, hi - 1, mid);
+                left = Build(lo, mid);
+                right = Build(mid, hi);
+            }
+            _building[index] = new Node(lo, hi, left, right, minX, minY, minZ, maxX, maxY, maxZ);
+            return index;
+        }
+
+        // Quickselect on the axis, moving every parallel array along.
+        private void Select(double[] key, int lo, int hi, int k)
+        {
+            while (hi > lo)
+            {
+                var pivot = key[(lo + hi) >>> 1];
+                int i = lo, j = hi;
+                while (i <= j)
+                {
+                    while (key[i] < pivot)
+                    {
+                        i++;
+                    }
+                    while (key[j] > pivot)
+                    {
+                        j--;
+                    }
+                    if (i <= j)
+                    {
+                        Swap(i, j);
+                        i++;
+                        j--;
+                    }
+                }
+                if (k <= j)
+                {
+                    hi = j;
+                }
+                else if (k >= i)
+                {
+                    lo = i;
+                }
+                else
+                {
+                    return;
+                }
+            }
+        }
+
+        private void Swap(int a, int b)
+        {
+            (_ids[a], _ids[b]) = (_ids[b], _ids[a]);
+            (_x[a], _x[b]) = (_x[b], _x[a]);
+            (_y[a], _y[b]) = (_y[b], _y[a]);
+            (_z[a], _z[b]) = (_z[b], _z[a]);
+        }
+
+        public IEnumerable<(int Index, double Chord2)> Nearest(double x, double y, double z, double maxChord2)
+        {
+            if (_nodes.Length == 0)
+            {
+                yield break;
+            }
+            // Nodes as their index, points as ~position; priority: squared distance (a lower bound for nodes).
+            var queue = new PriorityQueue<int, double>();
+            queue.Enqueue(0, BoxDistance(_nodes[0], x, y, z));
+            while (queue.TryDequeue(out var item, out var d))
+            {
+                if (d > maxChord2)
+                {
+                    yield break;
+                }
+                if (item < 0)
+                {
+                    yield return (_ids[~item], d);
+                    continue;
+                }
+                ref readonly var node = ref _nodes[item];
+                if (node.Left < 0)
+                {
+                    for (var i = node.Lo; i < node.Hi; i++)
+                    {
+                        var ex = _x[i] - x;
+                        var ey = _y[i] - y;
+                        var ez = _z[i] - z;
+                        queue.Enqueue(~i, (ex * ex) + (ey * ey) + (ez * ez));
+                    }
+                }
+                else
+                {
+                    queue.Enqueue(node.Left, BoxDistance(_nodes[node.Left], x, y, z));
+                    queue.Enqueue(node.Right, BoxDistance(_nodes[node.Right], x, y, z));
+                }
+            }
+        }
+
+        private static double BoxDistance(in Node n, double x, double y, double z)
+        {
+            var dx = x < n.MinX ? n.MinX - x : x > n.MaxX ? x - n.MaxX : 0;
+            var dy = y < n.MinY ? n.MinY - y : y > n.MaxY ? y - n.MaxY : 0;
+            var dz = z < n.MinZ ? n.MinZ - z : z > n.MaxZ ? z - n.MaxZ : 0;
+            return (dx * dx) + (dy * dy) + (dz * dz);
+        }
+    }
+}
