@@ -20,7 +20,7 @@ namespace Referral.Api.Data.Migrations
     /// inserts record nothing. Written by hand: tables, a function and triggers outside the EF model.
     /// </summary>
     [DbContext(typeof(ReferralDbContext))]
-    [Migration("20261206020000_AddNearestChangeLog")]
+    [Migration("20261206021000_AddNearestChangeLog")]
     public partial class AddNearestChangeLog : Migration
     {
         // Table, kind, the column holding the id of that kind, and whether an insert can change the index.
