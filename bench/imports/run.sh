@@ -262,6 +262,14 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     phase_row "$n" lookup validate stage stage_wait read_validate_stage check indexes_drop merge indexes_rebuild commit total
   done
   echo
+  echo "Validation by part (seconds, median; the in-order part includes the in-file duplicate check):"
+  echo
+  echo "| rows | on every core | in file order | of which the in-file duplicate check |"
+  echo "|---:|---:|---:|---:|"
+  for n in $SIZES; do
+    phase_row "$n" validate.parallel validate.in_order validate.duplicates
+  done
+  echo
   echo "The merge by step (seconds, median):"
   echo
   echo "| rows | prepare | organization | location | address | service | phone, schedule, area | attribute | service_at_location | touch + audit of updates |"

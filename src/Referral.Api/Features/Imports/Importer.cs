@@ -409,6 +409,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
         }
         var results = new ImportRecord?[batch.Count];
+        var lap = Stopwatch.StartNew();
         var parallel = options.Format is ImportFormat.Csv or ImportFormat.GeoJson && batch.Count >= 64;
         if (parallel)
         {
@@ -421,6 +422,8 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 }
             });
         }
+        run.Add("validate.parallel", lap);
+        var duplicates = new Stopwatch();
         var accepted = new List<ImportRecord>(batch.Count);
         var organizations = new List<(int, Organization, bool)>();
         var locations = new List<(int, Location, bool, string?)>();
@@ -459,6 +462,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                     locations.Add((ordinal, l, record.KeepAddresses.Contains(l.Id), record.LocationAudits?[k]));
                 }
             }
+            duplicates.Start();
             foreach (var l in record.Locations.Where(l => l.Point is not null && l.LocationType == "physical"))
             {
                 foreach (var (key, origin, metres, name) in run.Duplicates.Add(l.Point!.Y, l.Point.X, record.Categories, record.Service.Name, source.Key, source.Origin))
@@ -468,8 +472,11 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                         source.Origin.File, source.Origin.Line, source.Key, "name"), source);
                 }
             }
+            duplicates.Stop();
             accepted.Add(record);
         }
+        run.Add("validate.duplicates", duplicates);
+        run.Add("validate.in_order", lap);
         organizations.AddRange(run.TakeOrganizations());
         return new Batch(accepted, organizations, locations);
     }

@@ -1,0 +1,132 @@
+using Referral.Api.Features.Imports;
+
+namespace Referral.Api.Tests.Features.Imports;
+
+/// <summary>
+/// The in-file duplicate check skips the records of the neighbouring cells that are certainly farther than 50 m with a
+/// flat-earth bound instead of the haversine (issue 15, import speed). What it reports must stay what the plain walk
+/// reports — the same duplicates with the same distances, in the same order, and the same count of crowded records —
+/// including piles of records on one spot (more than <see cref="DuplicateFinder.MaxCompared"/> close records), pairs
+/// just inside and just outside 50 m, and records of several categories or none. The plain walk is written out below as
+/// the specification.
+/// </summary>
+public sealed class DuplicateFinderTests
+{
+    private static readonly string[] Categories = ["shelter", "health", "justice", "police", "helpline"];
+    private static readonly string[] Words = ["Centro", "Oficina", "Casa", "Refugio", "de", "atención", "apoyo", "San", "José", "Miguel", "Niñez"];
+
+    [Theory]
+    [InlineData(1, 3000)]
+    [InlineData(2, 3000)]
+    [InlineData(3, 6000)]
+    [InlineData(4, 6000)]
+    public void Add_ReportsWhatThePlainWalkReports(int seed, int records)
+    {
+        var random = new Random(seed);
+        var finder = new DuplicateFinder();
+        var reference = new PlainWalk();
+        for (var i = 0; i < records; i++)
+        {
+            // On a few piles (everything geocoded to a town's centre, a few metres apart), on a ring 45–55 m around the
+            // first pile (pairs on both sides of the limit, in every direction), or spread over about 1 km.
+            var pile = random.Next(4);
+            var angle = random.NextDouble() * 2 * Math.PI;
+            var ring = 45 + random.NextDouble() * 10;
+            var (lat, lon) = random.Next(3) switch
+            {
+                0 => (9.93 + pile * 0.0003 + random.NextDouble() * 0.00005, -84.08 + random.NextDouble() * 0.00005),
+                1 => (9.93 + ring * Math.Sin(angle) / 110_574, -84.08 + ring * Math.Cos(angle) / (111_320 * Math.Cos(double.DegreesToRadians(9.93)))),
+                _ => (9.93 + random.NextDouble() * 0.01, -84.08 + random.NextDouble() * 0.01),
+            };
+            string[] categories = random.Next(10) switch
+            {
+                0 => [],
+                1 => [Categories[random.Next(Categories.Length)], Categories[random.Next(Categories.Length)]],
+                _ => [Categories[random.Next(2)]],
+            };
+            var name = string.Join(' ', Enumerable.Range(0, 2 + random.Next(3)).Select(_ => Words[random.Next(Words.Length)]));
+            // Now and then a key again (a service on several rows of its own).
+            var key = random.Next(20) == 0 && i > 0 ? "K" + random.Next(i) : "K" + i;
+            var origin = new Origin("services.csv", i + 2);
+
+            var expected = reference.Add(lat, lon, categories, name, key, origin);
+            var actual = finder.Add(lat, lon, categories, name, key, origin);
+
+            Assert.Equal(expected, actual);
+        }
+        Assert.Equal(reference.Crowded, finder.Crowded);
+        Assert.True(finder.Crowded > 0, "the data should include crowded spots");
+    }
+
+    /// <summary>The check as first written: every record of every neighbouring cell, newest first, filtered one by one.</summary>
+    private sealed class PlainWalk
+    {
+        private readonly Dictionary<(int, int), List<(double Lat, double Lon, string[] Categories, string Name, string Key, Origin Origin)>> _grid = [];
+
+        public long Crowded { get; private set; }
+
+        public List<(string Key, Origin Origin, double Metres, string Name)> Add(double lat, double lon, string[] categories, string name, string key, Origin origin)
+        {
+            var found = new List<(string Key, Origin Origin, double Metres, string Name)>();
+            var (cy, cx) = CellOf(lat, lon);
+            var span = (int)Math.Ceiling(1 / Math.Max(Math.Cos(double.DegreesToRadians(lat)), 0.05));
+            var compared = 0;
+            for (var dy = -1; dy <= 1 && compared < DuplicateFinder.MaxCompared; dy++)
+            {
+                for (var dx = -span; dx <= span && compared < DuplicateFinder.MaxCompared; dx++)
+                {
+                    if (!_grid.TryGetValue((cy + dy, cx + dx), out var cell))
+                    {
+                        continue;
+                    }
+                    for (var i = cell.Count - 1; i >= 0; i--)
+                    {
+                        var other = cell[i];
+                        if (other.Key == key || !other.Categories.Intersect(categories, StringComparer.Ordinal).Any())
+                        {
+                            continue;
+                        }
+                        var metres = CountryOutlines.Haversine(lat, lon, other.Lat, other.Lon);
+                        if (metres > DuplicateFinder.Metres)
+                        {
+                            continue;
+                        }
+                        if (++compared > DuplicateFinder.MaxCompared)
+                        {
+                            Crowded++;
+                            break;
+                        }
+                        if (Similarity(DuplicateFinder.Trigrams(name), DuplicateFinder.Trigrams(other.Name)) >= DuplicateFinder.Similarity)
+                        {
+                            found.Add((other.Key, other.Origin, metres, other.Name));
+                        }
+                    }
+                }
+            }
+            var own = CellOf(lat, lon);
+            if (!_grid.TryGetValue(own, out var list))
+            {
+                _grid[own] = list = [];
+            }
+            list.Add((lat, lon, categories, name, key, origin));
+            if (found.Count > DuplicateFinder.MaxReported)
+            {
+                found.Sort((a, b) => a.Metres.CompareTo(b.Metres));
+                found.RemoveRange(DuplicateFinder.MaxReported, found.Count - DuplicateFinder.MaxReported);
+            }
+            return found;
+        }
+
+        private static (int, int) CellOf(double lat, double lon) => ((int)Math.Floor(lat / 0.0005), (int)Math.Floor(lon / 0.0005));
+
+        private static double Similarity(long[] a, long[] b)
+        {
+            if (a.Length == 0 || b.Length == 0)
+            {
+                return 0;
+            }
+            var common = a.Intersect(b).Count();
+            return (double)common / (a.Length + b.Length - common);
+        }
+    }
+}
