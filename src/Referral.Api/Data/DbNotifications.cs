@@ -10,16 +10,20 @@ namespace Referral.Api.Data;
 /// any instance wakes this instance's worker (<see cref="JobClaims.Channel"/>), and a change to the cached catalog
 /// (trigger on taxonomy_term, <see cref="CacheChannel"/>) drops the cached copy here, and so does a change to what vector
 /// tiles show (<see cref="Features.Tiles.TileCache"/>), and a change to what the nearest index reads has it reload
-/// (<see cref="NearestIndex"/>). After a lost connection it
+/// (<see cref="NearestIndex"/>), as a change to outlines, towns or service areas does the origin index (<see cref="OriginIndex"/>). After a lost connection it
 /// reconnects and drops every cache (notifications sent meanwhile are lost).
 /// </summary>
 internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache cache, JobSignal jobs, Features.Tiles.TileCache tiles,
-    NearestIndex nearest, ILogger<DbNotifications> logger) : BackgroundService
+    NearestIndex nearest, OriginIndex origins, ILogger<DbNotifications> logger) : BackgroundService
 {
     /// <summary>Payload: the name of the cache to drop (<see cref="CategoryCatalog.Notification"/>).</summary>
     public const string CacheChannel = "referral_cache";
 
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _syncs = new();
+
+    // Payload prefix of SyncAsync's own notification.
+    private const string SyncPrefix = "sync:";
 
     /// <summary>Completes once the first LISTEN is in place (tests).</summary>
     internal Task Listening => _listening.Task;
@@ -69,8 +73,49 @@ internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache
         }
     }
 
+    /// <summary>
+    /// Returns once this instance has handled every notification committed before the call (its own one, sent now, comes
+    /// back after them: PostgreSQL delivers in commit order on one connection), so the in-memory indexes have dropped
+    /// whatever those writes changed. Without a listening connection within <paramref name="timeout"/>, drops every cache.
+    /// </summary>
+    public async Task SyncAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var token = SyncPrefix + Guid.NewGuid().ToString("N");
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _syncs[token] = arrived;
+        try
+        {
+            if (_listening.Task.IsCompleted)
+            {
+                await using var conn = new NpgsqlConnection(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)));
+                await conn.OpenAsync(ct);
+                await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", conn);
+                notify.Parameters.AddWithValue("channel", CacheChannel);
+                notify.Parameters.AddWithValue("payload", token);
+                await notify.ExecuteNonQueryAsync(ct);
+                if (await Task.WhenAny(arrived.Task, Task.Delay(timeout, ct)) == arrived.Task)
+                {
+                    return;
+                }
+            }
+            DropAll();
+        }
+        finally
+        {
+            _syncs.TryRemove(token, out _);
+        }
+    }
+
     private void Handle(string channel, string payload)
     {
+        if (channel == CacheChannel && payload.StartsWith(SyncPrefix, StringComparison.Ordinal))
+        {
+            if (_syncs.TryGetValue(payload, out var arrived))
+            {
+                arrived.TrySetResult();
+            }
+            return;
+        }
         if (channel == JobClaims.Channel)
         {
             jobs.Wake();
@@ -88,6 +133,10 @@ internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache
         {
             nearest.Invalidate();
         }
+        else if (channel == CacheChannel && payload == OriginIndex.Notification)
+        {
+            origins.Invalidate();
+        }
     }
 
     private void DropAll()
@@ -95,5 +144,6 @@ internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache
         CategoryCatalog.Evict(cache);
         tiles.Clear();
         nearest.Invalidate();
+        origins.Invalidate();
     }
 }

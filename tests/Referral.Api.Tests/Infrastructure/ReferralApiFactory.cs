@@ -235,6 +235,33 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     public static string SeedFolder([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "seed"));
 
+    /// <summary>
+    /// True (the default): before each request the app handles every notification committed so far
+    /// (<see cref="Referral.Api.Data.DbNotifications.SyncAsync"/>), so a test that writes and then reads never races the
+    /// in-memory indexes' invalidation — what a real client gets within milliseconds. Freshness tests turn it off, or send
+    /// <see cref="NoSyncHeader"/>, to see the real delay.
+    /// </summary>
+    public bool SyncBeforeRequests { get; init; } = true;
+
+    /// <summary>A request with this header skips <see cref="SyncBeforeRequests"/>.</summary>
+    public const string NoSyncHeader = "X-Test-No-Sync";
+
+    private sealed class SyncFilter : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+        {
+            app.Use(then => async context =>
+            {
+                if (!context.Request.Headers.ContainsKey(NoSyncHeader))
+                {
+                    await context.RequestServices.GetRequiredService<Referral.Api.Data.DbNotifications>().SyncAsync(TimeSpan.FromSeconds(5), context.RequestAborted);
+                }
+                await then(context);
+            });
+            next(app);
+        };
+    }
+
     /// <summary>Services to add or replace after the app's own (e.g. an in-memory telemetry exporter); set before starting.</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
@@ -245,6 +272,10 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
         // and another test's app starting meanwhile ("info: ... Applying migration") would write into it. Tests that read
         // logs add their own provider.
         builder.ConfigureLogging(logging => logging.ClearProviders());
+        if (SyncBeforeRequests)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, SyncFilter>());
+        }
         if (TestServices is { } configure)
         {
             builder.ConfigureTestServices(configure);

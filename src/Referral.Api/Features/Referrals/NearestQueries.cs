@@ -19,7 +19,7 @@ internal sealed record NearestHit(
 /// Public queries measure from <c>location.public_point</c>, so confidential sites are never placed or triangulated.
 /// </summary>
 internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor, Borders borders, Microsoft.Extensions.Options.IOptions<ReferralSettings> settings,
-    NearestIndex index, DbRoute route)
+    NearestIndex index, DbRoute route, OriginIndex origins)
 {
     private Task<NearestGeneration?>? _generation;
 
@@ -197,6 +197,11 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     /// </summary>
     public async Task<(string? Country, string[] RegionCodes)> OriginAsync(Point point, CancellationToken ct)
     {
+        // From memory where it cannot differ from the statements below (OriginIndex); a standby keeps its own pace.
+        if (!route.UseReplica && origins.TryOrigin(point, out var known, out var knownCodes))
+        {
+            return (known, knownCodes);
+        }
         var tolerance = RegionCodes.CoastalToleranceKm * 1000;
         var near = await db.Regions.AsNoTracking()
             .Where(r => r.Geometry != null && r.Geometry.IsWithinDistance(point, tolerance))
@@ -242,6 +247,22 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     public async Task<List<RemoteService>> RemoteAsync(Point point, string[] regionCodes, ServiceFilter filter, Guid[] exclude, CancellationToken ct)
     {
         var at = filter.At;
+        if (!route.UseReplica && origins.TryAreasCovering(point, regionCodes, out var covering))
+        {
+            // The areas from memory (OriginIndex); eligibility and opening hours of their services from the database.
+            var candidates = covering.Select(c => c.ServiceId).Where(id => !exclude.Contains(id)).Distinct().ToArray();
+            if (candidates.Length == 0)
+            {
+                return [];
+            }
+            var eligible = await db.Services.AsNoTracking().Eligible(filter)
+                .Where(s => candidates.Contains(s.Id))
+                .Select(s => new { s.Id, OpenNow = SqlFunctions.ServiceOpenAt(s.Id, at) })
+                .Where(x => !filter.OpenOnly || x.OpenNow == true)
+                .ToDictionaryAsync(x => x.Id, x => x.OpenNow, ct);
+            return await ToRemoteAsync(covering.Where(c => eligible.ContainsKey(c.ServiceId) && !exclude.Contains(c.ServiceId))
+                .Take(200).Select(c => (c.ServiceId, c.Area, eligible[c.ServiceId])), ct);
+        }
         var areas = db.ServiceAreas.AsNoTracking()
             .Where(a => (a.Extent != null && a.Extent.Covers(point)) || a.RegionCodes.Any(c => regionCodes.Contains(c)));
         var rows = await db.Services.AsNoTracking().Eligible(filter)
