@@ -111,8 +111,8 @@ public sealed class OriginIndexTests(ReferralApiFactory factory) : DatabaseTest(
         }
         // Memory is useful only if it answers most requests: all but those near an edge, a coast or a town's bound.
         Assert.True(answered > points.Count * 0.6, $"memory answered {answered} of {points.Count}");
-        Assert.True(inCostaRica > 100, $"{inCostaRica} answers in Costa Rica");
-        Assert.True(remote > 100, $"{remote} answers with remote channels from memory");
+        Assert.True(inCostaRica > 60, $"{inCostaRica} answers in Costa Rica");
+        Assert.True(remote > 60, $"{remote} answers with remote channels from memory");
     }
 
     private async Task AddAreaServiceAsync(Guid org, string name, (double West, double South, double East, double North)? extent = null, string[]? codes = null)
