@@ -21,7 +21,8 @@ internal sealed record NearestHit(
 internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor, Borders borders, Microsoft.Extensions.Options.IOptions<ReferralSettings> settings,
     NearestIndex index, DbRoute route)
 {
-    private Task<NearestGeneration?>? _generation;
+    private NearestGeneration? _generation;
+    private bool _generationRead;
 
     /// <summary>Distances to approximate locations are rounded to this, on top of the generalised point.</summary>
     public const double ApproximateRoundingM = 500;
@@ -77,11 +78,12 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     public async Task<List<NearestHit>> HitsAsync(Point point, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
     {
         var take = (limit * 3) + 10;
-        var candidates = await GenerationAsync(ct) is { } gen && gen.Serves(filter)
-            ? await ProposedAsync(gen, point, filter, take, maxDistanceM, ct)
-            : await CandidatesAsync(point, filter, take, maxDistanceM, null, ct);
         // Callers who may see some places exactly (Actor.SeesExact) get exact distances to those; the rest stay public.
         var exact = actor.Current.IsPrivileged;
+        var gen = await GenerationAsync(ct);
+        var candidates = gen is not null && gen.Serves(filter)
+            ? (exact ? null : InMemory(gen, point, filter, take, maxDistanceM)) ?? await ProposedAsync(gen, point, filter, take, maxDistanceM, ct)
+            : await CandidatesAsync(point, filter, take, maxDistanceM, null, ct);
         return [.. candidates
             .Select(h => h with { DistanceM = exact && actor.Current.SeesExact(h.LocationOrganizationId, h.Visibility) ? Math.Round(h.ExactDistanceM, 1) : PublicDistance(h) })
             .OrderBy(h => h.DistanceM).ThenBy(h => h.ServiceAtLocationId)
@@ -171,9 +173,57 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         return [.. found.Take(take)];
     }
 
+    /// <summary>
+    /// The SQL path's candidates without a statement, for public callers: the index proposes by great-circle distance (as
+    /// <c>&lt;-&gt;</c> orders), the ellipsoidal distance (<see cref="Ellipsoid"/>, as PostGIS geography measures it) bounds
+    /// <paramref name="maxDistanceM"/>, and open-now is evaluated in C# (<see cref="OpenHours"/>, the rules of
+    /// <c>service_open_at()</c>). Null when the generation cannot answer exactly (a service whose hours or zone it does
+    /// not hold, or a nearly antipodal distance): the database then checks the proposals.
+    /// </summary>
+    private static List<NearestHit>? InMemory(NearestGeneration gen, Point point, ServiceFilter filter, int take, double? maxDistanceM)
+    {
+        var found = new List<NearestHit>(take);
+        foreach (var c in gen.Candidates(point.Y, point.X, filter, maxDistanceM))
+        {
+            var metres = Ellipsoid.DistanceM(point.Y, point.X, c.Lat, c.Lng);
+            if (double.IsNaN(metres))
+            {
+                return null;
+            }
+            if (maxDistanceM is { } max && metres > max)
+            {
+                continue;
+            }
+            if (gen.Hours(c.ServiceId) is not { Uncertain: false } hours)
+            {
+                return null;
+            }
+            var open = hours.At(filter.At);
+            if (filter.OpenOnly && open != true)
+            {
+                continue;
+            }
+            found.Add(new NearestHit(c.Id, c.ServiceId, c.LocationId, metres, open, c.Approximate ? Confidentiality.Approximate : Confidentiality.Public));
+            if (found.Count >= take)
+            {
+                break;
+            }
+        }
+        return found;
+    }
+
     /// <summary>The index generation this request may use (null: the SQL path; on a standby always, it has its own pace).</summary>
-    private Task<NearestGeneration?> GenerationAsync(CancellationToken ct) =>
-        _generation ??= route.UseReplica ? Task.FromResult<NearestGeneration?>(null) : index.CurrentAsync(db, ct);
+    private Task<NearestGeneration?> GenerationAsync(CancellationToken ct)
+    {
+        _ = ct;
+        if (!_generationRead)
+        {
+            // No statement: the index learns of changes by notification, this instance's writes and a background poll.
+            _generation = route.UseReplica ? null : index.Current;
+            _generationRead = true;
+        }
+        return Task.FromResult(_generation);
+    }
 
     private static double PublicDistance(NearestHit h) => PublicDistance(h.DistanceM, h.Visibility);
 
