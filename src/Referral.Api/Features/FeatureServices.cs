@@ -22,6 +22,8 @@ internal static class FeatureServices
         .AddScoped<TaxonomyQueries>()
         .AddScoped<NearestQueries>()
         .AddSingleton<NearestIndex>().AddHostedService(sp => sp.GetRequiredService<NearestIndex>())
+        // Replaced by the in-memory origin index when it is registered before (TryAdd): until then, the database answers.
+        .TryAddOriginLookup()
         .AddScoped<Borders>()
         .AddScoped<ReferralCardQueries>()
         .AddScoped<CategoryCatalog>()
@@ -40,4 +42,10 @@ internal static class FeatureServices
         .AddReferralSettings()
         .AddOptions<Tiles.TileSettings>().BindConfiguration("Tiles").ValidateDataAnnotations().ValidateOnStart().Services
         .AddOptions<Infrastructure.ServiceAreaLimits>().BindConfiguration("ServiceAreas").ValidateDataAnnotations().ValidateOnStart().Services;
+
+    private static IServiceCollection TryAddOriginLookup(this IServiceCollection services)
+    {
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<IOriginLookup, NoOriginLookup>(services);
+        return services;
+    }
 }

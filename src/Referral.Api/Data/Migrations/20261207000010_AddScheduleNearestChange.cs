@@ -8,7 +8,8 @@ namespace Referral.Api.Data.Migrations
     /// <summary>
     /// The nearest index evaluates open-now in memory (issue 15), so it holds every active service's schedules: a write to
     /// <c>schedule</c> records its service (kind 's') in <c>nearest_change</c> and notifies, like the tables of
-    /// AddNearestChangeLog (same trigger function). Written by hand: triggers outside the EF model, no designer file.
+    /// AddNearestChangeLog (same trigger function); so does an inserted service (its facts are held for remote channels,
+    /// which need no service at location). Written by hand: triggers outside the EF model, no designer file.
     /// </summary>
     [DbContext(typeof(ReferralDbContext))]
     [Migration("20261207000010_AddScheduleNearestChange")]
@@ -26,6 +27,8 @@ namespace Referral.Api.Data.Migrations
                     FOR EACH STATEMENT EXECUTE FUNCTION referral_nearest_changed('s', 'service_id');
                 CREATE TRIGGER schedule_nearest_truncate AFTER TRUNCATE ON schedule
                     FOR EACH STATEMENT EXECUTE FUNCTION referral_nearest_changed('s', 'service_id');
+                CREATE TRIGGER service_nearest_insert AFTER INSERT ON service REFERENCING NEW TABLE AS new_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION referral_nearest_changed('s', 'id');
                 """);
         }
 
@@ -35,6 +38,7 @@ namespace Referral.Api.Data.Migrations
             migrationBuilder.Sql("""
                 DROP TRIGGER IF EXISTS schedule_nearest_insert ON schedule; DROP TRIGGER IF EXISTS schedule_nearest_update ON schedule;
                 DROP TRIGGER IF EXISTS schedule_nearest_delete ON schedule; DROP TRIGGER IF EXISTS schedule_nearest_truncate ON schedule;
+                DROP TRIGGER IF EXISTS service_nearest_insert ON service;
                 """);
         }
     }

@@ -380,7 +380,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                 [.. sals], [.. services], [.. locations],
                 (id, serviceId, locationId, lat, lng, entry, categories) => rows.Add(new(id, serviceId, locationId, lat, lng, entry, categories)), ct);
         }
-        Dictionary<Guid, OpenHours> hours = [];
+        Dictionary<Guid, ServiceFacts> hours = [];
         var hourIds = new HashSet<Guid>(services);
         hourIds.UnionWith(rows.Select(r => r.ServiceId));
         if (hourIds.Count > 0)
@@ -439,15 +439,52 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     /// reads but .NET does not know by the same id makes that service <see cref="OpenHours.Uncertain"/> (the database
     /// answers for it).
     /// </summary>
-    internal static async Task<Dictionary<Guid, OpenHours>> ReadHoursAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid[]? services, CancellationToken ct)
+    internal static async Task<Dictionary<Guid, ServiceFacts>> ReadHoursAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid[]? services, CancellationToken ct)
     {
-        var rows = new List<(Guid Service, bool Always, string? ByDay, TimeOnly? Opens, TimeOnly? Closes, DateOnly? From, DateOnly? To, string? Zone)>();
+        var only = services is null ? "" : " AND s.id = ANY (@s)";
+        var facts = new Dictionary<Guid, (bool Always, NearestGeneration.Entry Entry, string[] Categories, bool Active)>();
+        var arrays = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string[] Intern(string[] values)
+        {
+            if (values.Length == 0)
+            {
+                return [];
+            }
+            var key = string.Join('\u0002', values);
+            return arrays.TryGetValue(key, out var found) ? found : arrays[key] = values;
+        }
         await using (var cmd = new NpgsqlCommand("""
-            SELECT s.id, s.available_24_7, x.byday, x.opens_at, x.closes_at, x.valid_from, x.valid_to, x.time_zone
+            SELECT s.id, s.available_24_7, s.minimum_age, s.maximum_age, s.is_free, s.assured_date, s.languages, s.genders, s.delivery_modes, s.audience,
+                   (SELECT array_agg(DISTINCT tt.code) FROM attribute a
+                      JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy t ON t.id = tt.taxonomy_id
+                     WHERE a.service_id = s.id AND t.name = @taxonomy),
+                   s.status = 'active'
               FROM service s
-              LEFT JOIN schedule x ON x.service_id = s.id AND x.opens_at IS NOT NULL AND NOT s.available_24_7
-             WHERE s.status = 'active'
-            """ + (services is null ? "" : " AND s.id = ANY (@s)"), conn, tx))
+             WHERE true
+            """ + only, conn, tx))
+        {
+            cmd.Parameters.AddWithValue("taxonomy", ServiceMapping.CategoryTaxonomy);
+            if (services is not null)
+            {
+                cmd.Parameters.AddWithValue("s", services);
+            }
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var entry = new NearestGeneration.Entry(reader.GetGuid(0), 0,
+                    reader.IsDBNull(2) ? null : (short)reader.GetInt32(2), reader.IsDBNull(3) ? null : (short)reader.GetInt32(3),
+                    reader.IsDBNull(4) ? null : reader.GetBoolean(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
+                    Intern(reader.GetFieldValue<string[]>(6)), Intern(reader.GetFieldValue<string[]>(7)), Intern(reader.GetFieldValue<string[]>(8)),
+                    Intern(reader.GetFieldValue<string[]>(9)), [], []);
+                facts[reader.GetGuid(0)] = (reader.GetBoolean(1), entry, reader.IsDBNull(10) ? [] : Intern(reader.GetFieldValue<string[]>(10)), reader.GetBoolean(11));
+            }
+        }
+        var rows = new List<(Guid Service, string ByDay, TimeOnly Opens, TimeOnly? Closes, DateOnly? From, DateOnly? To, string Zone)>();
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT x.service_id, x.byday, x.opens_at, x.closes_at, x.valid_from, x.valid_to, x.time_zone
+              FROM schedule x JOIN service s ON s.id = x.service_id
+             WHERE s.status = 'active' AND NOT s.available_24_7 AND x.opens_at IS NOT NULL
+            """ + only, conn, tx))
         {
             if (services is not null)
             {
@@ -456,13 +493,13 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                rows.Add((reader.GetGuid(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeOnly>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<TimeOnly>(4),
-                    reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateOnly>(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7)));
+                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<TimeOnly>(2),
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeOnly>(3),
+                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateOnly>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
+                    reader.GetString(6)));
             }
         }
-        var unknown = rows.Where(r => r.Zone is not null && !PgZones.ContainsKey(r.Zone)).Select(r => r.Zone!).Distinct(StringComparer.Ordinal).ToArray();
+        var unknown = rows.Where(r => !PgZones.ContainsKey(r.Zone)).Select(r => r.Zone).Distinct(StringComparer.Ordinal).ToArray();
         if (unknown.Length > 0)
         {
             await using var zones = new NpgsqlCommand("SELECT z, local_time_at(now(), z) IS NOT NULL FROM unnest(@z) z", conn, tx);
@@ -473,31 +510,30 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                 PgZones[reader.GetString(0)] = reader.GetBoolean(1);
             }
         }
-        var result = new Dictionary<Guid, OpenHours>();
-        foreach (var group in rows.GroupBy(r => r.Service))
+        var slots = new Dictionary<Guid, (List<OpenHours.Slot> Slots, bool Uncertain)>();
+        foreach (var r in rows)
         {
-            var first = group.First();
-            if (first.Always)
+            if (!PgZones.GetValueOrDefault(r.Zone))
             {
-                result[group.Key] = OpenHours.Always;
+                continue; // a zone PostgreSQL cannot read: not counted (service_open_at's t.local IS NOT NULL)
+            }
+            if (!slots.TryGetValue(r.Service, out var list))
+            {
+                slots[r.Service] = list = ([], false);
+            }
+            if (ZoneOf(r.Zone) is not { } tz)
+            {
+                slots[r.Service] = (list.Slots, true);
                 continue;
             }
-            var slots = new List<OpenHours.Slot>();
-            var uncertain = false;
-            foreach (var r in group)
-            {
-                if (r.Opens is not { } opens || r.Zone is not { } zone || !PgZones.GetValueOrDefault(zone))
-                {
-                    continue; // no timed schedule, or one PostgreSQL cannot read: not counted (service_open_at's t.local IS NOT NULL)
-                }
-                if (ZoneOf(zone) is not { } tz)
-                {
-                    uncertain = true;
-                    continue;
-                }
-                slots.Add(new OpenHours.Slot(OpenHours.DayBits(r.ByDay ?? ""), opens.Ticks, r.Closes?.Ticks, r.From, r.To, tz));
-            }
-            result[group.Key] = OpenHours.From(false, slots, uncertain);
+            list.Slots.Add(new OpenHours.Slot(OpenHours.DayBits(r.ByDay), r.Opens.Ticks, r.Closes?.Ticks, r.From, r.To, tz));
+        }
+        var result = new Dictionary<Guid, ServiceFacts>(facts.Count);
+        foreach (var (id, f) in facts)
+        {
+            var hours = f.Always ? OpenHours.Always
+                : slots.TryGetValue(id, out var list) ? OpenHours.From(false, list.Slots, list.Uncertain) : OpenHours.None;
+            result[id] = new ServiceFacts(f.Active ? hours : OpenHours.None, f.Entry, f.Categories, f.Active);
         }
         return result;
     }
@@ -598,14 +634,32 @@ internal sealed class NearestGeneration
 
     // Opening hours of every active service at this generation's snapshot: a base shared by generations, and the services
     // deltas reloaded (null: no longer active).
-    private Dictionary<Guid, OpenHours> _hours = [];
-    private Dictionary<Guid, OpenHours?> _hoursChanged = [];
+    private Dictionary<Guid, ServiceFacts> _hours = [];
+    private Dictionary<Guid, ServiceFacts?> _hoursChanged = [];
 
     /// <summary>The opening hours of an active service, or null when not known here (not active, or not loaded): ask the database.</summary>
-    public OpenHours? Hours(Guid serviceId) =>
+    public OpenHours? Hours(Guid serviceId) => Facts(serviceId) is { Active: true } facts ? facts.Hours : null;
+
+    /// <summary>What a service's remote channels need in memory (status, hours, eligibility), or null when not known here.</summary>
+    public ServiceFacts? Facts(Guid serviceId) =>
         _hoursChanged.TryGetValue(serviceId, out var changed) ? changed : _hours.GetValueOrDefault(serviceId);
 
-    internal NearestGeneration WithHours(Dictionary<Guid, OpenHours> hours)
+    /// <summary>Whether an active service passes the filter's eligibility (<c>ServiceFilters.Eligible</c>, less the search).</summary>
+    public bool Eligible(ServiceFacts facts, ServiceFilter f)
+    {
+        ulong mask = 0;
+        foreach (var c in facts.Categories)
+        {
+            if (Base.Bits.TryGetValue(c, out var bit))
+            {
+                mask |= 1UL << bit;
+            }
+        }
+        return Matches(facts.Entry with { Categories = mask }, f with { Country = null, OutsideCountry = null }, Base.Mask(f.Categories),
+            f.ExcludeStale ? Infrastructure.Freshness.Cutoff(f.At) : null);
+    }
+
+    internal NearestGeneration WithHours(Dictionary<Guid, ServiceFacts> hours)
     {
         _hours = hours;
         return this;
@@ -637,19 +691,19 @@ internal sealed class NearestGeneration
     /// are kept but for those named. Null: a change the base cannot take (a category it has no bit for) — load whole.
     /// </summary>
     public NearestGeneration? With(string snapshot, long stamp, HashSet<Guid> sals, HashSet<Guid> services, HashSet<Guid> locations, List<Row> rows,
-        HashSet<Guid>? hourIds = null, Dictionary<Guid, OpenHours>? hours = null)
+        HashSet<Guid>? hourIds = null, Dictionary<Guid, ServiceFacts>? hours = null)
     {
         var (hoursBase, hoursChanged) = (_hours, _hoursChanged);
         if (hourIds is { Count: > 0 })
         {
-            hoursChanged = new Dictionary<Guid, OpenHours?>(_hoursChanged);
+            hoursChanged = new Dictionary<Guid, ServiceFacts?>(_hoursChanged);
             foreach (var id in hourIds)
             {
                 hoursChanged[id] = hours?.GetValueOrDefault(id);
             }
             if (hoursChanged.Count > MaxAdded)
             {
-                hoursBase = new Dictionary<Guid, OpenHours>(_hours);
+                hoursBase = new Dictionary<Guid, ServiceFacts>(_hours);
                 foreach (var (id, h) in hoursChanged)
                 {
                     if (h is null)
@@ -933,7 +987,7 @@ internal sealed class NearestGeneration
             return values!;
         }
 
-        public NearestGeneration? Build(string snapshot, long stamp, Dictionary<Guid, OpenHours>? hours = null) =>
+        public NearestGeneration? Build(string snapshot, long stamp, Dictionary<Guid, ServiceFacts>? hours = null) =>
             Layer() is { } layer ? new NearestGeneration(layer, [], [], snapshot, stamp, 0).WithHours(hours ?? []) : null;
 
         /// <summary>Null with more categories than bits: the SQL path answers (none of the deployments comes near).</summary>
@@ -1130,3 +1184,6 @@ internal sealed class NearestGeneration
         }
     }
 }
+
+/// <summary>An active service's opening hours, eligibility columns (as an entry without categories) and category codes.</summary>
+internal sealed record ServiceFacts(OpenHours Hours, NearestGeneration.Entry Entry, string[] Categories, bool Active);

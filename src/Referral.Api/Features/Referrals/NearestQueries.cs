@@ -19,7 +19,7 @@ internal sealed record NearestHit(
 /// Public queries measure from <c>location.public_point</c>, so confidential sites are never placed or triangulated.
 /// </summary>
 internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor, Borders borders, Microsoft.Extensions.Options.IOptions<ReferralSettings> settings,
-    NearestIndex index, DbRoute route)
+    NearestIndex index, DbRoute route, IOriginLookup origins)
 {
     private NearestGeneration? _generation;
     private bool _generationRead;
@@ -247,6 +247,10 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     /// </summary>
     public async Task<(string? Country, string[] RegionCodes)> OriginAsync(Point point, CancellationToken ct)
     {
+        if (settings.Value.InMemoryIndex && !route.UseReplica && origins.TryOrigin(point, out var known, out var knownCodes))
+        {
+            return (known, knownCodes);
+        }
         var tolerance = RegionCodes.CoastalToleranceKm * 1000;
         var near = await db.Regions.AsNoTracking()
             .Where(r => r.Geometry != null && r.Geometry.IsWithinDistance(point, tolerance))
@@ -291,6 +295,11 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     /// <summary>Active, eligible services whose service area covers the point (by geometry or region code).</summary>
     public async Task<List<RemoteService>> RemoteAsync(Point point, string[] regionCodes, ServiceFilter filter, Guid[] exclude, CancellationToken ct)
     {
+        if (await GenerationAsync(ct) is { } gen && gen.Serves(filter) && origins.TryAreasCovering(point, regionCodes, out var covering)
+            && RemoteInMemory(gen, covering, filter, exclude) is { } found)
+        {
+            return await ToRemoteAsync(found, ct);
+        }
         var at = filter.At;
         var areas = db.ServiceAreas.AsNoTracking()
             .Where(a => (a.Extent != null && a.Extent.Covers(point)) || a.RegionCodes.Any(c => regionCodes.Contains(c)));
@@ -303,6 +312,47 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             .Select(x => new { x.ServiceId, x.Area.Id, x.Area.Name, x.Area.RegionCodes, HasExtent = x.Area.Extent != null, x.OpenNow })
             .ToListAsync(ct);
         return await ToRemoteAsync(rows.Select(r => (r.ServiceId, new RemoteArea(r.Id, r.Name, r.RegionCodes, r.HasExtent, RemoteArea.ServiceHref(r.ServiceId)), r.OpenNow)), ct);
+    }
+
+    /// <summary>
+    /// The SQL path's remote rows from memory: areas of active, eligible services (<see cref="NearestGeneration.Eligible"/>)
+    /// with open-now in C#, at most 200 rows. Null when a service's facts are not held exactly (the database answers).
+    /// </summary>
+    private static List<(Guid ServiceId, RemoteArea Area, bool? OpenNow)>? RemoteInMemory(
+        NearestGeneration gen, IReadOnlyList<(Guid ServiceId, RemoteArea Area)> areas, ServiceFilter filter, Guid[] exclude)
+    {
+        var rows = new List<(Guid ServiceId, RemoteArea Area, bool? OpenNow)>();
+        foreach (var (serviceId, area) in areas)
+        {
+            if (Array.IndexOf(exclude, serviceId) >= 0)
+            {
+                continue;
+            }
+            var facts = gen.Facts(serviceId);
+            if (facts is null || facts.Hours.Uncertain)
+            {
+                return null; // a service not held (yet), or hours only the database reads
+            }
+            if (!facts.Active)
+            {
+                continue;
+            }
+            if (!gen.Eligible(facts, filter))
+            {
+                continue;
+            }
+            var open = facts.Hours.At(filter.At);
+            if (filter.OpenOnly && open != true)
+            {
+                continue;
+            }
+            rows.Add((serviceId, area, open));
+            if (rows.Count == 200)
+            {
+                break;
+            }
+        }
+        return rows;
     }
 
     /// <summary>Remote channels first by how local their area is (a province before the whole country), then by name.</summary>

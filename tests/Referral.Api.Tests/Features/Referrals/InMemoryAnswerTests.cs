@@ -102,8 +102,8 @@ public sealed class InMemoryAnswerTests(ReferralApiFactory factory) : DatabaseTe
                 var service = reader.GetGuid(0);
                 var at = new DateTimeOffset(reader.GetFieldValue<DateTime>(1));
                 bool? expected = reader.IsDBNull(2) ? null : reader.GetBoolean(2);
-                Assert.False(hours[service].Uncertain);
-                var actual = hours[service].At(at);
+                Assert.False(hours[service].Hours.Uncertain);
+                var actual = hours[service].Hours.At(at);
                 Assert.True(expected == actual, $"service {service} at {at:O}: SQL {expected?.ToString() ?? "null"}, C# {actual?.ToString() ?? "null"}");
                 compared++;
                 open += actual == true ? 1 : 0;
