@@ -115,7 +115,10 @@ internal static class DataSetup
         services.AddDbContext<ReferralDbContext>((sp, o) => o
             .UseNpgsql(sp.GetRequiredService<DbRoute>().ConnectionString,
                 npgsql => npgsql.UseNetTopologySuite().MigrationsAssembly(typeof(ReferralDbContext).Assembly.GetName().Name))
-            .UseSnakeCaseNamingConvention());
+            .UseSnakeCaseNamingConvention()
+            // Read-your-writes for the in-process nearest index (issue 15).
+            .AddInterceptors(sp.GetRequiredService<Features.Referrals.NearestWriteInterceptor>()));
+        services.AddSingleton<Features.Referrals.NearestWriteInterceptor>();
         services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
         services.AddOptions<SeedingOptions>().BindConfiguration("Seeding").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);

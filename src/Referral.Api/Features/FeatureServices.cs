@@ -23,6 +23,7 @@ internal static class FeatureServices
         .AddScoped<NearestQueries>()
         .AddSingleton<NearestIndex>().AddHostedService(sp => sp.GetRequiredService<NearestIndex>())
         .AddSingleton<OriginIndex>().AddHostedService(sp => sp.GetRequiredService<OriginIndex>())
+        .AddSingleton<IOriginLookup>(sp => sp.GetRequiredService<OriginIndex>())
         .AddScoped<Borders>()
         .AddScoped<ReferralCardQueries>()
         .AddScoped<CategoryCatalog>()

@@ -44,9 +44,21 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     // How often an idle instance renews its snapshot (an empty delta), and prunes.
     private static readonly TimeSpan Renew = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a generation is trusted after the last check that found no change it lacks: the background poll checks
+    /// every <see cref="Poll"/>, so a write some notification missed (the listening connection down) is still seen in time.
+    /// </summary>
+    public static readonly TimeSpan Trusted = TimeSpan.FromMilliseconds(900);
+
+    /// <summary>How often the background loop asks the change log whether the loaded generation is still current.</summary>
+    public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
+
     private readonly SemaphoreSlim _signal = new(0, 1);
     private volatile NearestGeneration? _current;
     private volatile bool _dirty = true;
+    private long _version;          // bumped by every Invalidate
+    private long _currentVersion = -1; // the _version read before _current's snapshot was taken
+    private long _verified;         // Stopwatch timestamp before the last check that found _current current
     private int _fullLoads;
     private int _deltaLoads;
 
@@ -61,10 +73,20 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
 
     public bool Enabled => settings.Value.InMemoryIndex;
 
-    /// <summary>Asks for a catch-up (a change was notified, or a request saw one).</summary>
+    /// <summary>
+    /// A change was notified (any instance's write: <c>NOTIFY referral_cache, 'nearest'</c>), this instance wrote
+    /// (<see cref="NearestWriteInterceptor"/>), or a check saw one: the loaded generation is not used from now on until
+    /// a catch-up that started after this call is in place.
+    /// </summary>
     public void Invalidate()
     {
+        Interlocked.Increment(ref _version);
         _dirty = true;
+        Wake();
+    }
+
+    private void Wake()
+    {
         if (_signal.CurrentCount == 0)
         {
             try
@@ -79,19 +101,37 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     }
 
     /// <summary>
-    /// The generation to use for this request, or null (not loaded yet, too old, or a committed change it lacks: the SQL
-    /// path then). One statement: an index probe of <c>nearest_change</c> for rows outside the generation's snapshot.
+    /// The generation a request may use, without a statement, or null (the SQL path): none loaded yet, too old, a change
+    /// notified since its snapshot, or not confirmed current by the poll within <see cref="Trusted"/>.
+    /// </summary>
+    public NearestGeneration? Current
+    {
+        get
+        {
+            if (!Enabled)
+            {
+                return null;
+            }
+            var gen = _current;
+            if (gen is null || gen.Age > MaxAge || Interlocked.Read(ref _currentVersion) != Interlocked.Read(ref _version)
+                || Stopwatch.GetElapsedTime(Interlocked.Read(ref _verified)) > Trusted)
+            {
+                return null;
+            }
+            return gen;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Current"/>, confirmed by asking the change log now (tests wait on this: a generation it returns has
+    /// every change committed before the call).
     /// </summary>
     public async Task<NearestGeneration?> CurrentAsync(ReferralDbContext db, CancellationToken ct)
     {
-        if (!Enabled)
+        var gen = Current;
+        if (gen is null)
         {
-            return null;
-        }
-        var gen = _current;
-        if (gen is null || gen.Age > MaxAge)
-        {
-            Invalidate();
+            Wake();
             return null;
         }
         var changed = (await db.Database.SqlQueryRaw<bool>(ChangedSql,
@@ -108,6 +148,49 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     private const string ChangedSql =
         "SELECT EXISTS (SELECT 1 FROM nearest_change WHERE xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])) AS \"Value\"";
 
+    private NpgsqlConnection? _pollConnection;
+
+    /// <summary>The background check: whether the loaded generation lacks a committed change (one index probe).</summary>
+    private async Task PollAsync(CancellationToken ct)
+    {
+        var gen = _current;
+        if (gen is null)
+        {
+            _dirty = true;
+            return;
+        }
+        var stamp = Stopwatch.GetTimestamp();
+        var version = Interlocked.Read(ref _version);
+        try
+        {
+            if (_pollConnection is null)
+            {
+                _pollConnection = new NpgsqlConnection(LoaderConnectionString);
+                await _pollConnection.OpenAsync(ct);
+            }
+            await using var probe = new NpgsqlCommand(ChangedSql, _pollConnection);
+            probe.Parameters.AddWithValue("xmax", gen.Xmax);
+            probe.Parameters.AddWithValue("xip", gen.Xip);
+            if ((bool)(await probe.ExecuteScalarAsync(ct))!)
+            {
+                Invalidate();
+            }
+            else if (ReferenceEquals(gen, _current) && Interlocked.Read(ref _currentVersion) == version)
+            {
+                Interlocked.Exchange(ref _verified, stamp);
+            }
+        }
+        catch
+        {
+            if (_pollConnection is not null)
+            {
+                await _pollConnection.DisposeAsync();
+                _pollConnection = null;
+            }
+            throw;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!Enabled)
@@ -116,28 +199,44 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         }
         var failures = 0;
         var pruned = Stopwatch.StartNew();
+        var renewed = Stopwatch.StartNew();
         while (!stoppingToken.IsCancellationRequested)
         {
             if (!_dirty)
             {
                 try
                 {
-                    await _signal.WaitAsync(Renew, stoppingToken);
+                    await _signal.WaitAsync(Poll, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
             }
-            _dirty = false;
             try
             {
+                if (!_dirty && renewed.Elapsed < Renew)
+                {
+                    // No notification: ask anyway (a missed one, a lost listening connection), and trust the generation
+                    // for another Trusted span when nothing changed.
+                    await PollAsync(stoppingToken);
+                    if (!_dirty)
+                    {
+                        failures = 0;
+                        continue;
+                    }
+                }
+                _dirty = false;
+                var version = Interlocked.Read(ref _version);
                 var clock = Stopwatch.StartNew();
                 var before = _current;
                 var gen = await LoadAsync(before, stoppingToken);
                 if (gen is not null)
                 {
                     _current = gen;
+                    Interlocked.Exchange(ref _currentVersion, version);
+                    Interlocked.Exchange(ref _verified, gen.Stamp);
+                    renewed.Restart();
                     if (before is null || gen.Base != before.Base || gen.Changed > 0)
                     {
                         logger.LogInformation("Nearest index: {Count} service-at-locations ({Kind}, {Changed} ids changed) in {Ms} ms",
@@ -221,7 +320,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                 var builder = new NearestGeneration.Builder();
                 await ReadAsync(conn, tx, "", [], [], [], (id, serviceId, locationId, lat, lng, entry, categories) =>
                     builder.Add(id, serviceId, locationId, lat, lng, entry, categories), ct);
-                gen = builder.Build(snapshot, stamp);
+                gen = builder.Build(snapshot, stamp, await ReadHoursAsync(conn, tx, null, ct));
                 Interlocked.Increment(ref _fullLoads);
             }
             await tx.CommitAsync(ct);
@@ -281,7 +380,14 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                 [.. sals], [.. services], [.. locations],
                 (id, serviceId, locationId, lat, lng, entry, categories) => rows.Add(new(id, serviceId, locationId, lat, lng, entry, categories)), ct);
         }
-        var gen = before.With(snapshot, stamp, sals, services, locations, rows);
+        Dictionary<Guid, ServiceFacts> hours = [];
+        var hourIds = new HashSet<Guid>(services);
+        hourIds.UnionWith(rows.Select(r => r.ServiceId));
+        if (hourIds.Count > 0)
+        {
+            hours = await ReadHoursAsync(conn, tx, [.. hourIds], ct);
+        }
+        var gen = before.With(snapshot, stamp, sals, services, locations, rows, hourIds, hours);
         if (gen is not null && gen.Changed > 0)
         {
             Interlocked.Increment(ref _deltaLoads);
@@ -317,11 +423,126 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                 reader.IsDBNull(7) ? null : reader.GetBoolean(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8),
                 reader.GetFieldValue<string[]>(9), reader.GetFieldValue<string[]>(10), reader.GetFieldValue<string[]>(11), reader.GetFieldValue<string[]>(12),
                 reader.IsDBNull(14) ? [] : reader.GetFieldValue<string?[]>(14),
-                reader.IsDBNull(15) ? [] : reader.GetFieldValue<string[]>(15));
+                reader.IsDBNull(15) ? [] : reader.GetFieldValue<string[]>(15),
+                reader.GetString(16) == Infrastructure.Confidentiality.Approximate);
             add(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetDouble(3), reader.GetDouble(4), entry,
                 reader.IsDBNull(13) ? [] : reader.GetFieldValue<string[]>(13));
         }
     }
+
+    // Zones as PostgreSQL reads them (local_time_at: NULL for a zone it does not know), kept for the process's life.
+    private static readonly ConcurrentDictionary<string, bool> PgZones = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The opening hours of the active services (all, or those of <paramref name="services"/>), as
+    /// <c>service_open_at()</c> reads them: 24/7, or the timed schedules whose zone PostgreSQL reads. A zone PostgreSQL
+    /// reads but .NET does not know by the same id makes that service <see cref="OpenHours.Uncertain"/> (the database
+    /// answers for it).
+    /// </summary>
+    internal static async Task<Dictionary<Guid, ServiceFacts>> ReadHoursAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid[]? services, CancellationToken ct)
+    {
+        var only = services is null ? "" : " AND s.id = ANY (@s)";
+        var facts = new Dictionary<Guid, (bool Always, NearestGeneration.Entry Entry, string[] Categories, bool Active)>();
+        var arrays = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string[] Intern(string[] values)
+        {
+            if (values.Length == 0)
+            {
+                return [];
+            }
+            var key = string.Join('\u0002', values);
+            return arrays.TryGetValue(key, out var found) ? found : arrays[key] = values;
+        }
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT s.id, s.available_24_7, s.minimum_age, s.maximum_age, s.is_free, s.assured_date, s.languages, s.genders, s.delivery_modes, s.audience,
+                   (SELECT array_agg(DISTINCT tt.code) FROM attribute a
+                      JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy t ON t.id = tt.taxonomy_id
+                     WHERE a.service_id = s.id AND t.name = @taxonomy),
+                   s.status = 'active'
+              FROM service s
+             WHERE true
+            """ + only, conn, tx))
+        {
+            cmd.Parameters.AddWithValue("taxonomy", ServiceMapping.CategoryTaxonomy);
+            if (services is not null)
+            {
+                cmd.Parameters.AddWithValue("s", services);
+            }
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var entry = new NearestGeneration.Entry(reader.GetGuid(0), 0,
+                    reader.IsDBNull(2) ? null : (short)reader.GetInt32(2), reader.IsDBNull(3) ? null : (short)reader.GetInt32(3),
+                    reader.IsDBNull(4) ? null : reader.GetBoolean(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
+                    Intern(reader.GetFieldValue<string[]>(6)), Intern(reader.GetFieldValue<string[]>(7)), Intern(reader.GetFieldValue<string[]>(8)),
+                    Intern(reader.GetFieldValue<string[]>(9)), [], []);
+                facts[reader.GetGuid(0)] = (reader.GetBoolean(1), entry, reader.IsDBNull(10) ? [] : Intern(reader.GetFieldValue<string[]>(10)), reader.GetBoolean(11));
+            }
+        }
+        var rows = new List<(Guid Service, string ByDay, TimeOnly Opens, TimeOnly? Closes, DateOnly? From, DateOnly? To, string Zone)>();
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT x.service_id, x.byday, x.opens_at, x.closes_at, x.valid_from, x.valid_to, x.time_zone
+              FROM schedule x JOIN service s ON s.id = x.service_id
+             WHERE s.status = 'active' AND NOT s.available_24_7 AND x.opens_at IS NOT NULL
+            """ + only, conn, tx))
+        {
+            if (services is not null)
+            {
+                cmd.Parameters.AddWithValue("s", services);
+            }
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<TimeOnly>(2),
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeOnly>(3),
+                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateOnly>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
+                    reader.GetString(6)));
+            }
+        }
+        var unknown = rows.Where(r => !PgZones.ContainsKey(r.Zone)).Select(r => r.Zone).Distinct(StringComparer.Ordinal).ToArray();
+        if (unknown.Length > 0)
+        {
+            await using var zones = new NpgsqlCommand("SELECT z, local_time_at(now(), z) IS NOT NULL FROM unnest(@z) z", conn, tx);
+            zones.Parameters.AddWithValue("z", unknown);
+            await using var reader = await zones.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                PgZones[reader.GetString(0)] = reader.GetBoolean(1);
+            }
+        }
+        var slots = new Dictionary<Guid, (List<OpenHours.Slot> Slots, bool Uncertain)>();
+        foreach (var r in rows)
+        {
+            if (!PgZones.GetValueOrDefault(r.Zone))
+            {
+                continue; // a zone PostgreSQL cannot read: not counted (service_open_at's t.local IS NOT NULL)
+            }
+            if (!slots.TryGetValue(r.Service, out var list))
+            {
+                slots[r.Service] = list = ([], false);
+            }
+            if (ZoneOf(r.Zone) is not { } tz)
+            {
+                slots[r.Service] = (list.Slots, true);
+                continue;
+            }
+            list.Slots.Add(new OpenHours.Slot(OpenHours.DayBits(r.ByDay), r.Opens.Ticks, r.Closes?.Ticks, r.From, r.To, tz));
+        }
+        var result = new Dictionary<Guid, ServiceFacts>(facts.Count);
+        foreach (var (id, f) in facts)
+        {
+            var hours = f.Always ? OpenHours.Always
+                : slots.TryGetValue(id, out var list) ? OpenHours.From(false, list.Slots, list.Uncertain) : OpenHours.None;
+            result[id] = new ServiceFacts(f.Active ? hours : OpenHours.None, f.Entry, f.Categories, f.Active);
+        }
+        return result;
+    }
+
+    private static readonly ConcurrentDictionary<string, TimeZoneInfo?> Zones = new(StringComparer.Ordinal);
+
+    // .NET's zone for an id only when it is the very IANA zone PostgreSQL reads by that id (TimeZones.Canonical).
+    private static TimeZoneInfo? ZoneOf(string id) => Zones.GetOrAdd(id, z =>
+        Infrastructure.TimeZones.Canonical(z) == z ? Infrastructure.TimeZones.Find(z) : null);
 
     /// <summary>
     /// Deletes the change rows committed before the snapshot of the previous pruning, when that one is ten minutes old,
@@ -354,7 +575,8 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                (SELECT array_agg(ad.country) FROM address ad WHERE ad.location_id = l.id),
                CASE WHEN NOT EXISTS (SELECT 1 FROM address ad WHERE ad.location_id = l.id) THEN
                  (SELECT array_agg(r.code) FROM region r
-                   WHERE r.level = 0 AND length(r.code) = 2 AND r.geometry IS NOT NULL AND ST_Covers(r.geometry, l.public_point)) END
+                   WHERE r.level = 0 AND length(r.code) = 2 AND r.geometry IS NOT NULL AND ST_Covers(r.geometry, l.public_point)) END,
+               l.visibility
           FROM service_at_location x
           JOIN location l ON l.id = x.location_id
           JOIN service s ON s.id = x.service_id
@@ -410,6 +632,39 @@ internal sealed class NearestGeneration
 
     public int Count => Base.Entries.Length - _removed.Count + _added.Length;
 
+    // Opening hours of every active service at this generation's snapshot: a base shared by generations, and the services
+    // deltas reloaded (null: no longer active).
+    private Dictionary<Guid, ServiceFacts> _hours = [];
+    private Dictionary<Guid, ServiceFacts?> _hoursChanged = [];
+
+    /// <summary>The opening hours of an active service, or null when not known here (not active, or not loaded): ask the database.</summary>
+    public OpenHours? Hours(Guid serviceId) => Facts(serviceId) is { Active: true } facts ? facts.Hours : null;
+
+    /// <summary>What a service's remote channels need in memory (status, hours, eligibility), or null when not known here.</summary>
+    public ServiceFacts? Facts(Guid serviceId) =>
+        _hoursChanged.TryGetValue(serviceId, out var changed) ? changed : _hours.GetValueOrDefault(serviceId);
+
+    /// <summary>Whether an active service passes the filter's eligibility (<c>ServiceFilters.Eligible</c>, less the search).</summary>
+    public bool Eligible(ServiceFacts facts, ServiceFilter f)
+    {
+        ulong mask = 0;
+        foreach (var c in facts.Categories)
+        {
+            if (Base.Bits.TryGetValue(c, out var bit))
+            {
+                mask |= 1UL << bit;
+            }
+        }
+        return Matches(facts.Entry with { Categories = mask }, f with { Country = null, OutsideCountry = null }, Base.Mask(f.Categories),
+            f.ExcludeStale ? Infrastructure.Freshness.Cutoff(f.At) : null);
+    }
+
+    internal NearestGeneration WithHours(Dictionary<Guid, ServiceFacts> hours)
+    {
+        _hours = hours;
+        return this;
+    }
+
     /// <summary>Services with organization, phones and categories, as <c>NearestQueries</c> loads them, by id.</summary>
     public ConcurrentDictionary<Guid, Service> Services { get; private init; } = new();
 
@@ -435,13 +690,41 @@ internal sealed class NearestGeneration
     /// location, service or location is dropped and <paramref name="rows"/> (their current rows) added; the rows shown
     /// are kept but for those named. Null: a change the base cannot take (a category it has no bit for) — load whole.
     /// </summary>
-    public NearestGeneration? With(string snapshot, long stamp, HashSet<Guid> sals, HashSet<Guid> services, HashSet<Guid> locations, List<Row> rows)
+    public NearestGeneration? With(string snapshot, long stamp, HashSet<Guid> sals, HashSet<Guid> services, HashSet<Guid> locations, List<Row> rows,
+        HashSet<Guid>? hourIds = null, Dictionary<Guid, ServiceFacts>? hours = null)
     {
+        var (hoursBase, hoursChanged) = (_hours, _hoursChanged);
+        if (hourIds is { Count: > 0 })
+        {
+            hoursChanged = new Dictionary<Guid, ServiceFacts?>(_hoursChanged);
+            foreach (var id in hourIds)
+            {
+                hoursChanged[id] = hours?.GetValueOrDefault(id);
+            }
+            if (hoursChanged.Count > MaxAdded)
+            {
+                hoursBase = new Dictionary<Guid, ServiceFacts>(_hours);
+                foreach (var (id, h) in hoursChanged)
+                {
+                    if (h is null)
+                    {
+                        hoursBase.Remove(id);
+                    }
+                    else
+                    {
+                        hoursBase[id] = h;
+                    }
+                }
+                hoursChanged = [];
+            }
+        }
         var changed = sals.Count + services.Count + locations.Count;
         if (changed == 0)
         {
             return new NearestGeneration(Base, _removed, _added, snapshot, stamp, 0)
             {
+                _hours = hoursBase,
+                _hoursChanged = hoursChanged,
                 Services = Services,
                 Locations = Locations,
                 Countries = Countries,
@@ -495,6 +778,8 @@ internal sealed class NearestGeneration
         }
         return new NearestGeneration(layer, removed, [.. added], snapshot, stamp, changed)
         {
+            _hours = hoursBase,
+            _hoursChanged = hoursChanged,
             Services = Copy(Services, services),
             Locations = Copy(Locations, locations),
             Countries = Copy(Countries, locations),
@@ -509,7 +794,17 @@ internal sealed class NearestGeneration
     /// (<paramref name="lat"/>, <paramref name="lng"/>), within <paramref name="maxDistanceM"/> (with a margin: the
     /// database applies the exact ellipsoidal bound).
     /// </summary>
-    public IEnumerable<Guid> Nearest(double lat, double lng, ServiceFilter f, double? maxDistanceM)
+    public IEnumerable<Guid> Nearest(double lat, double lng, ServiceFilter f, double? maxDistanceM) =>
+        Candidates(lat, lng, f, maxDistanceM).Select(c => c.Id);
+
+    /// <summary>A proposed service at location: ids, its public point (degrees) and whether it is an approximate site.</summary>
+    internal readonly record struct Candidate(Guid Id, Guid ServiceId, Guid LocationId, double Lat, double Lng, bool Approximate);
+
+    private static Candidate ToCandidate(in Entry e, Guid serviceId, Guid locationId, double x, double y, double z) =>
+        new(e.Id, serviceId, locationId, Math.Asin(Math.Clamp(z, -1, 1)) * 180 / Math.PI, Math.Atan2(y, x) * 180 / Math.PI, e.Approximate);
+
+    /// <summary><see cref="Nearest"/> with what the in-memory answer needs of each candidate.</summary>
+    public IEnumerable<Candidate> Candidates(double lat, double lng, ServiceFilter f, double? maxDistanceM)
     {
         var mask = Base.Mask(f.Categories);
         var tree = f.Categories.Length == 1 ? Base.ByCategory[Base.Bits[f.Categories[0]]] : Base.All;
@@ -526,13 +821,13 @@ internal sealed class NearestGeneration
         var cutoff = f.ExcludeStale ? Infrastructure.Freshness.Cutoff(f.At) : (DateOnly?)null;
         var (x, y, z) = Unit(lat, lng);
         // The added entries that match, by distance, merged into the tree's stream.
-        var extra = new List<(Guid Id, double D)>();
+        var extra = new List<(Candidate Id, double D)>();
         foreach (var a in _added)
         {
             var d = ((a.X - x) * (a.X - x)) + ((a.Y - y) * (a.Y - y)) + ((a.Z - z) * (a.Z - z));
             if (d <= maxChord2 && Matches(a.Entry, f, mask, cutoff))
             {
-                extra.Add((a.Entry.Id, d));
+                extra.Add((ToCandidate(a.Entry, a.ServiceId, a.LocationId, a.X, a.Y, a.Z), d));
             }
         }
         extra.Sort((p, q) => p.D.CompareTo(q.D));
@@ -547,7 +842,7 @@ internal sealed class NearestGeneration
                 }
                 if (!_removed.Contains(i) && Matches(Base.Entries[i], f, mask, cutoff))
                 {
-                    yield return Base.Entries[i].Id;
+                    yield return ToCandidate(Base.Entries[i], Base.ServiceIds[i], Base.LocationIds[i], Base.X[i], Base.Y[i], Base.Z[i]);
                 }
             }
         }
@@ -618,7 +913,8 @@ internal sealed class NearestGeneration
     /// <summary>What a filter needs of one service at location (its category codes as bits of the base's <see cref="Layer.Bits"/>).</summary>
     internal readonly record struct Entry(
         Guid Id, ulong Categories, short? MinimumAge, short? MaximumAge, bool? IsFree, DateOnly? AssuredDate,
-        string[] Languages, string[] Genders, string[] DeliveryModes, string[] Audience, string?[] AddressCountries, string[] CoveringCountries);
+        string[] Languages, string[] Genders, string[] DeliveryModes, string[] Audience, string?[] AddressCountries, string[] CoveringCountries,
+        bool Approximate = false);
 
     /// <summary>A row read for a delta.</summary>
     internal sealed record Row(Guid Id, Guid ServiceId, Guid LocationId, double Lat, double Lng, Entry Entry, string[] Categories);
@@ -691,8 +987,8 @@ internal sealed class NearestGeneration
             return values!;
         }
 
-        public NearestGeneration? Build(string snapshot, long stamp) =>
-            Layer() is { } layer ? new NearestGeneration(layer, [], [], snapshot, stamp, 0) : null;
+        public NearestGeneration? Build(string snapshot, long stamp, Dictionary<Guid, ServiceFacts>? hours = null) =>
+            Layer() is { } layer ? new NearestGeneration(layer, [], [], snapshot, stamp, 0).WithHours(hours ?? []) : null;
 
         /// <summary>Null with more categories than bits: the SQL path answers (none of the deployments comes near).</summary>
         public Layer? Layer()
@@ -888,3 +1184,6 @@ internal sealed class NearestGeneration
         }
     }
 }
+
+/// <summary>An active service's opening hours, eligibility columns (as an entry without categories) and category codes.</summary>
+internal sealed record ServiceFacts(OpenHours Hours, NearestGeneration.Entry Entry, string[] Categories, bool Active);

@@ -19,9 +19,10 @@ internal sealed record NearestHit(
 /// Public queries measure from <c>location.public_point</c>, so confidential sites are never placed or triangulated.
 /// </summary>
 internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext actor, Borders borders, Microsoft.Extensions.Options.IOptions<ReferralSettings> settings,
-    NearestIndex index, DbRoute route, OriginIndex origins)
+    NearestIndex index, DbRoute route, IOriginLookup origins)
 {
-    private Task<NearestGeneration?>? _generation;
+    private NearestGeneration? _generation;
+    private bool _generationRead;
 
     /// <summary>Distances to approximate locations are rounded to this, on top of the generalised point.</summary>
     public const double ApproximateRoundingM = 500;
@@ -77,11 +78,12 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     public async Task<List<NearestHit>> HitsAsync(Point point, ServiceFilter filter, int limit, double? maxDistanceM, CancellationToken ct)
     {
         var take = (limit * 3) + 10;
-        var candidates = await GenerationAsync(ct) is { } gen && gen.Serves(filter)
-            ? await ProposedAsync(gen, point, filter, take, maxDistanceM, ct)
-            : await CandidatesAsync(point, filter, take, maxDistanceM, null, ct);
         // Callers who may see some places exactly (Actor.SeesExact) get exact distances to those; the rest stay public.
         var exact = actor.Current.IsPrivileged;
+        var gen = await GenerationAsync(ct);
+        var candidates = gen is not null && gen.Serves(filter)
+            ? (exact ? null : InMemory(gen, point, filter, take, maxDistanceM)) ?? await ProposedAsync(gen, point, filter, take, maxDistanceM, ct)
+            : await CandidatesAsync(point, filter, take, maxDistanceM, null, ct);
         return [.. candidates
             .Select(h => h with { DistanceM = exact && actor.Current.SeesExact(h.LocationOrganizationId, h.Visibility) ? Math.Round(h.ExactDistanceM, 1) : PublicDistance(h) })
             .OrderBy(h => h.DistanceM).ThenBy(h => h.ServiceAtLocationId)
@@ -171,9 +173,57 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         return [.. found.Take(take)];
     }
 
+    /// <summary>
+    /// The SQL path's candidates without a statement, for public callers: the index proposes by great-circle distance (as
+    /// <c>&lt;-&gt;</c> orders), the ellipsoidal distance (<see cref="Ellipsoid"/>, as PostGIS geography measures it) bounds
+    /// <paramref name="maxDistanceM"/>, and open-now is evaluated in C# (<see cref="OpenHours"/>, the rules of
+    /// <c>service_open_at()</c>). Null when the generation cannot answer exactly (a service whose hours or zone it does
+    /// not hold, or a nearly antipodal distance): the database then checks the proposals.
+    /// </summary>
+    private static List<NearestHit>? InMemory(NearestGeneration gen, Point point, ServiceFilter filter, int take, double? maxDistanceM)
+    {
+        var found = new List<NearestHit>(take);
+        foreach (var c in gen.Candidates(point.Y, point.X, filter, maxDistanceM))
+        {
+            var metres = Ellipsoid.DistanceM(point.Y, point.X, c.Lat, c.Lng);
+            if (double.IsNaN(metres))
+            {
+                return null;
+            }
+            if (maxDistanceM is { } max && metres > max)
+            {
+                continue;
+            }
+            if (gen.Hours(c.ServiceId) is not { Uncertain: false } hours)
+            {
+                return null;
+            }
+            var open = hours.At(filter.At);
+            if (filter.OpenOnly && open != true)
+            {
+                continue;
+            }
+            found.Add(new NearestHit(c.Id, c.ServiceId, c.LocationId, metres, open, c.Approximate ? Confidentiality.Approximate : Confidentiality.Public));
+            if (found.Count >= take)
+            {
+                break;
+            }
+        }
+        return found;
+    }
+
     /// <summary>The index generation this request may use (null: the SQL path; on a standby always, it has its own pace).</summary>
-    private Task<NearestGeneration?> GenerationAsync(CancellationToken ct) =>
-        _generation ??= route.UseReplica ? Task.FromResult<NearestGeneration?>(null) : index.CurrentAsync(db, ct);
+    private Task<NearestGeneration?> GenerationAsync(CancellationToken ct)
+    {
+        _ = ct;
+        if (!_generationRead)
+        {
+            // No statement: the index learns of changes by notification, this instance's writes and a background poll.
+            _generation = route.UseReplica ? null : index.Current;
+            _generationRead = true;
+        }
+        return Task.FromResult(_generation);
+    }
 
     private static double PublicDistance(NearestHit h) => PublicDistance(h.DistanceM, h.Visibility);
 
@@ -198,7 +248,7 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     public async Task<(string? Country, string[] RegionCodes)> OriginAsync(Point point, CancellationToken ct)
     {
         // From memory where it cannot differ from the statements below (OriginIndex); a standby keeps its own pace.
-        if (!route.UseReplica && origins.TryOrigin(point, out var known, out var knownCodes))
+        if (settings.Value.InMemoryIndex && !route.UseReplica && origins.TryOrigin(point, out var known, out var knownCodes))
         {
             return (known, knownCodes);
         }
@@ -246,23 +296,12 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     /// <summary>Active, eligible services whose service area covers the point (by geometry or region code).</summary>
     public async Task<List<RemoteService>> RemoteAsync(Point point, string[] regionCodes, ServiceFilter filter, Guid[] exclude, CancellationToken ct)
     {
-        var at = filter.At;
-        if (!route.UseReplica && origins.TryAreasCovering(point, regionCodes, out var covering))
+        if (await GenerationAsync(ct) is { } gen && gen.Serves(filter) && origins.TryAreasCovering(point, regionCodes, out var covering)
+            && RemoteInMemory(gen, covering, filter, exclude) is { } found)
         {
-            // The areas from memory (OriginIndex); eligibility and opening hours of their services from the database.
-            var candidates = covering.Select(c => c.ServiceId).Where(id => !exclude.Contains(id)).Distinct().ToArray();
-            if (candidates.Length == 0)
-            {
-                return [];
-            }
-            var eligible = await db.Services.AsNoTracking().Eligible(filter)
-                .Where(s => candidates.Contains(s.Id))
-                .Select(s => new { s.Id, OpenNow = SqlFunctions.ServiceOpenAt(s.Id, at) })
-                .Where(x => !filter.OpenOnly || x.OpenNow == true)
-                .ToDictionaryAsync(x => x.Id, x => x.OpenNow, ct);
-            return await ToRemoteAsync(covering.Where(c => eligible.ContainsKey(c.ServiceId) && !exclude.Contains(c.ServiceId))
-                .Take(200).Select(c => (c.ServiceId, c.Area, eligible[c.ServiceId])), ct);
+            return await ToRemoteAsync(found, ct);
         }
+        var at = filter.At;
         var areas = db.ServiceAreas.AsNoTracking()
             .Where(a => (a.Extent != null && a.Extent.Covers(point)) || a.RegionCodes.Any(c => regionCodes.Contains(c)));
         var rows = await db.Services.AsNoTracking().Eligible(filter)
@@ -274,6 +313,47 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             .Select(x => new { x.ServiceId, x.Area.Id, x.Area.Name, x.Area.RegionCodes, HasExtent = x.Area.Extent != null, x.OpenNow })
             .ToListAsync(ct);
         return await ToRemoteAsync(rows.Select(r => (r.ServiceId, new RemoteArea(r.Id, r.Name, r.RegionCodes, r.HasExtent, RemoteArea.ServiceHref(r.ServiceId)), r.OpenNow)), ct);
+    }
+
+    /// <summary>
+    /// The SQL path's remote rows from memory: areas of active, eligible services (<see cref="NearestGeneration.Eligible"/>)
+    /// with open-now in C#, at most 200 rows. Null when a service's facts are not held exactly (the database answers).
+    /// </summary>
+    private static List<(Guid ServiceId, RemoteArea Area, bool? OpenNow)>? RemoteInMemory(
+        NearestGeneration gen, IReadOnlyList<(Guid ServiceId, RemoteArea Area)> areas, ServiceFilter filter, Guid[] exclude)
+    {
+        var rows = new List<(Guid ServiceId, RemoteArea Area, bool? OpenNow)>();
+        foreach (var (serviceId, area) in areas)
+        {
+            if (Array.IndexOf(exclude, serviceId) >= 0)
+            {
+                continue;
+            }
+            var facts = gen.Facts(serviceId);
+            if (facts is null || facts.Hours.Uncertain)
+            {
+                return null; // a service not held (yet), or hours only the database reads
+            }
+            if (!facts.Active)
+            {
+                continue;
+            }
+            if (!gen.Eligible(facts, filter))
+            {
+                continue;
+            }
+            var open = facts.Hours.At(filter.At);
+            if (filter.OpenOnly && open != true)
+            {
+                continue;
+            }
+            rows.Add((serviceId, area, open));
+            if (rows.Count == 200)
+            {
+                break;
+            }
+        }
+        return rows;
     }
 
     /// <summary>Remote channels first by how local their area is (a province before the whole country), then by name.</summary>

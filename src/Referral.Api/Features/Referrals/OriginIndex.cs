@@ -25,7 +25,7 @@ namespace Referral.Api.Features.Referrals;
 /// SQL path (<c>false</c>), which stays the reference. Tests compare both on many points.
 /// </para>
 /// </summary>
-internal sealed class OriginIndex(IConfiguration configuration, IOptions<ReferralSettings> settings, ILogger<OriginIndex> logger) : BackgroundService
+internal sealed class OriginIndex(IConfiguration configuration, IOptions<ReferralSettings> settings, ILogger<OriginIndex> logger) : BackgroundService, IOriginLookup
 {
     /// <summary>Notification payload on <see cref="DbNotifications.CacheChannel"/>.</summary>
     public const string Notification = "origin";
