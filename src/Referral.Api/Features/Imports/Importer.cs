@@ -188,6 +188,12 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         _ => throw new ImportInputException($"a {what} import reads one file; got {input.Files.Count} ({string.Join(", ", input.Files.Take(5).Select(f => f.Name))})."),
     };
 
+    /// <summary>
+    /// Parses the CSV and builds its records on a thread of its own, one chunk of records ahead of the batch being
+    /// resolved, validated and staged: the reader has a core while the batch's lookups and its in-order part run on the
+    /// other. The records, their order and every error are those of reading in line, since the chunks are taken in order
+    /// and a format error is raised where its chunk would have been.
+    /// </summary>
     private static async Task ReadCsvAsync(InputFile file, Run run, CancellationToken ct)
     {
         await using var stream = file.Open();
@@ -198,35 +204,93 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         run.Columns = new ImportColumns(csv.Header, targets);
         var builder = new FlatRecordBuilder(run.Options, run.Resolver!, targets.OfType<string>(), csv.Delimiter);
         run.Scope = ImportScope.ForFlat(builder.Covered, builder.HasLocations);
-        var row = new Dictionary<string, string?>(StringComparer.Ordinal);
-        try
+        var chunkSize = Math.Max(1, run.Options.BatchSize);
+        var chunks = System.Threading.Channels.Channel.CreateBounded<CsvChunk>(new System.Threading.Channels.BoundedChannelOptions(1)
         {
-            while (csv.Read() is { } fields)
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var producer = Task.Run(async () =>
+        {
+            var records = new List<SourceRecord>(chunkSize);
+            Exception? failure = null;
+            try
             {
-                row.Clear();
-                for (var i = 0; i < targets.Length && i < fields.Count; i++)
+                var row = new Dictionary<string, string?>(StringComparer.Ordinal);
+                while (csv.Read() is { } fields)
                 {
-                    if (targets[i] is { } target)
+                    row.Clear();
+                    for (var i = 0; i < targets.Length && i < fields.Count; i++)
                     {
-                        row[target] = fields[i];
+                        if (targets[i] is { } target)
+                        {
+                            row[target] = fields[i];
+                        }
+                    }
+                    if (builder.Add(row, new Origin(file.Name, csv.Line)) is { } done)
+                    {
+                        records.Add(done);
+                        if (records.Count >= chunkSize)
+                        {
+                            await chunks.Writer.WriteAsync(new CsvChunk(records, csv.CharsRead, null), stop.Token);
+                            records = new List<SourceRecord>(chunkSize);
+                        }
                     }
                 }
-                if (builder.Add(row, new Origin(file.Name, csv.Line)) is { } done)
+                if (builder.Flush() is { } last)
                 {
-                    await run.AddAsync(done, csv.CharsRead, ct);
+                    records.Add(last);
+                }
+            }
+            catch (CsvFormatException ex)
+            {
+                failure = new ImportInputException($"{file.Name}: {ex.Message}", ex.Line, file.Name);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failure = ex;
+            }
+            try
+            {
+                await chunks.Writer.WriteAsync(new CsvChunk(records, csv.CharsRead, failure), stop.Token);
+            }
+            finally
+            {
+                chunks.Writer.TryComplete();
+            }
+        }, stop.Token);
+        try
+        {
+            await foreach (var chunk in chunks.Reader.ReadAllAsync(ct))
+            {
+                foreach (var record in chunk.Records)
+                {
+                    await run.AddAsync(record, chunk.CharsRead, ct);
+                }
+                if (chunk.Failure is { } failure)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
                 }
             }
         }
-        catch (CsvFormatException ex)
+        finally
         {
-            throw new ImportInputException($"{file.Name}: {ex.Message}", ex.Line, file.Name);
-        }
-        if (builder.Flush() is { } last)
-        {
-            await run.AddAsync(last, csv.CharsRead, ct);
+            await stop.CancelAsync();
+            try
+            {
+                await producer;
+            }
+            catch (OperationCanceledException)
+            {
+                // The import stopped before the reader finished.
+            }
         }
         run.Notes.AddRange(builder.Notes);
     }
+
+    /// <summary>Records the CSV reader built, in file order; the last chunk carries the error that ended the reading, if any.</summary>
+    private sealed record CsvChunk(List<SourceRecord> Records, long CharsRead, Exception? Failure);
 
     private static async Task ReadGeoJsonAsync(InputFile file, Run run, CancellationToken ct)
     {

@@ -10,6 +10,11 @@ namespace Referral.Api.Features.Imports;
 /// a time, and re-adding a foreign key checks all rows with one join instead of one lookup per row. Primary keys and unique
 /// indexes stay (they keep the merge correct). DDL is transactional in PostgreSQL: a failed import restores everything.
 /// The price: readers of those tables wait until the import commits.
+/// The same tables' change-recording triggers (the nearest index's <c>referral_nearest_changed</c> and the tile cells'
+/// <c>tile_cells_mark_*</c>, statement triggers over transition tables) are disabled for the load too: with a million
+/// rows they would capture every row and mark cell by cell what a bulk load marks as a whole anyway. In their place the
+/// import records the coarse change those triggers record for a TRUNCATE (<c>nearest_change</c> kind '*', tile cell -1:
+/// everything), which covers every row the merge wrote, inserted, updated or deleted.
 /// </summary>
 internal sealed class IndexRebuild
 {
@@ -31,6 +36,10 @@ internal sealed class IndexRebuild
     private readonly NpgsqlConnection _conn;
     private readonly List<(string Table, string Name, string Definition)> _indexes = [];
     private readonly List<(string Table, string Name, string Definition)> _foreignKeys = [];
+    private readonly List<(string Table, string Name, string Function)> _triggers = [];
+
+    /// <summary>Triggers that record which rows changed, and what a bulk load records in their place (all of it).</summary>
+    private const string ChangeTriggers = "p.proname = 'referral_nearest_changed' OR p.proname LIKE 'tile\\_cells\\_mark\\_%'";
 
     private IndexRebuild(NpgsqlConnection conn) => _conn = conn;
 
@@ -61,7 +70,7 @@ internal sealed class IndexRebuild
             rebuild.Notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"bulk load: {table}'s secondary indexes and foreign keys were rebuilt after inserting {incoming} rows (the table held about {existing})."));
         }
-        return rebuild._indexes.Count + rebuild._foreignKeys.Count > 0 ? rebuild : null;
+        return rebuild._indexes.Count + rebuild._foreignKeys.Count + rebuild._triggers.Count > 0 ? rebuild : null;
     }
 
     private async Task DropAsync(string table, CancellationToken ct)
@@ -91,6 +100,23 @@ internal sealed class IndexRebuild
                 _foreignKeys.Add((table, reader.GetString(0), reader.GetString(1)));
             }
         }
+        await using (var cmd = new NpgsqlCommand($"""
+            SELECT t.tgname, p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+            WHERE t.tgrelid = @table::regclass AND NOT t.tgisinternal AND t.tgenabled = 'O' AND ({ChangeTriggers})
+            ORDER BY t.tgname
+            """, _conn) { CommandTimeout = 0 })
+        {
+            cmd.Parameters.AddWithValue("table", "public." + table);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                _triggers.Add((table, reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        foreach (var (t, name, _) in _triggers.Where(f => f.Table == table))
+        {
+            await ExecAsync($"ALTER TABLE public.{Quote(t)} DISABLE TRIGGER {Quote(name)}", ct);
+        }
         foreach (var (t, name, _) in _foreignKeys.Where(f => f.Table == table))
         {
             await ExecAsync($"ALTER TABLE public.{Quote(t)} DROP CONSTRAINT {Quote(name)}", ct);
@@ -104,6 +130,18 @@ internal sealed class IndexRebuild
     /// <summary>Creates the indexes and foreign keys again (before the import commits).</summary>
     public async Task RestoreAsync(CancellationToken ct)
     {
+        foreach (var (table, name, _) in _triggers)
+        {
+            await ExecAsync($"ALTER TABLE public.{Quote(table)} ENABLE TRIGGER {Quote(name)}", ct);
+        }
+        if (_triggers.Any(t => t.Function == "referral_nearest_changed"))
+        {
+            await ExecAsync("INSERT INTO nearest_change (kind) VALUES ('*'); SELECT pg_notify('referral_cache', 'nearest')", ct);
+        }
+        if (_triggers.Any(t => t.Function.StartsWith("tile_cells_mark_", StringComparison.Ordinal)))
+        {
+            await ExecAsync("INSERT INTO tile_cell_dirty (cell) VALUES (-1)", ct);
+        }
         foreach (var (_, _, definition) in _indexes)
         {
             await ExecAsync(definition, ct);

@@ -49,6 +49,51 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
     }
 
     [Fact]
+    public async Task Import_BulkLoad_MarksEverythingChangedOnce_AndNearestAndTilesSeeTheRows()
+    {
+        // A bulk load (indexes rebuilt) records its changes as a whole, as a TRUNCATE does: one '*' for the nearest index
+        // and cell -1 (recount all) for the tiles, not the row-by-row marks of the change triggers (disabled for the load).
+        await using (var conn = await Factory.OpenAsync())
+        await using (var clear = new Npgsql.NpgsqlCommand("DELETE FROM nearest_change; DELETE FROM tile_cell_dirty", conn))
+        {
+            await clear.ExecuteNonQueryAsync();
+        }
+        var csv = File(
+            "B1,Comisaría del Norte,police,9.9333,-84.0833,+506 2222 3333,Calle 1,San José,CR",
+            "B2,Línea del Sur,helpline,9.94,-84.07,1147,Calle 2,San José,CR");
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=bulk&indexes=rebuild");
+
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        Assert.Equal(2, result.Count("services.created"));
+        await using (var conn = await Factory.OpenAsync())
+        {
+            await using var changes = new Npgsql.NpgsqlCommand(
+                "SELECT (SELECT string_agg(kind::text || coalesce(id::text, ''), ',') FROM nearest_change), (SELECT string_agg(cell::text, ',') FROM tile_cell_dirty)", conn);
+            await using var reader = await changes.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal("*", reader.GetString(0));
+            Assert.Equal("-1", reader.GetString(1));
+            await using var enabled = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'O'", conn);
+            await reader.DisposeAsync();
+            Assert.Equal(0L, await enabled.ExecuteScalarAsync());
+        }
+        var near = await Public.GetFromJsonAsync<JsonElement>("/api/nearest?lat=9.94&lng=-84.07&category=helpline&limit=1");
+        Assert.Equal("Línea del Sur", near.GetProperty("results")[0].GetProperty("service").GetProperty("name").GetString());
+        var tile = await Public.GetAsync("/tiles/services/10/" + TileX(10, -84.07) + "/" + TileY(10, 9.94) + ".mvt");
+        Assert.Equal(HttpStatusCode.OK, tile.StatusCode);
+        Assert.NotEmpty(await tile.Content.ReadAsByteArrayAsync());
+    }
+
+    private static int TileX(int z, double lng) => (int)Math.Floor((lng + 180) / 360 * (1 << z));
+
+    private static int TileY(int z, double lat)
+    {
+        var r = lat * Math.PI / 180;
+        return (int)Math.Floor((1 - (Math.Log(Math.Tan((Math.PI / 4) + (r / 2))) / Math.PI)) / 2 * (1 << z));
+    }
+
+    [Fact]
     public async Task Import_MappingFile_MapsColumnsTranslatesValuesAndAppliesDefaults()
     {
         var csv = "Código;Nombre;Tipo;Latitud;Longitud;Tel.;Notas\n"
@@ -386,6 +431,23 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.Status);
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.Status);
         Assert.Equal(0, await Factory.WithDbAsync(db => db.Services.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Import_UnreadableLineAfterAFullBatch_Answers400WithItsLine_AndWritesNothing()
+    {
+        // The CSV is read a batch ahead of validation: an error after the first full batch (20,000 records, already validated
+        // and staged) still stops the import with its own line, and nothing is written.
+        var rows = Enumerable.Range(1, 20_005).Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"R{i},Servicio {i},police,{9.9 + (i % 100 * 0.001)},{-84.07 - (i / 100 * 0.001)}"));
+        var csv = "id,name,category,lat,lon\n" + string.Join("\n", rows) + "\nR0,\"unterminated\n";
+        var before = await DatabaseSnapshot.TakeAsync(Factory);
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=late&country=CR");
+
+        Assert.True(result.Status == HttpStatusCode.BadRequest, result.Body.ToString());
+        Assert.Equal(20_007, result.Body.GetProperty("line").GetInt64());
+        Assert.Equal(before, await DatabaseSnapshot.TakeAsync(Factory));
     }
 
     [Fact]
