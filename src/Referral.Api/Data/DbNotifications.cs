@@ -87,15 +87,28 @@ internal sealed class DbNotifications(IConfiguration configuration, IMemoryCache
         {
             if (_listening.Task.IsCompleted)
             {
-                await using var conn = new NpgsqlConnection(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)));
-                await conn.OpenAsync(ct);
-                await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", conn);
-                notify.Parameters.AddWithValue("channel", CacheChannel);
-                notify.Parameters.AddWithValue("payload", token);
-                await notify.ExecuteNonQueryAsync(ct);
-                if (await Task.WhenAny(arrived.Task, Task.Delay(timeout, ct)) == arrived.Task)
+                try
                 {
-                    return;
+                    var connectionString = new NpgsqlConnectionStringBuilder(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)))
+                    {
+                        Timeout = Math.Max(1, (int)timeout.TotalSeconds),
+                    }.ConnectionString;
+                    await using var conn = new NpgsqlConnection(connectionString);
+                    await conn.OpenAsync(ct);
+                    await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", conn);
+                    notify.Parameters.AddWithValue("channel", CacheChannel);
+                    notify.Parameters.AddWithValue("payload", token);
+                    await notify.ExecuteNonQueryAsync(ct);
+                    if (await Task.WhenAny(arrived.Task, Task.Delay(timeout, ct)) == arrived.Task)
+                    {
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+                {
+                    // The primary is down or failing over: the caches are dropped below, and the caller's own request
+                    // meets the database's state (a 503) as it would have without the barrier.
+                    logger.LogDebug(ex, "Notification barrier failed; dropping the caches instead");
                 }
             }
             DropAll();
