@@ -683,7 +683,7 @@ internal sealed class NearestGeneration
     }
 
     /// <summary>Whether the index can propose candidates for this filter (full-text search and unknown categories cannot).</summary>
-    public bool Serves(ServiceFilter f) => f.Search is null && f.Categories.All(Base.Bits.ContainsKey);
+    public bool Serves(ServiceFilter f) => f.Search is null && f.Categories.All(Base.Bits.ContainsKey) && OpenHours.InRange(f.At);
 
     /// <summary>
     /// This generation with the changes read in <paramref name="snapshot"/> applied: every entry of a named service at

@@ -20,6 +20,12 @@ internal sealed class OpenHours
     /// <summary>24/7.</summary>
     public static readonly OpenHours Always = new(true, [], false);
 
+    /// <summary>
+    /// Instants .NET's calendar arithmetic can evaluate with a day to spare (a caller may ask <c>at=0001-01-01T00:00Z</c>);
+    /// others are left to the database's <c>service_open_at()</c>.
+    /// </summary>
+    public static bool InRange(DateTimeOffset at) => at.UtcDateTime.Year is > 1 and < 9999;
+
     private readonly bool _always;
     private readonly Slot[] _slots;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using Npgsql;
 using Referral.Api.Features.Referrals;
 using Referral.Api.Infrastructure;
@@ -111,6 +112,39 @@ public sealed class InMemoryAnswerTests(ReferralApiFactory factory) : DatabaseTe
         }
         Assert.Equal(services.Count * instants.Count, compared);
         Assert.InRange(open, compared / 20, compared - 1); // both answers occur
+    }
+
+    [Theory]
+    [InlineData("0001-01-01T00:00:00%2B00:00")]
+    [InlineData("9999-12-31T23:59:59%2B00:00")]
+    public async Task Nearest_AtTheEdgesOfTheCalendar_Answers200_NeverA500(string at)
+    {
+        var org = await TestData.CreateOrganizationAsync(Client);
+        // Both with night hours in UTC: looking back to the evening before the first day is what overflowed the calendar.
+        static System.Text.Json.Nodes.JsonArray Hours() => new(new System.Text.Json.Nodes.JsonObject
+        {
+            ["byday"] = "MO,TU,WE,TH,FR,SA,SU",
+            ["opens_at"] = "20:00",
+            ["closes_at"] = "02:00",
+            ["time_zone"] = "UTC",
+        });
+        var police = TestData.Service(org, "Police post", 9.93, -84.08, "police");
+        police["schedules"] = Hours();
+        await TestData.CreateServiceAsync(Client, police);
+        var doc = TestData.Service(org, "Helpline", 0, 0, "helpline");
+        doc["schedules"] = Hours();
+        doc["service_at_locations"] = new System.Text.Json.Nodes.JsonArray();
+        doc["service_areas"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["name"] = "Everywhere", ["region_codes"] = new System.Text.Json.Nodes.JsonArray("XA") });
+        await TestData.CreateServiceAsync(Client, doc);
+        await TestData.AddRegionAsync(Factory, "XA", 9.9, -84.1, 1, level: 0);
+
+        var response = await Public.GetAsync($"/api/nearest?lat=9.9&lng=-84.1&category=police&at={at}");
+
+        // Whatever the database's service_open_at() makes of such an instant, the answer is an answer.
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, body.GetProperty("results").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, body.GetProperty("remote").ValueKind);
     }
 
     [Fact]
