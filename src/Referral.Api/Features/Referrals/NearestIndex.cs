@@ -481,7 +481,8 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         }
         var rows = new List<(Guid Service, string ByDay, TimeOnly Opens, TimeOnly? Closes, DateOnly? From, DateOnly? To, string Zone)>();
         await using (var cmd = new NpgsqlCommand("""
-            SELECT x.service_id, x.byday, x.opens_at, x.closes_at, x.valid_from, x.valid_to, x.time_zone
+            SELECT x.service_id, x.byday, x.opens_at, x.closes_at, nullif(x.valid_from, '-infinity'), nullif(x.valid_to, 'infinity'),
+                   x.time_zone, x.valid_from = 'infinity' OR x.valid_to = '-infinity'
               FROM schedule x JOIN service s ON s.id = x.service_id
              WHERE s.status = 'active' AND NOT s.available_24_7 AND x.opens_at IS NOT NULL
             """ + only, conn, tx))
@@ -493,9 +494,13 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
+                // An infinite bound is no bound (-infinity from, infinity to) or never valid (infinity from, -infinity to):
+                // read as DateOnly.MinValue/MaxValue they would be the calendar's first and last days instead.
+                var never = !reader.IsDBNull(7) && reader.GetBoolean(7);
                 rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<TimeOnly>(2),
                     reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeOnly>(3),
-                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateOnly>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
+                    never ? DateOnly.MaxValue : reader.IsDBNull(4) ? null : reader.GetFieldValue<DateOnly>(4),
+                    never ? DateOnly.MinValue : reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
                     reader.GetString(6)));
             }
         }
@@ -683,7 +688,7 @@ internal sealed class NearestGeneration
     }
 
     /// <summary>Whether the index can propose candidates for this filter (full-text search and unknown categories cannot).</summary>
-    public bool Serves(ServiceFilter f) => f.Search is null && f.Categories.All(Base.Bits.ContainsKey) && OpenHours.InRange(f.At);
+    public bool Serves(ServiceFilter f) => f.Search is null && f.Categories.All(Base.Bits.ContainsKey);
 
     /// <summary>
     /// This generation with the changes read in <paramref name="snapshot"/> applied: every entry of a named service at

@@ -21,10 +21,12 @@ internal sealed class OpenHours
     public static readonly OpenHours Always = new(true, [], false);
 
     /// <summary>
-    /// Instants .NET's calendar arithmetic can evaluate with a day to spare (a caller may ask <c>at=0001-01-01T00:00Z</c>);
-    /// others are left to the database's <c>service_open_at()</c>.
+    /// Days in 400 Gregorian years, a whole number of weeks (20,871): dates of the year and weekdays repeat after it. An
+    /// instant within two days of .NET's calendar edges (a caller may ask <c>at=0001-01-01T00:00Z</c>, whose evening
+    /// before is in 1 BC for PostgreSQL) is evaluated this many days inside the calendar, with validity dates compared by
+    /// day number unshifted.
     /// </summary>
-    public static bool InRange(DateTimeOffset at) => at.UtcDateTime.Year is > 1 and < 9999;
+    private const int CycleDays = 146_097;
 
     private readonly bool _always;
     private readonly Slot[] _slots;
@@ -72,6 +74,9 @@ internal sealed class OpenHours
         }
         var utc = at.UtcDateTime;
         utc = new DateTime(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
+        var shift = utc.Ticks < 2 * TimeSpan.TicksPerDay ? CycleDays
+            : DateTime.MaxValue.Ticks - utc.Ticks < 2 * TimeSpan.TicksPerDay ? -CycleDays : 0;
+        utc = utc.AddDays(shift);
         foreach (var s in _slots)
         {
             if (s.Closes is not { } closes)
@@ -80,8 +85,8 @@ internal sealed class OpenHours
             }
             var local = TimeZoneInfo.ConvertTimeFromUtc(utc, s.Zone);
             var time = local.TimeOfDay.Ticks;
-            var date = DateOnly.FromDateTime(local);
-            if (Valid(s, date) && (s.Days & (1 << (int)local.DayOfWeek)) != 0 && time >= s.Opens
+            var day = DateOnly.FromDateTime(local).DayNumber - shift;
+            if (Valid(s, day) && (s.Days & (1 << (int)local.DayOfWeek)) != 0 && time >= s.Opens
                 && (closes <= s.Opens || closes == Midnight2359 || time < closes))
             {
                 return true;
@@ -89,7 +94,7 @@ internal sealed class OpenHours
             if (closes < s.Opens && time < closes)
             {
                 var yesterday = local.AddDays(-1);
-                if (Valid(s, DateOnly.FromDateTime(yesterday)) && (s.Days & (1 << (int)yesterday.DayOfWeek)) != 0)
+                if (Valid(s, day - 1) && (s.Days & (1 << (int)yesterday.DayOfWeek)) != 0)
                 {
                     return true;
                 }
@@ -98,5 +103,7 @@ internal sealed class OpenHours
         return false;
     }
 
-    private static bool Valid(in Slot s, DateOnly date) => (s.From is not { } from || date >= from) && (s.To is not { } to || date <= to);
+    /// <summary>Within the validity dates? <paramref name="day"/> is a <see cref="DateOnly.DayNumber"/>, below zero before year 1.</summary>
+    private static bool Valid(in Slot s, int day) =>
+        (s.From is not { } from || day >= from.DayNumber) && (s.To is not { } to || day <= to.DayNumber);
 }

@@ -89,6 +89,75 @@ public sealed class InMemoryAnswerTests(ReferralApiFactory factory) : DatabaseTe
                 }
             }
         }
+        var (compared, open) = await CompareWithSqlAsync(conn, services, instants);
+        Assert.Equal(services.Count * instants.Count, compared);
+        Assert.InRange(open, compared / 20, compared - 1); // both answers occur
+    }
+
+    /// <summary>
+    /// The first and last days .NET's calendar can hold: looking back to the evening before 0001-01-01 (1 BC for PostgreSQL)
+    /// for a schedule past midnight, and local times past 9999-12-31 east of UTC. Fixed zones only (PostgreSQL and .NET read
+    /// the same offset there); validity dates at the calendar's ends and infinite ones.
+    /// </summary>
+    [Fact]
+    public async Task OpenNow_InCSharp_IsServiceOpenAt_AtTheEdgesOfTheCalendar()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client);
+        var services = new List<Guid>();
+        await using var conn = await Factory.OpenAsync();
+        foreach (var zone in new[] { "UTC", "Etc/GMT+5", "Etc/GMT-5" })
+        {
+            foreach (var (opens, closes) in new[] { (new TimeOnly(20, 0), new TimeOnly(2, 0)), (new TimeOnly(0, 0), new TimeOnly(23, 59)), (new TimeOnly(9, 0), new TimeOnly(17, 0)) })
+            {
+                foreach (var (from, to) in new (string?, string?)[]
+                {
+                    (null, null), ("0001-01-01", null), (null, "9999-12-31"), ("0001-01-02", "9999-12-30"),
+                    // Infinite dates (what Npgsql writes for DateOnly.MinValue/MaxValue): always or never valid.
+                    ("-infinity", null), (null, "infinity"), ("infinity", null), (null, "-infinity"),
+                })
+                {
+                    foreach (var byday in new[] { "MO,TU,WE,TH,FR,SA,SU", "SU", "MO", "FR", "SA" })
+                    {
+                        var id = Guid.NewGuid();
+                        services.Add(id);
+                        await using var cmd = new NpgsqlCommand("""
+                            INSERT INTO service (id, organization_id, name, status, available_24_7, genders, delivery_modes, languages, audience, platforms, is_demo, last_modified)
+                            VALUES (@id, @org, 'edge hours', 'active', false, '{}', '{}', '{}', '{}', '{}', false, now());
+                            INSERT INTO schedule (id, service_id, byday, opens_at, closes_at, valid_from, valid_to, time_zone)
+                            VALUES (gen_random_uuid(), @id, @byday, @opens, @closes, @from::date, @to::date, @zone)
+                            """, conn);
+                        cmd.Parameters.AddWithValue("id", id);
+                        cmd.Parameters.AddWithValue("org", org);
+                        cmd.Parameters.AddWithValue("byday", byday);
+                        cmd.Parameters.AddWithValue("opens", opens);
+                        cmd.Parameters.AddWithValue("closes", closes);
+                        cmd.Parameters.AddWithValue("from", NpgsqlTypes.NpgsqlDbType.Text, from is { } f ? f : DBNull.Value);
+                        cmd.Parameters.AddWithValue("to", NpgsqlTypes.NpgsqlDbType.Text, to is { } t ? t : DBNull.Value);
+                        cmd.Parameters.AddWithValue("zone", zone);
+                        await cmd.ExecuteNonQueryAsync();
+                    }
+                }
+            }
+        }
+        // A microsecond past the first instant: DateTime.MinValue itself is what Npgsql sends as -infinity.
+        var first = new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(10);
+        var last = new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero);
+        DateTimeOffset[] instants =
+        [
+            first, first.AddMinutes(30), first.AddHours(1), first.AddHours(4.5), first.AddHours(12), first.AddHours(21),
+            first.AddDays(1).AddHours(1), first.AddDays(2).AddHours(3), first.AddDays(3),
+            last, last.AddHours(-1), last.AddHours(-3.5), last.AddHours(-12), last.AddHours(-22), last.AddDays(-1).AddHours(-1), last.AddDays(-2),
+        ];
+
+        var (compared, open) = await CompareWithSqlAsync(conn, services, instants);
+
+        Assert.Equal(services.Count * instants.Length, compared);
+        Assert.InRange(open, compared / 20, compared - 1); // both answers occur
+    }
+
+    /// <summary>Every service at every instant: <see cref="OpenHours.At"/> equals <c>service_open_at()</c>.</summary>
+    private static async Task<(int Compared, int Open)> CompareWithSqlAsync(NpgsqlConnection conn, List<Guid> services, IReadOnlyList<DateTimeOffset> instants)
+    {
         var hours = await NearestIndex.ReadHoursAsync(conn, null, [.. services], default);
         Assert.Equal(services.Count, hours.Count);
         var compared = 0;
@@ -110,8 +179,7 @@ public sealed class InMemoryAnswerTests(ReferralApiFactory factory) : DatabaseTe
                 open += actual == true ? 1 : 0;
             }
         }
-        Assert.Equal(services.Count * instants.Count, compared);
-        Assert.InRange(open, compared / 20, compared - 1); // both answers occur
+        return (compared, open);
     }
 
     [Theory]
