@@ -85,20 +85,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         Wake();
     }
 
-    private void Wake()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // already signalled
-            }
-        }
-    }
+    private void Wake() => IndexLoading.Wake(_signal);
 
     /// <summary>
     /// The generation a request may use, without a statement, or null (the SQL path): none loaded yet, too old, a change
@@ -145,8 +132,9 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     }
 
     // Not visible in a snapshot: xid >= xmax, or in progress when it was taken (xip). Two probes of ix_nearest_change_xid.
+    // The origin tables' changes (kind 'g') are the origin index's.
     private const string ChangedSql =
-        "SELECT EXISTS (SELECT 1 FROM nearest_change WHERE xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])) AS \"Value\"";
+        "SELECT EXISTS (SELECT 1 FROM nearest_change WHERE (xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])) AND kind <> 'g') AS \"Value\"";
 
     private NpgsqlConnection? _pollConnection;
 
@@ -165,8 +153,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         {
             if (_pollConnection is null)
             {
-                _pollConnection = new NpgsqlConnection(LoaderConnectionString);
-                await _pollConnection.OpenAsync(ct);
+                _pollConnection = await IndexLoading.OpenAsync(LoaderConnectionString, ct);
             }
             await using var probe = new NpgsqlCommand(ChangedSql, _pollConnection);
             probe.Parameters.AddWithValue("xmax", gen.Xmax);
@@ -260,20 +247,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                 // SQL path answers meanwhile.
                 _dirty = true;
                 failures++;
-                if (ex is NpgsqlException or IOException or TimeoutException)
-                {
-                    logger.LogDebug(ex, "Nearest index load failed; retrying");
-                }
-                else
-                {
-                    logger.LogWarning(ex, "Nearest index load failed; retrying");
-                }
-                try
-                {
-                    // Backing off: an unreachable database is not to be hammered.
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 << Math.Min(failures, 7))), stoppingToken);
-                }
-                catch (OperationCanceledException)
+                if (!await IndexLoading.BackOffAsync(logger, "Nearest index", ex, failures, stoppingToken))
                 {
                     return;
                 }
@@ -281,11 +255,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         }
     }
 
-    private string LoaderConnectionString => new NpgsqlConnectionStringBuilder(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)))
-    {
-        Pooling = false,
-        CommandTimeout = 600,
-    }.ConnectionString;
+    private string LoaderConnectionString => IndexLoading.ConnectionString(configuration);
 
     /// <summary>
     /// Catches up: a delta over <paramref name="before"/> when it is young enough and the changes name rows, else
@@ -294,14 +264,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     private async Task<NearestGeneration?> LoadAsync(NearestGeneration? before, CancellationToken ct)
     {
         var stamp = Stopwatch.GetTimestamp(); // before the snapshot: the generation's age is never underestimated
-        await using var conn = new NpgsqlConnection(LoaderConnectionString);
-        await conn.OpenAsync(ct);
-        // The loader gives way: a table an operator's TRUNCATE or a migration holds (or waits for) makes it stop and
-        // retry rather than queue writers behind it.
-        await using (var timeout = new NpgsqlCommand("SET lock_timeout = '200ms'", conn))
-        {
-            await timeout.ExecuteNonQueryAsync(ct);
-        }
+        await using var conn = await IndexLoading.OpenAsync(LoaderConnectionString, ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         try
         {
@@ -326,7 +289,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             await tx.CommitAsync(ct);
             return gen;
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
+        catch (Exception ex) when (IndexLoading.GaveWay(ex))
         {
             _dirty = true;
             await Task.Delay(50, ct);
@@ -402,7 +365,7 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     }
 
     private const string ChangesSql =
-        "SELECT kind, id FROM nearest_change WHERE xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])";
+        "SELECT kind, id FROM nearest_change WHERE (xid >= @xmax::text::xid8 OR xid = ANY (@xip::text[]::xid8[])) AND kind <> 'g'";
 
     private static async Task ReadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string where, Guid[] sals, Guid[] services, Guid[] locations,
         Action<Guid, Guid, Guid, double, double, NearestGeneration.Entry, string[]> add, CancellationToken ct)
@@ -612,10 +575,7 @@ internal sealed class NearestGeneration
         _added = added;
         Stamp = stamp;
         Changed = changed;
-        // pg_snapshot text: xmin:xmax:xip,xip,…
-        var parts = snapshot.Split(':');
-        Xmax = parts[1];
-        Xip = parts.Length > 2 && parts[2].Length > 0 ? parts[2].Split(',') : [];
+        (Xmax, Xip) = IndexLoading.ParseSnapshot(snapshot);
     }
 
     /// <summary>The entries and trees this generation shares with the others built on it.</summary>

@@ -16,7 +16,10 @@ namespace Referral.Api.Features.Referrals;
 /// (<see cref="NearestQueries.OriginAsync"/>) — and which service areas cover it (the <c>remote</c> channels), without a
 /// statement per request. Region outlines, gazetteer towns and service areas are held as prepared geometries in
 /// STR-trees (<see cref="OriginSnapshot"/>), reloaded whole on any change to <c>region</c>, <c>place</c> or
-/// <c>service_area</c> (a trigger notifies, migration AddOriginNotify; a lost listening connection drops it too).
+/// <c>service_area</c>: a trigger records the change in the change log and notifies (migrations AddOriginNotify,
+/// RecordOriginChanges), and, as for <see cref="NearestIndex"/>, a poll of the change log every
+/// <see cref="NearestIndex.Poll"/> must confirm the snapshot current for it to be used — a lost notification costs at
+/// most <see cref="NearestIndex.Trusted"/> of SQL-path answers, never a stale one.
 /// <para>
 /// It answers only where the answer cannot differ from PostgreSQL's: the outlines are densified along great circles
 /// (<c>ST_Segmentize</c> on geography) so their lon/lat edges follow the geography edges within a metre, and a point
@@ -30,13 +33,18 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
     /// <summary>Notification payload on <see cref="DbNotifications.CacheChannel"/>.</summary>
     public const string Notification = "origin";
 
-    // A safety net: reload this often even when nothing was notified.
+    // Reloaded this often even when nothing changed: keeps the snapshot far younger than the change log's pruning horizon.
     private static readonly TimeSpan Refresh = TimeSpan.FromMinutes(1);
 
     private readonly SemaphoreSlim _signal = new(0, 1);
     private volatile OriginSnapshot? _current;
+    private (string Xmax, string[] Xip) _snapshot; // the change-log snapshot _current was read in
     private long _version;
+    private long _currentVersion = -1; // the _version read before _current's snapshot was taken
+    private long _loaded;   // Stopwatch timestamp before _current's snapshot was taken
+    private long _verified; // Stopwatch timestamp before the last check that found _current current
     private int _loads;
+    private NpgsqlConnection? _pollConnection;
 
     public bool Enabled => settings.Value.InMemoryIndex;
 
@@ -51,16 +59,27 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
     {
         Interlocked.Increment(ref _version);
         _current = null;
-        if (_signal.CurrentCount == 0)
+        IndexLoading.Wake(_signal);
+    }
+
+    /// <summary>
+    /// The snapshot a request may use, or null (the SQL path): none loaded, a change notified since, older than
+    /// <see cref="NearestIndex.MaxAge"/>, or not confirmed current by the change-log poll within
+    /// <see cref="NearestIndex.Trusted"/> — the same net as the nearest index's, so a change whose notification was lost
+    /// is still seen within a second.
+    /// </summary>
+    private OriginSnapshot? Current
+    {
+        get
         {
-            try
+            var snapshot = _current;
+            if (snapshot is null || Interlocked.Read(ref _currentVersion) != Interlocked.Read(ref _version)
+                || Stopwatch.GetElapsedTime(Interlocked.Read(ref _loaded)) > NearestIndex.MaxAge
+                || Stopwatch.GetElapsedTime(Interlocked.Read(ref _verified)) > NearestIndex.Trusted)
             {
-                _signal.Release();
+                return null;
             }
-            catch (SemaphoreFullException)
-            {
-                // already signalled
-            }
+            return snapshot;
         }
     }
 
@@ -69,7 +88,7 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
     {
         country = null;
         regionCodes = [];
-        return _current is { } snapshot && snapshot.TryOrigin(point.Y, point.X, out country, out regionCodes);
+        return Current is { } snapshot && snapshot.TryOrigin(point.Y, point.X, out country, out regionCodes);
     }
 
     /// <summary>
@@ -79,7 +98,7 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
     public bool TryAreasCovering(Point point, string[] regionCodes, out IReadOnlyList<(Guid ServiceId, RemoteArea Area)> areas)
     {
         areas = [];
-        return _current is { } snapshot && snapshot.TryAreasCovering(point.Y, point.X, regionCodes, out areas);
+        return Current is { } snapshot && snapshot.TryAreasCovering(point.Y, point.X, regionCodes, out areas);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -90,16 +109,14 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
         }
         var failures = 0;
         var dirty = true;
+        var refreshed = Stopwatch.StartNew();
         while (!stoppingToken.IsCancellationRequested)
         {
             if (!dirty)
             {
                 try
                 {
-                    if (!await _signal.WaitAsync(Refresh, stoppingToken))
-                    {
-                        Interlocked.Increment(ref _version); // the periodic reload; keeps serving meanwhile
-                    }
+                    await _signal.WaitAsync(NearestIndex.Poll, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -108,15 +125,29 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
             }
             try
             {
+                if (!dirty && _current is not null && refreshed.Elapsed < Refresh)
+                {
+                    // No notification: ask the change log anyway (a missed one, a lost listening connection).
+                    if (!await PollAsync(stoppingToken))
+                    {
+                        failures = 0;
+                        continue;
+                    }
+                }
                 var version = Interlocked.Read(ref _version);
                 var clock = Stopwatch.StartNew();
-                var snapshot = await LoadAsync(stoppingToken);
+                var (snapshot, xmax, xip, stamp) = await LoadAsync(stoppingToken);
                 Interlocked.Increment(ref _loads);
                 // A change notified while reading may or may not be in what was read: read again.
                 dirty = Interlocked.Read(ref _version) != version;
                 if (!dirty)
                 {
+                    _snapshot = (xmax, xip);
                     _current = snapshot;
+                    Interlocked.Exchange(ref _loaded, stamp);
+                    Interlocked.Exchange(ref _verified, stamp);
+                    Interlocked.Exchange(ref _currentVersion, version);
+                    refreshed.Restart();
                     logger.LogDebug("Origin index: {Regions} outlines, {Places} towns, {Areas} service areas in {Ms} ms",
                         snapshot.Regions, snapshot.Places, snapshot.Areas, clock.ElapsedMilliseconds);
                 }
@@ -131,18 +162,13 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
                 // No database yet, migrations not applied, a lost connection, a lock in the way: the SQL path answers
                 // meanwhile.
                 dirty = true;
-                if (ex is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable })
+                if (IndexLoading.GaveWay(ex))
                 {
                     await Task.Delay(50, stoppingToken);
                     continue;
                 }
                 failures++;
-                logger.Log(ex is NpgsqlException or IOException or TimeoutException ? LogLevel.Debug : LogLevel.Warning, ex, "Origin index load failed; retrying");
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 << Math.Min(failures, 7))), stoppingToken);
-                }
-                catch (OperationCanceledException)
+                if (!await IndexLoading.BackOffAsync(logger, "Origin index", ex, failures, stoppingToken))
                 {
                     return;
                 }
@@ -150,22 +176,54 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
         }
     }
 
-    private async Task<OriginSnapshot> LoadAsync(CancellationToken ct)
+    /// <summary>
+    /// Whether the change log holds an origin change the loaded snapshot lacks (then: invalidated, true); else the snapshot
+    /// is trusted for another <see cref="NearestIndex.Trusted"/> span.
+    /// </summary>
+    private async Task<bool> PollAsync(CancellationToken ct)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder(DataSetup.WithSessionSettings(DataSetup.ConnectionString(configuration)))
+        var stamp = Stopwatch.GetTimestamp();
+        var version = Interlocked.Read(ref _version);
+        var (xmax, xip) = _snapshot;
+        try
         {
-            Pooling = false,
-            CommandTimeout = 600,
-        }.ConnectionString;
-        await using var conn = new NpgsqlConnection(connectionString);
-        await conn.OpenAsync(ct);
-        // The loader gives way (as NearestIndex's does): a TRUNCATE of several of its tables, waiting for one it holds
-        // while holding the next, would otherwise deadlock with it.
-        await using (var timeout = new NpgsqlCommand("SET lock_timeout = '200ms'", conn))
-        {
-            await timeout.ExecuteNonQueryAsync(ct);
+            _pollConnection ??= await IndexLoading.OpenAsync(IndexLoading.ConnectionString(configuration), ct);
+            await using var probe = new NpgsqlCommand(IndexLoading.OriginChangedSql, _pollConnection);
+            probe.Parameters.AddWithValue("xmax", xmax);
+            probe.Parameters.AddWithValue("xip", xip);
+            if ((bool)(await probe.ExecuteScalarAsync(ct))!)
+            {
+                Invalidate();
+                return true;
+            }
+            if (Interlocked.Read(ref _currentVersion) == version)
+            {
+                Interlocked.Exchange(ref _verified, stamp);
+            }
+            return false;
         }
+        catch
+        {
+            if (_pollConnection is not null)
+            {
+                await _pollConnection.DisposeAsync();
+                _pollConnection = null;
+            }
+            throw;
+        }
+    }
+
+    private async Task<(OriginSnapshot Snapshot, string Xmax, string[] Xip, long Stamp)> LoadAsync(CancellationToken ct)
+    {
+        var stamp = Stopwatch.GetTimestamp(); // before the snapshot: its age is never underestimated
+        await using var conn = await IndexLoading.OpenAsync(IndexLoading.ConnectionString(configuration), ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        string current;
+        await using (var read = new NpgsqlCommand("SELECT pg_current_snapshot()::text", conn, tx))
+        {
+            current = (string)(await read.ExecuteScalarAsync(ct))!;
+        }
+        var (xmax, xip) = IndexLoading.ParseSnapshot(current);
         var wkb = new WKBReader();
         var builder = new OriginSnapshot.Builder();
         await using (var cmd = new NpgsqlCommand(RegionsSql, conn, tx))
@@ -194,7 +252,7 @@ internal sealed class OriginIndex(IConfiguration configuration, IOptions<Referra
             }
         }
         await tx.CommitAsync(ct);
-        return builder.Build();
+        return (builder.Build(), xmax, xip, stamp);
     }
 
     // Densified along great circles, so that straight lon/lat edges follow the geography's edges (≤ ~1 m off at 5 km).

@@ -250,4 +250,49 @@ public sealed class OriginIndexTests(ReferralApiFactory factory) : DatabaseTest(
         }
         Assert.Equal(["XA", "XA-1"], codes);
     }
+
+    /// <summary>
+    /// An instance that never hears the notification (its listening connection down, or a lost message): the change log's
+    /// poll still stops it answering from the old snapshot within a second, and it catches up by itself.
+    /// </summary>
+    [Fact]
+    public async Task AChangeWhoseNotificationIsLost_IsNeverAnsweredFromTheOldSnapshot_AfterASecond()
+    {
+        await TestData.AddRegionAsync(Factory, "XA", 0.5, 10.5, 0.5, level: 0);
+        // Not the app's singleton: nothing calls this one's Invalidate.
+        var deaf = ActivatorUtilities.CreateInstance<OriginIndex>(Factory.Services);
+        await deaf.StartAsync(CancellationToken.None);
+        try
+        {
+            var point = Geo4326.CreatePoint(new Coordinate(10.25, 0.5));
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            string[] codes;
+            while (!deaf.TryOrigin(point, out _, out codes))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the origin index did not load");
+                await Task.Delay(20);
+            }
+            Assert.Equal(["XA"], codes);
+
+            await TestData.AddRegionAsync(Factory, "XA-1", 0.5, 10.25, 0.2, level: 1, parent: "XA");
+            var written = System.Diagnostics.Stopwatch.StartNew();
+            var fresh = false;
+            while (!fresh)
+            {
+                var asked = written.Elapsed;
+                if (deaf.TryOrigin(point, out _, out codes))
+                {
+                    fresh = codes.Contains("XA-1");
+                    Assert.True(fresh || asked < TimeSpan.FromSeconds(1), $"answered from the old snapshot {asked.TotalMilliseconds:F0} ms after the write");
+                }
+                Assert.True(asked < TimeSpan.FromSeconds(60), "the origin index did not catch up");
+                await Task.Delay(10);
+            }
+            Assert.Equal(["XA", "XA-1"], codes);
+        }
+        finally
+        {
+            await deaf.StopAsync(CancellationToken.None);
+        }
+    }
 }
