@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Referral.Api.Data;
 using Referral.Api.Features.Locations;
+using Referral.Api.Features.Organizations;
 using Referral.Api.Features.Services;
 
 namespace Referral.Api.Features.Referrals;
@@ -560,7 +561,8 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
 internal sealed class NearestGeneration
 {
     private const double EarthRadiusM = 6_371_008.8;
-    private const int MaxCachedRows = 200_000;
+    // Cards cached per generation (services, and locations): about 1.5 KB a pair, so at most ~150 MB (issue 15: 1 GiB at 1M).
+    private const int MaxCachedRows = 100_000;
 
     /// <summary>Added entries a generation searches linearly before the trees are rebuilt.</summary>
     internal const int MaxAdded = 2048;
@@ -630,14 +632,15 @@ internal sealed class NearestGeneration
         return this;
     }
 
-    /// <summary>Services with organization, phones and categories, as <c>NearestQueries</c> loads them, by id.</summary>
-    public ConcurrentDictionary<Guid, Service> Services { get; private init; } = new();
+    /// <summary>
+    /// What the answers show of a service (its summary document and phones, <see cref="ServiceCard"/>), by id: the
+    /// documents, not the entities they were mapped from (an entity graph with its search document and taxonomy rows
+    /// weighed about ten times as much, issue 15).
+    /// </summary>
+    public ConcurrentDictionary<Guid, ServiceCard> Services { get; private init; } = new();
 
-    /// <summary>Locations with addresses, by id.</summary>
-    public ConcurrentDictionary<Guid, Location> Locations { get; private init; } = new();
-
-    /// <summary>The country of each location (<see cref="Borders.CountriesAsync"/>), null when none, by location id.</summary>
-    public ConcurrentDictionary<Guid, string?> Countries { get; private init; } = new();
+    /// <summary>What the answers show of a location to the public (<see cref="LocationCard"/>), by id.</summary>
+    public ConcurrentDictionary<Guid, LocationCard> Locations { get; private init; } = new();
 
     public static void Keep<T>(ConcurrentDictionary<Guid, T> cache, Guid id, T value)
     {
@@ -692,7 +695,6 @@ internal sealed class NearestGeneration
                 _hoursChanged = hoursChanged,
                 Services = Services,
                 Locations = Locations,
-                Countries = Countries,
             };
         }
         if (rows.Any(r => !r.Categories.All(Base.Bits.ContainsKey)))
@@ -747,7 +749,6 @@ internal sealed class NearestGeneration
             _hoursChanged = hoursChanged,
             Services = Copy(Services, services),
             Locations = Copy(Locations, locations),
-            Countries = Copy(Countries, locations),
         };
     }
 
@@ -1152,3 +1153,134 @@ internal sealed class NearestGeneration
 
 /// <summary>An active service's opening hours, eligibility columns (as an entry without categories) and category codes.</summary>
 internal sealed record ServiceFacts(OpenHours Hours, NearestGeneration.Entry Entry, string[] Categories, bool Active);
+
+/// <summary>
+/// A service as the nearest answers show it: its summary document (<see cref="ServiceMapping.Summary"/>) and its phones,
+/// mapped once. The verification status depends on the day, so it is recomputed for each answer (<see cref="Document"/>).
+/// </summary>
+internal sealed record ServiceCard(ServiceDocument Summary, IReadOnlyList<PhoneDocument> Phones, DateOnly? AssuredDate)
+{
+    public static ServiceCard From(Service s)
+    {
+        CardPool.Compact(s);
+        var summary = ServiceMapping.Summary(s);
+        summary = summary with
+        {
+            Organization = summary.Organization is { } organization ? CardPool.Of(organization) : null,
+            Categories = summary.Categories is { } categories ? CardPool.Of(categories) : null,
+        };
+        return new(summary, [.. s.Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)], s.AssuredDate);
+    }
+
+    /// <summary>The summary as <see cref="ServiceMapping.Summary"/> maps it at <paramref name="now"/>.</summary>
+    public ServiceDocument Document(DateTimeOffset now)
+    {
+        var status = Infrastructure.Freshness.Status(AssuredDate, now);
+        return status == Summary.VerificationStatus ? Summary : Summary with { VerificationStatus = status };
+    }
+}
+
+/// <summary>A location as the public sees it (<see cref="LocationMapping.ToDocument(Location, Access.Actor)"/>) and its country.</summary>
+internal sealed record LocationCard(LocationDocument Public, string? Country);
+
+/// <summary>
+/// One copy of the values many cached documents repeat (statuses, codes, cities, category lists, an organization's
+/// document shared by its services): the cached cards of a million-site directory must stay well under the memory budget
+/// (issue 15). Bounded: past <see cref="MaxValues"/> values a new one is kept as it is, unshared.
+/// </summary>
+internal static class CardPool
+{
+    private const int MaxValues = 100_000;
+    private const int MaxLength = 160;
+    private static readonly ConcurrentDictionary<string, string> Strings = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string[]> Arrays = new(StringComparer.Ordinal);
+    // Records compare by value: two equal documents serialise alike, so one can stand for the other.
+    private static readonly ConcurrentDictionary<OrganizationDocument, OrganizationDocument> Organizations = new();
+
+    public static string? Of(string? value)
+    {
+        if (value is null || value.Length > MaxLength)
+        {
+            return value;
+        }
+        if (Strings.TryGetValue(value, out var found))
+        {
+            return found;
+        }
+        return Strings.Count < MaxValues ? Strings.GetOrAdd(value, value) : value;
+    }
+
+    public static string[] Of(string[] values)
+    {
+        if (values.Length == 0)
+        {
+            return [];
+        }
+        var key = string.Join('\u0002', values);
+        if (Arrays.TryGetValue(key, out var found))
+        {
+            return found;
+        }
+        return Arrays.Count < MaxValues ? Arrays.GetOrAdd(key, _ => [.. values.Select(v => Of(v)!)]) : values;
+    }
+
+    public static OrganizationDocument Of(OrganizationDocument organization)
+    {
+        if (Organizations.TryGetValue(organization, out var found))
+        {
+            return found;
+        }
+        return Organizations.Count < MaxValues ? Organizations.GetOrAdd(organization, organization) : organization;
+    }
+
+    /// <summary>The service's, its organization's and its phones' repeated values, pooled in place (a row read for a card only).</summary>
+    public static void Compact(Service s)
+    {
+        s.Status = Of(s.Status)!;
+        s.Description = Of(s.Description);
+        s.InterpretationServices = Of(s.InterpretationServices);
+        s.ApplicationProcess = Of(s.ApplicationProcess);
+        s.FeesDescription = Of(s.FeesDescription);
+        s.EligibilityDescription = Of(s.EligibilityDescription);
+        s.Alert = Of(s.Alert);
+        s.Source = Of(s.Source);
+        s.Genders = Of(s.Genders);
+        s.DeliveryModes = Of(s.DeliveryModes);
+        s.Languages = Of(s.Languages);
+        s.Audience = Of(s.Audience);
+        s.Platforms = Of(s.Platforms);
+        foreach (var p in s.Phones)
+        {
+            p.Type = Of(p.Type);
+            p.Description = Of(p.Description);
+            p.Languages = Of(p.Languages);
+        }
+        foreach (var a in s.Attributes)
+        {
+            if (a.TaxonomyTerm is { } term)
+            {
+                term.Code = Of(term.Code)!;
+            }
+        }
+    }
+
+    /// <summary>A location's repeated values, pooled in place (a row read for a card only).</summary>
+    public static void Compact(Location l)
+    {
+        l.LocationType = Of(l.LocationType)!;
+        l.Visibility = Of(l.Visibility)!;
+        l.Source = Of(l.Source);
+        l.Transportation = Of(l.Transportation);
+        l.Accessibility = Of(l.Accessibility);
+        foreach (var a in l.Addresses)
+        {
+            a.Address1 = Of(a.Address1);
+            a.City = Of(a.City)!;
+            a.Region = Of(a.Region);
+            a.StateProvince = Of(a.StateProvince);
+            a.PostalCode = Of(a.PostalCode);
+            a.Country = Of(a.Country)!;
+            a.AddressType = Of(a.AddressType)!;
+        }
+    }
+}

@@ -361,10 +361,10 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     {
         var list = rows.GroupBy(r => r.ServiceId).Select(g => g.OrderBy(r => AreaRank(r.Area)).First()).ToList();
         var services = await LoadServicesAsync([.. list.Select(r => r.ServiceId)], ct);
+        var now = DateTimeOffset.UtcNow;
         return [.. list
             .Where(r => services.ContainsKey(r.ServiceId))
-            .Select(r => new RemoteService(r.OpenNow, ServiceMapping.Summary(services[r.ServiceId]), r.Area,
-                [.. services[r.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)]))
+            .Select(r => new RemoteService(r.OpenNow, services[r.ServiceId].Document(now), r.Area, services[r.ServiceId].Phones))
             .OrderBy(r => AreaRank(r.ServiceArea)).ThenBy(r => r.Service.Name, StringComparer.Ordinal).ThenBy(r => r.Service.Id)];
     }
 
@@ -379,19 +379,17 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
         }
         var services = await LoadServicesAsync([.. hits.Select(h => h.ServiceId).Distinct()], ct);
         var locations = await LoadLocationsAsync([.. hits.Select(h => h.LocationId).Distinct()], ct);
-        var countries = await CountriesAsync(locations, ct);
         var farAwayM = settings.Value.FarAwayKm * 1000;
+        var now = DateTimeOffset.UtcNow;
         return [.. hits
             .Where(h => services.ContainsKey(h.ServiceId) && locations.ContainsKey(h.LocationId))
             .Select(h =>
             {
-                var country = countries.GetValueOrDefault(h.LocationId);
+                var (document, country) = locations[h.LocationId];
                 var abroad = originCountry is not null && country is not null && country != originCountry;
                 var far = h.DistanceM > farAwayM;
-                return new NearbyService(h.DistanceM, h.OpenNow, h.ServiceAtLocationId,
-                    ServiceMapping.Summary(services[h.ServiceId]),
-                    LocationMapping.ToDocument(locations[h.LocationId], actor.Current)!,
-                    [.. services[h.ServiceId].Phones.OrderBy(p => p.Id).Select(ServiceMapping.ToDocument)])
+                var service = services[h.ServiceId];
+                return new NearbyService(h.DistanceM, h.OpenNow, h.ServiceAtLocationId, service.Document(now), document!, service.Phones)
                 {
                     Country = country,
                     Abroad = abroad,
@@ -401,102 +399,79 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             })];
     }
 
-    // The rows the answers show, from the index generation's cache when this request may use it (same version), else
+    // The services the answers show, from the index generation's cache when this request may use it (same version), else
     // from the database (and then cached in that generation: a later version starts empty).
-    private async Task<Dictionary<Guid, Service>> LoadServicesAsync(Guid[] ids, CancellationToken ct)
+    private async Task<Dictionary<Guid, ServiceCard>> LoadServicesAsync(Guid[] ids, CancellationToken ct)
     {
         var gen = ids.Length == 0 ? null : await GenerationAsync(ct);
-        var found = new Dictionary<Guid, Service>(ids.Length);
-        var missing = gen is null ? ids : [.. ids.Where(id => !gen.Services.ContainsKey(id))];
-        if (missing.Length > 0)
+        var found = new Dictionary<Guid, ServiceCard>(ids.Length);
+        List<Guid>? missing = null;
+        foreach (var id in ids)
         {
-            foreach (var (id, s) in await QueryServicesAsync(missing, ct))
+            if (gen is not null && gen.Services.TryGetValue(id, out var card))
             {
-                found[id] = s;
-                if (gen is not null)
-                {
-                    NearestGeneration.Keep(gen.Services, id, s);
-                }
-            }
-        }
-        if (gen is not null)
-        {
-            foreach (var id in ids)
-            {
-                if (!found.ContainsKey(id) && gen.Services.TryGetValue(id, out var s))
-                {
-                    found[id] = s;
-                }
-            }
-        }
-        return found;
-    }
-
-    private async Task<Dictionary<Guid, Locations.Location>> LoadLocationsAsync(Guid[] ids, CancellationToken ct)
-    {
-        var gen = await GenerationAsync(ct);
-        var found = new Dictionary<Guid, Locations.Location>(ids.Length);
-        var missing = gen is null ? ids : [.. ids.Where(id => !gen.Locations.ContainsKey(id))];
-        if (missing.Length > 0)
-        {
-            foreach (var l in await db.Locations.AsNoTracking().Include(l => l.Addresses).Where(l => missing.Contains(l.Id)).ToListAsync(ct))
-            {
-                found[l.Id] = l;
-                if (gen is not null)
-                {
-                    NearestGeneration.Keep(gen.Locations, l.Id, l);
-                }
-            }
-        }
-        if (gen is not null)
-        {
-            foreach (var id in ids)
-            {
-                if (!found.ContainsKey(id) && gen.Locations.TryGetValue(id, out var l))
-                {
-                    found[id] = l;
-                }
-            }
-        }
-        return found;
-    }
-
-    private async Task<Dictionary<Guid, string>> CountriesAsync(Dictionary<Guid, Locations.Location> locations, CancellationToken ct)
-    {
-        var gen = await GenerationAsync(ct);
-        var result = new Dictionary<Guid, string>();
-        var missing = new List<Locations.Location>();
-        foreach (var (id, l) in locations)
-        {
-            if (gen is not null && gen.Countries.TryGetValue(id, out var known))
-            {
-                if (known is not null)
-                {
-                    result[id] = known;
-                }
+                found[id] = card;
             }
             else
             {
-                missing.Add(l);
+                (missing ??= []).Add(id);
             }
         }
-        if (missing.Count > 0)
+        if (missing is not null)
         {
-            var found = await borders.CountriesAsync(missing, ct);
-            foreach (var l in missing)
+            foreach (var (id, s) in await QueryServicesAsync([.. missing], ct))
             {
-                var country = found.GetValueOrDefault(l.Id);
-                if (country is not null)
-                {
-                    result[l.Id] = country;
-                }
+                var card = ServiceCard.From(s);
+                found[id] = card;
                 if (gen is not null)
                 {
-                    NearestGeneration.Keep(gen.Countries, l.Id, country);
+                    NearestGeneration.Keep(gen.Services, id, card);
                 }
             }
         }
-        return result;
+        return found;
+    }
+
+    // The locations as this caller sees them, with their countries (Borders.CountriesAsync). The public's view comes from
+    // the generation's cache; a privileged caller (who may see some places exactly) is always answered from the database.
+    private async Task<Dictionary<Guid, (LocationDocument? Document, string? Country)>> LoadLocationsAsync(Guid[] ids, CancellationToken ct)
+    {
+        var viewer = actor.Current;
+        var gen = viewer.IsPrivileged ? null : await GenerationAsync(ct);
+        var found = new Dictionary<Guid, (LocationDocument? Document, string? Country)>(ids.Length);
+        List<Guid>? missing = null;
+        foreach (var id in ids)
+        {
+            if (gen is not null && gen.Locations.TryGetValue(id, out var card))
+            {
+                found[id] = (card.Public, card.Country);
+            }
+            else
+            {
+                (missing ??= []).Add(id);
+            }
+        }
+        if (missing is not null)
+        {
+            var rows = await db.Locations.AsNoTracking().Include(l => l.Addresses).Where(l => missing.Contains(l.Id)).ToListAsync(ct);
+            var countries = await borders.CountriesAsync(rows, ct);
+            foreach (var l in rows)
+            {
+                if (gen is not null)
+                {
+                    CardPool.Compact(l);
+                }
+                var document = LocationMapping.ToDocument(l, viewer);
+                // Two letters, a few hundred distinct: one string each, however many locations are cached.
+                var country = countries.GetValueOrDefault(l.Id) is { } c ? string.Intern(c) : null;
+                found[l.Id] = (document, country);
+                if (gen is not null && document is not null)
+                {
+                    NearestGeneration.Keep(gen.Locations, l.Id, new LocationCard(document, country));
+                }
+            }
+        }
+        return found;
     }
 
     private Task<Dictionary<Guid, Service>> QueryServicesAsync(Guid[] ids, CancellationToken ct) => db.Services.AsNoTracking()

@@ -379,6 +379,8 @@ public sealed class NearestIndexTests : IAsyncLifetime, IDisposable
             var lng = -84.7 + (random.NextDouble() * 1.2);
             var query = filters[i % filters.Length];
             var fromIndex = await NearestAsync(a, lat, lng, query);
+            // Asked again: now every row shown comes from the generation's cached cards, none from the database.
+            var fromCards = await NearestAsync(a, lat, lng, query);
             settings.InMemoryIndex = false;
             try
             {
@@ -386,6 +388,7 @@ public sealed class NearestIndexTests : IAsyncLifetime, IDisposable
                 // The whole answer: results (distances, open-now, documents, countries and notes), remote, region codes —
                 // all but the instant of a request without `at` ("now", a moment later on the SQL path).
                 Assert.Equal(WithoutNow(fromSql, query), WithoutNow(fromIndex, query));
+                Assert.Equal(WithoutNow(fromSql, query), WithoutNow(fromCards, query));
             }
             finally
             {
