@@ -270,6 +270,15 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     phase_row "$n" validate.parallel validate.in_order validate.duplicates
   done
   echo
+  echo "The check by part (seconds, median: ANALYZE of the staging tables, id conflicts with the directory, taking out"
+  echo "rejected records, probable duplicates already in the directory):"
+  echo
+  echo "| rows | analyze | conflicts | remove | directory duplicates |"
+  echo "|---:|---:|---:|---:|---:|"
+  for n in $SIZES; do
+    phase_row "$n" check.analyze check.conflicts check.remove check.directory_duplicates
+  done
+  echo
   echo "The merge by step (seconds, median):"
   echo
   echo "| rows | prepare | organization | location | address | service | phone, schedule, area | attribute | service_at_location | touch + audit of updates |"

@@ -72,21 +72,26 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             progress?.Report(new ImportProgress("checking", run.Records, input.TotalBytes, input.TotalBytes));
 
             phase.Restart();
+            var part = Stopwatch.StartNew();
             foreach (var table in ImportStaging.Tables)
             {
                 await ExecAsync(conn, $"ANALYZE {table}", ct);
             }
+            run.Add("check.analyze", part);
             var merge = new ImportMerge(conn, run.Scope!, now, actor.Current.Name);
             var conflicts = await merge.FindConflictsAsync(ct);
             foreach (var (rec, message) in conflicts)
             {
                 run.Reject(rec, new ImportIssue(IssueCodes.IdConflict, message, run.OriginOf(rec).File, run.OriginOf(rec).Line, run.KeyOf(rec), "id"));
             }
+            run.Add("check.conflicts", part);
             await merge.RemoveAsync([.. conflicts.Select(c => c.Rec).Distinct()], ct);
+            run.Add("check.remove", part);
             foreach (var (rec, message) in await merge.FindDirectoryDuplicatesAsync(options.MaxListedIssues, ct))
             {
                 run.Warn(rec, new ImportIssue(IssueCodes.ProbableDuplicate, message, run.OriginOf(rec).File, run.OriginOf(rec).Line, run.KeyOf(rec), "name"));
             }
+            run.Add("check.directory_duplicates", part);
             run.Timings["check"] = phase.ElapsedMilliseconds;
 
             var writes = !(options.Mode == ImportMode.AllOrNothing && run.RejectedCount > 0);
