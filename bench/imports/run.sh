@@ -251,7 +251,7 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     local n="$1" k row; shift
     row="| $n |"
     for k in "$@"; do
-      row="$row $(for f in "$OUT"/report-"$n"-*.json; do grep -o "\"$k\": *[0-9]*" "$f" | head -n1 | grep -o '[0-9]*$'; done \
+      row="$row $(for f in "$OUT"/report-"$n"-*.json; do grep -o "\"$k\": *[0-9]*" "$f" | head -n1 | grep -o '[0-9]*$' || true; done \
         | awk '{ printf "%.1f\n", $1 / 1000 }' | stats | cut -d' ' -f1) |"
     done
     echo "$row"
