@@ -251,7 +251,7 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     local n="$1" k row; shift
     row="| $n |"
     for k in "$@"; do
-      row="$row $(for f in "$OUT"/report-"$n"-*.json; do grep -o "\"$k\": *[0-9]*" "$f" | head -n1 | grep -o '[0-9]*$'; done \
+      row="$row $(for f in "$OUT"/report-"$n"-*.json; do grep -o "\"$k\": *[0-9]*" "$f" | head -n1 | grep -o '[0-9]*$' || true; done \
         | awk '{ printf "%.1f\n", $1 / 1000 }' | stats | cut -d' ' -f1) |"
     done
     echo "$row"
@@ -268,6 +268,15 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
   echo "|---:|---:|---:|---:|"
   for n in $SIZES; do
     phase_row "$n" validate.parallel validate.in_order validate.duplicates
+  done
+  echo
+  echo "The check by part (seconds, median: ANALYZE of the staging tables, id conflicts with the directory, taking out"
+  echo "rejected records, probable duplicates already in the directory):"
+  echo
+  echo "| rows | analyze | conflicts | remove | directory duplicates |"
+  echo "|---:|---:|---:|---:|---:|"
+  for n in $SIZES; do
+    phase_row "$n" check.analyze check.conflicts check.remove check.directory_duplicates
   done
   echo
   echo "The merge by step (seconds, median):"

@@ -50,6 +50,26 @@ internal sealed class DuplicateFinder
         return north * north + east * east > Limit * Limit;
     }
 
+    /// <summary>
+    /// Puts a located record in the grid without looking for its duplicates: <see cref="StripedDuplicateFinder"/> gives each
+    /// stripe the records of the rows just outside it, which its own records' searches must see.
+    /// </summary>
+    public void Insert(double lat, double lon, string[] categories, string name, string key, Origin origin) =>
+        Place(new Entry(lat, lon, categories, name, key, origin));
+
+    private void Place(Entry entry)
+    {
+        var own = CellOf(entry.Lat, entry.Lon);
+        if (!_grid.TryGetValue(own, out var list))
+        {
+            _grid[own] = list = [];
+        }
+        list.Add(entry);
+    }
+
+    /// <summary>The grid row of a latitude: a record's search looks at its own row and the rows just above and below.</summary>
+    internal static int RowOf(double lat) => (int)Math.Floor(lat / Cell);
+
     /// <summary>Adds a located record; returns the earlier records it probably duplicates (the closest few).</summary>
     public List<(string Key, Origin Origin, double Metres, string Name)> Add(double lat, double lon, string[] categories, string name, string key, Origin origin)
     {
@@ -94,12 +114,7 @@ internal sealed class DuplicateFinder
                 }
             }
         }
-        var own = CellOf(lat, lon);
-        if (!_grid.TryGetValue(own, out var list))
-        {
-            _grid[own] = list = [];
-        }
-        list.Add(entry);
+        Place(entry);
         if (found.Count > MaxReported)
         {
             found.Sort((a, b) => a.Metres.CompareTo(b.Metres));
@@ -123,7 +138,7 @@ internal sealed class DuplicateFinder
         return false;
     }
 
-    private static (int, int) CellOf(double lat, double lon) => ((int)Math.Floor(lat / Cell), (int)Math.Floor(lon / Cell));
+    private static (int, int) CellOf(double lat, double lon) => (RowOf(lat), (int)Math.Floor(lon / Cell));
 
     /// <summary>Jaccard similarity of two sorted, distinct trigram sets.</summary>
     private static double Jaccard(long[] a, long[] b)
@@ -175,5 +190,77 @@ internal sealed class DuplicateFinder
             }
         }
         return [.. set];
+    }
+}
+
+/// <summary>A located record for the in-file duplicate check, in file order.</summary>
+internal readonly record struct DuplicateCandidate(double Lat, double Lon, string[] Categories, string Name, string Key, Origin Origin);
+
+/// <summary>
+/// The in-file duplicate check on every core, with exactly the answers of one <see cref="DuplicateFinder"/> fed the same
+/// records in the same order. A record's search only looks at its own grid row and the rows just above and below (the
+/// east–west reach grows towards the poles, the north–south reach does not), so the rows are dealt out in stripes of
+/// <see cref="Rows"/> rows to <c>parts</c> finders: each walks all the records in file order, searches and adds the
+/// records of its own stripes, and only adds (without searching) the records of the row just outside each of its
+/// stripes. Every search thus sees the same earlier records in the same order as in the single finder, and each record
+/// is searched by exactly one part. The finders keep their records from batch to batch, as the single finder does.
+/// </summary>
+internal sealed class StripedDuplicateFinder
+{
+    /// <summary>Grid rows per stripe (about 890 m): one row on each side is copied into the neighbouring part.</summary>
+    public const int Rows = 16;
+
+    private readonly DuplicateFinder[] _parts;
+
+    public StripedDuplicateFinder(int parts)
+    {
+        _parts = new DuplicateFinder[Math.Max(1, parts)];
+        for (var i = 0; i < _parts.Length; i++)
+        {
+            _parts[i] = new DuplicateFinder();
+        }
+    }
+
+    /// <summary>Records whose neighbourhood held more close records of their category than were compared (all parts).</summary>
+    public long Crowded => _parts.Sum(p => p.Crowded);
+
+    /// <summary>Adds the records in order; returns, for each, what <see cref="DuplicateFinder.Add"/> would have returned.</summary>
+    public List<(string Key, Origin Origin, double Metres, string Name)>[] AddAll(IReadOnlyList<DuplicateCandidate> records)
+    {
+        var found = new List<(string Key, Origin Origin, double Metres, string Name)>[records.Count];
+        var rows = new int[records.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = DuplicateFinder.RowOf(records[i].Lat);
+        }
+        Parallel.For(0, _parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, part =>
+        {
+            var finder = _parts[part];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var row = rows[i];
+                var r = records[i];
+                if (PartOf(row) == part)
+                {
+                    found[i] = finder.Add(r.Lat, r.Lon, r.Categories, r.Name, r.Key, r.Origin);
+                }
+                else if (PartOf(row - 1) == part || PartOf(row + 1) == part)
+                {
+                    finder.Insert(r.Lat, r.Lon, r.Categories, r.Name, r.Key, r.Origin);
+                }
+            }
+        });
+        return found;
+    }
+
+    private int PartOf(int row)
+    {
+        var stripe = Math.DivRem(row, Rows, out var within);
+        if (within < 0)
+        {
+            stripe--;
+        }
+        var part = stripe % _parts.Length;
+        return part < 0 ? part + _parts.Length : part;
     }
 }

@@ -72,21 +72,26 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             progress?.Report(new ImportProgress("checking", run.Records, input.TotalBytes, input.TotalBytes));
 
             phase.Restart();
+            var part = Stopwatch.StartNew();
             foreach (var table in ImportStaging.Tables)
             {
                 await ExecAsync(conn, $"ANALYZE {table}", ct);
             }
+            run.Add("check.analyze", part);
             var merge = new ImportMerge(conn, run.Scope!, now, actor.Current.Name);
             var conflicts = await merge.FindConflictsAsync(ct);
             foreach (var (rec, message) in conflicts)
             {
                 run.Reject(rec, new ImportIssue(IssueCodes.IdConflict, message, run.OriginOf(rec).File, run.OriginOf(rec).Line, run.KeyOf(rec), "id"));
             }
+            run.Add("check.conflicts", part);
             await merge.RemoveAsync([.. conflicts.Select(c => c.Rec).Distinct()], ct);
+            run.Add("check.remove", part);
             foreach (var (rec, message) in await merge.FindDirectoryDuplicatesAsync(options.MaxListedIssues, ct))
             {
                 run.Warn(rec, new ImportIssue(IssueCodes.ProbableDuplicate, message, run.OriginOf(rec).File, run.OriginOf(rec).Line, run.KeyOf(rec), "name"));
             }
+            run.Add("check.directory_duplicates", part);
             run.Timings["check"] = phase.ElapsedMilliseconds;
 
             var writes = !(options.Mode == ImportMode.AllOrNothing && run.RejectedCount > 0);
@@ -487,10 +492,15 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             });
         }
         run.Add("validate.parallel", lap);
-        var duplicates = new Stopwatch();
         var accepted = new List<ImportRecord>(batch.Count);
         var organizations = new List<(int, Organization, bool)>();
         var locations = new List<(int, Location, bool, string?)>();
+        var outcomes = new ImportRecord?[batch.Count];
+        var rejected = new List<ImportIssue>?[batch.Count];
+        // Which records stay is decided first, in file order; the duplicate check then runs over the records that stay
+        // (in file order, on every core), and the report is written last, record by record, as the one-by-one loop did.
+        var candidates = new List<DuplicateCandidate>();
+        var candidateOf = new List<int>();
         for (var i = 0; i < batch.Count; i++)
         {
             var source = batch[i];
@@ -507,13 +517,10 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
             if (record is null)
             {
-                run.RejectRecord(ordinal, rejections, source);
+                rejected[i] = rejections;
                 continue;
             }
-            foreach (var w in record.Warnings)
-            {
-                run.Warn(ordinal, w, source);
-            }
+            outcomes[i] = record;
             if (record.Organization is { } org && run.StagedOrganizations.Add(org.Id))
             {
                 organizations.Add((ordinal, org, record.OrganizationImplied));
@@ -526,18 +533,42 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                     locations.Add((ordinal, l, record.KeepAddresses.Contains(l.Id), record.LocationAudits?[k]));
                 }
             }
-            duplicates.Start();
-            foreach (var l in record.Locations.Where(l => l.Point is not null && l.LocationType == "physical"))
+            foreach (var l in record.Locations)
             {
-                foreach (var (key, origin, metres, name) in run.Duplicates.Add(l.Point!.Y, l.Point.X, record.Categories, record.Service.Name, source.Key, source.Origin))
+                if (l.Point is not null && l.LocationType == "physical")
+                {
+                    candidates.Add(new DuplicateCandidate(l.Point.Y, l.Point.X, record.Categories, record.Service.Name, source.Key, source.Origin));
+                    candidateOf.Add(i);
+                }
+            }
+            accepted.Add(record);
+        }
+        var duplicates = Stopwatch.StartNew();
+        var found = run.Duplicates.AddAll(candidates);
+        duplicates.Stop();
+        var next = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var source = batch[i];
+            var ordinal = ordinals[i];
+            if (outcomes[i] is not { } record)
+            {
+                run.RejectRecord(ordinal, rejected[i]!, source);
+                continue;
+            }
+            foreach (var w in record.Warnings)
+            {
+                run.Warn(ordinal, w, source);
+            }
+            for (; next < candidateOf.Count && candidateOf[next] == i; next++)
+            {
+                foreach (var (key, origin, metres, name) in found[next])
                 {
                     run.Warn(ordinal, new ImportIssue(IssueCodes.ProbableDuplicate,
                         string.Create(CultureInfo.InvariantCulture, $"probably the same as '{FieldErrors.Clip(name)}' (line {origin.Line}, id {FieldErrors.Clip(key)}), {metres:0} m away with the same category."),
                         source.Origin.File, source.Origin.Line, source.Key, "name"), source);
                 }
             }
-            duplicates.Stop();
-            accepted.Add(record);
         }
         run.Add("validate.duplicates", duplicates);
         run.Add("validate.in_order", lap);
@@ -816,7 +847,8 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         public Dictionary<string, Guid> OrganizationKeys { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, Guid> LocationKeys { get; } = new(StringComparer.Ordinal);
         public Dictionary<Guid, long> SeenServices { get; } = [];
-        public DuplicateFinder Duplicates { get; } = new();
+        /// <summary>The in-file duplicate check, on every core (the same answers as one finder walking the file).</summary>
+        public StripedDuplicateFinder Duplicates { get; } = new(Math.Clamp(Environment.ProcessorCount, 2, 16));
         public long BytesBefore { get; set; }
         public int Records { get; private set; }
         public int OrganizationRecords { get; private set; }

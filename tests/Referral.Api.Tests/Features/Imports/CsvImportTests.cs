@@ -251,6 +251,48 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
     }
 
     [Fact]
+    public async Task Import_DuplicateCheckOnEveryCore_ReportsWhatTheOneByOneCheckReports_AcrossStripeEdges()
+    {
+        // 600 rows within about 65 m of latitude 9.928, an edge between two stripes of the parallel duplicate check, with
+        // a few similar names: most probable duplicates lie across the edge. Every 37th row is out of range (rejected, so
+        // never compared). The report must list exactly what one finder walking the file in order finds, in line order.
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string[] names = ["Comisaría de Pavas", "Comisaria Pavas", "Comisaría Pavas Sur", "Centro de Salud Pavas", "Oficina Regional"];
+        var random = new Random(15);
+        var rows = Enumerable.Range(1, 600).Select(i => (
+            Key: $"S{i}",
+            Name: names[random.Next(names.Length)],
+            Category: random.Next(3) == 0 ? "health" : "police",
+            Lat: i % 37 == 0 ? 99.5 : Math.Round(9.928 + (random.NextDouble() - 0.5) * 0.0012, 6),
+            Lon: Math.Round(-84.08 + random.NextDouble() * 0.0006, 6))).ToList();
+        var csv = File([.. rows.Select(r => string.Create(inv, $"{r.Key},{r.Name},{r.Category},{r.Lat},{r.Lon},2222,,San José,CR"))]);
+
+        var result = await ImportApi.PostAsync(Client, csv, Csv, "source=stripes&dry_run=true&valid_only=true");
+
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        var one = new Referral.Api.Features.Imports.DuplicateFinder();
+        var expected = new List<string>();
+        var across = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            if (r.Lat > 90)
+            {
+                continue;
+            }
+            foreach (var (key, origin, metres, name) in one.Add(r.Lat, r.Lon, [r.Category], r.Name, r.Key, new Referral.Api.Features.Imports.Origin("x", i + 2)))
+            {
+                expected.Add(string.Create(inv, $"{i + 2} probable_duplicate probably the same as '{name}' (line {origin.Line}, id {key}), {metres:0} m away with the same category."));
+                across += (r.Lat < 9.928) != (rows[(int)origin.Line - 2].Lat < 9.928) ? 1 : 0;
+            }
+        }
+        Assert.True(across > 50, $"only {across} duplicates across the edge");
+        var actual = result.Warnings.Select(w => $"{w.GetProperty("line").GetInt64()} {w.GetProperty("code").GetString()} {w.GetProperty("message").GetString()}").ToList();
+        Assert.Equal(expected, actual);
+        Assert.Equal(Enumerable.Range(1, 600).Where(i => i % 37 == 0).Select(i => (long)i + 1), result.Rejected.Select(r => r.GetProperty("line").GetInt64()));
+    }
+
+    [Fact]
     public async Task Import_UnnamedAndDuplicateRows_AreAcceptedWithWarnings()
     {
         var csv = File(

@@ -58,6 +58,54 @@ public sealed class DuplicateFinderTests
         Assert.True(finder.Crowded > 0, "the data should include crowded spots");
     }
 
+    /// <summary>
+    /// The check on every core (issue 15): the rows of the grid are dealt out in stripes to several finders. Whatever the
+    /// number of parts and however the records come in batches, each record gets exactly what one finder walking the file
+    /// gives it — here with every record within a few cells of a stripe's edge, so nearly every search reaches across one,
+    /// on piles (crowded spots) straddling an edge, south of the equator (negative rows) and far north (wide searches).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2, 9.928)]
+    [InlineData(2, 3, 9.928)]
+    [InlineData(3, 5, -33.448)]
+    [InlineData(4, 2, 69.648)]
+    [InlineData(5, 16, 9.928)]
+    public void StripedAddAll_AnswersWhatOneFinderAnswers(int seed, int parts, double edge)
+    {
+        // edge is a multiple of StripedDuplicateFinder.Rows grid rows (0.008°): a stripe boundary.
+        Assert.Equal(0, Math.Round(edge / 0.0005) % StripedDuplicateFinder.Rows);
+        var random = new Random(seed);
+        var single = new DuplicateFinder();
+        var striped = new StripedDuplicateFinder(parts);
+        var position = 0;
+        for (var batch = 0; batch < 6; batch++)
+        {
+            var records = new List<DuplicateCandidate>();
+            var count = random.Next(1, 1500);
+            for (var i = 0; i < count; i++, position++)
+            {
+                // Within ±3 grid rows of the edge (or a pile on it), over about 200 m east–west.
+                var pile = random.Next(4) == 0;
+                var lat = edge + (random.NextDouble() - 0.5) * (pile ? 0.00004 : 0.003);
+                var lon = -84.08 + random.NextDouble() * (pile ? 0.00004 : 0.002);
+                string[] categories = random.Next(10) == 0 ? [] : [Categories[random.Next(2)]];
+                var name = string.Join(' ', Enumerable.Range(0, 2 + random.Next(3)).Select(_ => Words[random.Next(Words.Length)]));
+                var key = random.Next(20) == 0 && position > 0 ? "K" + random.Next(position) : "K" + position;
+                records.Add(new DuplicateCandidate(lat, lon, categories, name, key, new Origin("services.csv", position + 2)));
+            }
+
+            var actual = striped.AddAll(records);
+
+            for (var i = 0; i < records.Count; i++)
+            {
+                var r = records[i];
+                Assert.Equal(single.Add(r.Lat, r.Lon, r.Categories, r.Name, r.Key, r.Origin), actual[i]);
+            }
+        }
+        Assert.Equal(single.Crowded, striped.Crowded);
+        Assert.True(single.Crowded > 0, "the data should include crowded spots");
+    }
+
     /// <summary>The check as first written: every record of every neighbouring cell, newest first, filtered one by one.</summary>
     private sealed class PlainWalk
     {
