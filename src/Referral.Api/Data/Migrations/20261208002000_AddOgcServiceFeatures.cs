@@ -145,6 +145,10 @@ namespace Referral.Api.Data.Migrations
                     ids uuid[];
                 BEGIN
                     PERFORM set_config('referral.ogc_flush_queued', '', true);
+                    -- The tables it reads first, then the lock: a flush never holds the lock while it waits for a table that
+                    -- a TRUNCATE or a bulk import (whose own flush then wants the lock) holds exclusively.
+                    LOCK TABLE service_at_location, location, service, organization, attribute, address, taxonomy_term, taxonomy,
+                        ogc_service_feature IN ACCESS SHARE MODE;
                     PERFORM pg_advisory_xact_lock(1331069766);
                     DELETE FROM ogc_feature_flush;
                     WITH d AS (DELETE FROM ogc_feature_dirty RETURNING kind, id)
