@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # OGC API – Features and vector tile benchmark: GET /ogc/collections/services/items?bbox=<San José>&limit=100 and the
 # z10 tile of San José (/tiles/services/10/272/483.mvt) through the API (wrk), against the bare PostGIS queries
-# (bench/ogc/items-bbox.sql: the && box select; bench/ogc/items-api.sql: the statements the API sends for that page, with
-# their parameters written in; the tile: the API's own statement, src/Referral.Api/Features/Tiles/services-cells.sql read
+# (bench/ogc/items-bbox.sql: the && box select; the statement the API sends for that page, src/Referral.Api/Features/Ogc/
+# services-page.sql read from the source with its placeholders written in; the tile: the API's own statement, src/Referral.Api/Features/Tiles/services-cells.sql read
 # from the source with its parameters written in, ST_AsMVT of the same pre-aggregated grid cells) through pgbench, at
 # the same concurrency, interleaved in the same run. For context, bench/ogc/tile-points.sql (the same tile clustered on
 # the fly from every public point, the API's statement before tile_cell) and the naive tile (every point of the tile as
@@ -95,12 +95,11 @@ sed -e '/^--/d; s/@z\b/10/g; s/@x\b/272/g; s/@y\b/483/g; s/@margin\b/(64.0 \/ 40
   src/Referral.Api/Features/Tiles/services-points.sql >"$OUT/tile-naive.sql"
 grep -q '@' "$OUT/tile-naive.sql" && die "services-points.sql has a parameter the bench does not write in"
 grep -q 'SELECT length(ST_AsMVT' "$OUT/tile-naive.sql" || die "services-points.sql: its last SELECT is not the one the bench measures"
-# The API's items statements with the page's service and location ids written in.
-page_ids="$(q -d "$BENCH_DB" -tA -F ' ' -c "SELECT string_agg(service_id::text, ','), string_agg(location_id::text, ',') FROM (
-  SELECT s.service_id, s.location_id FROM service_at_location s JOIN location l ON l.id = s.location_id
-  WHERE l.visibility <> 'hidden' AND l.public_point IS NOT NULL AND in_bbox(l.public_point, -84.15, 9.88, -84.0, 10.0)
-  ORDER BY s.id LIMIT 100) p")"
-sed -e "s/@services/'{${page_ids%% *}}'::uuid[]/; s/@locations/'{${page_ids##* }}'::uuid[]/" bench/ogc/items-api.sql >"$OUT/items-api.sql"
+# The API's items statement, from the source (the same file the API embeds), with the box, limit + 1 and offset of
+# $BBOX_PATH written in as OgcFeatures.PublicPageStatement writes them.
+sed -e '/^--/d' -e 's/@box\b/(f.public_point \&\& ST_MakeEnvelope(-84.15, 9.88, -84, 10, 4326))/; s/@limit\b/101/; s/@offset\b/0/; $ s/$/;/' \
+  src/Referral.Api/Features/Ogc/services-page.sql >"$OUT/items-api.sql"
+grep -q '@' "$OUT/items-api.sql" && die "services-page.sql has a placeholder the bench does not write in"
 
 say "starting the APIs (Release, Production): $API_URL (tile cache on), $COLD_URL (tile cache off)${BASELINE_DLL:+, $BASE_URL (baseline)}"
 start_api "$API_URL" "$OUT/api.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR"
@@ -179,7 +178,7 @@ row() { # label measure bare
   echo "| request | API req/s | bare SQL tx/s | API ÷ bare | API p50 ms |"
   echo "|---|---|---|---|---|"
   row "items bbox, San José, limit 100 ($matched matched)" bbox_api bbox_sql
-  row "(the API's own items statement, bare, vs the bare select)" bbox_apisql bbox_sql
+  row "(the API's own items statement, services-page.sql, bare, vs the bare select)" bbox_apisql bbox_sql
   row "items bbox vs the API's own statement bare" bbox_api bbox_apisql
   [ -z "$BASELINE_DLL" ] || row "items bbox, baseline build" bbox_base bbox_sql
   row "z10 tile 10/272/483, built per request (tile cache off; $tile_bytes bytes; bare: the API's statement, services-cells.sql)" tile_cold tile_sql

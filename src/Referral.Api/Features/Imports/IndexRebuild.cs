@@ -10,11 +10,11 @@ namespace Referral.Api.Features.Imports;
 /// a time, and re-adding a foreign key checks all rows with one join instead of one lookup per row. Primary keys and unique
 /// indexes stay (they keep the merge correct). DDL is transactional in PostgreSQL: a failed import restores everything.
 /// The price: readers of those tables wait until the import commits.
-/// The same tables' change-recording triggers (the nearest index's <c>referral_nearest_changed</c> and the tile cells'
-/// <c>tile_cells_mark_*</c>, statement triggers over transition tables) are disabled for the load too: with a million
+/// The same tables' change-recording triggers (the nearest index's <c>referral_nearest_changed</c>, the tile cells'
+/// <c>tile_cells_mark_*</c> and the OGC items' <c>ogc_features_mark_*</c>, statement triggers over transition tables) are disabled for the load too: with a million
 /// rows they would capture every row and mark cell by cell what a bulk load marks as a whole anyway. In their place the
-/// import records the coarse change those triggers record for a TRUNCATE (<c>nearest_change</c> kind '*', tile cell -1:
-/// everything), which covers every row the merge wrote, inserted, updated or deleted.
+/// import records the coarse change those triggers record for a TRUNCATE (<c>nearest_change</c> kind '*', tile cell -1,
+/// <c>ogc_feature_dirty</c> '*': everything), which covers every row the merge wrote, inserted, updated or deleted.
 /// </summary>
 internal sealed class IndexRebuild
 {
@@ -39,7 +39,7 @@ internal sealed class IndexRebuild
     private readonly List<(string Table, string Name, string Function)> _triggers = [];
 
     /// <summary>Triggers that record which rows changed, and what a bulk load records in their place (all of it).</summary>
-    private const string ChangeTriggers = "p.proname = 'referral_nearest_changed' OR p.proname LIKE 'tile\\_cells\\_mark\\_%'";
+    private const string ChangeTriggers = "p.proname = 'referral_nearest_changed' OR p.proname LIKE 'tile\\_cells\\_mark\\_%' OR p.proname LIKE 'ogc\\_features\\_mark\\_%'";
 
     private IndexRebuild(NpgsqlConnection conn) => _conn = conn;
 
@@ -141,6 +141,11 @@ internal sealed class IndexRebuild
         if (_triggers.Any(t => t.Function.StartsWith("tile_cells_mark_", StringComparison.Ordinal)))
         {
             await ExecAsync("INSERT INTO tile_cell_dirty (cell) VALUES (-1)", ct);
+        }
+        if (_triggers.Any(t => t.Function.StartsWith("ogc_features_mark_", StringComparison.Ordinal)))
+        {
+            // The OGC items' public features are rebuilt as a whole at the import's commit (ogc_service_features_flush).
+            await ExecAsync("INSERT INTO ogc_feature_dirty (kind) VALUES ('*'); SELECT ogc_service_features_queue()", ct);
         }
         foreach (var (_, _, definition) in _indexes)
         {

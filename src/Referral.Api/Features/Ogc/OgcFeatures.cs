@@ -216,7 +216,8 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         var extras = page.Count == 0 ? new PageExtras(Array.Empty<Guid>().ToLookup(g => g, _ => ""), new Dictionary<Guid, FirstAddress>()) : await ExtrasAsync(page, ct);
         foreach (var row in page)
         {
-            WriteService(json, row, viewer, extras);
+            WriteService(json, row, viewer, string.Join(',', extras.Categories[row.ServiceId].Order(StringComparer.Ordinal)),
+                extras.Addresses.GetValueOrDefault(row.LocationId));
         }
         return Counts(r, read.Count);
     }
@@ -228,118 +229,70 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
     internal bool DirectPublicPages { get; set; } = true;
 
     /// <summary>
-    /// The public page's rows (as <see cref="Project"/> reads them, with both points as coordinates) and the row after it:
-    /// what <see cref="ServiceAtLocationQueries.Visible"/> and the public box test select for a caller who sees only the public view. {0} is the box
-    /// test (<c>in_bbox</c> of the public point, one or two parts), {1} the limit (page + 1), {2} the offset, all written
-    /// in as literals: the statement text then names one page of one box, Npgsql prepares it on the connection after a few
-    /// uses (Max Auto Prepare) and PostgreSQL plans it for that box, with no parameter to make a generic plan of.
+    /// The public page's statement (<c>Features/Ogc/services-page.sql</c>, embedded; bench/ogc/run.sh times the same file):
+    /// one read of <c>ogc_service_feature</c>, the public features kept at every write's commit (migration
+    /// AddOgcServiceFeatures). Its placeholders are written in as literals: the statement text then names one page of one
+    /// box, Npgsql prepares it on the connection after a few uses (Max Auto Prepare) and PostgreSQL plans it for that box,
+    /// with no parameter to make a generic plan of.
     /// </summary>
-    private const string PublicPageSql = """
-        SELECT p.id, p.service_id, p.location_id, s.name, s.organization_id, o.name, s.status, s.minimum_age, s.maximum_age, s.languages,
-               COALESCE(s.public_last_modified, s.last_modified), p.name, p.location_type, p.visibility, p.organization_id,
-               ST_X(p.point::geometry), ST_Y(p.point::geometry), ST_X(p.public_point::geometry), ST_Y(p.public_point::geometry),
-               s.is_demo OR p.is_demo
-        FROM (
-            SELECT sal.id, sal.service_id, sal.location_id, l.name, l.location_type, l.visibility, l.organization_id, l.point, l.public_point, l.is_demo
-            FROM service_at_location sal
-            JOIN location l ON l.id = sal.location_id
-            WHERE l.visibility <> 'hidden' AND l.public_point IS NOT NULL{0}
-            ORDER BY sal.id
-            LIMIT {1} OFFSET {2}
-        ) p
-        JOIN service s ON s.id = p.service_id
-        JOIN organization o ON o.id = s.organization_id
-        ORDER BY p.id
-        """;
+    internal static readonly string PublicPageSql = ReadResource("services-page.sql");
 
-    private static readonly System.Text.CompositeFormat PublicPageFormat = System.Text.CompositeFormat.Parse(PublicPageSql);
+    private static string ReadResource(string name)
+    {
+        using var stream = typeof(OgcFeatures).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
-    /// <summary>The categories of a page's services (as <see cref="ExtrasAsync"/> reads them).</summary>
-    private const string PageCategoriesSql = """
-        SELECT a.service_id, t.code
-        FROM attribute a
-        JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
-        JOIN taxonomy x ON x.id = t.taxonomy_id
-        WHERE a.service_id = ANY(@services) AND x.name = @taxonomy
-        """;
-
-    /// <summary>The addresses of a page's locations, each location's lowest id first (as <see cref="ExtrasAsync"/> reads them).</summary>
-    private const string PageAddressesSql = """
-        SELECT a.location_id, a.address_1, a.city, a.postal_code, a.country
-        FROM address a
-        WHERE a.location_id = ANY(@locations)
-        ORDER BY a.location_id, a.id
-        """;
-
-    /// <summary>
-    /// A public page of services read with Npgsql and written by the same <see cref="WriteService"/> as every other page:
-    /// one statement for the rows (<see cref="PublicPageSql"/>), then one round trip (a batch) for their categories and
-    /// addresses. It selects exactly the rows of the general path for a public caller (not hidden, with a public point,
-    /// the box on the public point, in id order) and places each by <see cref="SeesExact"/>. EF's query building,
-    /// translation and materialisation of the general path cost more per page than its SQL (bench/ogc: the API reached
-    /// a third of its own statements' speed).
-    /// </summary>
-    private async Task<OgcCounts> WritePublicPageAsync(OgcItemsRequest r, Actor viewer, Utf8JsonWriter json, CancellationToken ct)
+    /// <summary><see cref="PublicPageSql"/> for this request: its box (one or two parts), limit + 1 and offset written in.</summary>
+    internal static string PublicPageStatement(OgcItemsRequest r)
     {
         static string L(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         var box = r.Box is { } b
-            ? " AND (" + string.Join(" OR ", b.Parts.Select(p => $"in_bbox(l.public_point, {L(p.MinLongitude)}, {L(p.MinLatitude)}, {L(p.MaxLongitude)}, {L(p.MaxLatitude)})")) + ")"
-            : "";
-        var sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, PublicPageFormat, box, r.Limit + 1, r.Offset);
+            ? "(" + string.Join(" OR ", b.Parts.Select(p =>
+                $"f.public_point && ST_MakeEnvelope({L(p.MinLongitude)}, {L(p.MinLatitude)}, {L(p.MaxLongitude)}, {L(p.MaxLatitude)}, 4326)")) + ")"
+            : "true";
+        return PublicPageSql
+            .Replace("@box", box, StringComparison.Ordinal)
+            .Replace("@limit", (r.Limit + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("@offset", r.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A public page of services: one statement (<see cref="PublicPageSql"/>) over the public features kept in
+    /// <c>ogc_service_feature</c>, written by the same <see cref="WriteService"/> as every other page. It selects exactly the
+    /// rows of the general path for a public caller (not hidden, with a public point, the box on the public point, in id
+    /// order) and shows what that path shows them (the table holds the public view: approximate places at their public
+    /// point, without name or address; OgcPublicPageTests compare the bytes). EF's query building, translation and
+    /// materialisation of the general path, and its joins, cost more per page than the bare box select (bench/ogc).
+    /// </summary>
+    private async Task<OgcCounts> WritePublicPageAsync(OgcItemsRequest r, Actor viewer, Utf8JsonWriter json, CancellationToken ct)
+    {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var read = new List<ServiceRow>(Math.Min(r.Limit + 1, 1001));
-            await using (var cmd = new NpgsqlCommand(sql, connection))
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            await using var cmd = new NpgsqlCommand(PublicPageStatement(r), connection);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            var read = 0;
+            while (await reader.ReadAsync(ct))
             {
-                while (await reader.ReadAsync(ct))
+                if (++read > r.Limit)
                 {
-                    read.Add(new ServiceRow(
-                        reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetGuid(4), reader.GetString(5),
-                        reader.GetString(6), NullableInt(reader, 7), NullableInt(reader, 8), reader.GetFieldValue<string[]>(9),
-                        reader.GetFieldValue<DateTimeOffset>(10), reader.IsDBNull(11) ? null : reader.GetString(11), reader.GetString(12),
-                        reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetGuid(14), PointAt(reader, 15), PointAt(reader, 17),
-                        reader.GetBoolean(19)));
+                    continue; // the row after the page: another page follows
                 }
+                var point = reader.IsDBNull(14) ? null : new Point(reader.GetDouble(14), reader.GetDouble(15)) { SRID = 4326 };
+                var row = new ServiceRow(
+                    reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetGuid(4), reader.GetString(5),
+                    reader.GetString(6), NullableInt(reader, 7), NullableInt(reader, 8), reader.GetFieldValue<string[]>(9),
+                    reader.GetFieldValue<DateTimeOffset>(10), reader.IsDBNull(11) ? null : reader.GetString(11), reader.GetString(12),
+                    reader.GetString(13), null, point, point, reader.GetBoolean(21));
+                var address = reader.IsDBNull(17) && reader.IsDBNull(18) && reader.IsDBNull(19) && reader.IsDBNull(20) ? null
+                    : new FirstAddress(NullableString(reader, 17), NullableString(reader, 18), NullableString(reader, 19), NullableString(reader, 20));
+                WriteService(json, row, viewer, reader.GetString(16), address);
             }
-            var page = read.Count > r.Limit ? read.GetRange(0, r.Limit) : read;
-            if (page.Count == 0)
-            {
-                return Counts(r, read.Count);
-            }
-            var categories = new List<(Guid Service, string Code)>();
-            var addresses = new Dictionary<Guid, FirstAddress>();
-            await using (var batch = new NpgsqlBatch(connection))
-            {
-                var services = new NpgsqlBatchCommand(PageCategoriesSql);
-                services.Parameters.Add(new NpgsqlParameter<Guid[]>("services", [.. page.Select(x => x.ServiceId).Distinct()]));
-                services.Parameters.Add(new NpgsqlParameter<string>("taxonomy", ServiceMapping.CategoryTaxonomy));
-                var locations = new NpgsqlBatchCommand(PageAddressesSql);
-                locations.Parameters.Add(new NpgsqlParameter<Guid[]>("locations", [.. page.Select(x => x.LocationId).Distinct()]));
-                batch.BatchCommands.Add(services);
-                batch.BatchCommands.Add(locations);
-                await using var reader = await batch.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    categories.Add((reader.GetGuid(0), reader.GetString(1)));
-                }
-                await reader.NextResultAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    // The first row of each location is its lowest id.
-                    addresses.TryAdd(reader.GetGuid(0), new FirstAddress(
-                        reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
-                }
-            }
-            var extras = new PageExtras(categories.ToLookup(c => c.Service, c => c.Code), addresses);
-            foreach (var row in page)
-            {
-                WriteService(json, row, viewer, extras);
-            }
-            return Counts(r, read.Count);
+            return Counts(r, read);
         }
         finally
         {
@@ -347,10 +300,9 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         }
     }
 
-    private static int? NullableInt(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetInt32(i);
+    private static string? NullableString(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 
-    private static Point? PointAt(NpgsqlDataReader reader, int i) =>
-        reader.IsDBNull(i) ? null : new Point(reader.GetDouble(i), reader.GetDouble(i + 1)) { SRID = 4326 };
+    private static int? NullableInt(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetInt32(i);
 
     /// <summary>Rows whose public point (<paramref name="exact"/> false) or exact point (true) lies in the box.</summary>
     private static Expression<Func<ServiceAtLocation, bool>> BoxTest(OgcBox box, bool exact) =>
@@ -419,7 +371,7 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
     /// <summary>Whether the caller sees this row's exact place: the one rule, <see cref="Actor.SeesExact(Guid?, string)"/>.</summary>
     private static bool SeesExact(ServiceRow row, Actor viewer) => viewer.SeesExact(row.LocationOrganizationId, row.Visibility);
 
-    private static void WriteService(Utf8JsonWriter json, ServiceRow row, Actor viewer, PageExtras extras)
+    private static void WriteService(Utf8JsonWriter json, ServiceRow row, Actor viewer, string categories, FirstAddress? address)
     {
         var exact = SeesExact(row, viewer);
         var shown = exact ? row.Point : row.PublicPoint;
@@ -435,14 +387,14 @@ internal sealed class OgcFeatures(ReferralDbContext db, ServiceAtLocationQueries
         json.WriteString("organization_id", row.OrganizationId);
         json.WriteString("organization_name", row.OrganizationName);
         json.WriteString("status", row.Status);
-        json.WriteString("categories", string.Join(',', extras.Categories[row.ServiceId].Order(StringComparer.Ordinal)));
+        json.WriteString("categories", categories);
         json.WriteString("languages", string.Join(',', row.Languages));
         WriteNumber(json, "minimum_age", row.MinimumAge);
         WriteNumber(json, "maximum_age", row.MaximumAge);
         json.WriteString("location_id", row.LocationId);
         json.WriteString("location_type", row.LocationType);
         json.WriteString("location_name", generalised ? null : row.LocationName);
-        json.WriteString("address", generalised ? null : Address(extras.Addresses.GetValueOrDefault(row.LocationId)));
+        json.WriteString("address", generalised ? null : Address(address));
         json.WriteString("visibility", row.Visibility);
         json.WriteBoolean("approximate", generalised);
         json.WriteString("last_modified", row.LastModified.ToUniversalTime());
