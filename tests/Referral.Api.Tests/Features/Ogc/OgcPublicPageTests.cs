@@ -39,9 +39,10 @@ public sealed class OgcPublicPageTests(ReferralApiFactory factory) : DatabaseTes
         }
     }
 
-    private async Task<string> PageAsync(OgcItemsRequest request, bool direct)
+    /// <summary>A page of the services collection as the public gets it, by the direct path or the general one (also OgcServiceFeatureTests).</summary>
+    internal static async Task<string> PageAsync(ReferralApiFactory factory, OgcItemsRequest request, bool direct)
     {
-        await using var scope = Factory.Services.CreateAsyncScope();
+        await using var scope = factory.Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<ActorContext>().Set(Actor.Anonymous);
         var features = scope.ServiceProvider.GetRequiredService<OgcFeatures>();
         features.DirectPublicPages = direct;
@@ -75,8 +76,8 @@ public sealed class OgcPublicPageTests(ReferralApiFactory factory) : DatabaseTes
             ? new OgcBox(b[0], b[1], b[2], b[3]) : null;
         var request = new OgcItemsRequest(limit, offset, box, null, null, null, null, null, null, null);
 
-        var general = await PageAsync(request, direct: false);
-        var direct = await PageAsync(request, direct: true);
+        var general = await PageAsync(Factory, request, direct: false);
+        var direct = await PageAsync(Factory, request, direct: true);
 
         Assert.Equal(general, direct);
         Assert.DoesNotContain("Hidden shelter", direct, StringComparison.Ordinal);

@@ -1,11 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Referral.Api.Features.Access;
 using Referral.Api.Features.Ogc;
 using Referral.Api.Tests.Features.Imports;
 using Referral.Api.Tests.Infrastructure;
@@ -26,23 +22,7 @@ public sealed class OgcServiceFeatureTests(ReferralApiFactory factory) : Databas
         await ImportApi.AddCountriesAsync(Factory);
     }
 
-    private async Task<string> PageAsync(OgcItemsRequest request, bool direct)
-    {
-        await using var scope = Factory.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<ActorContext>().Set(Actor.Anonymous);
-        var features = scope.ServiceProvider.GetRequiredService<OgcFeatures>();
-        features.DirectPublicPages = direct;
-        using var buffer = new MemoryStream();
-        OgcCounts counts;
-        await using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            counts = await features.WriteAsync(new OgcCollection(OgcCatalog.Services, OgcKind.Services, "Services", ""), request, null, json,
-                () => Task.CompletedTask, CancellationToken.None);
-            json.WriteEndArray();
-        }
-        return $"{counts}\n{Encoding.UTF8.GetString(buffer.ToArray())}";
-    }
+    private Task<string> PageAsync(OgcItemsRequest request, bool direct) => OgcPublicPageTests.PageAsync(Factory, request, direct);
 
     /// <summary>The whole directory and a box around San José: the stored page equals the live one. Returns the whole page.</summary>
     private async Task<string> AssertFollowsAsync(string step)
