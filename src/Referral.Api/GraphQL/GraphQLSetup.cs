@@ -98,7 +98,9 @@ internal static class GraphQLSetup
                 GraphQLErrors.Of(ErrorCodes.InUse, "The record is referenced by other records, or refers to one that does not exist."),
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.CheckViolation } pg } =>
                 GraphQLErrors.Of(ErrorCodes.ValidationFailed, $"A value breaks the rule {pg.ConstraintName}."),
-            // The same rule as REST's 503, however EF wrapped the failure.
+            // The same rules as REST's 503, however EF wrapped the failure.
+            var e when DatabaseExceptionHandler.IsConcurrencyAbort(e) =>
+                GraphQLErrors.Of(ErrorCodes.ServiceUnavailable, DatabaseExceptionHandler.ConcurrencyAbortDetail),
             var e when DatabaseExceptionHandler.IsDatabaseUnavailable(e) =>
                 GraphQLErrors.Of(ErrorCodes.ServiceUnavailable, "The database is not reachable right now; try again shortly."),
             _ => null,

@@ -294,7 +294,7 @@ internal static class OpenApiContract
                 Error(operation, document, "409", "Conflicts with the directory as it is (CONFLICT, IN_USE).");
             }
             Error(operation, document, "429", "Too many requests from this client (TOO_MANY_REQUESTS); wait Retry-After seconds.", retryAfter: true);
-            Error(operation, document, "503", "The database is not reachable right now (SERVICE_UNAVAILABLE); retry after Retry-After seconds.", retryAfter: true);
+            Error(operation, document, "503", "The database is not reachable right now, or a concurrent change aborted the request and nothing was written (SERVICE_UNAVAILABLE); retry after Retry-After seconds.", retryAfter: true);
 
             // Versioned records: ETag on reads, If-Match on writes.
             var versioned = path is "/api/services/{id}" or "/api/organizations/{id}";

@@ -46,6 +46,25 @@ internal sealed partial class DatabaseExceptionHandler(IProblemDetailsService pr
         return false;
     }
 
+    /// <summary>
+    /// PostgreSQL aborted the transaction because of a concurrent one: a deadlock (40P01) or a serialization failure
+    /// (40001, also a replica cancelling a read that conflicts with recovery). Nothing was written and the same request
+    /// sent again succeeds, so it is a 503 with a short Retry-After, never a 500.
+    /// </summary>
+    internal static bool IsConcurrencyAbort(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    internal const string ConcurrencyAbortDetail = "A change made at the same moment stopped this request; nothing was written. Send it again.";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is BadHttpRequestException bad && BindingFailure(bad.Message, http.Request) is { } field)
@@ -54,20 +73,22 @@ internal sealed partial class DatabaseExceptionHandler(IProblemDetailsService pr
             await Problems.Validation(field.Name, field.Message).ExecuteAsync(http);
             return true;
         }
-        var (status, code, title, detail) = exception switch
+        (int Status, string Code, string Title, string Detail, string? RetryAfter) mapped = exception switch
         {
-            DbUpdateConcurrencyException => (409, ErrorCodes.Conflict, "Conflict", "The record was changed by someone else; reload it and try again."),
+            DbUpdateConcurrencyException => (409, ErrorCodes.Conflict, "Conflict", "The record was changed by someone else; reload it and try again.", null),
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } =>
-                (409, ErrorCodes.Conflict, "Conflict", "A record with the same key already exists."),
+                (409, ErrorCodes.Conflict, "Conflict", "A record with the same key already exists.", null),
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } } =>
-                (409, ErrorCodes.InUse, "Conflict", "The record is referenced by other records, or refers to one that does not exist."),
+                (409, ErrorCodes.InUse, "Conflict", "The record is referenced by other records, or refers to one that does not exist.", null),
             DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.CheckViolation } pg } =>
-                (400, ErrorCodes.ValidationFailed, "Validation failed", $"A value breaks the rule {pg.ConstraintName}."),
-            BadHttpRequestException b => (b.StatusCode, ErrorCodes.ForStatus(b.StatusCode), "Bad request", b.Message),
+                (400, ErrorCodes.ValidationFailed, "Validation failed", $"A value breaks the rule {pg.ConstraintName}.", null),
+            BadHttpRequestException b => (b.StatusCode, ErrorCodes.ForStatus(b.StatusCode), "Bad request", b.Message, null),
+            _ when IsConcurrencyAbort(exception) => (503, ErrorCodes.ServiceUnavailable, "Service unavailable", ConcurrencyAbortDetail, "1"),
             _ when IsDatabaseUnavailable(exception) =>
-                (503, ErrorCodes.ServiceUnavailable, "Service unavailable", "The database is not reachable right now; try again shortly."),
-            _ => (0, "", "", ""),
+                (503, ErrorCodes.ServiceUnavailable, "Service unavailable", "The database is not reachable right now; try again shortly.", "5"),
+            _ => (0, "", "", "", null),
         };
+        var (status, code, title, detail, retryAfter) = mapped;
         if (status == 0)
         {
             return false;
@@ -75,7 +96,10 @@ internal sealed partial class DatabaseExceptionHandler(IProblemDetailsService pr
         if (status >= 500)
         {
             logger.LogWarning(exception, "Request failed with {Status}", status);
-            http.Response.Headers.RetryAfter = "5";
+        }
+        if (retryAfter is not null)
+        {
+            http.Response.Headers.RetryAfter = retryAfter;
         }
         http.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
