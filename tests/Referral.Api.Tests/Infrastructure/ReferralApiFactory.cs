@@ -37,7 +37,14 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     {
         _adminConnectionString = adminConnectionString;
         DatabaseName = $"referral_test_{Guid.NewGuid():N}"[..28];
-        ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = DatabaseName, Pooling = true }.ConnectionString;
+        // A 15 s connect timeout unless the server's string sets one: the app's 3 s default is for production, and a
+        // test machine shared by parallel builds can take longer than that to start a backend.
+        var builder = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = DatabaseName, Pooling = true };
+        if (!_adminConnectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Timeout = 15;
+        }
+        ConnectionString = builder.ConnectionString;
     }
 
     /// <summary>
@@ -187,9 +194,19 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
     /// <summary>Empties every table, then puts the run's admin key back (api_key is emptied too: it references organization).</summary>
     public async Task ResetDatabaseAsync()
     {
-        await using (var conn = await OpenAsync())
+        // The app's background work (index loads, read-table flushes) may hold locks the DELETEs need: PostgreSQL
+        // breaks such a deadlock by aborting one side, and emptying the tables again is safe.
+        for (var attempt = 1; ; attempt++)
         {
-            await _respawner!.ResetAsync(conn);
+            try
+            {
+                await using var conn = await OpenAsync();
+                await _respawner!.ResetAsync(conn);
+                break;
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+            }
         }
         await WithDbAsync(async db =>
         {

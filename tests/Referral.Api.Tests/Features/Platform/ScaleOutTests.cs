@@ -21,8 +21,9 @@ public sealed class ScaleOutTests : IAsyncLifetime, IDisposable
 {
     private static readonly Dictionary<string, string?> Settings = new()
     {
-        // A short lease so that a dead instance's job is resumed within the test; workers poll every second.
-        ["Jobs:LeaseSeconds"] = "3",
+        // A short lease so that a dead instance's job is resumed within the test (renewed every third of it: 6 s
+        // leaves a loaded machine two seconds per renewal); workers poll every second.
+        ["Jobs:LeaseSeconds"] = "6",
         ["Jobs:PollSeconds"] = "1",
         ["Gaps:MaxActivePerOwner"] = "50",
     };
