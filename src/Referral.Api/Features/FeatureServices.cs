@@ -22,6 +22,7 @@ internal static class FeatureServices
         .AddScoped<TaxonomyQueries>()
         .AddScoped<NearestQueries>()
         .AddSingleton<NearestIndex>().AddHostedService(sp => sp.GetRequiredService<NearestIndex>())
+        .AddHostedService<CardPreloader>()
         .AddSingleton<OriginIndex>().AddHostedService(sp => sp.GetRequiredService<OriginIndex>())
         .AddSingleton<IOriginLookup>(sp => sp.GetRequiredService<OriginIndex>())
         .AddScoped<Borders>()

@@ -26,10 +26,14 @@ internal static class RequestLogging
         }
         finally
         {
+            // The line is built only when it is written: at the production level (Warning) a request pays nothing for it.
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Referral.Requests");
-            logger.LogInformation("{Method} {Path} {Query} → {Status} in {Elapsed:0.0} ms",
-                http.Request.Method, http.Request.Path.Value, SafeQuery(http.Request.Query), http.Response.StatusCode,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("{Method} {Path} {Query} → {Status} in {Elapsed:0.0} ms",
+                    http.Request.Method, http.Request.Path.Value, SafeQuery(http.Request.Query), http.Response.StatusCode,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
         }
     });
 

@@ -24,6 +24,12 @@ internal sealed class ReferralSettings
     /// PostgreSQL (default true; the database still checks every proposed candidate).
     /// </summary>
     public bool InMemoryIndex { get; set; } = true;
+
+    /// <summary>
+    /// Load the answers' service and location cards into the index's cache in the background once it is loaded (default
+    /// true; <see cref="CardPreloader"/>), instead of on each card's first answer.
+    /// </summary>
+    public bool PreloadCards { get; set; } = true;
 }
 
 internal static class ReferralSettingsSetup

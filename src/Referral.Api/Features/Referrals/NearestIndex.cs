@@ -562,7 +562,7 @@ internal sealed class NearestGeneration
 {
     private const double EarthRadiusM = 6_371_008.8;
     // Cards cached per generation (services, and locations): about 1.5 KB a pair, so at most ~150 MB (issue 15: 1 GiB at 1M).
-    private const int MaxCachedRows = 100_000;
+    internal const int MaxCachedRows = 100_000;
 
     /// <summary>Added entries a generation searches linearly before the trees are rebuilt.</summary>
     internal const int MaxAdded = 2048;
@@ -641,6 +641,22 @@ internal sealed class NearestGeneration
 
     /// <summary>What the answers show of a location to the public (<see cref="LocationCard"/>), by id.</summary>
     public ConcurrentDictionary<Guid, LocationCard> Locations { get; private init; } = new();
+
+    /// <summary>The service and location of every site in this generation (the base's live entries, then the added ones): what <see cref="CardPreloader"/> fills the caches for.</summary>
+    internal IEnumerable<(Guid ServiceId, Guid LocationId)> Sites()
+    {
+        for (var i = 0; i < Base.Entries.Length; i++)
+        {
+            if (!_removed.Contains(i))
+            {
+                yield return (Base.ServiceIds[i], Base.LocationIds[i]);
+            }
+        }
+        foreach (var a in _added)
+        {
+            yield return (a.ServiceId, a.LocationId);
+        }
+    }
 
     public static void Keep<T>(ConcurrentDictionary<Guid, T> cache, Guid id, T value)
     {

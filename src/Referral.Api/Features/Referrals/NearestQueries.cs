@@ -401,9 +401,11 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
 
     // The services the answers show, from the index generation's cache when this request may use it (same version), else
     // from the database (and then cached in that generation: a later version starts empty).
-    private async Task<Dictionary<Guid, ServiceCard>> LoadServicesAsync(Guid[] ids, CancellationToken ct)
+    private async Task<Dictionary<Guid, ServiceCard>> LoadServicesAsync(Guid[] ids, CancellationToken ct) =>
+        await LoadServicesAsync(ids, ids.Length == 0 ? null : await GenerationAsync(ct), ct);
+
+    private async Task<Dictionary<Guid, ServiceCard>> LoadServicesAsync(Guid[] ids, NearestGeneration? gen, CancellationToken ct)
     {
-        var gen = ids.Length == 0 ? null : await GenerationAsync(ct);
         var found = new Dictionary<Guid, ServiceCard>(ids.Length);
         List<Guid>? missing = null;
         foreach (var id in ids)
@@ -437,7 +439,12 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
     private async Task<Dictionary<Guid, (LocationDocument? Document, string? Country)>> LoadLocationsAsync(Guid[] ids, CancellationToken ct)
     {
         var viewer = actor.Current;
-        var gen = viewer.IsPrivileged ? null : await GenerationAsync(ct);
+        return await LoadLocationsAsync(ids, viewer, viewer.IsPrivileged ? null : await GenerationAsync(ct), ct);
+    }
+
+    private async Task<Dictionary<Guid, (LocationDocument? Document, string? Country)>> LoadLocationsAsync(
+        Guid[] ids, Access.Actor viewer, NearestGeneration? gen, CancellationToken ct)
+    {
         var found = new Dictionary<Guid, (LocationDocument? Document, string? Country)>(ids.Length);
         List<Guid>? missing = null;
         foreach (var id in ids)
@@ -472,6 +479,22 @@ internal sealed class NearestQueries(ReferralDbContext db, Access.ActorContext a
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="gen"/>'s card caches with the public cards of these services and locations, mapped exactly as
+    /// an answer's cache miss maps them (<see cref="CardPreloader"/>: a restarted instance answers from memory soon).
+    /// </summary>
+    internal async Task PreloadAsync(NearestGeneration gen, Guid[] serviceIds, Guid[] locationIds, CancellationToken ct)
+    {
+        if (serviceIds.Length > 0)
+        {
+            await LoadServicesAsync(serviceIds, gen, ct);
+        }
+        if (locationIds.Length > 0)
+        {
+            await LoadLocationsAsync(locationIds, Access.Actor.Anonymous, gen, ct);
+        }
     }
 
     private Task<Dictionary<Guid, Service>> QueryServicesAsync(Guid[] ids, CancellationToken ct) => db.Services.AsNoTracking()

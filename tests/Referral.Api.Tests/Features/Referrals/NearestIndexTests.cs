@@ -319,6 +319,47 @@ public sealed class NearestIndexTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Cards_ArePreloadedAfterTheIndexLoads_WithoutARequest_AndAnswerAsTheSqlPath()
+    {
+        using var admin = _a.CreateClient(_a.AdminKey);
+        using var b = _b!.CreateClient();
+        var org = await TestData.CreateOrganizationAsync(admin);
+        var created = new List<JsonElement>();
+        foreach (var (name, visibility) in new[] { ("open door", "public"), ("quiet house", "approximate"), ("safe room", "hidden") })
+        {
+            created.Add(await TestData.CreateServiceAsync(admin, TestData.Service(org, name, 9.95, -84.05, "shelter", visibility)));
+        }
+        await IndexCurrentAsync(_b);
+        // No nearest request reached b: its cards are loaded in the background (CardPreloader), for the sites in its index.
+        var shown = created.Take(2).ToArray();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var gen = _b.Services.GetRequiredService<NearestIndex>().Loaded!;
+            if (shown.All(c => gen.Services.ContainsKey(c.GetProperty("id").GetGuid())
+                && gen.Locations.ContainsKey(c.GetProperty("service_at_locations")[0].GetProperty("location").GetProperty("id").GetGuid())))
+            {
+                break;
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the cards were not preloaded");
+            await Task.Delay(50);
+        }
+        var settings = _b.Services.GetRequiredService<IOptions<ReferralSettings>>().Value;
+        const string query = "category=shelter";
+        var fromCards = await NearestAsync(b, 9.93, -84.08, query);
+        Assert.Equal(["open door", "quiet house"], Names(fromCards));
+        settings.InMemoryIndex = false;
+        try
+        {
+            Assert.Equal(WithoutNow(await NearestAsync(b, 9.93, -84.08, query), query), WithoutNow(fromCards, query));
+        }
+        finally
+        {
+            settings.InMemoryIndex = true;
+        }
+    }
+
+    [Fact]
     public async Task IndexPath_AnswersAsTheSqlPath_OnRandomOriginsAndFilters()
     {
         using var admin = _a.CreateClient(_a.AdminKey);
