@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Diagnostics;
+using System.Runtime;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -225,10 +226,16 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
                     Interlocked.Exchange(ref _currentVersion, version);
                     Interlocked.Exchange(ref _verified, gen.Stamp);
                     renewed.Restart();
-                    if (before is null || gen.Base != before.Base || gen.Changed > 0)
+                    var rebuilt = before is null || gen.Base != before.Base;
+                    if (rebuilt || gen.Changed > 0)
                     {
                         logger.LogInformation("Nearest index: {Count} service-at-locations ({Kind}, {Changed} ids changed) in {Ms} ms",
-                            gen.Count, before is not null && gen.Base == before.Base ? "delta" : "rebuilt", gen.Changed, clock.ElapsedMilliseconds);
+                            gen.Count, rebuilt ? "rebuilt" : "delta", gen.Changed, clock.ElapsedMilliseconds);
+                    }
+                    before = null;
+                    if (rebuilt)
+                    {
+                        Compact();
                     }
                 }
                 if (pruned.Elapsed > Renew * 5)
@@ -259,6 +266,19 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     private string LoaderConnectionString => IndexLoading.ConnectionString(configuration);
 
     /// <summary>
+    /// After a whole load or a rebuild, once: a full blocking collection that compacts the large object heap and gives
+    /// the freed memory back to the system. The load's own garbage and the generation it replaced are mostly large
+    /// arrays, which only a full collection frees and only a compacting one returns; left to the GC they keep the
+    /// process hundreds of MB above what it uses (issue 15: 1 GiB at a million sites). Its pause (a few hundred ms at a
+    /// million sites) stops requests once per load, never per request.
+    /// </summary>
+    private static void Compact()
+    {
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
+
+    /// <summary>
     /// Catches up: a delta over <paramref name="before"/> when it is young enough and the changes name rows, else
     /// everything. Null when a lock was in the way (retried).
     /// </summary>
@@ -281,7 +301,14 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             }
             if (gen is null)
             {
-                var builder = new NearestGeneration.Builder();
+                // Sized once from the snapshot (an upper bound: one entry per service at location), so no array is grown
+                // and copied at a million rows.
+                int capacity;
+                await using (var count = new NpgsqlCommand("SELECT count(*)::int FROM service_at_location", conn, tx))
+                {
+                    capacity = (int)(await count.ExecuteScalarAsync(ct))!;
+                }
+                var builder = new NearestGeneration.Builder(capacity);
                 await ReadAsync(conn, tx, "", [], [], [], (id, serviceId, locationId, lat, lng, entry, categories) =>
                     builder.Add(id, serviceId, locationId, lat, lng, entry, categories), ct);
                 gen = builder.Build(snapshot, stamp, await ReadHoursAsync(conn, tx, null, ct));
@@ -382,13 +409,13 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
         await using var reader = await load.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var entry = new NearestGeneration.Entry(reader.GetGuid(0), 0,
+            var entry = new NearestGeneration.Entry(reader.GetGuid(0), 0, new NearestGeneration.Profile(
                 reader.IsDBNull(5) ? null : (short)reader.GetInt32(5), reader.IsDBNull(6) ? null : (short)reader.GetInt32(6),
                 reader.IsDBNull(7) ? null : reader.GetBoolean(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8),
                 reader.GetFieldValue<string[]>(9), reader.GetFieldValue<string[]>(10), reader.GetFieldValue<string[]>(11), reader.GetFieldValue<string[]>(12),
                 reader.IsDBNull(14) ? [] : reader.GetFieldValue<string?[]>(14),
                 reader.IsDBNull(15) ? [] : reader.GetFieldValue<string[]>(15),
-                reader.GetString(16) == Infrastructure.Confidentiality.Approximate);
+                reader.GetString(16) == Infrastructure.Confidentiality.Approximate));
             add(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetDouble(3), reader.GetDouble(4), entry,
                 reader.IsDBNull(13) ? [] : reader.GetFieldValue<string[]>(13));
         }
@@ -406,17 +433,93 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
     internal static async Task<Dictionary<Guid, ServiceFacts>> ReadHoursAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid[]? services, CancellationToken ct)
     {
         var only = services is null ? "" : " AND s.id = ANY (@s)";
-        var facts = new Dictionary<Guid, (bool Always, NearestGeneration.Entry Entry, string[] Categories, bool Active)>();
-        var arrays = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        string[] Intern(string[] values)
+        const string Timed = """
+              FROM schedule x JOIN service s ON s.id = x.service_id
+             WHERE s.status = 'active' AND NOT s.available_24_7 AND x.opens_at IS NOT NULL
+            """;
+        // The zones first (a handful), so the schedules can be read in one pass, each service's opening hours made as its
+        // rows end: no row of a million schedules is held.
+        var unknown = new List<string>();
+        await using (var cmd = new NpgsqlCommand("SELECT DISTINCT x.time_zone" + Timed + only, conn, tx))
         {
-            if (values.Length == 0)
+            if (services is not null)
             {
-                return [];
+                cmd.Parameters.AddWithValue("s", services);
             }
-            var key = string.Join('\u0002', values);
-            return arrays.TryGetValue(key, out var found) ? found : arrays[key] = values;
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (!PgZones.ContainsKey(reader.GetString(0)))
+                {
+                    unknown.Add(reader.GetString(0));
+                }
+            }
         }
+        if (unknown.Count > 0)
+        {
+            await using var zones = new NpgsqlCommand("SELECT z, local_time_at(now(), z) IS NOT NULL FROM unnest(@z) z", conn, tx);
+            zones.Parameters.AddWithValue("z", unknown.ToArray());
+            await using var reader = await zones.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                PgZones[reader.GetString(0)] = reader.GetBoolean(1);
+            }
+        }
+        var intern = new Interner();
+        var timed = new Dictionary<Guid, OpenHours>();
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT x.service_id, x.byday, x.opens_at, x.closes_at, nullif(x.valid_from, '-infinity'), nullif(x.valid_to, 'infinity'),
+                   x.time_zone, x.valid_from = 'infinity' OR x.valid_to = '-infinity'
+            """ + Timed + only + " ORDER BY x.service_id, x.id", conn, tx))
+        {
+            if (services is not null)
+            {
+                cmd.Parameters.AddWithValue("s", services);
+            }
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            var service = Guid.Empty;
+            var slots = new List<OpenHours.Slot>();
+            bool any = false, uncertain = false;
+            void End()
+            {
+                if (any)
+                {
+                    timed[service] = intern.Of(slots, uncertain);
+                }
+                slots.Clear();
+                any = uncertain = false;
+            }
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetGuid(0);
+                if (id != service)
+                {
+                    End();
+                    service = id;
+                }
+                var zone = reader.GetString(6);
+                if (!PgZones.GetValueOrDefault(zone))
+                {
+                    continue; // a zone PostgreSQL cannot read: not counted (service_open_at's t.local IS NOT NULL)
+                }
+                any = true;
+                if (ZoneOf(zone) is not { } tz)
+                {
+                    uncertain = true;
+                    continue;
+                }
+                // An infinite bound is no bound (-infinity from, infinity to) or never valid (infinity from, -infinity to):
+                // read as DateOnly.MinValue/MaxValue they would be the calendar's first and last days instead.
+                var never = !reader.IsDBNull(7) && reader.GetBoolean(7);
+                slots.Add(new OpenHours.Slot(OpenHours.DayBits(reader.GetString(1)), reader.GetFieldValue<TimeOnly>(2).Ticks,
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeOnly>(3).Ticks,
+                    never ? DateOnly.MaxValue : reader.IsDBNull(4) ? null : reader.GetFieldValue<DateOnly>(4),
+                    never ? DateOnly.MinValue : reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
+                    tz));
+            }
+            End();
+        }
+        var result = new Dictionary<Guid, ServiceFacts>();
         await using (var cmd = new NpgsqlCommand("""
             SELECT s.id, s.available_24_7, s.minimum_age, s.maximum_age, s.is_free, s.assured_date, s.languages, s.genders, s.delivery_modes, s.audience,
                    (SELECT array_agg(DISTINCT tt.code) FROM attribute a
@@ -435,74 +538,18 @@ internal sealed class NearestIndex(IConfiguration configuration, IOptions<Referr
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var entry = new NearestGeneration.Entry(reader.GetGuid(0), 0,
+                var id = reader.GetGuid(0);
+                var profile = intern.Of(new NearestGeneration.Profile(
                     reader.IsDBNull(2) ? null : (short)reader.GetInt32(2), reader.IsDBNull(3) ? null : (short)reader.GetInt32(3),
                     reader.IsDBNull(4) ? null : reader.GetBoolean(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
-                    Intern(reader.GetFieldValue<string[]>(6)), Intern(reader.GetFieldValue<string[]>(7)), Intern(reader.GetFieldValue<string[]>(8)),
-                    Intern(reader.GetFieldValue<string[]>(9)), [], []);
-                facts[reader.GetGuid(0)] = (reader.GetBoolean(1), entry, reader.IsDBNull(10) ? [] : Intern(reader.GetFieldValue<string[]>(10)), reader.GetBoolean(11));
+                    reader.GetFieldValue<string[]>(6), reader.GetFieldValue<string[]>(7), reader.GetFieldValue<string[]>(8),
+                    reader.GetFieldValue<string[]>(9), [], []));
+                var active = reader.GetBoolean(11);
+                var hours = !active ? OpenHours.None
+                    : reader.GetBoolean(1) ? OpenHours.Always
+                    : timed.GetValueOrDefault(id) ?? OpenHours.None;
+                result[id] = intern.Of(new ServiceFacts(hours, profile, reader.IsDBNull(10) ? [] : intern.Of(reader.GetFieldValue<string[]>(10)), active));
             }
-        }
-        var rows = new List<(Guid Service, string ByDay, TimeOnly Opens, TimeOnly? Closes, DateOnly? From, DateOnly? To, string Zone)>();
-        await using (var cmd = new NpgsqlCommand("""
-            SELECT x.service_id, x.byday, x.opens_at, x.closes_at, nullif(x.valid_from, '-infinity'), nullif(x.valid_to, 'infinity'),
-                   x.time_zone, x.valid_from = 'infinity' OR x.valid_to = '-infinity'
-              FROM schedule x JOIN service s ON s.id = x.service_id
-             WHERE s.status = 'active' AND NOT s.available_24_7 AND x.opens_at IS NOT NULL
-            """ + only, conn, tx))
-        {
-            if (services is not null)
-            {
-                cmd.Parameters.AddWithValue("s", services);
-            }
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                // An infinite bound is no bound (-infinity from, infinity to) or never valid (infinity from, -infinity to):
-                // read as DateOnly.MinValue/MaxValue they would be the calendar's first and last days instead.
-                var never = !reader.IsDBNull(7) && reader.GetBoolean(7);
-                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<TimeOnly>(2),
-                    reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeOnly>(3),
-                    never ? DateOnly.MaxValue : reader.IsDBNull(4) ? null : reader.GetFieldValue<DateOnly>(4),
-                    never ? DateOnly.MinValue : reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
-                    reader.GetString(6)));
-            }
-        }
-        var unknown = rows.Where(r => !PgZones.ContainsKey(r.Zone)).Select(r => r.Zone).Distinct(StringComparer.Ordinal).ToArray();
-        if (unknown.Length > 0)
-        {
-            await using var zones = new NpgsqlCommand("SELECT z, local_time_at(now(), z) IS NOT NULL FROM unnest(@z) z", conn, tx);
-            zones.Parameters.AddWithValue("z", unknown);
-            await using var reader = await zones.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                PgZones[reader.GetString(0)] = reader.GetBoolean(1);
-            }
-        }
-        var slots = new Dictionary<Guid, (List<OpenHours.Slot> Slots, bool Uncertain)>();
-        foreach (var r in rows)
-        {
-            if (!PgZones.GetValueOrDefault(r.Zone))
-            {
-                continue; // a zone PostgreSQL cannot read: not counted (service_open_at's t.local IS NOT NULL)
-            }
-            if (!slots.TryGetValue(r.Service, out var list))
-            {
-                slots[r.Service] = list = ([], false);
-            }
-            if (ZoneOf(r.Zone) is not { } tz)
-            {
-                slots[r.Service] = (list.Slots, true);
-                continue;
-            }
-            list.Slots.Add(new OpenHours.Slot(OpenHours.DayBits(r.ByDay), r.Opens.Ticks, r.Closes?.Ticks, r.From, r.To, tz));
-        }
-        var result = new Dictionary<Guid, ServiceFacts>(facts.Count);
-        foreach (var (id, f) in facts)
-        {
-            var hours = f.Always ? OpenHours.Always
-                : slots.TryGetValue(id, out var list) ? OpenHours.From(false, list.Slots, list.Uncertain) : OpenHours.None;
-            result[id] = new ServiceFacts(f.Active ? hours : OpenHours.None, f.Entry, f.Categories, f.Active);
         }
         return result;
     }
@@ -622,7 +669,7 @@ internal sealed class NearestGeneration
                 mask |= 1UL << bit;
             }
         }
-        return Matches(facts.Entry with { Categories = mask }, f with { Country = null, OutsideCountry = null }, Base.Mask(f.Categories),
+        return Matches(new Entry(default, mask, facts.Profile), f with { Country = null, OutsideCountry = null }, Base.Mask(f.Categories),
             f.ExcludeStale ? Infrastructure.Freshness.Cutoff(f.At) : null);
     }
 
@@ -739,17 +786,19 @@ internal sealed class NearestGeneration
         {
             // The added entries are searched linearly on every request, so they stay few; when they (or the removed
             // ones) outgrow that, the trees are rebuilt in memory from what is live (no database).
-            var builder = new Builder();
+            var builder = new Builder(entries.Length - removed.Count + added.Count);
+            var codes = new Dictionary<ulong, string[]>();
+            string[] Codes(ulong mask) => codes.TryGetValue(mask, out var found) ? found : codes[mask] = Base.Codes(mask);
             for (var i = 0; i < entries.Length; i++)
             {
                 if (!removed.Contains(i))
                 {
-                    builder.Add(entries[i], Base.ServiceIds[i], Base.LocationIds[i], Base.X[i], Base.Y[i], Base.Z[i], Base.Codes(entries[i].Categories));
+                    builder.Add(entries[i], Base.ServiceIds[i], Base.LocationIds[i], Base.X[i], Base.Y[i], Base.Z[i], Codes(entries[i].Categories));
                 }
             }
             foreach (var a in added)
             {
-                builder.Add(a.Entry, a.ServiceId, a.LocationId, a.X, a.Y, a.Z, Base.Codes(a.Entry.Categories));
+                builder.Add(a.Entry, a.ServiceId, a.LocationId, a.X, a.Y, a.Z, Codes(a.Entry.Categories));
             }
             layer = builder.Layer();
             if (layer is null)
@@ -783,7 +832,7 @@ internal sealed class NearestGeneration
     internal readonly record struct Candidate(Guid Id, Guid ServiceId, Guid LocationId, double Lat, double Lng, bool Approximate);
 
     private static Candidate ToCandidate(in Entry e, Guid serviceId, Guid locationId, double x, double y, double z) =>
-        new(e.Id, serviceId, locationId, Math.Asin(Math.Clamp(z, -1, 1)) * 180 / Math.PI, Math.Atan2(y, x) * 180 / Math.PI, e.Approximate);
+        new(e.Id, serviceId, locationId, Math.Asin(Math.Clamp(z, -1, 1)) * 180 / Math.PI, Math.Atan2(y, x) * 180 / Math.PI, e.Profile.Approximate);
 
     /// <summary><see cref="Nearest"/> with what the in-memory answer needs of each candidate.</summary>
     public IEnumerable<Candidate> Candidates(double lat, double lng, ServiceFilter f, double? maxDistanceM)
@@ -835,12 +884,13 @@ internal sealed class NearestGeneration
     }
 
     // The memory twin of ServiceFilters.Eligible (less the status, already active here, and the search) and Borders.In/Abroad.
-    private static bool Matches(in Entry e, ServiceFilter f, ulong mask, DateOnly? cutoff)
+    private static bool Matches(in Entry entry, ServiceFilter f, ulong mask, DateOnly? cutoff)
     {
-        if (mask != 0 && (e.Categories & mask) == 0)
+        if (mask != 0 && (entry.Categories & mask) == 0)
         {
             return false;
         }
+        var e = entry.Profile;
         if (f.Language is { } language && Array.IndexOf(e.Languages, language) < 0)
         {
             return false;
@@ -881,7 +931,7 @@ internal sealed class NearestGeneration
     }
 
     // Borders.In: an address in the country, or no address and inside no other country's outline.
-    private static bool In(in Entry e, string country) =>
+    private static bool In(Profile e, string country) =>
         Array.IndexOf(e.AddressCountries, country) >= 0
         || (e.AddressCountries.Length == 0 && Array.TrueForAll(e.CoveringCountries, c => c == country));
 
@@ -892,9 +942,20 @@ internal sealed class NearestGeneration
         return (Math.Cos(φ) * Math.Cos(λ), Math.Cos(φ) * Math.Sin(λ), Math.Sin(φ));
     }
 
-    /// <summary>What a filter needs of one service at location (its category codes as bits of the base's <see cref="Layer.Bits"/>).</summary>
-    internal readonly record struct Entry(
-        Guid Id, ulong Categories, short? MinimumAge, short? MaximumAge, bool? IsFree, DateOnly? AssuredDate,
+    /// <summary>
+    /// What a filter needs of one service at location: its category codes as bits of the base's <see cref="Layer.Bits"/>
+    /// and its eligibility <see cref="Profile"/>, one object shared by every entry with the same columns (32 bytes an
+    /// entry instead of about 100 with the columns inline, issue 15).
+    /// </summary>
+    internal readonly record struct Entry(Guid Id, ulong Categories, Profile Profile);
+
+    /// <summary>
+    /// The eligibility columns of a service at location (or of a service: no countries, not approximate). A record: two
+    /// profiles with the same values and the same array instances are equal, so a load keeps one of each
+    /// (<see cref="Interner"/>) — a million sites have a few thousand distinct ones.
+    /// </summary>
+    internal sealed record Profile(
+        short? MinimumAge, short? MaximumAge, bool? IsFree, DateOnly? AssuredDate,
         string[] Languages, string[] Genders, string[] DeliveryModes, string[] Audience, string?[] AddressCountries, string[] CoveringCountries,
         bool Approximate = false);
 
@@ -930,43 +991,62 @@ internal sealed class NearestGeneration
         public string[] Codes(ulong mask) => [.. Enumerable.Range(0, CodeOfBit.Length).Where(b => (mask & (1UL << b)) != 0).Select(b => CodeOfBit[b])];
     }
 
-    internal sealed class Builder
+    /// <summary>
+    /// Collects a layer's entries straight into its final arrays (sized by the caller's upper bound, grown only past it),
+    /// each profile and category list interned as it comes: at a million rows nothing is held twice and no array of rows
+    /// is copied (issue 15: the load itself was the API's memory peak). One use: <see cref="Layer"/> hands the arrays over.
+    /// </summary>
+    internal sealed class Builder(int capacity = 16)
     {
-        private readonly List<(Entry Entry, Guid ServiceId, Guid LocationId, string[] Categories, double X, double Y, double Z)> _rows = [];
-        private readonly Dictionary<string, string[]> _arrays = new(StringComparer.Ordinal);
+        private readonly Interner _intern = new();
+        // The distinct category lists; while building, an entry's Categories holds its list's index here (a mask only
+        // once every code, and so every bit, is known).
+        private readonly List<string[]> _sets = [];
+        private readonly Dictionary<string[], int> _setIndex = new(ReferenceEqualityComparer.Instance);
+        private Entry[] _entries = new Entry[Math.Max(capacity, 1)];
+        private Guid[] _services = new Guid[Math.Max(capacity, 1)];
+        private Guid[] _locations = new Guid[Math.Max(capacity, 1)];
+        private double[] _x = new double[Math.Max(capacity, 1)];
+        private double[] _y = new double[Math.Max(capacity, 1)];
+        private double[] _z = new double[Math.Max(capacity, 1)];
+        private int _count;
 
         public void Add(Guid id, Guid serviceId, Guid locationId, double lat, double lng, Entry entry, string[] categories)
         {
             _ = id;
             var (x, y, z) = Unit(lat, lng);
-            Add(entry with
-            {
-                Languages = Intern(entry.Languages),
-                Genders = Intern(entry.Genders),
-                DeliveryModes = Intern(entry.DeliveryModes),
-                Audience = Intern(entry.Audience),
-                AddressCountries = Intern(entry.AddressCountries),
-                CoveringCountries = Intern(entry.CoveringCountries),
-            }, serviceId, locationId, x, y, z, categories);
+            Add(entry, serviceId, locationId, x, y, z, categories);
         }
 
-        public void Add(Entry entry, Guid serviceId, Guid locationId, double x, double y, double z, string[] categories) =>
-            _rows.Add((entry, serviceId, locationId, Intern(categories), x, y, z));
-
-        // A million rows share a few dozen distinct arrays: keep one of each.
-        private string[] Intern(string?[] values)
+        public void Add(Entry entry, Guid serviceId, Guid locationId, double x, double y, double z, string[] categories)
         {
-            if (values.Length == 0)
+            if (_count == _entries.Length)
             {
-                return [];
+                Resize(_count + Math.Max(16, _count / 2));
             }
-            var key = string.Join('\u0002', values.Select(v => v ?? "\u0003"));
-            if (_arrays.TryGetValue(key, out var found))
+            var set = _intern.Of(categories);
+            if (!_setIndex.TryGetValue(set, out var index))
             {
-                return found;
+                _setIndex[set] = index = _sets.Count;
+                _sets.Add(set);
             }
-            _arrays[key] = values!;
-            return values!;
+            _entries[_count] = new Entry(entry.Id, (ulong)index, _intern.Of(entry.Profile));
+            _services[_count] = serviceId;
+            _locations[_count] = locationId;
+            _x[_count] = x;
+            _y[_count] = y;
+            _z[_count] = z;
+            _count++;
+        }
+
+        private void Resize(int length)
+        {
+            Array.Resize(ref _entries, length);
+            Array.Resize(ref _services, length);
+            Array.Resize(ref _locations, length);
+            Array.Resize(ref _x, length);
+            Array.Resize(ref _y, length);
+            Array.Resize(ref _z, length);
         }
 
         public NearestGeneration? Build(string snapshot, long stamp, Dictionary<Guid, ServiceFacts>? hours = null) =>
@@ -975,45 +1055,56 @@ internal sealed class NearestGeneration
         /// <summary>Null with more categories than bits: the SQL path answers (none of the deployments comes near).</summary>
         public Layer? Layer()
         {
-            var codes = _rows.SelectMany(r => r.Categories).Distinct().Order(StringComparer.Ordinal).ToArray();
+            var codes = _sets.SelectMany(s => s).Distinct().Order(StringComparer.Ordinal).ToArray();
             if (codes.Length > 64)
             {
                 return null;
             }
             var bits = codes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
-            var entries = new Entry[_rows.Count];
-            var members = codes.Select(_ => new List<int>()).ToArray();
-            for (var i = 0; i < _rows.Count; i++)
+            var masks = _sets.Select(s => s.Aggregate(0UL, (mask, c) => mask | (1UL << bits[c]))).ToArray();
+            if (_count != _entries.Length)
             {
-                ulong mask = 0;
-                foreach (var c in _rows[i].Categories)
-                {
-                    mask |= 1UL << bits[c];
-                }
+                Resize(_count); // one array at a time: the upper bound is close
+            }
+            // Members per category, counted first so each list is allocated once at its size.
+            var sizes = new int[codes.Length];
+            for (var i = 0; i < _count; i++)
+            {
+                var mask = masks[(int)_entries[i].Categories];
+                _entries[i] = _entries[i] with { Categories = mask };
                 for (var b = 0; b < codes.Length; b++)
                 {
                     if ((mask & (1UL << b)) != 0)
                     {
-                        members[b].Add(i); // once per category, however often a row names it
+                        sizes[b]++;
                     }
                 }
-                entries[i] = _rows[i].Entry with { Categories = mask };
             }
-            var xs = _rows.Select(r => r.X).ToArray();
-            var ys = _rows.Select(r => r.Y).ToArray();
-            var zs = _rows.Select(r => r.Z).ToArray();
+            var members = sizes.Select(n => new int[n]).ToArray();
+            Array.Clear(sizes);
+            for (var i = 0; i < _count; i++)
+            {
+                var mask = _entries[i].Categories;
+                for (var b = 0; b < codes.Length; b++)
+                {
+                    if ((mask & (1UL << b)) != 0)
+                    {
+                        members[b][sizes[b]++] = i; // once per category, however often a row names it
+                    }
+                }
+            }
             return new Layer
             {
-                Entries = entries,
-                ServiceIds = [.. _rows.Select(r => r.ServiceId)],
-                LocationIds = [.. _rows.Select(r => r.LocationId)],
-                X = xs,
-                Y = ys,
-                Z = zs,
+                Entries = _entries,
+                ServiceIds = _services,
+                LocationIds = _locations,
+                X = _x,
+                Y = _y,
+                Z = _z,
                 Bits = bits,
                 CodeOfBit = codes,
-                ByCategory = [.. members.Select(m => m.Count == 0 ? null : new KdTree([.. m], xs, ys, zs))],
-                All = new KdTree([.. Enumerable.Range(0, _rows.Count)], xs, ys, zs),
+                ByCategory = [.. members.Select(m => m.Length == 0 ? null : new KdTree(m, _x, _y, _z))],
+                All = new KdTree([.. Enumerable.Range(0, _count)], _x, _y, _z),
             };
         }
     }
@@ -1024,8 +1115,8 @@ internal sealed class NearestGeneration
         private const int LeafSize = 12;
         private readonly int[] _ids;
         private readonly double[] _x, _y, _z;
-        private readonly List<Node> _building = [];
         private readonly Node[] _nodes;
+        private int _built;
 
         public KdTree(int[] ids, double[] xs, double[] ys, double[] zs)
         {
@@ -1033,13 +1124,15 @@ internal sealed class NearestGeneration
             _x = [.. ids.Select(i => xs[i])];
             _y = [.. ids.Select(i => ys[i])];
             _z = [.. ids.Select(i => zs[i])];
+            _nodes = new Node[ids.Length > 0 ? NodeCount(ids.Length) : 0];
             if (ids.Length > 0)
             {
                 Build(0, ids.Length);
             }
-            _nodes = [.. _building];
-            _building.Clear();
         }
+
+        // Build's node count for n points (it splits at the middle until a leaf): the nodes are allocated once.
+        private static int NodeCount(int n) => n > LeafSize ? 1 + NodeCount(n / 2) + NodeCount(n - (n / 2)) : 1;
 
         private readonly record struct Node(int Lo, int Hi, int Left, int Right, double MinX, double MinY, double MinZ, double MaxX, double MaxY, double MaxZ);
 
@@ -1053,8 +1146,7 @@ internal sealed class NearestGeneration
                 minY = Math.Min(minY, _y[i]); maxY = Math.Max(maxY, _y[i]);
                 minZ = Math.Min(minZ, _z[i]); maxZ = Math.Max(maxZ, _z[i]);
             }
-            var index = _building.Count;
-            _building.Add(default);
+            var index = _built++;
             int left = -1, right = -1;
             if (hi - lo > LeafSize)
             {
@@ -1067,7 +1159,7 @@ internal sealed class NearestGeneration
                 left = Build(lo, mid);
                 right = Build(mid, hi);
             }
-            _building[index] = new Node(lo, hi, left, right, minX, minY, minZ, maxX, maxY, maxZ);
+            _nodes[index] = new Node(lo, hi, left, right, minX, minY, minZ, maxX, maxY, maxZ);
             return index;
         }
 
@@ -1167,8 +1259,81 @@ internal sealed class NearestGeneration
     }
 }
 
-/// <summary>An active service's opening hours, eligibility columns (as an entry without categories) and category codes.</summary>
-internal sealed record ServiceFacts(OpenHours Hours, NearestGeneration.Entry Entry, string[] Categories, bool Active);
+/// <summary>
+/// A service's opening hours, eligibility columns and category codes, and whether it is active. No id: services with
+/// the same facts share one object (<see cref="NearestIndex.ReadHoursAsync"/>; a million services have a few thousand).
+/// </summary>
+internal sealed record ServiceFacts(OpenHours Hours, NearestGeneration.Profile Profile, string[] Categories, bool Active);
+
+/// <summary>
+/// One instance of each distinct value a load reads again and again — string arrays (languages, countries, category
+/// codes), eligibility profiles, opening hours, service facts: a million rows share a few thousand of each, and each row
+/// kept its own before (issue 15). Lives for one load.
+/// </summary>
+internal sealed class Interner
+{
+    private readonly Dictionary<string, string[]> _arrays = new(StringComparer.Ordinal);
+    private readonly Dictionary<NearestGeneration.Profile, NearestGeneration.Profile> _profiles = [];
+    private readonly Dictionary<string, OpenHours> _hours = new(StringComparer.Ordinal);
+    private readonly Dictionary<ServiceFacts, ServiceFacts> _facts = [];
+
+    public string[] Of(string?[] values)
+    {
+        if (values.Length == 0)
+        {
+            return [];
+        }
+        var key = string.Join('\u0002', values.Select(v => v ?? "\u0003"));
+        if (_arrays.TryGetValue(key, out var found))
+        {
+            return found;
+        }
+        _arrays[key] = values!;
+        return values!;
+    }
+
+    /// <summary>The profile with its arrays interned (a record: equal values and array instances make equal profiles).</summary>
+    public NearestGeneration.Profile Of(NearestGeneration.Profile profile)
+    {
+        profile = profile with
+        {
+            Languages = Of(profile.Languages),
+            Genders = Of(profile.Genders),
+            DeliveryModes = Of(profile.DeliveryModes),
+            Audience = Of(profile.Audience),
+            AddressCountries = Of(profile.AddressCountries),
+            CoveringCountries = Of(profile.CoveringCountries),
+        };
+        if (_profiles.TryGetValue(profile, out var found))
+        {
+            return found;
+        }
+        _profiles[profile] = profile;
+        return profile;
+    }
+
+    /// <summary>Opening hours of these slots (the same slots in the same order: the same instance).</summary>
+    public OpenHours Of(List<OpenHours.Slot> slots, bool uncertain)
+    {
+        var key = string.Join(';', slots.Select(s => $"{s.Days},{s.Opens},{s.Closes},{s.From?.DayNumber},{s.To?.DayNumber},{s.Zone.Id}")) + (uncertain ? "?" : "");
+        if (_hours.TryGetValue(key, out var found))
+        {
+            return found;
+        }
+        return _hours[key] = OpenHours.From(false, slots, uncertain);
+    }
+
+    /// <summary>The facts (their hours, profile and categories already interned: compared by reference).</summary>
+    public ServiceFacts Of(ServiceFacts facts)
+    {
+        if (_facts.TryGetValue(facts, out var found))
+        {
+            return found;
+        }
+        _facts[facts] = facts;
+        return facts;
+    }
+}
 
 /// <summary>
 /// A service as the nearest answers show it: its summary document (<see cref="ServiceMapping.Summary"/>) and its phones,
