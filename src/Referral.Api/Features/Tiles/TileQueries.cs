@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Referral.Api.Data;
@@ -33,7 +34,7 @@ internal readonly record struct TileAddress(int Z, int X, int Y)
 /// (written by <see cref="GapExports"/>, then encoded by PostGIS).
 /// </summary>
 internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExports gapExports, TileCache cache,
-    IServiceScopeFactory scopes, DbRoute route, DatabaseTopology topology)
+    IServiceScopeFactory scopes, DbRoute route, DatabaseTopology topology, IOptions<TileSettings> settings)
 {
     /// <summary>Extent and buffer of ST_AsMVT (the defaults of most clients).</summary>
     public const int Extent = 4096;
@@ -66,6 +67,25 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     internal static readonly string ServicesCellsSql = ReadResource("services-cells.sql");
 
     private const string RefreshCellsSql = "SELECT tile_cells_refresh()";
+
+    // A stored services tile (migration AddTileStore): what the last build of it stored, unless a refresh that changed
+    // one of its cells dropped it since. Read after tile_cells_refresh(), so never older than the last committed write.
+    private const string StoredSql = "SELECT bytes FROM tile_store WHERE tile_set = @set AND z = @z AND x = @x AND y = @y";
+
+    // The build of services-cells.sql, stored in the same statement. It runs in a transaction holding the refresh's
+    // advisory lock shared (taken before this statement reads the cells): a refresh either committed before (the tile
+    // shows it) or waits for this commit and then drops the tile if it changes one of its cells.
+    private static readonly string BuildAndStoreSql = $"""
+        WITH tile(bytes) AS MATERIALIZED (
+        {ServicesCellsSql}
+        ), stored AS (
+            INSERT INTO tile_store (tile_set, z, x, y, bytes) SELECT @set, @z, @x, @y, coalesce(bytes, '') FROM tile
+            ON CONFLICT (tile_set, z, x, y) DO NOTHING)
+        SELECT coalesce(bytes, '') FROM tile
+        """;
+
+    /// <summary>The advisory lock <c>tile_cells_refresh()</c> holds exclusively while it recounts cells (migration AddTileCells).</summary>
+    private const long RefreshLock = 1414087756;
 
     // Outlines are clipped to the tile (with its margin) in longitude/latitude first: smaller, and never near a pole,
     // where Web Mercator is undefined.
@@ -126,6 +146,10 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
                 {
                     return await RunAsync(ServicesPointsSql, tile, null, ct);
                 }
+                if (tile.Z <= settings.Value.StoreMaxZoom)
+                {
+                    return await StoredServicesTileAsync(set, tile, ct);
+                }
                 await RefreshCellsAsync(ct);
                 return await RunAsync(ServicesCellsSql, tile, null, ct);
             case OgcKind.Regions:
@@ -173,23 +197,64 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// Recounts the grid cells that writes marked (<c>tile_cells_refresh()</c>: nothing to do is one look at an empty
     /// table). It writes, so it runs on the primary, also when this scope reads from a standby.
     /// </summary>
-    internal async Task RefreshCellsAsync(CancellationToken ct)
+    internal Task RefreshCellsAsync(CancellationToken ct) => OnPrimaryAsync(connection => RefreshCellsAsync(connection, ct), ct);
+
+    private static async Task<int> RefreshCellsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        // A bulk import's marks mean counting every point again (seconds at 1M): no command timeout.
+        await using var cmd = new NpgsqlCommand(RefreshCellsSql, connection) { CommandTimeout = 0 };
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// A services tile below zoom 13 from <c>tile_store</c> (after the refresh, so a committed write is in it), or built
+    /// and stored there for every instance. On the primary: it writes, and a standby may not have replayed a drop yet.
+    /// </summary>
+    private Task<byte[]> StoredServicesTileAsync(TileSet set, TileAddress tile, CancellationToken ct) => OnPrimaryAsync(async connection =>
+    {
+        await RefreshCellsAsync(connection, ct);
+        await using (var read = new NpgsqlCommand(StoredSql, connection))
+        {
+            AddParameters(read, tile, cells: false);
+            read.Parameters.Add(new NpgsqlParameter<string>("set", set.Id));
+            await read.PrepareAsync(ct);
+            if (await read.ExecuteScalarAsync(ct) is byte[] stored)
+            {
+                return stored;
+            }
+        }
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var share = new NpgsqlCommand("SELECT pg_advisory_xact_lock_shared(@key)", connection, tx))
+        {
+            share.Parameters.Add(new NpgsqlParameter<long>("key", RefreshLock));
+            await share.ExecuteNonQueryAsync(ct);
+        }
+        byte[] bytes;
+        await using (var build = new NpgsqlCommand(BuildAndStoreSql, connection, tx))
+        {
+            AddParameters(build, tile, cells: true);
+            build.Parameters.Add(new NpgsqlParameter<string>("set", set.Id));
+            await build.PrepareAsync(ct);
+            bytes = await build.ExecuteScalarAsync(ct) as byte[] ?? [];
+        }
+        await tx.CommitAsync(ct);
+        return bytes;
+    }, ct);
+
+    /// <summary>Runs <paramref name="work"/> on an open connection to the primary: this scope's when it reads from the primary.</summary>
+    private async Task<T> OnPrimaryAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
     {
         if (route.UseReplica)
         {
             await using var primary = new NpgsqlConnection(topology.Primary);
             await primary.OpenAsync(ct);
-            await using var cmd = new NpgsqlCommand(RefreshCellsSql, primary) { CommandTimeout = 0 };
-            await cmd.ExecuteNonQueryAsync(ct);
-            return;
+            return await work(primary);
         }
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            // A bulk import's marks mean counting every point again (seconds at 1M): no command timeout.
-            await using var cmd = new NpgsqlCommand(RefreshCellsSql, connection) { CommandTimeout = 0 };
-            await cmd.ExecuteNonQueryAsync(ct);
+            return await work(connection);
         }
         finally
         {
@@ -205,6 +270,24 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         return reader.ReadToEnd();
     }
 
+    /// <summary>The tile's parameters; <paramref name="cells"/>: those of services-cells.sql, which reads no envelope.</summary>
+    private static void AddParameters(NpgsqlCommand cmd, TileAddress tile, bool cells)
+    {
+        cmd.Parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
+        cmd.Parameters.Add(new NpgsqlParameter<int>("x", tile.X));
+        cmd.Parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
+        if (cells)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
+            cmd.Parameters.Add(new NpgsqlParameter<int>("cells", Extent / ClusterGrid));
+            cmd.Parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
+            return;
+        }
+        cmd.Parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
+        cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
+        cmd.Parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
+    }
+
     private async Task<byte[]> RunAsync(string sql, TileAddress tile, (string Layer, byte[] Features)? features, CancellationToken ct)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -212,17 +295,7 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         try
         {
             await using var cmd = new NpgsqlCommand(sql, connection);
-            cmd.Parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("x", tile.X));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
-            cmd.Parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
-            if (ReferenceEquals(sql, ServicesCellsSql))
-            {
-                cmd.Parameters.Add(new NpgsqlParameter<int>("cells", Extent / ClusterGrid));
-                cmd.Parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
-            }
+            AddParameters(cmd, tile, cells: ReferenceEquals(sql, ServicesCellsSql));
             if (features is { } f)
             {
                 cmd.Parameters.Add(new NpgsqlParameter<string>("layer", f.Layer));
