@@ -69,12 +69,14 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     private const string RefreshCellsSql = "SELECT tile_cells_refresh()";
 
     // A stored services tile (migration AddTileStore): what the last build of it stored, unless a refresh that changed
-    // one of its cells dropped it since. Read after tile_cells_refresh(), so never older than the last committed write.
-    private const string StoredSql = "SELECT bytes FROM tile_store WHERE tile_set = @set AND z = @z AND x = @x AND y = @y";
+    // one of its cells dropped it since. Sent after tile_cells_refresh() in one batch (one round trip; the batch is one
+    // transaction, and this statement sees what the refresh did), so never older than the last committed write.
+    private const string StoredSql = "SELECT bytes FROM tile_store WHERE tile_set = $1 AND z = $2 AND x = $3 AND y = $4";
 
     // The build of services-cells.sql, stored in the same statement. It runs in a transaction holding the refresh's
     // advisory lock shared (taken before this statement reads the cells): a refresh either committed before (the tile
-    // shows it) or waits for this commit and then drops the tile if it changes one of its cells.
+    // shows it) or waits for this commit and then drops the tile if it changes one of its cells. An empty tile is
+    // stored too (empty bytes).
     private static readonly string BuildAndStoreSql = $"""
         WITH tile(bytes) AS MATERIALIZED (
         {ServicesCellsSql}
@@ -197,14 +199,12 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// Recounts the grid cells that writes marked (<c>tile_cells_refresh()</c>: nothing to do is one look at an empty
     /// table). It writes, so it runs on the primary, also when this scope reads from a standby.
     /// </summary>
-    internal Task RefreshCellsAsync(CancellationToken ct) => OnPrimaryAsync(connection => RefreshCellsAsync(connection, ct), ct);
-
-    private static async Task<int> RefreshCellsAsync(NpgsqlConnection connection, CancellationToken ct)
+    internal Task RefreshCellsAsync(CancellationToken ct) => OnPrimaryAsync(async connection =>
     {
         // A bulk import's marks mean counting every point again (seconds at 1M): no command timeout.
         await using var cmd = new NpgsqlCommand(RefreshCellsSql, connection) { CommandTimeout = 0 };
         return await cmd.ExecuteNonQueryAsync(ct);
-    }
+    }, ct);
 
     /// <summary>
     /// A services tile below zoom 13 from <c>tile_store</c> (after the refresh, so a committed write is in it), or built
@@ -212,33 +212,38 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// </summary>
     private Task<byte[]> StoredServicesTileAsync(TileSet set, TileAddress tile, CancellationToken ct) => OnPrimaryAsync(async connection =>
     {
-        await RefreshCellsAsync(connection, ct);
-        await using (var read = new NpgsqlCommand(StoredSql, connection))
+        await using (var read = new NpgsqlBatch(connection) { Timeout = 0 })
         {
-            AddParameters(read, tile, cells: false);
-            read.Parameters.Add(new NpgsqlParameter<string>("set", set.Id));
-            await read.PrepareAsync(ct);
-            if (await read.ExecuteScalarAsync(ct) is byte[] stored)
+            read.BatchCommands.Add(new NpgsqlBatchCommand(RefreshCellsSql));
+            read.BatchCommands.Add(new NpgsqlBatchCommand(StoredSql)
             {
-                return stored;
+                Parameters =
+                {
+                    new NpgsqlParameter<string> { TypedValue = set.Id },
+                    new NpgsqlParameter<int> { TypedValue = tile.Z },
+                    new NpgsqlParameter<int> { TypedValue = tile.X },
+                    new NpgsqlParameter<int> { TypedValue = tile.Y },
+                },
+            });
+            await read.PrepareAsync(ct);
+            await using var stored = await read.ExecuteReaderAsync(ct);
+            await stored.NextResultAsync(ct);
+            if (await stored.ReadAsync(ct))
+            {
+                return stored.GetFieldValue<byte[]>(0);
             }
         }
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var share = new NpgsqlCommand("SELECT pg_advisory_xact_lock_shared(@key)", connection, tx))
-        {
-            share.Parameters.Add(new NpgsqlParameter<long>("key", RefreshLock));
-            await share.ExecuteNonQueryAsync(ct);
-        }
-        byte[] bytes;
-        await using (var build = new NpgsqlCommand(BuildAndStoreSql, connection, tx))
-        {
-            AddParameters(build, tile, cells: true);
-            build.Parameters.Add(new NpgsqlParameter<string>("set", set.Id));
-            await build.PrepareAsync(ct);
-            bytes = await build.ExecuteScalarAsync(ct) as byte[] ?? [];
-        }
-        await tx.CommitAsync(ct);
-        return bytes;
+        // One round trip, one (implicit) transaction: the lock, then the build that reads the cells and stores the tile.
+        await using var build = new NpgsqlBatch(connection);
+        build.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared(@key)") { Parameters = { new NpgsqlParameter<long>("key", RefreshLock) } });
+        var store = new NpgsqlBatchCommand(BuildAndStoreSql);
+        AddParameters(store.Parameters, tile, cells: true);
+        store.Parameters.Add(new NpgsqlParameter<string>("set", set.Id));
+        build.BatchCommands.Add(store);
+        await build.PrepareAsync(ct);
+        await using var reader = await build.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        return await reader.ReadAsync(ct) ? reader.GetFieldValue<byte[]>(0) : [];
     }, ct);
 
     /// <summary>Runs <paramref name="work"/> on an open connection to the primary: this scope's when it reads from the primary.</summary>
@@ -271,21 +276,21 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     }
 
     /// <summary>The tile's parameters; <paramref name="cells"/>: those of services-cells.sql, which reads no envelope.</summary>
-    private static void AddParameters(NpgsqlCommand cmd, TileAddress tile, bool cells)
+    private static void AddParameters(NpgsqlParameterCollection parameters, TileAddress tile, bool cells)
     {
-        cmd.Parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
-        cmd.Parameters.Add(new NpgsqlParameter<int>("x", tile.X));
-        cmd.Parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
+        parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
+        parameters.Add(new NpgsqlParameter<int>("x", tile.X));
+        parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
         if (cells)
         {
-            cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("cells", Extent / ClusterGrid));
-            cmd.Parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
+            parameters.Add(new NpgsqlParameter<int>("extent", Extent));
+            parameters.Add(new NpgsqlParameter<int>("cells", Extent / ClusterGrid));
+            parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
             return;
         }
-        cmd.Parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
-        cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
-        cmd.Parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
+        parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
+        parameters.Add(new NpgsqlParameter<int>("extent", Extent));
+        parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
     }
 
     private async Task<byte[]> RunAsync(string sql, TileAddress tile, (string Layer, byte[] Features)? features, CancellationToken ct)
@@ -295,7 +300,7 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         try
         {
             await using var cmd = new NpgsqlCommand(sql, connection);
-            AddParameters(cmd, tile, cells: ReferenceEquals(sql, ServicesCellsSql));
+            AddParameters(cmd.Parameters, tile, cells: ReferenceEquals(sql, ServicesCellsSql));
             if (features is { } f)
             {
                 cmd.Parameters.Add(new NpgsqlParameter<string>("layer", f.Layer));
