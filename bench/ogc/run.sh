@@ -7,8 +7,13 @@
 # the same concurrency, interleaved in the same run. For context, bench/ogc/tile-points.sql (the same tile clustered on
 # the fly from every public point, the API's statement before tile_cell) and the naive tile (every point of the tile as
 # its own feature, what clustering avoids: the API's zoom-13+ statement, src/Referral.Api/Features/Tiles/services-points.sql
-# read from the source with its parameters written in; NAIVE=0 skips it) are timed once per run with psql. The tile is measured twice: from an API with its tile cache off
-# (every request builds the tile: the cost of the query path) and with it on (what clients get for a repeated tile).
+# read from the source with its parameters written in; NAIVE=0 skips it) are timed once per run with psql. The tile is measured
+# three times: from an API with its tile cache and its tile store off (Tiles__CacheMegabytes=0 Tiles__StoreMaxZoom=-1: every
+# request builds the tile, the cost of the query path), from one with only the store (Tiles__CacheMegabytes=0: the tile
+# read from tile_store, what any instance answers after a restart) and with both on (the default: a repeated tile from
+# memory). After the reps, the regeneration: REGEN times (default 10) a mark of one cell of the tile in tile_cell_dirty
+# (what a write to a service there leaves) then one request to the store-only API, timed by curl: the recount of that
+# cell, the drop of the stored tile, its build and store.
 # With BASELINE_DLL (for example a Release build of main) the same requests also go to that build: before/after in
 # one run. Per rep each ratio is API ÷ bare of that rep; the table gives the median of the reps and their range,
 # and the load average around each rep. See bench/README.md.
@@ -19,7 +24,7 @@
 #
 # Settings (environment): SIZE, REPS (at least 3), DURATION (s per measured run), WARMUP (s), CONNECTIONS, THREADS,
 # SEED, API_PORT (and the next two ports), BENCH_DB, REUSE_DB=1 (keep a database that already holds SIZE generated
-# rows), BASELINE_DLL, NAIVE (0: skip the naive tile, about a minute at 1M), REFERRAL_PG_PORT. It uses the Release build in artifacts/ (run `dotnet build -c Release`
+# rows), BASELINE_DLL, NAIVE (0: skip the naive tile, about a minute at 1M), REGEN, REFERRAL_PG_PORT. It uses the Release build in artifacts/ (run `dotnet build -c Release`
 # first), creates database $BENCH_DB (migrate, demo seed, bench/generate.sql), starts the APIs on 127.0.0.1 and stops
 # them on exit; the cluster is left running.
 set -euo pipefail
@@ -36,14 +41,16 @@ BENCH_DB="${BENCH_DB:-referral_bench_ogc}"
 REUSE_DB="${REUSE_DB:-0}"
 BASELINE_DLL="${BASELINE_DLL:-}"
 NAIVE="${NAIVE:-1}"
+REGEN="${REGEN:-10}"
 
 export PGHOST=127.0.0.1 PGPORT="${REFERRAL_PG_PORT:-55432}" PGUSER=referral PGPASSWORD=referral
 CONNSTR="Host=$PGHOST;Port=$PGPORT;Database=$BENCH_DB;Username=$PGUSER;Password=$PGPASSWORD"
 BBOX_PATH="/ogc/collections/services/items?bbox=-84.15,9.88,-84.00,10.00&limit=100"
 TILE_PATH="/tiles/services/10/272/483.mvt"
 API_URL="http://127.0.0.1:$API_PORT"          # this build, tile cache on (the default)
-COLD_URL="http://127.0.0.1:$((API_PORT + 1))" # this build, tile cache off
+COLD_URL="http://127.0.0.1:$((API_PORT + 1))" # this build, tile cache and tile store off
 BASE_URL="http://127.0.0.1:$((API_PORT + 2))" # BASELINE_DLL
+STORE_URL="http://127.0.0.1:$((API_PORT + 3))" # this build, tile cache off, tile store on
 
 REPO_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$REPO_ROOT"
@@ -101,9 +108,10 @@ sed -e '/^--/d' -e 's/@box\b/(f.public_point \&\& ST_MakeEnvelope(-84.15, 9.88, 
   src/Referral.Api/Features/Ogc/services-page.sql >"$OUT/items-api.sql"
 grep -q '@' "$OUT/items-api.sql" && die "services-page.sql has a placeholder the bench does not write in"
 
-say "starting the APIs (Release, Production): $API_URL (tile cache on), $COLD_URL (tile cache off)${BASELINE_DLL:+, $BASE_URL (baseline)}"
+say "starting the APIs (Release, Production): $API_URL (tile cache on), $COLD_URL (tile cache and store off), $STORE_URL (tile store only)${BASELINE_DLL:+, $BASE_URL (baseline)}"
 start_api "$API_URL" "$OUT/api.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR"
-start_api "$COLD_URL" "$OUT/api-cold.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR" Tiles__CacheMegabytes=0
+start_api "$COLD_URL" "$OUT/api-cold.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR" Tiles__CacheMegabytes=0 Tiles__StoreMaxZoom=-1
+start_api "$STORE_URL" "$OUT/api-store.log" "$API_DLL" ConnectionStrings__Referral="$CONNSTR" Tiles__CacheMegabytes=0
 [ -z "$BASELINE_DLL" ] || start_api "$BASE_URL" "$OUT/api-baseline.log" "$BASELINE_DLL" ConnectionStrings__Referral="$CONNSTR"
 
 returned="$(curl -s "$API_URL$BBOX_PATH" | grep -o '"numberReturned":[0-9]*' | cut -d: -f2 || true)"
@@ -136,7 +144,7 @@ pgbench_run() { # file → tps
 }
 
 say "warm-up ${WARMUP} s each"
-for url in "$API_URL" "$COLD_URL" ${BASELINE_DLL:+"$BASE_URL"}; do
+for url in "$API_URL" "$COLD_URL" "$STORE_URL" ${BASELINE_DLL:+"$BASE_URL"}; do
   wrk -t1 -c2 -d"${WARMUP}s" "$url$BBOX_PATH" >/dev/null 2>&1 || true
   wrk -t1 -c2 -d"${WARMUP}s" "$url$TILE_PATH" >/dev/null 2>&1 || true
 done
@@ -154,10 +162,24 @@ for rep in $(seq 1 "$REPS"); do
   echo "$rep tile_sql $(pgbench_run "$OUT/tile.sql")" >>"$OUT/raw.txt"
   echo "$rep tile_cold $(wrk_run "$COLD_URL$TILE_PATH")" >>"$OUT/raw.txt"
   echo "$rep tile_cold1 $(wrk_run "$COLD_URL$TILE_PATH" 1 1)" >>"$OUT/raw.txt"
+  echo "$rep tile_store $(wrk_run "$STORE_URL$TILE_PATH")" >>"$OUT/raw.txt"
+  echo "$rep tile_store1 $(wrk_run "$STORE_URL$TILE_PATH" 1 1)" >>"$OUT/raw.txt"
   echo "$rep tile_api $(wrk_run "$API_URL$TILE_PATH")" >>"$OUT/raw.txt"
   [ -z "$BASELINE_DLL" ] || echo "$rep tile_base $(wrk_run "$BASE_URL$TILE_PATH")" >>"$OUT/raw.txt"
   echo "$rep $before $(load1)" >>"$OUT/loads.txt"
 done
+
+# The regeneration: a cell of the tile marked as a write marks it, then the first request after it (the store-only API).
+say "regeneration of the stored tile after a write, $REGEN times (load $(load1))"
+regen_before="$(load1)"
+cell="$(q -d "$BENCH_DB" -tA -c "SELECT tile_cell_key(public_point) FROM location WHERE public_point::geometry && ST_MakeEnvelope(-84.09, 9.92, -84.07, 9.94, 4326) LIMIT 1")"
+[ -n "$cell" ] || die "no public point in the tile to mark"
+: >"$OUT/regen.txt"
+for _ in $(seq 1 "$REGEN"); do
+  q -d "$BENCH_DB" -c "INSERT INTO tile_cell_dirty VALUES ($cell)" >/dev/null
+  curl -s -o /dev/null -w '%{time_total}\n' "$STORE_URL$TILE_PATH" | awk '{printf "%.2f\n", $1 * 1000}' >>"$OUT/regen.txt"
+done
+regen_after="$(load1)"
 stop_apis
 
 col() { awk -v k="$1" -v c="$2" '$2 == k {print $c}' "$OUT/raw.txt"; }
@@ -181,10 +203,16 @@ row() { # label measure bare
   row "(the API's own items statement, services-page.sql, bare, vs the bare select)" bbox_apisql bbox_sql
   row "items bbox vs the API's own statement bare" bbox_api bbox_apisql
   [ -z "$BASELINE_DLL" ] || row "items bbox, baseline build" bbox_base bbox_sql
-  row "z10 tile 10/272/483, built per request (tile cache off; $tile_bytes bytes; bare: the API's statement, services-cells.sql)" tile_cold tile_sql
+  row "z10 tile 10/272/483, built per request (tile cache and store off; $tile_bytes bytes; bare: the API's statement, services-cells.sql)" tile_cold tile_sql
   row "z10 tile, built per request, one client at a time (wrk -c1: the build's own latency, no queue)" tile_cold1 tile_sql
+  row "z10 tile, stored tiles, in-process cache off (tile_store: any instance, also after a restart)" tile_store tile_sql
+  row "z10 tile, stored tiles, in-process cache off, one client at a time (wrk -c1)" tile_store1 tile_sql
   row "z10 tile, tile cache on (repeated tile)" tile_api tile_sql
   [ -z "$BASELINE_DLL" ] || row "z10 tile, baseline build" tile_base tile_sql
+  echo
+  echo "The first request after a write (a cell of the tile marked in tile_cell_dirty, then one request to the store-only API:"
+  echo "the cell recounted, the stored tile dropped, built and stored again), $REGEN times, curl's total: median"
+  echo "$(median <"$OUT/regen.txt") ms ($(minmax <"$OUT/regen.txt")) at load $regen_before–$regen_after."
   echo
   echo "For context, once each, bare: counting every grid cell (tile_cells_refresh() after a migration or a bulk load) took"
   echo "$cells_ms ms; the same z10 tile clustered on the fly from every public point (bench/ogc/tile-points.sql, the API's"

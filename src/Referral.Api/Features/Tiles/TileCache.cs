@@ -19,6 +19,14 @@ internal sealed class TileSettings
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 86_400)]
     public int CacheSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Services tiles up to this zoom are kept once built in the database (<c>tile_store</c>, migration AddTileStore),
+    /// shared by every instance and kept across restarts; -1 stores none. At most
+    /// <see cref="TileQueries.ClusterBelowZoom"/> − 1: only the tiles of pre-aggregated cells are stored.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(-1, TileQueries.ClusterBelowZoom - 1)]
+    public int StoreMaxZoom { get; set; } = TileQueries.ClusterBelowZoom - 1;
 }
 
 /// <summary>An encoded tile (empty: nothing in it) and its strong ETag (null when empty).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Referral.Api.Data;
@@ -33,7 +34,7 @@ internal readonly record struct TileAddress(int Z, int X, int Y)
 /// (written by <see cref="GapExports"/>, then encoded by PostGIS).
 /// </summary>
 internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExports gapExports, TileCache cache,
-    IServiceScopeFactory scopes, DbRoute route, DatabaseTopology topology)
+    IServiceScopeFactory scopes, DbRoute route, DatabaseTopology topology, IOptions<TileSettings> settings)
 {
     /// <summary>Extent and buffer of ST_AsMVT (the defaults of most clients).</summary>
     public const int Extent = 4096;
@@ -66,6 +67,27 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     internal static readonly string ServicesCellsSql = ReadResource("services-cells.sql");
 
     private const string RefreshCellsSql = "SELECT tile_cells_refresh()";
+
+    // A stored services tile (migration AddTileStore): what the last build of it stored, unless a refresh that changed
+    // one of its cells dropped it since. Sent after tile_cells_refresh() in one batch (one round trip; the batch is one
+    // transaction, and this statement sees what the refresh did), so never older than the last committed write.
+    private const string StoredSql = "SELECT bytes FROM tile_store WHERE tile_set = $1 AND z = $2 AND x = $3 AND y = $4";
+
+    // The build of services-cells.sql, stored in the same statement. It runs in a transaction holding the refresh's
+    // advisory lock shared (taken before this statement reads the cells): a refresh either committed before (the tile
+    // shows it) or waits for this commit and then drops the tile if it changes one of its cells. An empty tile is
+    // stored too (empty bytes).
+    private static readonly string BuildAndStoreSql = $"""
+        WITH tile(bytes) AS MATERIALIZED (
+        {ServicesCellsSql}
+        ), stored AS (
+            INSERT INTO tile_store (tile_set, z, x, y, bytes) SELECT @set, @z, @x, @y, coalesce(bytes, '') FROM tile
+            ON CONFLICT (tile_set, z, x, y) DO NOTHING)
+        SELECT coalesce(bytes, '') FROM tile
+        """;
+
+    /// <summary>The advisory lock <c>tile_cells_refresh()</c> holds exclusively while it recounts cells (migration AddTileCells).</summary>
+    private const long RefreshLock = 1414087756;
 
     // Outlines are clipped to the tile (with its margin) in longitude/latitude first: smaller, and never near a pole,
     // where Web Mercator is undefined.
@@ -126,6 +148,10 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
                 {
                     return await RunAsync(ServicesPointsSql, tile, null, ct);
                 }
+                if (tile.Z <= settings.Value.StoreMaxZoom)
+                {
+                    return await StoredServicesTileAsync(set, tile, ct);
+                }
                 await RefreshCellsAsync(ct);
                 return await RunAsync(ServicesCellsSql, tile, null, ct);
             case OgcKind.Regions:
@@ -173,23 +199,67 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
     /// Recounts the grid cells that writes marked (<c>tile_cells_refresh()</c>: nothing to do is one look at an empty
     /// table). It writes, so it runs on the primary, also when this scope reads from a standby.
     /// </summary>
-    internal async Task RefreshCellsAsync(CancellationToken ct)
+    internal Task RefreshCellsAsync(CancellationToken ct) => OnPrimaryAsync(async connection =>
+    {
+        // A bulk import's marks mean counting every point again (seconds at 1M): no command timeout.
+        await using var cmd = new NpgsqlCommand(RefreshCellsSql, connection) { CommandTimeout = 0 };
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }, ct);
+
+    /// <summary>
+    /// A services tile below zoom 13 from <c>tile_store</c> (after the refresh, so a committed write is in it), or built
+    /// and stored there for every instance. On the primary: it writes, and a standby may not have replayed a drop yet.
+    /// </summary>
+    private Task<byte[]> StoredServicesTileAsync(TileSet set, TileAddress tile, CancellationToken ct) => OnPrimaryAsync(async connection =>
+    {
+        await using (var read = new NpgsqlBatch(connection) { Timeout = 0 })
+        {
+            read.BatchCommands.Add(new NpgsqlBatchCommand(RefreshCellsSql));
+            read.BatchCommands.Add(new NpgsqlBatchCommand(StoredSql)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<string> { TypedValue = set.Id },
+                    new NpgsqlParameter<int> { TypedValue = tile.Z },
+                    new NpgsqlParameter<int> { TypedValue = tile.X },
+                    new NpgsqlParameter<int> { TypedValue = tile.Y },
+                },
+            });
+            await read.PrepareAsync(ct);
+            await using var stored = await read.ExecuteReaderAsync(ct);
+            await stored.NextResultAsync(ct);
+            if (await stored.ReadAsync(ct))
+            {
+                return stored.GetFieldValue<byte[]>(0);
+            }
+        }
+        // One round trip, one (implicit) transaction: the lock, then the build that reads the cells and stores the tile.
+        await using var build = new NpgsqlBatch(connection);
+        build.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared(@key)") { Parameters = { new NpgsqlParameter<long>("key", RefreshLock) } });
+        var store = new NpgsqlBatchCommand(BuildAndStoreSql);
+        AddParameters(store.Parameters, tile, cells: true);
+        store.Parameters.Add(new NpgsqlParameter<string>("set", set.Id));
+        build.BatchCommands.Add(store);
+        await build.PrepareAsync(ct);
+        await using var reader = await build.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        return await reader.ReadAsync(ct) ? reader.GetFieldValue<byte[]>(0) : [];
+    }, ct);
+
+    /// <summary>Runs <paramref name="work"/> on an open connection to the primary: this scope's when it reads from the primary.</summary>
+    private async Task<T> OnPrimaryAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
     {
         if (route.UseReplica)
         {
             await using var primary = new NpgsqlConnection(topology.Primary);
             await primary.OpenAsync(ct);
-            await using var cmd = new NpgsqlCommand(RefreshCellsSql, primary) { CommandTimeout = 0 };
-            await cmd.ExecuteNonQueryAsync(ct);
-            return;
+            return await work(primary);
         }
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            // A bulk import's marks mean counting every point again (seconds at 1M): no command timeout.
-            await using var cmd = new NpgsqlCommand(RefreshCellsSql, connection) { CommandTimeout = 0 };
-            await cmd.ExecuteNonQueryAsync(ct);
+            return await work(connection);
         }
         finally
         {
@@ -205,6 +275,24 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         return reader.ReadToEnd();
     }
 
+    /// <summary>The tile's parameters; <paramref name="cells"/>: those of services-cells.sql, which reads no envelope.</summary>
+    private static void AddParameters(NpgsqlParameterCollection parameters, TileAddress tile, bool cells)
+    {
+        parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
+        parameters.Add(new NpgsqlParameter<int>("x", tile.X));
+        parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
+        if (cells)
+        {
+            parameters.Add(new NpgsqlParameter<int>("extent", Extent));
+            parameters.Add(new NpgsqlParameter<int>("cells", Extent / ClusterGrid));
+            parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
+            return;
+        }
+        parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
+        parameters.Add(new NpgsqlParameter<int>("extent", Extent));
+        parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
+    }
+
     private async Task<byte[]> RunAsync(string sql, TileAddress tile, (string Layer, byte[] Features)? features, CancellationToken ct)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -212,17 +300,7 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
         try
         {
             await using var cmd = new NpgsqlCommand(sql, connection);
-            cmd.Parameters.Add(new NpgsqlParameter<int>("z", tile.Z));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("x", tile.X));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("y", tile.Y));
-            cmd.Parameters.Add(new NpgsqlParameter<double>("margin", (double)Buffer / Extent));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("extent", Extent));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("buffer", Buffer));
-            if (ReferenceEquals(sql, ServicesCellsSql))
-            {
-                cmd.Parameters.Add(new NpgsqlParameter<int>("cells", Extent / ClusterGrid));
-                cmd.Parameters.Add(new NpgsqlParameter<double>("grid", ClusterGrid));
-            }
+            AddParameters(cmd.Parameters, tile, cells: ReferenceEquals(sql, ServicesCellsSql));
             if (features is { } f)
             {
                 cmd.Parameters.Add(new NpgsqlParameter<string>("layer", f.Layer));
