@@ -293,6 +293,23 @@ SELECT def FROM bench_index ORDER BY name \gexec
 
 COMMIT;
 
+-- The rows went in with the change-recording triggers off (replica role above, or a superuser's load): record what a
+-- bulk import records (src/Referral.Api/Features/Imports/IndexRebuild.cs) so that the read tables kept from them
+-- describe the generated directory: the OGC items' public features rebuilt now, every tile cell (and so every stored
+-- tile) recounted at the next tile request, the nearest index reloaded. A tree without one of them skips it.
+\echo generate: read tables (OGC items, tile cells, nearest changes)
+SELECT to_regclass('ogc_feature_dirty') IS NOT NULL AS bench_has_ogc, to_regclass('tile_cell_dirty') IS NOT NULL AS bench_has_tiles,
+       to_regclass('nearest_change') IS NOT NULL AS bench_has_nearest \gset
+\if :bench_has_ogc
+SELECT ogc_service_features_rebuild();
+\endif
+\if :bench_has_tiles
+INSERT INTO tile_cell_dirty (cell) VALUES (-1);
+\endif
+\if :bench_has_nearest
+INSERT INTO nearest_change (kind) VALUES ('*');
+\endif
+
 -- ------------------------------------------------------------------------ origins ---
 -- Query origins: where people search from, i.e. the same town/rural mixture (other streams).
 \echo generate: :origins search origins
