@@ -58,8 +58,22 @@ internal sealed class CardPreloader(NearestIndex index, IServiceScopeFactory sco
         }
     }
 
+    /// <summary>
+    /// Whether preloading helps: only when every site's cards fit under the cap. With more sites (1M) the cache can hold
+    /// a tenth of them, and the ones the answers ask for (sites near where people search, mostly towns) fill it better
+    /// than an arbitrary tenth would — which left most answers loading their cards from the database (p50 at one client
+    /// 1.9 → 4.3 ms at 1M).
+    /// </summary>
+    internal static bool Worthwhile(IEnumerable<(Guid ServiceId, Guid LocationId)> sites, int cap) => !sites.Skip(cap).Any();
+
     private async Task FillAsync(NearestGeneration gen, CancellationToken ct)
     {
+        if (!Worthwhile(gen.Sites(), NearestGeneration.MaxCachedRows))
+        {
+            _filled = gen.Services;
+            logger.LogInformation("Card preload: skipped, more sites than the cards cached ({Cap}): the answers fill the cache", NearestGeneration.MaxCachedRows);
+            return;
+        }
         var clock = Stopwatch.StartNew();
         var services = new List<Guid>(Batch);
         var locations = new List<Guid>(Batch);

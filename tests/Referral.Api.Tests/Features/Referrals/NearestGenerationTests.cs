@@ -157,4 +157,17 @@ public sealed class NearestGenerationTests
                 gen.Eligible(new ServiceFacts(OpenHours.None, r.Entry.Profile, r.Categories, true), f)));
         }
     }
+
+    [Fact]
+    public void CardPreload_OnlyWhenEverySiteFitsTheCache()
+    {
+        var gen = Base(10, 20, 30, 40, 50);
+
+        Assert.True(CardPreloader.Worthwhile(gen.Sites(), 5));
+        Assert.True(CardPreloader.Worthwhile(gen.Sites(), 100_000));
+        // One site more than the cache holds: the answers choose which cards it keeps.
+        Assert.False(CardPreloader.Worthwhile(gen.Sites(), 4));
+        var added = gen.With("100:120:105", Stopwatch.GetTimestamp(), [Id(60)], [], [], [Row(60)])!;
+        Assert.False(CardPreloader.Worthwhile(added.Sites(), 5));
+    }
 }
