@@ -93,11 +93,15 @@ internal static class DataSetup
     /// </summary>
     public const int DefaultConnectTimeoutSeconds = 3;
 
+    /// <summary>Whether the connection string names a connect timeout (Timeout, Connect Timeout or Connection Timeout), whatever the spelling.</summary>
+    internal static bool SetsConnectTimeout(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() is "TIMEOUT" or "CONNECTTIMEOUT" or "CONNECTIONTIMEOUT");
+
     internal static string WithSessionSettings(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (!given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() is "TIMEOUT" or "CONNECTTIMEOUT" or "CONNECTIONTIMEOUT"))
+        if (!SetsConnectTimeout(connectionString))
         {
             builder.Timeout = DefaultConnectTimeoutSeconds;
         }

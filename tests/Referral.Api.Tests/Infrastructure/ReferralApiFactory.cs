@@ -40,7 +40,7 @@ public sealed class ReferralApiFactory : WebApplicationFactory<Program>, IAsyncL
         // A 15 s connect timeout unless the server's string sets one: the app's 3 s default is for production, and a
         // test machine shared by parallel builds can take longer than that to start a backend.
         var builder = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = DatabaseName, Pooling = true };
-        if (!_adminConnectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        if (!Referral.Api.Data.DataSetup.SetsConnectTimeout(_adminConnectionString))
         {
             builder.Timeout = 15;
         }
