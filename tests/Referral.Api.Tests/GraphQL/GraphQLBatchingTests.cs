@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Referral.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -56,5 +57,21 @@ public sealed class GraphQLBatchingTests(ReferralApiFactory factory, ITestOutput
         Assert.True(five.Count == fifty.Count,
             $"5 services took {five.Count} SQL commands, 50 took {fifty.Count}:\n{string.Join("\n---\n", fifty)}");
         Assert.InRange(fifty.Count, 1, 15);
+    }
+
+    [Fact]
+    public async Task SqlCommandCounter_CountsTheRequestsCommands_NotTheHostsBackgroundWork()
+    {
+        // The host's background services (card preload, index loads) query the same database whenever they wake; the
+        // counter must not charge their commands to the request it records, or the comparisons above flake.
+        using var counter = new SqlCommandCounter(Factory.DatabaseName);
+        var alone = await counter.RecordAsync(() => Client.PostGraphQLAsync("{ services(first: 1) { totalCount } }"));
+        var withBackground = await counter.RecordAsync(async () =>
+        {
+            await Client.PostGraphQLAsync("{ services(first: 1) { totalCount } }");
+            await Factory.WithDbAsync(db => db.Services.CountAsync());
+        });
+        Assert.NotEmpty(alone);
+        Assert.Equal(alone.Count, withBackground.Count);
     }
 }

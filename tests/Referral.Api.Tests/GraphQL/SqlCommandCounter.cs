@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -7,10 +8,13 @@ namespace Referral.Api.Tests.GraphQL;
 
 /// <summary>
 /// Counts the SQL commands EF Core sends to one database, through EF's DiagnosticListener (in-process, so it sees the
-/// commands of the test server's requests without changing the app's registrations).
+/// commands of the test server's requests without changing the app's registrations). Only commands sent while a request
+/// is being handled count (the app's <see cref="IHttpContextAccessor"/> flows with the request): the host's background
+/// services — the card preloader, the index loaders — query the same database at moments no test controls.
 /// </summary>
 public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
 {
+    private static readonly HttpContextAccessor Requests = new();
     private readonly string _database;
     private readonly IDisposable _allListeners;
     private readonly ConcurrentBag<IDisposable> _subscriptions = [];
@@ -52,7 +56,7 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
     void IObserver<KeyValuePair<string, object?>>.OnNext(KeyValuePair<string, object?> value)
     {
         if (_recording && value.Key == RelationalEventId.CommandExecuting.Name && value.Value is CommandEventData data &&
-            data.Command.Connection?.Database == _database)
+            data.Command.Connection?.Database == _database && Requests.HttpContext is not null)
         {
             _commands.Enqueue(data.Command.CommandText);
         }
