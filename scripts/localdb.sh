@@ -15,6 +15,10 @@
 # database and runs the migrations; referral_app/referral is what `make run` serves requests as (DML only).
 # When run as root, the server runs as the `postgres` system user.
 # REFERRAL_PG_BINDIR may point at another PostgreSQL bin directory (non-Debian systems).
+# REFERRAL_PG_NON_DURABLE=1 starts the server with fsync and full-page writes off (PostgreSQL's "non-durable settings":
+# an operating-system crash can corrupt the cluster; a server crash loses nothing). For a throwaway test cluster only:
+# .ci/run uses it (the tests empty some sixty tables before each test, and each emptying waited on the disk). It
+# applies to this start only; nothing is written to postgresql.conf.
 set -euo pipefail
 
 PG_MAJOR=15
@@ -314,6 +318,11 @@ SQL
     || die "could not grant the roles' privileges (scripts/db-roles.sql)"
 }
 
+SERVER_OPTIONS=""
+if [ "${REFERRAL_PG_NON_DURABLE:-0}" = 1 ]; then
+  SERVER_OPTIONS=" -c fsync=off -c full_page_writes=off"
+fi
+
 start_server() {
   local attempt log_offset rc
   for attempt in 1 2 3 4 5; do
@@ -321,7 +330,7 @@ start_server() {
     [ -f "$PGLOG" ] && log_offset="$(wc -c <"$PGLOG")"
     rc=0
     as_pg "$BINDIR/pg_ctl" start -D "$PGDATA_DIR" -l "$PGLOG" -w -t "$START_TIMEOUT" \
-      -o "-p $DB_PORT" >/dev/null 2>&1 || rc=$?
+      -o "-p $DB_PORT$SERVER_OPTIONS" >/dev/null 2>&1 || rc=$?
     [ "$rc" -eq 0 ] && return 0
     local recent
     recent="$(tail -c +"$((log_offset + 1))" "$PGLOG" 2>/dev/null || true)"
