@@ -5,8 +5,6 @@ using GraphQL.Validation;
 using GraphQL.Validation.Complexity;
 using GraphQLParser.AST;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using Referral.Api.GraphQL.Loaders;
 using Referral.Api.Infrastructure;
 
@@ -89,22 +87,8 @@ internal static class GraphQLSetup
     /// </summary>
     private static void HandleUnhandledException(UnhandledExceptionContext context)
     {
-        var mapped = context.OriginalException switch
-        {
-            DbUpdateConcurrencyException => GraphQLErrors.Of(ErrorCodes.Conflict, "The record was changed by someone else; reload it and try again."),
-            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } =>
-                GraphQLErrors.Of(ErrorCodes.Conflict, "A record with the same key already exists."),
-            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } } =>
-                GraphQLErrors.Of(ErrorCodes.InUse, "The record is referenced by other records, or refers to one that does not exist."),
-            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.CheckViolation } pg } =>
-                GraphQLErrors.Of(ErrorCodes.ValidationFailed, $"A value breaks the rule {pg.ConstraintName}."),
-            // The same rules as REST's 503, however EF wrapped the failure.
-            var e when DatabaseExceptionHandler.IsConcurrencyAbort(e) =>
-                GraphQLErrors.Of(ErrorCodes.ServiceUnavailable, DatabaseExceptionHandler.ConcurrencyAbortDetail),
-            var e when DatabaseExceptionHandler.IsDatabaseUnavailable(e) =>
-                GraphQLErrors.Of(ErrorCodes.ServiceUnavailable, "The database is not reachable right now; try again shortly."),
-            _ => null,
-        };
+        // The same table as REST's ProblemDetails, however EF wrapped the failure.
+        var mapped = DatabaseExceptionHandler.Classify(context.OriginalException) is { } failure ? GraphQLErrors.Of(failure.Code, failure.Detail) : null;
         var logger = context.ExecutionOptions.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger(typeof(GraphQLEndpoint).FullName!);
         if (mapped is null)
         {

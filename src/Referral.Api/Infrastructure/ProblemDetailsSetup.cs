@@ -63,7 +63,27 @@ internal sealed partial class DatabaseExceptionHandler(IProblemDetailsService pr
         return false;
     }
 
-    internal const string ConcurrencyAbortDetail = "A change made at the same moment stopped this request; nothing was written. Send it again.";
+    private const string ConcurrencyAbortDetail = "A change made at the same moment stopped this request; nothing was written. Send it again.";
+
+    /// <summary>
+    /// What a database failure means for the caller — one table for REST's ProblemDetails and GraphQL's
+    /// <c>extensions.code</c>: a conflict or broken rule (4xx), a concurrent change or an unreachable database (503 with
+    /// Retry-After); null for anything else (a masked 500 / INTERNAL_ERROR).
+    /// </summary>
+    internal static DatabaseFailure? Classify(Exception exception) => exception switch
+    {
+        DbUpdateConcurrencyException => new(409, ErrorCodes.Conflict, "Conflict", "The record was changed by someone else; reload it and try again.", null),
+        DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } =>
+            new(409, ErrorCodes.Conflict, "Conflict", "A record with the same key already exists.", null),
+        DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } } =>
+            new(409, ErrorCodes.InUse, "Conflict", "The record is referenced by other records, or refers to one that does not exist.", null),
+        DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.CheckViolation } pg } =>
+            new(400, ErrorCodes.ValidationFailed, "Validation failed", $"A value breaks the rule {pg.ConstraintName}.", null),
+        _ when IsConcurrencyAbort(exception) => new(503, ErrorCodes.ServiceUnavailable, "Service unavailable", ConcurrencyAbortDetail, "1"),
+        _ when IsDatabaseUnavailable(exception) =>
+            new(503, ErrorCodes.ServiceUnavailable, "Service unavailable", "The database is not reachable right now; try again shortly.", "5"),
+        _ => null,
+    };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
@@ -73,22 +93,9 @@ internal sealed partial class DatabaseExceptionHandler(IProblemDetailsService pr
             await Problems.Validation(field.Name, field.Message).ExecuteAsync(http);
             return true;
         }
-        (int Status, string Code, string Title, string Detail, string? RetryAfter) mapped = exception switch
-        {
-            DbUpdateConcurrencyException => (409, ErrorCodes.Conflict, "Conflict", "The record was changed by someone else; reload it and try again.", null),
-            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } =>
-                (409, ErrorCodes.Conflict, "Conflict", "A record with the same key already exists.", null),
-            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } } =>
-                (409, ErrorCodes.InUse, "Conflict", "The record is referenced by other records, or refers to one that does not exist.", null),
-            DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.CheckViolation } pg } =>
-                (400, ErrorCodes.ValidationFailed, "Validation failed", $"A value breaks the rule {pg.ConstraintName}.", null),
-            BadHttpRequestException b => (b.StatusCode, ErrorCodes.ForStatus(b.StatusCode), "Bad request", b.Message, null),
-            _ when IsConcurrencyAbort(exception) => (503, ErrorCodes.ServiceUnavailable, "Service unavailable", ConcurrencyAbortDetail, "1"),
-            _ when IsDatabaseUnavailable(exception) =>
-                (503, ErrorCodes.ServiceUnavailable, "Service unavailable", "The database is not reachable right now; try again shortly.", "5"),
-            _ => (0, "", "", "", null),
-        };
-        var (status, code, title, detail, retryAfter) = mapped;
+        var (status, code, title, detail, retryAfter) = exception is BadHttpRequestException b
+            ? new DatabaseFailure(b.StatusCode, ErrorCodes.ForStatus(b.StatusCode), "Bad request", b.Message, null)
+            : Classify(exception) ?? default;
         if (status == 0)
         {
             return false;
@@ -150,3 +157,6 @@ internal sealed partial class DatabaseExceptionHandler(IProblemDetailsService pr
     [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^\" ]+) (?<name>[^\"]+)\" from \"(?<value>.*)\"\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex BindFailurePattern();
 }
+
+/// <summary>A database failure as the caller sees it: HTTP status, stable code, title, detail, and Retry-After (seconds) when worth retrying.</summary>
+internal readonly record struct DatabaseFailure(int Status, string Code, string Title, string Detail, string? RetryAfter);
