@@ -265,6 +265,34 @@ log_timezone = 'UTC'
 EOF
 }
 
+# ---------------------------------------------------------------- settings ---
+
+# Server settings for the import's bulk writes (README, "Running in production" / PostgreSQL settings; the same values
+# as docker-compose.yml). Written into the data directory at every start, and included from postgresql.conf, so that a
+# cluster made by an older version of this script gets them too; idempotent. shared_buffers and wal_buffers take effect
+# when the server (re)starts, the others on reload. ALTER SYSTEM (postgresql.auto.conf) still overrides them.
+SETTINGS_FILE=referral-settings.conf
+write_settings() {
+  local conf="$PGDATA_DIR/$SETTINGS_FILE"
+  cat >"$conf.tmp" <<'EOF'
+# Written by scripts/localdb.sh at every start: edits here are lost (use ALTER SYSTEM to override).
+# Sized for a development or small production server (README, "PostgreSQL settings"): several test clusters
+# run side by side on one machine, so memory stays modest.
+shared_buffers = 1GB              # default 128MB: a 1M-row import's tables and indexes are several GB
+wal_buffers = 64MB                # default 1/32 of shared_buffers, at most 16MB: bulk inserts and index builds
+max_wal_size = 8GB                # default 1GB: fewer checkpoints in a bulk load, so fewer full-page images
+min_wal_size = 256MB
+checkpoint_timeout = 30min        # default 5min
+wal_compression = lz4             # full-page images compressed (PostgreSQL 15, built --with-lz4 on Debian)
+EOF
+  mv -f "$conf.tmp" "$conf"
+  if is_root; then chown "$PG_OS_USER:" "$conf"; fi
+  if ! grep -q "^include_if_exists = '$SETTINGS_FILE'" "$PGDATA_DIR/postgresql.conf"; then
+    printf "\n# Referral's server settings (scripts/localdb.sh rewrites this file at every start)\ninclude_if_exists = '%s'\n" \
+      "$SETTINGS_FILE" >>"$PGDATA_DIR/postgresql.conf"
+  fi
+}
+
 # ------------------------------------------------------------ subcommands ---
 
 psql_cmd() { # $1 port, $2 database, rest: psql args
@@ -368,6 +396,7 @@ cmd_start() {
     fi
   fi
   init_cluster
+  write_settings
 
   local port="$DB_PORT"
   if is_running; then
@@ -376,6 +405,8 @@ cmd_start() {
       die "the local cluster is already running on port $port, not $DB_PORT (REFERRAL_PG_PORT): run scripts/localdb.sh stop first"
     fi
     port="$DB_PORT"
+    # settings written above: the reloadable ones now, the rest (shared_buffers, wal_buffers) at the next restart
+    as_pg "$BINDIR/pg_ctl" reload -D "$PGDATA_DIR" >/dev/null 2>&1 || true
   else
     local pid
     pid="$(pidfile_pid)"

@@ -177,6 +177,8 @@ for n in $SIZES; do
 
     # ours: the import, validated, written, indexed and searchable at the end
     recreate "$WORK" "$BASE"
+    wal0="$(q -d postgres -tA -c "SELECT pg_current_wal_lsn()")"
+    ckpt0="$(q -d postgres -tA -c "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")"
     t0="$(now)"
     set +e
     app "$WORK" import "$csv" --format csv --source bench --country CR --quiet --report "$OUT/report-$n-$rep.json" \
@@ -188,6 +190,9 @@ for n in $SIZES; do
     import_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
     say "$n rows, rep $rep: import ${import_s} s"
     printf '%s\t%s\timport\t%s\n' "$n" "$rep" "$import_s" >>"$RAW"
+    # the WAL the import wrote and the checkpoints during it (the cluster's settings decide how many full-page images)
+    printf '%s\t%s\twal_mb\t%s\n' "$n" "$rep" "$(q -d postgres -tA -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal0') / 1048576)")" >>"$RAW"
+    printf '%s\t%s\tcheckpoints\t%s\n' "$n" "$rep" "$(q -d postgres -tA -c "SELECT checkpoints_timed + checkpoints_req - $ckpt0 FROM pg_stat_bgwriter")" >>"$RAW"
 
     # the result is real: every row a service at its location with its category, found by search and by nearest
     read -r services sal attrs < <(q -d "$WORK" -tA -F ' ' -c "
@@ -212,6 +217,8 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
   echo "\`bash bench/imports/run.sh\` (SIZES=\"$SIZES\" REPS=$REPS SEED=$SEED). Machine: $(nproc) cores ($HOST_CPU), load average at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: other work ran alongside)."
   echo "PostgreSQL $(q -d postgres -tA -c 'SHOW server_version'), PostGIS $(q -d "$BASE" -tA -c 'SELECT postgis_lib_version()')."
   echo "Each database starts from the same template (migrated, demo seed: $SEEDED services)."
+  echo "Server settings: $(q -d postgres -tA -F ' ' -c "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings
+    WHERE name IN ('shared_buffers', 'wal_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'max_parallel_maintenance_workers')") (the import sets its own work_mem and maintenance_work_mem)."
   echo
   echo "| rows | CSV | copy s | copy rows/s | import s | import rows/s | import ÷ copy (speed) | copy + floor s | copy ÷ (copy + floor): the best reachable speed ratio |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -277,6 +284,21 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
   echo "|---:|---:|---:|---:|---:|"
   for n in $SIZES; do
     phase_row "$n" check.analyze check.conflicts check.remove check.directory_duplicates
+  done
+  echo
+  echo "WAL written by the import and checkpoints during it (median): $(for n in $SIZES; do
+    printf '%s rows: %s MB, %s checkpoints. ' "$n" "$(awk -F'\t' -v n="$n" '$1 == n && $3 == "wal_mb" { print $4 }' "$RAW" | stats | cut -d' ' -f1)" \
+      "$(awk -F'\t' -v n="$n" '$1 == n && $3 == "checkpoints" { print $4 }' "$RAW" | stats | cut -d' ' -f1)"; done)"
+  echo
+  echo "Index rebuilds by index (seconds, median; \`indexes_rebuild.<name>\` in the reports):"
+  echo
+  for n in $SIZES; do
+    keys="$(cat "$OUT"/report-"$n"-*.json 2>/dev/null | grep -o '"indexes_rebuild\.[a-z0-9_]*"' | tr -d '"' | sort -u)"
+    [ -n "$keys" ] || continue
+    echo "| rows | $(printf '%s\n' $keys | sed 's/^indexes_rebuild\.//' | paste -sd '|' | sed 's/|/ | /g') |"
+    echo "|---:|$(printf '%s\n' $keys | sed 's/.*/---:/' | paste -sd '|')|"
+    # shellcheck disable=SC2086
+    phase_row "$n" $keys
   done
   echo
   echo "The merge by step (seconds, median):"

@@ -26,6 +26,9 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
 
     public int StandbyPort { get; }
 
+    /// <summary>The primary's data directory (scripts/localdb.sh: <c>$REFERRAL_PG_DIR/pgdata</c>).</summary>
+    public string PrimaryDataDirectory => Path.Combine(_dir, "pgdata");
+
     public string AdminConnectionString => $"Host=127.0.0.1;Port={PrimaryPort};Database=postgres;Username=referral;Password=referral;Timeout=5";
 
     public Task StartPrimaryAsync() => RunAsync("localdb.sh", "start");

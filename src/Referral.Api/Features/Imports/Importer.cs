@@ -113,6 +113,10 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 {
                     await indexes.RestoreAsync(ct);
                     run.Notes.AddRange(indexes.Notes);
+                    foreach (var (step, ms) in indexes.Steps)
+                    {
+                        run.Timings[step] = ms;
+                    }
                 }
                 run.Timings["indexes_rebuild"] = phase.ElapsedMilliseconds;
             }

@@ -45,6 +45,9 @@ internal sealed class IndexRebuild
 
     public List<string> Notes { get; } = [];
 
+    /// <summary>Milliseconds per index, for the foreign keys and for the ANALYZE of the last <see cref="RestoreAsync"/> (in the report as <c>indexes_rebuild.&lt;name&gt;</c>).</summary>
+    public Dictionary<string, long> Steps { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Drops what the strategy says should be rebuilt; null when nothing is.</summary>
     public static async Task<IndexRebuild?> PrepareAsync(NpgsqlConnection conn, IndexStrategy strategy, CancellationToken ct)
     {
@@ -147,18 +150,24 @@ internal sealed class IndexRebuild
             // The OGC items' public features are rebuilt as a whole at the import's commit (ogc_service_features_flush).
             await ExecAsync("INSERT INTO ogc_feature_dirty (kind) VALUES ('*'); SELECT ogc_service_features_queue()", ct);
         }
-        foreach (var (_, _, definition) in _indexes)
+        var lap = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (_, name, definition) in _indexes)
         {
             await ExecAsync(definition, ct);
+            Steps["indexes_rebuild." + name] = lap.ElapsedMilliseconds;
+            lap.Restart();
         }
         foreach (var (table, name, definition) in _foreignKeys)
         {
             await ExecAsync($"ALTER TABLE public.{Quote(table)} ADD CONSTRAINT {Quote(name)} {definition}", ct);
         }
+        Steps["indexes_rebuild.foreign_keys"] = lap.ElapsedMilliseconds;
+        lap.Restart();
         foreach (var table in _indexes.Select(i => i.Table).Concat(_foreignKeys.Select(f => f.Table)).Distinct())
         {
             await ExecAsync($"ANALYZE public.{Quote(table)}", ct);
         }
+        Steps["indexes_rebuild.analyze"] = lap.ElapsedMilliseconds;
     }
 
     /// <summary>Identifiers from the catalog, quoted; never input.</summary>
