@@ -267,8 +267,20 @@ internal sealed class FlatRecordBuilder
             }
         }
         record.Organization = new OrganizationDocument { Name = name };
-        record.OrganizationKey = "organization:" + CsvMapping.Normalize(name);
+        record.OrganizationKey = OrganizationKey(name);
         record.OrganizationImplied = true;
+    }
+
+    private (string Name, string Key) _lastOrganization = ("", "");
+
+    /// <summary>The source key of an organization named by a column (most rows repeat the previous row's: computed once).</summary>
+    private string OrganizationKey(string name)
+    {
+        if (!string.Equals(_lastOrganization.Name, name, StringComparison.Ordinal) || _lastOrganization.Key.Length == 0)
+        {
+            _lastOrganization = (name, "organization:" + CsvMapping.Normalize(name));
+        }
+        return _lastOrganization.Key;
     }
 
     private void AppendLocation(SourceRecord record, Row values, Origin origin)

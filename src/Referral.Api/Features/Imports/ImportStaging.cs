@@ -544,16 +544,29 @@ internal static class AuditJson
         Opt(w, "source_id", o.SourceId);
     });
 
+    /// <summary>
+    /// One buffer and one writer per thread, reset for every document: two documents per imported record would otherwise
+    /// each allocate a growing buffer and a writer, garbage the collector pays for (the documents are built in parallel).
+    /// </summary>
+    [ThreadStatic]
+    private static (System.Buffers.ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _writer;
+
     private static string Write(Action<Utf8JsonWriter> body)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
+        var (buffer, w) = _writer ??= NewWriter();
+        buffer.ResetWrittenCount();
+        w.Reset(buffer);
+        w.WriteStartObject();
+        body(w);
+        w.WriteEndObject();
+        w.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static (System.Buffers.ArrayBufferWriter<byte>, Utf8JsonWriter) NewWriter()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        return (buffer, new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 
     private static void Opt(Utf8JsonWriter w, string name, string? value)

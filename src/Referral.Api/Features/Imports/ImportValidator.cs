@@ -92,7 +92,7 @@ internal static partial class ImportValidator
         service.Attributes = [.. termIds.Select(t => new ServiceAttribute
         {
             // Matched by (service, term) as the unique index does; a new one just needs a fresh id.
-            Id = t.Id ?? Guid.CreateVersion7(),
+            Id = t.Id ?? TimeOrderedGuid.Create(),
             ServiceId = id,
             TaxonomyTermId = t.TermId,
             Value = t.Value,
@@ -293,7 +293,7 @@ internal static partial class ImportValidator
             service.ServiceAtLocations.Add(new ServiceAtLocation
             {
                 // Matched by (service, location) as the unique index does; a new one just needs a fresh id.
-                Id = d.Id ?? Guid.CreateVersion7(),
+                Id = d.Id ?? TimeOrderedGuid.Create(),
                 ServiceId = service.Id,
                 LocationId = locationId.Value,
                 Description = errors.Text($"{f}.description", d.Description, Limits.Text),

@@ -37,6 +37,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
     {
         var run = new Run(options, input.TotalBytes, progress);
         var clockStart = Stopwatch.StartNew();
+        var gcPauseBefore = GC.GetTotalPauseDuration();
         var categories = await catalog.GetAsync(ct);
         run.CategoryTerms = await db.TaxonomyTerms.AsNoTracking()
             .Where(t => t.Taxonomy!.Name == ServiceMapping.CategoryTaxonomy)
@@ -132,6 +133,8 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
             run.Timings["commit"] = phase.ElapsedMilliseconds;
             run.Timings["total"] = clockStart.ElapsedMilliseconds;
+            // Garbage-collection pauses during the import (the CLI runs one import per process; in the server, other work's count too).
+            run.Timings["gc_pause"] = (long)(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds;
             foreach (var country in run.UncheckedCountries.Order(StringComparer.Ordinal))
             {
                 run.Notes.Add($"no outline for country {country} in the regions: positions there were not checked against it.");
@@ -415,35 +418,34 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
 
     /// <summary>
     /// Resolves ids, validates and stages one batch of records. The COPY of the previous batch runs on the connection
-    /// while this batch is validated (the connection is free again before the next batch's lookups); flat records are
-    /// validated in parallel, then taken in file order, so the report, ordinals and staged rows are those of a
-    /// one-by-one run (see <see cref="ValidateAll"/>).
+    /// while this batch is looked up and validated: a lookup that queries the directory waits for it first (on the first
+    /// import of a source none does), and the connection is free again before the next batch starts. Flat records are
+    /// validated in parallel, then taken in file order, so the report, ordinals and staged rows are those of a one-by-one
+    /// run (see <see cref="ValidateAll"/>).
     /// </summary>
     private static async Task ProcessAsync(Run run, List<SourceRecord> batch, CancellationToken ct)
     {
         var conn = run.Connection!;
         var options = run.Options;
         var clock = Stopwatch.StartNew();
-        await ResolveServiceIdsAsync(conn, run, batch, ct);
-        if (options.Format is ImportFormat.Csv or ImportFormat.GeoJson)
-        {
-            await RefuseNewUnfindableAsync(conn, batch, ct);
-        }
-        await ResolveOrganizationsAsync(conn, run, batch, ct);
-        var existingLocations = await ResolveLocationsAsync(conn, run, batch, ct);
-        run.Add("lookup", clock);
-
-        // The previous batch's COPY, overlapped with this batch's validation.
         var staging = run.StageAsync(ct);
+        run.Staging = staging;
         try
         {
+            await ResolveServiceIdsAsync(conn, run, batch, ct);
+            if (options.Format is ImportFormat.Csv or ImportFormat.GeoJson)
+            {
+                await RefuseNewUnfindableAsync(conn, run, batch, ct);
+            }
+            await ResolveOrganizationsAsync(conn, run, batch, ct);
+            var existingLocations = await ResolveLocationsAsync(conn, run, batch, ct);
+            run.Add("lookup", clock);
             run.Pending = ValidateAll(run, batch, existingLocations);
         }
         finally
         {
-            var waited = Stopwatch.StartNew();
-            await staging;
-            run.Add("stage_wait", waited);
+            await run.ConnectionFreeAsync();
+            run.Staging = Task.CompletedTask;
         }
         run.Add("validate", clock);
     }
@@ -588,7 +590,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
     /// without a site and without a service area could never be found, so it is refused (missing_coordinates), as the
     /// write API refuses it: one rule for both.
     /// </summary>
-    private static async Task RefuseNewUnfindableAsync(NpgsqlConnection conn, List<SourceRecord> batch, CancellationToken ct)
+    private static async Task RefuseNewUnfindableAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
     {
         var candidates = batch.Where(r => r.Doc.ServiceAtLocations is not { Length: > 0 } && r.Doc.ServiceAreas is not { Length: > 0 }
             && r.Doc.Id is not null && !r.Issues.Any(i => i.Code == IssueCodes.MissingCoordinates)).ToList();
@@ -597,6 +599,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             return;
         }
         var existing = new HashSet<Guid>();
+        await run.ConnectionFreeAsync();
         await using (var cmd = new NpgsqlCommand("SELECT id FROM service WHERE id = ANY(@ids)", conn) { CommandTimeout = 0 })
         {
             cmd.Parameters.AddWithValue("ids", candidates.Select(r => r.Doc.Id!.Value).Distinct().ToArray());
@@ -625,7 +628,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         var found = await LookupAsync(conn, run, "service", keys, ct);
         foreach (var r in batch.Where(r => r.Doc.Id is null))
         {
-            r.Doc = r.Doc with { Id = found.GetValueOrDefault(r.Key, Guid.CreateVersion7()) };
+            r.Doc = r.Doc with { Id = found.TryGetValue(r.Key, out var id) ? id : TimeOrderedGuid.Create() };
         }
     }
 
@@ -652,6 +655,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             .OfType<Guid>().Where(id => !run.ExistingOrganizations.Contains(id) && !run.StagedOrganizations.Contains(id)).Distinct().ToArray();
         if (referenced.Length > 0)
         {
+            await run.ConnectionFreeAsync();
             await using var cmd = new NpgsqlCommand("SELECT id FROM organization WHERE id = ANY(@ids)", conn) { CommandTimeout = 0 };
             cmd.Parameters.AddWithValue("ids", referenced);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -689,7 +693,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 {
                     if (!found.TryGetValue(key, out id))
                     {
-                        id = Guid.CreateVersion7();
+                        id = TimeOrderedGuid.Create();
                         fresh.Add(id);
                     }
                     local[key] = id;
@@ -710,7 +714,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             {
                 if (sals[i]?.Location is { Id: null })
                 {
-                    var id = sals[i].LocationId ?? Guid.CreateVersion7();
+                    var id = sals[i].LocationId ?? TimeOrderedGuid.Create();
                     if (sals[i].LocationId is null)
                     {
                         fresh.Add(id);
@@ -727,6 +731,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         {
             return result;
         }
+        await run.ConnectionFreeAsync();
         await using var cmd = new NpgsqlCommand("""
             SELECT id, organization_id, visibility, ST_Y(point::geometry), ST_X(point::geometry), ST_Y(public_point::geometry), ST_X(public_point::geometry),
                    description, transportation, accessibility, source, name, alternate_name, url
@@ -771,6 +776,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         {
             return result;
         }
+        await run.ConnectionFreeAsync();
         var source = run.Options.Source;
         await using var cmd = new NpgsqlCommand($"SELECT source_id, id FROM {table} WHERE source = @source AND source_id = ANY(@keys)", conn) { CommandTimeout = 0 };
         cmd.Parameters.AddWithValue("source", source);
@@ -911,6 +917,28 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
 
         /// <summary>The last batch validated, not yet staged.</summary>
         public Batch? Pending { get; set; }
+
+        /// <summary>The COPY running on the connection, if any (<see cref="ConnectionFreeAsync"/> waits for it).</summary>
+        public Task Staging { get; set; } = Task.CompletedTask;
+
+        /// <summary>Waits for the COPY on the connection before a query; the wait is timed as <c>stage_wait</c>.</summary>
+        public async Task ConnectionFreeAsync()
+        {
+            if (Staging.IsCompleted)
+            {
+                await Staging;
+                return;
+            }
+            var waited = Stopwatch.StartNew();
+            try
+            {
+                await Staging;
+            }
+            finally
+            {
+                Add("stage_wait", waited);
+            }
+        }
 
         /// <summary>Copies the pending batch into the staging tables (the connection is busy until it completes).</summary>
         public async Task StageAsync(CancellationToken ct)

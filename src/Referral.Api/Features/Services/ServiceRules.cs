@@ -119,7 +119,7 @@ internal static partial class ServiceRules
             }
             result.Add(new Phone
             {
-                Id = d.Id ?? Guid.CreateVersion7(),
+                Id = d.Id ?? TimeOrderedGuid.Create(),
                 ServiceId = serviceId,
                 Number = number ?? "",
                 Extension = d.Extension,

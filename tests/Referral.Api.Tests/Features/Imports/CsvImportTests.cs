@@ -512,6 +512,27 @@ public sealed class CsvImportTests(ReferralApiFactory factory) : DatabaseTest(fa
     }
 
     [Fact]
+    public async Task Import_ReimportOverSeveralBatches_LookupsWaitForThePreviousBatchCopy_AndFindEveryRecordAgain()
+    {
+        // The previous batch's COPY runs on the connection while the next batch is looked up; a re-import's lookups (by
+        // source id) query the directory, so each waits for that COPY first. The second import finds every record again.
+        var rows = Enumerable.Range(1, 20_005).Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"R{i},Servicio {i},police,{9.9 + (i % 100 * 0.001)},{-84.07 - (i / 100 * 0.001)}"));
+        var csv = "id,name,category,lat,lon\n" + string.Join("\n", rows) + "\n";
+
+        var first = await ImportApi.PostAsync(Client, csv, Csv, "source=twice&country=CR");
+        var second = await ImportApi.PostAsync(Client, csv, Csv, "source=twice&country=CR");
+
+        Assert.True(first.Status == HttpStatusCode.OK, first.Body.ToString());
+        Assert.Equal(20_005, first.Count("services.created"));
+        Assert.True(second.Status == HttpStatusCode.OK, second.Body.ToString());
+        Assert.Equal(0, second.Count("services.created"));
+        Assert.Equal(0, second.Count("locations.created"));
+        Assert.Equal(20_005, second.Count("services.unchanged") + second.Count("services.updated"));
+        Assert.Equal(20_005, await Factory.WithDbAsync(db => db.Services.CountAsync(s => s.Source == "twice")));
+    }
+
+    [Fact]
     public async Task Import_UnreadableInput_Answers400WithTheLine()
     {
         var result = await ImportApi.PostAsync(Client, "id,name\nA1,\"unterminated\n", Csv);
