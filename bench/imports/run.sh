@@ -107,10 +107,27 @@ say "building the API (dotnet publish -c Release)"
 dotnet publish "$SRC_DIR/src/Referral.Api" -c Release -p:BuildGraphiQL=false -o "$OUT/api" --nologo -v q >"$OUT/publish.log" 2>&1 \
   || { grep -E 'error' "$OUT/publish.log" | head -n 20 >&2; die "dotnet publish failed (see $OUT/publish.log)"; }
 API_DLL="$REPO_ROOT/$OUT/api/Referral.Api.dll"
-app() { # $1 database, rest: CLI arguments
+app() { # $1 database, rest: CLI arguments. With CPU_OUT set, the process's user and system CPU seconds go there.
   local db="$1"; shift
+  local timer=()
+  if [ -n "${CPU_OUT:-}" ] && [ -x /usr/bin/time ]; then timer=(/usr/bin/time -f '%U %S' -o "$CPU_OUT"); fi
   ConnectionStrings__Referral="Host=$PGHOST;Port=$PGPORT;Database=$db;Username=$PGUSER;Password=$PGPASSWORD;Command Timeout=0" \
-    Logging__LogLevel__Default=Warning Seeding__Path="$SEED_DIR" dotnet "$API_DLL" "$@"
+    Logging__LogLevel__Default=Warning Seeding__Path="$SEED_DIR" "${timer[@]}" dotnet "$API_DLL" "$@"
+}
+# CPU seconds the database server has used so far: its postmaster, every live child (backends, parallel workers, WAL
+# writer, checkpointer…) and every child it has reaped (the import's backend, once its connection closed). Empty when
+# the cluster is not on this machine (its data directory is not readable here).
+TICKS="$(getconf CLK_TCK)"
+server_cpu() {
+  local dir pid
+  dir="$(q -d postgres -tA -c "SHOW data_directory" 2>/dev/null)" || return 0
+  [ -r "$dir/postmaster.pid" ] || return 0
+  pid="$(head -n 1 "$dir/postmaster.pid")"
+  # /proc/<pid>/stat is "pid (command) state ppid …"; after the ")": f[2] ppid, f[12] utime, f[13] stime, f[14] cutime, f[15] cstime
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pid="$pid" -v hz="$TICKS" '
+    { p = $1; sub(/^.*\) /, ""); split($0, f, " ") }
+    p == pid || f[2] == pid { t += f[12] + f[13] + f[14] + f[15] }
+    END { printf "%.2f\n", t / hz }'
 }
 
 # ------------------------------------------------------------------------------------------ template ---
@@ -179,13 +196,23 @@ for n in $SIZES; do
     recreate "$WORK" "$BASE"
     wal0="$(q -d postgres -tA -c "SELECT pg_current_wal_lsn()")"
     ckpt0="$(q -d postgres -tA -c "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")"
+    cpu0="$(server_cpu)"
+    rm -f "$OUT/cpu-$n-$rep.txt"
     t0="$(now)"
     set +e
-    app "$WORK" import "$csv" --format csv --source bench --country CR --quiet --report "$OUT/report-$n-$rep.json" \
+    CPU_OUT="$OUT/cpu-$n-$rep.txt" app "$WORK" import "$csv" --format csv --source bench --country CR --quiet --report "$OUT/report-$n-$rep.json" \
       >"$OUT/import-$n-$rep.log" 2>&1
     rc=$?
     set -e
     t1="$(now)"
+    # the CPU the work took on each side: the least wall time this machine's cores allow for it is their sum ÷ cores
+    cpu1="$(server_cpu)"
+    if [ -n "$cpu0" ] && [ -n "$cpu1" ]; then
+      printf '%s\t%s\tserver_cpu\t%s\n' "$n" "$rep" "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')" >>"$RAW"
+    fi
+    if [ -s "$OUT/cpu-$n-$rep.txt" ]; then
+      printf '%s\t%s\tclient_cpu\t%s\n' "$n" "$rep" "$(awk 'NF == 2 && $1 ~ /^[0-9.]+$/ { printf "%.1f", $1 + $2 }' "$OUT/cpu-$n-$rep.txt")" >>"$RAW"
+    fi
     [ "$rc" -eq 0 ] || { tail -n 30 "$OUT/import-$n-$rep.log" >&2; die "import exited with $rc (see $OUT/import-$n-$rep.log)"; }
     import_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
     say "$n rows, rep $rep: import ${import_s} s"
@@ -290,10 +317,26 @@ HOST_CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     printf '%s rows: %s MB, %s checkpoints. ' "$n" "$(awk -F'\t' -v n="$n" '$1 == n && $3 == "wal_mb" { print $4 }' "$RAW" | stats | cut -d' ' -f1)" \
       "$(awk -F'\t' -v n="$n" '$1 == n && $3 == "checkpoints" { print $4 }' "$RAW" | stats | cut -d' ' -f1)"; done)"
   echo
+  if grep -q "$(printf '\t')client_cpu$(printf '\t')" "$RAW" && grep -q "$(printf '\t')server_cpu$(printf '\t')" "$RAW"; then
+    echo "The machine's limit: the CPU the import used (core-seconds, median (min–max): the CLI process's user + system time,"
+    echo "and the database server's processes over the import), and the least wall time $(nproc) cores allow for that much work"
+    echo "(client + server ÷ cores, per repetition). An import cannot be faster than this without doing less work:"
+    echo
+    echo "| rows | import s | client CPU s | server CPU s | client + server | ÷ $(nproc) cores: least wall time s |"
+    echo "|---:|---:|---:|---:|---:|---:|"
+    for n in $SIZES; do
+      echo "| $n | $(awk -F'\t' -v n="$n" '$1 == n && $3 == "import" { print $4 }' "$RAW" | cell '%.1f') |" \
+        "$(awk -F'\t' -v n="$n" '$1 == n && $3 == "client_cpu" { print $4 }' "$RAW" | cell '%.1f') |" \
+        "$(awk -F'\t' -v n="$n" '$1 == n && $3 == "server_cpu" { print $4 }' "$RAW" | cell '%.1f') |" \
+        "$(awk -F'\t' -v n="$n" '$1 == n && ($3 == "client_cpu" || $3 == "server_cpu") { t[$2] += $4 } END { for (r in t) printf "%.1f\n", t[r] }' "$RAW" | cell '%.1f') |" \
+        "$(awk -F'\t' -v n="$n" -v c="$(nproc)" '$1 == n && ($3 == "client_cpu" || $3 == "server_cpu") { t[$2] += $4 } END { for (r in t) printf "%.1f\n", t[r] / c }' "$RAW" | cell '%.1f') |"
+    done
+    echo
+  fi
   echo "Index rebuilds by index (seconds, median; \`indexes_rebuild.<name>\` in the reports):"
   echo
   for n in $SIZES; do
-    keys="$(cat "$OUT"/report-"$n"-*.json 2>/dev/null | grep -o '"indexes_rebuild\.[a-z0-9_]*"' | tr -d '"' | sort -u)"
+    keys="$(cat "$OUT"/report-"$n"-*.json 2>/dev/null | { grep -o '"indexes_rebuild\.[a-z0-9_]*"' || true; } | tr -d '"' | sort -u)"
     [ -n "$keys" ] || continue
     echo "| rows | $(printf '%s\n' $keys | sed 's/^indexes_rebuild\.//' | paste -sd '|' | sed 's/|/ | /g') |"
     echo "|---:|$(printf '%s\n' $keys | sed 's/.*/---:/' | paste -sd '|')|"
