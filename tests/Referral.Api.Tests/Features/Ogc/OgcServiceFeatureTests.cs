@@ -156,54 +156,6 @@ public sealed class OgcServiceFeatureTests(ReferralApiFactory factory) : Databas
         Assert.Equal("OgcCounts { Matched = 0, Returned = 0, More = False }\n[]", await AssertFollowsAsync("a truncate"));
     }
 
-    /// <summary>The table's shape as the catalog tells it: columns, types, NOT NULLs, indexes, comment, owner and grants.</summary>
-    private async Task<string> TableShapeAsync()
-    {
-        await using var conn = await Factory.OpenAsync();
-        await using var cmd = new NpgsqlCommand("""
-            SELECT concat_ws(E'\n',
-                (SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY attnum)
-                 FROM pg_attribute WHERE attrelid = 'ogc_service_feature'::regclass AND attnum > 0 AND NOT attisdropped),
-                (SELECT string_agg(pg_get_indexdef(indexrelid), ', ' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'ogc_service_feature'::regclass),
-                (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), ', ' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'ogc_service_feature'::regclass),
-                obj_description('ogc_service_feature'::regclass, 'pg_class'),
-                (SELECT relowner::regrole::text || ' ' || coalesce(relacl::text, '(default)') FROM pg_class WHERE oid = 'ogc_service_feature'::regclass))
-            """, conn);
-        return (string)(await cmd.ExecuteScalarAsync())!;
-    }
-
-    [Fact]
-    public async Task TheRebuildOfALargeDirectory_PutsANewTableInPlace_WithTheSameRowsShapeAndGrants()
-    {
-        // A bulk import over a large directory rebuilds the features by building a new table and swapping it in
-        // (ogc_service_features_swap, migration RebuildOgcFeaturesByTableSwap); here called on a small one.
-        var org = await TestData.CreateOrganizationAsync(Client, "Org A");
-        var two = TestData.Service(org, "Two categories", 9.9333, -84.0833, "police");
-        two["categories"] = new JsonArray("shelter", "health", "police");
-        await TestData.CreateServiceAsync(Client, two);
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Approximate shelter", 9.9669, -84.0285, "shelter", "approximate"));
-        await TestData.CreateServiceAsync(Client, TestData.Service(org, "Hidden shelter", 9.9670, -84.0285, "shelter", "hidden"));
-        await SqlAsync("INSERT INTO address (id, location_id, address_1, city, country, address_type) SELECT '00000000-0000-0000-0000-000000000001', id, 'First', 'Cartago', 'CR', 'physical' FROM location WHERE name = 'Two categories office'");
-        await SqlAsync("GRANT SELECT ON ogc_service_feature TO PUBLIC");
-        var before = await AssertFollowsAsync("the writes");
-        var shape = await TableShapeAsync();
-        await using (var conn = await Factory.OpenAsync())
-        {
-            await using var cmd = new NpgsqlCommand("SELECT 'ogc_service_feature'::regclass::oid", conn);
-            var oid = await cmd.ExecuteScalarAsync();
-            cmd.CommandText = "SELECT ogc_service_features_swap()";
-            await cmd.ExecuteNonQueryAsync();
-            cmd.CommandText = "SELECT 'ogc_service_feature'::regclass::oid";
-            Assert.NotEqual(oid, await cmd.ExecuteScalarAsync());
-        }
-        Assert.Equal(before, await AssertFollowsAsync("the swap"));
-        Assert.Equal(shape, await TableShapeAsync());
-        Assert.Contains("First, Cartago, CR", before, StringComparison.Ordinal);
-        // Later writes keep it as before.
-        await SqlAsync("UPDATE service SET name = 'Renamed after the swap' WHERE name = 'Approximate shelter'");
-        Assert.Contains("Renamed after the swap", await AssertFollowsAsync("a write after the swap"), StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task AWriteThatCommitsAfterAnotherChangedTheSameFeature_SeesIt()
     {
