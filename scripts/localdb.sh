@@ -267,7 +267,7 @@ EOF
 
 # ---------------------------------------------------------------- settings ---
 
-# Server settings for the import's bulk writes (README, "Running in production" / PostgreSQL settings; the same values
+# Server settings for the import's bulk writes (README, "Running at scale" / PostgreSQL settings; the same values
 # as docker-compose.yml). Written into the data directory at every start, and included from postgresql.conf, so that a
 # cluster made by an older version of this script gets them too; idempotent. shared_buffers and wal_buffers take effect
 # when the server (re)starts, the others on reload. ALTER SYSTEM (postgresql.auto.conf) still overrides them.
