@@ -36,7 +36,7 @@ internal sealed partial class FieldErrors
         {
             Add(field, $"must be at most {max} characters.");
         }
-        if (trimmed.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        if (HasControlCharacters(trimmed))
         {
             Add(field, "must not contain control characters.");
         }
@@ -45,6 +45,36 @@ internal sealed partial class FieldErrors
             Add(field, invisible);
         }
         return trimmed;
+    }
+
+    /// <summary>As <see cref="Text(string, string?, int, bool)"/>; the path is only written out when the value is not valid.</summary>
+    public string? Text(FieldPath field, string? value, int max, bool required = false)
+    {
+        var trimmed = value?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            if (!required)
+            {
+                return null;
+            }
+        }
+        else if (trimmed.Length <= max && !HasControlCharacters(trimmed) && TextSafety.Problem(trimmed) is null)
+        {
+            return trimmed;
+        }
+        return Text(field.ToString(), value, max, required);
+    }
+
+    private static bool HasControlCharacters(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && c is not ('\n' or '\r' or '\t'))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public string? OneOf(string field, string? value, IReadOnlyCollection<string> allowed, bool required = false, string? fallback = null)
@@ -63,6 +93,24 @@ internal sealed partial class FieldErrors
             Add(field, Texts.Get("NotOneOf", Clip(value!), string.Join(", ", allowed)));
         }
         return v;
+    }
+
+    /// <summary>As <see cref="OneOf(string, string?, IReadOnlyCollection{string}, bool, string?)"/>; the path is only written out when the value is not valid.</summary>
+    public string? OneOf(FieldPath field, string? value, IReadOnlyCollection<string> allowed, bool required = false, string? fallback = null)
+    {
+        var v = value?.Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(v))
+        {
+            if (!(required && fallback is null))
+            {
+                return fallback;
+            }
+        }
+        else if (allowed.Contains(v))
+        {
+            return v;
+        }
+        return OneOf(field.ToString(), value, allowed, required, fallback);
     }
 
     public string[] Many(string field, string[]? values, IReadOnlyCollection<string> allowed)
@@ -94,6 +142,28 @@ internal sealed partial class FieldErrors
         if (v is { Length: <= Limits.Short } && !EmailPattern().IsMatch(v))
         {
             Add(field, "is not a valid email address.");
+        }
+        return v;
+    }
+
+    /// <summary>As <see cref="Email(string, string?)"/>; the path is only written out when the value is not valid.</summary>
+    public string? Email(FieldPath field, string? value)
+    {
+        var v = Text(field, value, Limits.Short);
+        if (v is { Length: <= Limits.Short } && !EmailPattern().IsMatch(v))
+        {
+            Add(field.ToString(), "is not a valid email address.");
+        }
+        return v;
+    }
+
+    /// <summary>As <see cref="Url(string, string?)"/>; the path is only written out when the value is not valid.</summary>
+    public string? Url(FieldPath field, string? value)
+    {
+        var v = Text(field, value, Limits.Url);
+        if (v is not null && !(Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            Add(field.ToString(), "must be an absolute http(s) URL.");
         }
         return v;
     }

@@ -168,28 +168,55 @@ internal sealed class DuplicateFinder
         return (double)common / (a.Length + b.Length - common);
     }
 
-    /// <summary>pg_trgm's trigrams (as sorted distinct codes): lower-case words of letters and digits, each padded with two spaces before and one after.</summary>
+    /// <summary>
+    /// pg_trgm's trigrams (as sorted distinct codes): lower-case words of letters and digits, each padded with two spaces
+    /// before and one after. Read in one pass, without building the words: each letter closes the trigram of the two
+    /// before it, and each word's end closes one with the trailing space.
+    /// </summary>
     internal static long[] Trigrams(string text)
     {
-        var plain = new StringBuilder();
-        foreach (var c in text.Normalize(NormalizationForm.FormD))
+        var plain = text.Normalize(NormalizationForm.FormD);
+        // At most one trigram per letter and one per word's end.
+        Span<long> codes = plain.Length <= 128 ? stackalloc long[2 * plain.Length] : new long[2 * plain.Length];
+        var count = 0;
+        char a = ' ', b = ' ';
+        var inWord = false;
+        foreach (var c in plain)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
+            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark)
             {
-                plain.Append(char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : ' ');
+                continue;
+            }
+            if (char.IsLetterOrDigit(c))
+            {
+                var lower = char.ToLowerInvariant(c);
+                codes[count++] = Code(a, b, lower);
+                (a, b, inWord) = (b, lower, true);
+            }
+            else if (inWord)
+            {
+                codes[count++] = Code(a, b, ' ');
+                (a, b, inWord) = (' ', ' ', false);
             }
         }
-        var set = new SortedSet<long>();
-        foreach (var word in plain.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        if (inWord)
         {
-            var padded = "  " + word + " ";
-            for (var i = 0; i + 3 <= padded.Length; i++)
+            codes[count++] = Code(a, b, ' ');
+        }
+        var found = codes[..count];
+        found.Sort();
+        var distinct = 0;
+        for (var i = 0; i < found.Length; i++)
+        {
+            if (i == 0 || found[i] != found[distinct - 1])
             {
-                // Three UTF-16 units packed in one number.
-                set.Add(((long)padded[i] << 32) | ((long)padded[i + 1] << 16) | padded[i + 2]);
+                found[distinct++] = found[i];
             }
         }
-        return [.. set];
+        return found[..distinct].ToArray();
+
+        // Three UTF-16 units packed in one number.
+        static long Code(char x, char y, char z) => ((long)x << 32) | ((long)y << 16) | z;
     }
 }
 

@@ -135,8 +135,13 @@ internal sealed class FlatRecordBuilder
     /// <summary>Categories whose services serve an area rather than a site (as the gap analysis treats them by default).</summary>
     private static readonly string[] AreaCategories = Gaps.GapOptionsParser.DefaultAreaCategories;
 
+    /// <summary>The document of a record while its own is being built (its readers add issues to the record).</summary>
+    private static readonly ServiceDocument Unbuilt = new();
+
     private SourceRecord Start(Row values, string key, Guid? uuid, Origin origin)
     {
+        // One document per record, built once: a copy of a service document is some forty fields.
+        var record = new SourceRecord { Doc = Unbuilt, Origin = origin, Key = key, Country = Country(values.Get("country") ?? _options.Country) };
         var doc = new ServiceDocument
         {
             Id = uuid,
@@ -163,10 +168,6 @@ internal sealed class FlatRecordBuilder
                 ? [new ServiceAreaDocument { RegionCodes = [.. codes.Select(c => c.ToUpperInvariant())] }]
                 : null,
             ServiceAtLocations = [],
-        };
-        var record = new SourceRecord { Doc = doc, Origin = origin, Key = key, Country = Country(values.Get("country") ?? _options.Country) };
-        doc = doc with
-        {
             MinimumAge = Integer(values, "minimum_age", record),
             MaximumAge = Integer(values, "maximum_age", record),
             IsFree = Boolean(values, "is_free", record),

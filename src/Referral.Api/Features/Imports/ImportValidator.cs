@@ -367,12 +367,12 @@ internal static partial class ImportValidator
     private static Organization OrganizationRow(OrganizationDocument doc, Guid id, string prefix, FieldErrors errors, ImportOptions options)
     {
         var o = new Organization { Id = id, Name = "", Source = options.Source };
-        o.Name = errors.Text(prefix + "name", doc.Name, Limits.Name, required: true) ?? "";
-        o.AlternateName = errors.Text(prefix + "alternate_name", doc.AlternateName, Limits.Name);
-        o.Description = errors.Text(prefix + "description", doc.Description, Limits.Text);
-        o.Email = errors.Email(prefix + "email", doc.Email);
-        o.Website = errors.Url(prefix + "website", doc.Website);
-        o.LegalStatus = errors.Text(prefix + "legal_status", doc.LegalStatus, Limits.Short);
+        o.Name = errors.Text($"{prefix}name", doc.Name, Limits.Name, required: true) ?? "";
+        o.AlternateName = errors.Text($"{prefix}alternate_name", doc.AlternateName, Limits.Name);
+        o.Description = errors.Text($"{prefix}description", doc.Description, Limits.Text);
+        o.Email = errors.Email($"{prefix}email", doc.Email);
+        o.Website = errors.Url($"{prefix}website", doc.Website);
+        o.LegalStatus = errors.Text($"{prefix}legal_status", doc.LegalStatus, Limits.Short);
         if (doc.YearIncorporated is < 1800 or > 2200)
         {
             errors.Add(prefix + "year_incorporated", "must be a year between 1800 and 2200.");

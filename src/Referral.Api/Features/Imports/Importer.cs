@@ -428,16 +428,15 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         var conn = run.Connection!;
         var options = run.Options;
         var clock = Stopwatch.StartNew();
-        var staging = run.StageAsync(ct);
-        run.Staging = staging;
+        run.Staging = run.StartStaging(ct);
         try
         {
-            await ResolveServiceIdsAsync(conn, run, batch, ct);
+            var ids = await ResolveServiceIdsAsync(conn, run, batch, ct);
             if (options.Format is ImportFormat.Csv or ImportFormat.GeoJson)
             {
-                await RefuseNewUnfindableAsync(conn, run, batch, ct);
+                await RefuseNewUnfindableAsync(conn, run, batch, ids, ct);
             }
-            await ResolveOrganizationsAsync(conn, run, batch, ct);
+            await ResolveOrganizationsAsync(conn, run, batch, ids, ct);
             var existingLocations = await ResolveLocationsAsync(conn, run, batch, ct);
             run.Add("lookup", clock);
             run.Pending = ValidateAll(run, batch, existingLocations);
@@ -590,10 +589,18 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
     /// without a site and without a service area could never be found, so it is refused (missing_coordinates), as the
     /// write API refuses it: one rule for both.
     /// </summary>
-    private static async Task RefuseNewUnfindableAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
+    private static async Task RefuseNewUnfindableAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, Guid[] ids, CancellationToken ct)
     {
-        var candidates = batch.Where(r => r.Doc.ServiceAtLocations is not { Length: > 0 } && r.Doc.ServiceAreas is not { Length: > 0 }
-            && r.Doc.Id is not null && !r.Issues.Any(i => i.Code == IssueCodes.MissingCoordinates)).ToList();
+        var candidates = new List<(SourceRecord Record, Guid Id)>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var r = batch[i];
+            if (r.Doc.ServiceAtLocations is not { Length: > 0 } && r.Doc.ServiceAreas is not { Length: > 0 }
+                && !r.Issues.Any(issue => issue.Code == IssueCodes.MissingCoordinates))
+            {
+                candidates.Add((r, ids[i]));
+            }
+        }
         if (candidates.Count == 0)
         {
             return;
@@ -602,14 +609,14 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         await run.ConnectionFreeAsync();
         await using (var cmd = new NpgsqlCommand("SELECT id FROM service WHERE id = ANY(@ids)", conn) { CommandTimeout = 0 })
         {
-            cmd.Parameters.AddWithValue("ids", candidates.Select(r => r.Doc.Id!.Value).Distinct().ToArray());
+            cmd.Parameters.AddWithValue("ids", candidates.Select(c => c.Id).Distinct().ToArray());
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 existing.Add(reader.GetGuid(0));
             }
         }
-        foreach (var r in candidates.Where(r => !existing.Contains(r.Doc.Id!.Value)))
+        foreach (var r in candidates.Where(c => !existing.Contains(c.Id)).Select(c => c.Record))
         {
             r.Issues.Add(new ImportIssue(IssueCodes.MissingCoordinates,
                 "no coordinates, no address and no service_area: nearest and gap analysis could never find a new service without them "
@@ -618,21 +625,31 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
         }
     }
 
-    private static async Task ResolveServiceIdsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
+    /// <summary>
+    /// Each record's service id: its own, the one its source key had before (a re-import), or a new one. The documents
+    /// are not copied here: <see cref="ResolveOrganizationsAsync"/> writes the id and the organization in one copy.
+    /// </summary>
+    private static async Task<Guid[]> ResolveServiceIdsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
     {
-        var keys = batch.Where(r => r.Doc.Id is null).Select(r => r.Key).Distinct().ToArray();
-        if (keys.Length == 0)
+        var ids = new Guid[batch.Count];
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in batch)
         {
-            return;
+            if (r.Doc.Id is null)
+            {
+                keys.Add(r.Key);
+            }
         }
-        var found = await LookupAsync(conn, run, "service", keys, ct);
-        foreach (var r in batch.Where(r => r.Doc.Id is null))
+        var found = keys.Count == 0 ? [] : await LookupAsync(conn, run, "service", [.. keys], ct);
+        for (var i = 0; i < batch.Count; i++)
         {
-            r.Doc = r.Doc with { Id = found.TryGetValue(r.Key, out var id) ? id : TimeOrderedGuid.Create() };
+            var r = batch[i];
+            ids[i] = r.Doc.Id ?? (found.TryGetValue(r.Key, out var id) ? id : TimeOrderedGuid.Create());
         }
+        return ids;
     }
 
-    private static async Task ResolveOrganizationsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
+    private static async Task ResolveOrganizationsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, Guid[] ids, CancellationToken ct)
     {
         var keys = batch.Where(r => r.Organization is { Id: null } && r.OrganizationKey is not null && !run.OrganizationKeys.ContainsKey(r.OrganizationKey))
             .Select(r => r.OrganizationKey!).Distinct().ToArray();
@@ -644,26 +661,69 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 run.OrganizationKeys[key] = found.TryGetValue(key, out var id) ? id : DeterministicGuid.Create(ImportNamespace, $"organization\n{run.Options.Source}\n{key}");
             }
         }
-        foreach (var r in batch.Where(r => r.Organization is not null))
+        // One copy of each document with its service id and organization id (the records are independent of each other).
+        var keyed = run.OrganizationKeys;
+        Each(batch.Count, i =>
         {
-            var id = r.Organization!.Id ?? run.OrganizationKeys[r.OrganizationKey!];
-            r.Organization = r.Organization with { Id = id };
-            r.Doc = r.Doc with { OrganizationId = r.Doc.OrganizationId ?? id };
-        }
+            var r = batch[i];
+            var organizationId = r.Doc.OrganizationId;
+            if (r.Organization is { } organization)
+            {
+                var id = organization.Id ?? keyed[r.OrganizationKey!];
+                if (organization.Id != id)
+                {
+                    r.Organization = organization with { Id = id };
+                }
+                organizationId ??= id;
+            }
+            if (r.Doc.Id != ids[i] || r.Doc.OrganizationId != organizationId)
+            {
+                r.Doc = r.Doc with { Id = ids[i], OrganizationId = organizationId };
+            }
+        });
         // Which referenced organizations exist already (the rest must be written by this import).
-        var referenced = batch.SelectMany(r => (r.Doc.ServiceAtLocations ?? []).Select(x => x?.Location?.OrganizationId).Append(r.Doc.OrganizationId))
-            .OfType<Guid>().Where(id => !run.ExistingOrganizations.Contains(id) && !run.StagedOrganizations.Contains(id)).Distinct().ToArray();
-        if (referenced.Length > 0)
+        var referenced = new HashSet<Guid>();
+        foreach (var r in batch)
+        {
+            foreach (var sal in r.Doc.ServiceAtLocations ?? [])
+            {
+                Referenced(sal?.Location?.OrganizationId);
+            }
+            Referenced(r.Doc.OrganizationId);
+        }
+        if (referenced.Count > 0)
         {
             await run.ConnectionFreeAsync();
             await using var cmd = new NpgsqlCommand("SELECT id FROM organization WHERE id = ANY(@ids)", conn) { CommandTimeout = 0 };
-            cmd.Parameters.AddWithValue("ids", referenced);
+            cmd.Parameters.AddWithValue("ids", referenced.ToArray());
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 run.ExistingOrganizations.Add(reader.GetGuid(0));
             }
         }
+
+        void Referenced(Guid? id)
+        {
+            if (id is { } some && !run.ExistingOrganizations.Contains(some) && !run.StagedOrganizations.Contains(some))
+            {
+                referenced.Add(some);
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for 0 … count − 1, on every core when there are enough items to pay for it.</summary>
+    private static void Each(int count, Action<int> body)
+    {
+        if (count < 64)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                body(i);
+            }
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, body);
     }
 
     private static async Task<Dictionary<Guid, ExistingLocation>> ResolveLocationsAsync(NpgsqlConnection conn, Run run, List<SourceRecord> batch, CancellationToken ct)
@@ -687,8 +747,10 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             var missing = keyed.Select(k => k.Key).Where(k => !run.LocationKeys.ContainsKey(k)).Distinct().ToArray();
             var found = missing.Length == 0 ? [] : await LookupAsync(conn, run, "location", missing, ct);
             var local = new Dictionary<string, Guid>(StringComparer.Ordinal);
-            foreach (var (r, i, key) in keyed)
+            var assigned = new Guid[keyed.Count];
+            for (var k = 0; k < keyed.Count; k++)
             {
+                var (r, i, key) = keyed[k];
                 if (!run.LocationKeys.TryGetValue(key, out var id) && !local.TryGetValue(key, out id))
                 {
                     if (!found.TryGetValue(key, out id))
@@ -698,14 +760,19 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                     }
                     local[key] = id;
                     // Only keys a later record may share (an explicit location id column) are remembered across batches.
-                    if (key != r.Key && !key.StartsWith(r.Key + "#", StringComparison.Ordinal))
+                    if (key != r.Key && !(key.Length > r.Key.Length && key[r.Key.Length] == '#' && key.StartsWith(r.Key, StringComparison.Ordinal)))
                     {
                         run.LocationKeys[key] = id;
                     }
                 }
-                var sals = r.Doc.ServiceAtLocations!;
-                sals[i] = sals[i] with { Location = sals[i].Location! with { Id = id } };
+                assigned[k] = id;
             }
+            Each(keyed.Count, k =>
+            {
+                var (r, i, _) = keyed[k];
+                var sals = r.Doc.ServiceAtLocations!;
+                sals[i] = sals[i] with { Location = sals[i].Location! with { Id = assigned[k] } };
+            });
         }
         foreach (var r in batch)
         {
@@ -724,10 +791,19 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
         }
         // Ids made up just now cannot be in the directory.
-        var ids = batch.SelectMany(r => (r.Doc.ServiceAtLocations ?? []).Select(x => x?.Location?.Id ?? x?.LocationId)).OfType<Guid>()
-            .Where(id => !fresh.Contains(id)).Distinct().ToArray();
+        var ids = new HashSet<Guid>();
+        foreach (var r in batch)
+        {
+            foreach (var sal in r.Doc.ServiceAtLocations ?? [])
+            {
+                if ((sal?.Location?.Id ?? sal?.LocationId) is { } id && !fresh.Contains(id))
+                {
+                    ids.Add(id);
+                }
+            }
+        }
         var result = new Dictionary<Guid, ExistingLocation>();
-        if (ids.Length == 0)
+        if (ids.Count == 0)
         {
             return result;
         }
@@ -737,7 +813,7 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                    description, transportation, accessibility, source, name, alternate_name, url
             FROM location WHERE id = ANY(@ids)
             """, conn) { CommandTimeout = 0 };
-        cmd.Parameters.AddWithValue("ids", ids);
+        cmd.Parameters.AddWithValue("ids", ids.ToArray());
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -940,6 +1016,20 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
             }
         }
 
+        /// <summary>
+        /// Starts the pending batch's COPY on a thread of the pool, so that none of its row writing runs on the thread that
+        /// goes on to the next batch's lookups (the writes are synchronous until the socket's buffer is full).
+        /// </summary>
+        public Task StartStaging(CancellationToken ct)
+        {
+            if (Pending is not { } batch)
+            {
+                return Task.CompletedTask;
+            }
+            Pending = null;
+            return Task.Run(() => StageAsync(batch, ct), ct);
+        }
+
         /// <summary>Copies the pending batch into the staging tables (the connection is busy until it completes).</summary>
         public async Task StageAsync(CancellationToken ct)
         {
@@ -948,6 +1038,11 @@ internal sealed class Importer(ReferralDbContext db, CategoryCatalog catalog, Ac
                 return;
             }
             Pending = null;
+            await StageAsync(batch, ct);
+        }
+
+        private async Task StageAsync(Batch batch, CancellationToken ct)
+        {
             var clock = Stopwatch.StartNew();
             await ImportStaging.WriteAsync(Connection!, batch.Records, batch.Organizations, batch.Locations, ct);
             lock (Timings)

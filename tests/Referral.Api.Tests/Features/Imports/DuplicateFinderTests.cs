@@ -177,4 +177,48 @@ public sealed class DuplicateFinderTests
             return (double)common / (a.Length + b.Length - common);
         }
     }
+
+    /// <summary>
+    /// The trigrams are read in one pass; they must be those of pg_trgm's rule as written out plainly below (lower-case
+    /// words of letters and digits, accents dropped, each padded with two spaces before and one after, sorted, distinct).
+    /// </summary>
+    [Fact]
+    public void Trigrams_AreThoseOfThePlainRule()
+    {
+        var random = new Random(7);
+        string[] texts =
+        [
+            "", " ", "a", "ab", "abc", "  Casa   de  la   Niñez ", "Oficina de atención San José 12", "CAFÉ café Cafe", "x-y_z/9·8",
+            "Ärzte für Kinder", "İstanbul ǅemal", "ǆ Ǆ ǅ", "Łódź Straße", "数字 123 abc", "emoji 😀 here", "tab\tnewline\nend.", "aaaa aaaa",
+            new string('é', 200), string.Join(" ", Enumerable.Repeat("Centro", 40)),
+        ];
+        var generated = Enumerable.Range(0, 500).Select(_ => string.Join(random.Next(2) == 0 ? " " : ", ",
+            Enumerable.Range(0, random.Next(1, 12)).Select(_ => Words[random.Next(Words.Length)] + (random.Next(5) == 0 ? random.Next(100).ToString() : ""))));
+        foreach (var text in texts.Concat(generated))
+        {
+            Assert.Equal(PlainTrigrams(text), DuplicateFinder.Trigrams(text));
+        }
+    }
+
+    private static long[] PlainTrigrams(string text)
+    {
+        var plain = new System.Text.StringBuilder();
+        foreach (var c in text.Normalize(System.Text.NormalizationForm.FormD))
+        {
+            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
+            {
+                plain.Append(char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : ' ');
+            }
+        }
+        var set = new SortedSet<long>();
+        foreach (var word in plain.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var padded = "  " + word + " ";
+            for (var i = 0; i + 3 <= padded.Length; i++)
+            {
+                set.Add(((long)padded[i] << 32) | ((long)padded[i + 1] << 16) | padded[i + 2]);
+            }
+        }
+        return [.. set];
+    }
 }
