@@ -154,22 +154,20 @@ internal static class Cli
                 await using var scope = services.Value.CreateAsyncScope();
                 var sp = scope.ServiceProvider;
                 sp.GetRequiredService<ActorContext>().Set(Actor.System($"cli:{verb}"));
+                if (schema == Schema.Migrate && DataSetup.MigrationsConnectionString(sp.GetRequiredService<IConfiguration>()) is { } owner)
+                {
+                    // Migrations and the seed need the schema owner (README, "Database roles"): this scope's contexts use it.
+                    sp.GetRequiredService<DbRoute>().UseOwner(owner);
+                }
                 var db = sp.GetRequiredService<ReferralDbContext>();
                 if (schema == Schema.Migrate)
                 {
-                    var original = db.Database.GetConnectionString();
-                    if (DataSetup.MigrationsConnectionString(sp.GetRequiredService<IConfiguration>()) is { } owner)
-                    {
-                        // Migrations and the seed need the schema owner (README, "Database roles").
-                        db.Database.SetConnectionString(owner);
-                    }
                     await db.Database.MigrateAsync(ct);
                     var code = await body(sp, parsed, ct);
                     if (code == Ok)
                     {
                         await Console.Error.WriteLineAsync($"{verb}: done");
                     }
-                    db.Database.SetConnectionString(original);
                     return code;
                 }
                 var pending = await PendingMigrationsAsync(db, ct);

@@ -156,12 +156,12 @@ internal static class DataSetup
         var sp = scope.ServiceProvider;
         var config = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
         var seeding = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedingOptions>>().Value;
-        var db = sp.GetRequiredService<ReferralDbContext>();
         if ((config.Migrate || seeding.Enabled) && MigrationsConnectionString(sp.GetRequiredService<IConfiguration>()) is { } owner)
         {
             // Migrations and the seed's ANALYZE need the schema owner; requests then run as the DML-only role.
-            db.Database.SetConnectionString(owner);
+            sp.GetRequiredService<DbRoute>().UseOwner(owner);
         }
+        var db = sp.GetRequiredService<ReferralDbContext>();
         if (config.Migrate || seeding.Enabled)
         {
             await db.Database.MigrateAsync(ct);

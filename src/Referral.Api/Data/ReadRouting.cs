@@ -37,7 +37,21 @@ internal sealed class DbRoute(DatabaseTopology topology)
 
     public bool UseReplica { get; private set; }
 
-    public string ConnectionString => UseReplica && topology.Read is { } read ? read : topology.Primary;
+    private string? _owner;
+
+    public string ConnectionString => _owner ?? (UseReplica && topology.Read is { } read ? read : topology.Primary);
+
+    /// <summary>
+    /// Sends this scope's contexts to the primary as another role: the schema owner, for migrations and the seed (README,
+    /// "Database roles"). Call it before the scope's context is made, so that its options come from
+    /// <see cref="ReferralDbOptions"/> with the NetTopologySuite mapping: a context whose connection string is swapped
+    /// afterwards (<c>SetConnectionString</c>) connects without it, and writing a geometry (the seed's regions) then fails.
+    /// </summary>
+    public void UseOwner(string connectionString)
+    {
+        _owner = connectionString;
+        UseReplica = false;
+    }
 
     /// <summary>
     /// Routes this scope's reads to the standby unless the client wrote something the standby has not replayed yet

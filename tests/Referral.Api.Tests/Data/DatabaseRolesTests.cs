@@ -37,6 +37,9 @@ public sealed class DatabaseRolesTests : IAsyncLifetime, IDisposable
         };
         _factory.Settings["ConnectionStrings:Referral"] = As(_app);
         _factory.Settings["ConnectionStrings:ReferralMigrations"] = As(_owner);
+        // make run and docker compose seed at start-up as the owner too: the reference data (taxonomy, outlines, towns).
+        _factory.Settings["Seeding:Enabled"] = "true";
+        _factory.Settings["Seeding:Demo"] = "false";
     }
 
     private string As(string role) =>
@@ -71,12 +74,29 @@ public sealed class DatabaseRolesTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task StartUp_SeedsAsTheOwner_OutlinesAndTownsWithTheirGeometries()
+    {
+        // The seed writes geometries (country outlines, town points) through the owner's connection: before the fix the
+        // context's connection string was swapped to the owner's after it was made, without the NetTopologySuite mapping,
+        // and the app did not start ("Writing values of 'MultiPolygon' is not supported for parameters having NpgsqlDbType
+        // 'Geography'"). Read back as the app role.
+        await using var app = new NpgsqlConnection(As(_app));
+        await app.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM region WHERE geometry IS NOT NULL), (SELECT count(*) FROM place WHERE point IS NOT NULL)", app);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.True(reader.GetInt64(0) > 0, "no region outline was seeded");
+        Assert.True(reader.GetInt64(1) > 0, "no town was seeded");
+    }
+
+    [Fact]
     public async Task AppRole_CannotCreateOrDropTables_ButTheApiWorks()
     {
         // The API, running as the DML-only role after migrating as the owner: write, read, audit, search.
         using var client = _factory.CreateClient(_factory.AdminKey);
         var org = await TestData.CreateOrganizationAsync(client, "Least privilege");
-        await TestData.EnsureCategoriesAsync(_factory);
+        // The categories come from the seed (the reference data).
         var created = await TestData.CreateServiceAsync(client, TestData.Service(org, "Served by the app role"));
         var id = created.GetProperty("id").GetGuid();
         var read = await client.GetFromJsonAsync<JsonElement>($"/api/services/{id}");
