@@ -124,7 +124,8 @@ server_cpu() {
   [ -r "$dir/postmaster.pid" ] || return 0
   pid="$(head -n 1 "$dir/postmaster.pid")"
   # /proc/<pid>/stat is "pid (command) state ppid …"; after the ")": f[2] ppid, f[12] utime, f[13] stime, f[14] cutime, f[15] cstime
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pid="$pid" -v hz="$TICKS" '
+  # (a process may end between the glob and the read: cat then fails, which is no error here)
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pid="$pid" -v hz="$TICKS" '
     { p = $1; sub(/^.*\) /, ""); split($0, f, " ") }
     p == pid || f[2] == pid { t += f[12] + f[13] + f[14] + f[15] }
     END { printf "%.2f\n", t / hz }'

@@ -224,7 +224,7 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
         await ExecAsync("""
             CREATE TEMP TABLE imp_existing (entity text, id uuid) ON COMMIT DROP;
             CREATE TEMP TABLE imp_changed (entity text, id uuid, before jsonb, after jsonb) ON COMMIT DROP;
-            CREATE TEMP TABLE imp_touched (entity text, id uuid, kind text) ON COMMIT DROP;
+            CREATE TEMP TABLE imp_touched (entity text, id uuid, kind text, public boolean NOT NULL DEFAULT true) ON COMMIT DROP;
             CREATE TEMP TABLE imp_dropped (location_id uuid) ON COMMIT DROP;
             INSERT INTO imp_existing SELECT 'organization', s.id FROM imp_organization s JOIN organization t ON t.id = s.id;
             INSERT INTO imp_existing SELECT 'location', s.id FROM imp_location s JOIN location t ON t.id = s.id;
@@ -237,6 +237,7 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
 
         var organizations = await MergeRootAsync("organization", "imp_organization", scope.OrganizationColumns, ScopeColumns("organization"), ct);
         Lap("organization");
+        var placesSeen = await RememberPublicPlacesAsync(ct);
         var locations = await MergeRootAsync("location", "imp_location", scope.LocationColumns, ScopeColumns("location"), ct);
         Lap("location");
         if (scope.Addresses)
@@ -275,6 +276,10 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
             await SyncServiceAtLocationsAsync(ct);
             deletedLocations = await DeleteUnusedLocationsAsync(ct);
         }
+        if (placesSeen)
+        {
+            await TouchServicesOfChangedPlacesAsync(ct);
+        }
         Lap("service_at_location");
         await TouchAsync("service", ct);
         await TouchAsync("location", ct);
@@ -289,8 +294,11 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
 
     private async Task<EntityCounts> CountAsync(string entity, (long Created, long Total) merged, long deleted, CancellationToken ct)
     {
-        var updated = await ScalarAsync(
-            $"SELECT count(*) FROM (SELECT id FROM imp_changed WHERE entity = '{entity}' UNION SELECT id FROM imp_touched WHERE entity = '{entity}') u", ct);
+        // Only the import's own records count: a service not in the file is touched when a place it shares changed.
+        var updated = await ScalarAsync($"""
+            SELECT count(*) FROM (SELECT id FROM imp_changed WHERE entity = '{entity}' UNION SELECT id FROM imp_touched WHERE entity = '{entity}') u
+            WHERE u.id IN (SELECT id FROM imp_{entity})
+            """, ct);
         return new EntityCounts(merged.Created, updated, merged.Total - merged.Created - updated, deleted);
     }
 
@@ -484,7 +492,12 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
             """, ct);
     }
 
-    /// <summary>Links are matched by (service, location), as the unique index does; dropped links are remembered to clean up locations.</summary>
+    /// <summary>
+    /// Links are matched by (service, location), as the unique index does; dropped links are remembered to clean up locations.
+    /// A link the public cannot see does not change the service's public version (as <see cref="ServiceVersions.PublicFingerprint"/>
+    /// in the writer): one to a hidden location (before the import for a dropped link, after it for a new one), or a changed
+    /// description of a link to a place the public sees only generalised.
+    /// </summary>
     private async Task SyncServiceAtLocationsAsync(CancellationToken ct)
     {
         await ExecAsync("""
@@ -503,17 +516,62 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
                 UPDATE service_at_location p SET description = x.description
                 FROM imp_sal x JOIN imp_existing e ON e.entity = 'service' AND e.id = x.service_id
                 WHERE p.service_id = x.service_id AND p.location_id = x.location_id AND p.description IS DISTINCT FROM x.description
-                RETURNING p.service_id),
+                RETURNING p.service_id, p.location_id),
             added AS (
                 INSERT INTO service_at_location (id, service_id, location_id, description)
                 SELECT x.id, x.service_id, x.location_id, x.description FROM imp_sal x JOIN imp_existing e ON e.entity = 'service' AND e.id = x.service_id
                 WHERE NOT EXISTS (SELECT 1 FROM service_at_location p WHERE p.service_id = x.service_id AND p.location_id = x.location_id)
-                RETURNING service_id)
-            INSERT INTO imp_touched (entity, id, kind)
-            SELECT DISTINCT 'service', z.id, 'location_ids' FROM (
-                SELECT service_id AS id FROM gone UNION ALL SELECT service_id FROM changed UNION ALL SELECT service_id FROM added) z
+                RETURNING service_id, location_id),
+            -- each location's visibility now (the locations are merged already) and before this import
+            seen AS (
+                SELECT l.id, l.visibility AS now, coalesce(c.before ->> 'visibility', l.visibility) AS before
+                FROM location l LEFT JOIN imp_changed c ON c.entity = 'location' AND c.id = l.id
+                WHERE l.id IN (SELECT location_id FROM gone UNION SELECT location_id FROM changed UNION SELECT location_id FROM added))
+            INSERT INTO imp_touched (entity, id, kind, public)
+            SELECT DISTINCT 'service', z.id, 'location_ids', z.public FROM (
+                SELECT g.service_id AS id, v.before <> 'hidden' AS public FROM gone g JOIN seen v ON v.id = g.location_id
+                UNION ALL SELECT c.service_id, 'public' IN (v.before, v.now) FROM changed c JOIN seen v ON v.id = c.location_id
+                UNION ALL SELECT a.service_id, v.now <> 'hidden' FROM added a JOIN seen v ON v.id = a.location_id) z
             """, ct);
     }
+
+    /// <summary>The first address's country of a location, as the public label of a generalised place names it.</summary>
+    private const string LabelCountry = "(SELECT a.country FROM address a WHERE a.location_id = l.id AND length(a.country) = 2 ORDER BY a.id LIMIT 1)";
+
+    /// <summary>
+    /// What the public sees of the directory's places this import may change (their public form: visibility, generalised
+    /// point, type, organization, the label's country), before the merge changes them. False when none is in the directory.
+    /// </summary>
+    private async Task<bool> RememberPublicPlacesAsync(CancellationToken ct)
+    {
+        await ExecAsync($"""
+            CREATE TEMP TABLE imp_place_before ON COMMIT DROP AS
+            SELECT l.id, l.visibility, l.public_point, l.location_type, l.organization_id, l.is_demo, {LabelCountry} AS country
+            FROM location l JOIN imp_existing e ON e.entity = 'location' AND e.id = l.id
+            """, ct);
+        return await ScalarAsync("SELECT count(*) FROM (SELECT 1 FROM imp_place_before LIMIT 1) b", ct) > 0;
+    }
+
+    /// <summary>
+    /// A service's document holds its places, so a place this import changed (its columns or addresses) touches every
+    /// service at it, in the file or not — as the writer does — and the public's version too when the public sees the
+    /// change: anything of a public place; of a generalised one only its public form; of a hidden one nothing.
+    /// </summary>
+    private async Task TouchServicesOfChangedPlacesAsync(CancellationToken ct) => await ExecAsync($"""
+        INSERT INTO imp_touched (entity, id, kind, public)
+        SELECT 'service', x.service_id, 'location_ids', bool_or(v.public)
+        FROM (
+            SELECT b.id, CASE
+                WHEN 'public' IN (b.visibility, l.visibility) THEN true
+                WHEN b.visibility = 'hidden' AND l.visibility = 'hidden' THEN false
+                ELSE (b.visibility, ST_AsBinary(b.public_point), b.location_type, b.organization_id, b.is_demo, b.country)
+                     IS DISTINCT FROM (l.visibility, ST_AsBinary(l.public_point), l.location_type, l.organization_id, l.is_demo, {LabelCountry})
+                END AS public
+            FROM imp_place_before b JOIN location l ON l.id = b.id
+            WHERE b.id IN (SELECT id FROM imp_changed WHERE entity = 'location' UNION SELECT id FROM imp_touched WHERE entity = 'location')) v
+        JOIN service_at_location x ON x.location_id = v.id
+        GROUP BY x.service_id
+        """, ct);
 
     /// <summary>As the writer: a location only reachable through services goes when no service uses it any more (with its addresses).</summary>
     private async Task<long> DeleteUnusedLocationsAsync(CancellationToken ct)
@@ -533,10 +591,15 @@ internal sealed class ImportMerge(NpgsqlConnection conn, ImportScope scope, Date
             """, ct, ("now", now), ("actor", actor));
     }
 
-    /// <summary>A record whose parts changed but whose own columns did not still gets a new last_modified (and ETag), as the writer does.</summary>
+    /// <summary>
+    /// A record whose parts changed but whose own columns did not still gets a new last_modified (and ETag), as the writer
+    /// does; a service's public time follows only when a change the public can see is among them, else it keeps the time
+    /// the public last saw a change (so an anonymous reader's ETag does not reveal a confidential place's edit).
+    /// </summary>
     private async Task TouchAsync(string entity, CancellationToken ct) => await ExecAsync($"""
-        UPDATE {entity} t SET last_modified = @now{(entity == "service" ? ", public_last_modified = NULL" : "")}
-        FROM (SELECT DISTINCT id FROM imp_touched WHERE entity = '{entity}') x
+        UPDATE {entity} t SET last_modified = @now{(entity == "service"
+            ? ", public_last_modified = CASE WHEN x.public THEN NULL ELSE coalesce(t.public_last_modified, t.last_modified) END" : "")}
+        FROM (SELECT id, bool_or(public) AS public FROM imp_touched WHERE entity = '{entity}' GROUP BY id) x
         WHERE t.id = x.id AND NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.entity = '{entity}' AND c.id = x.id)
         """, ct, ("now", now));
 

@@ -132,6 +132,103 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
         Assert.Single(location.Addresses);
     }
 
+    [Fact]
+    public async Task Reimport_ChangingOnlyALinkToAHiddenPlace_KeepsThePublicVersion_ALinkThePublicSeesMovesIt()
+    {
+        var doc = Document("Uno", 9.93, -84.08);
+        var id = doc["id"]!.GetValue<Guid>();
+        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        var first = await VersionsAsync(id);
+
+        // a shelter linked: the public sees nothing of it (no place, no count), so nothing changed for the public
+        var links = doc["service_at_locations"]!.AsArray();
+        links.Add(Link("Albergue", 9.95, -84.10, "hidden"));
+        var linked = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner");
+        Assert.True(linked.Status == HttpStatusCode.OK, linked.Body.ToString());
+        Assert.Equal(1, linked.Count("services.updated"));
+        var afterHidden = await VersionsAsync(id);
+        Assert.NotEqual(first.Editor, afterHidden.Editor);
+        Assert.Equal(first.Public, afterHidden.Public);
+
+        // and unlinked again: still nothing the public could see
+        links.RemoveAt(1);
+        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        var afterUnlink = await VersionsAsync(id);
+        Assert.NotEqual(afterHidden.Editor, afterUnlink.Editor);
+        Assert.Equal(first.Public, afterUnlink.Public);
+
+        // a place the public sees generalised is on the map: the public version moves
+        links.Add(Link("Oficina", 9.97, -84.12, "approximate"));
+        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        var afterApproximate = await VersionsAsync(id);
+        Assert.NotEqual(first.Public, afterApproximate.Public);
+        Assert.Equal(afterApproximate.Editor.LastModified, afterApproximate.Public.LastModified);
+    }
+
+    [Fact]
+    public async Task Reimport_MovingAPublicPlace_MovesTheServicesPublicVersion()
+    {
+        var doc = Document("Dos", 9.93, -84.08);
+        var id = doc["id"]!.GetValue<Guid>();
+        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        var first = await VersionsAsync(id);
+
+        doc["service_at_locations"]![0]!["location"]!["latitude"] = 9.94;
+        var moved = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner");
+
+        Assert.True(moved.Status == HttpStatusCode.OK, moved.Body.ToString());
+        var after = await VersionsAsync(id);
+        Assert.NotEqual(first.Public, after.Public);
+        Assert.NotEqual(first.Editor, after.Editor);
+    }
+
+    [Fact]
+    public async Task Reimport_MovingAShelterWithinItsPublicCell_KeepsThePublicVersion_ForEveryServiceThere()
+    {
+        var doc = Document("Tres", 9.93, -84.08);
+        var id = doc["id"]!.GetValue<Guid>();
+        doc["service_at_locations"]!.AsArray().Add(Link("Albergue", 9.9812, -84.1234, "approximate"));
+        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        var first = await VersionsAsync(id);
+
+        doc["service_at_locations"]![1]!["location"]!["latitude"] = 9.9813;
+        var moved = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner");
+
+        Assert.True(moved.Status == HttpStatusCode.OK, moved.Body.ToString());
+        var after = await VersionsAsync(id);
+        Assert.Equal(first.Public, after.Public);
+        Assert.NotEqual(first.Editor, after.Editor);
+    }
+
+    private sealed record Version(string? ETag, string? LastModified);
+
+    /// <summary>The version an anonymous reader sees (ETag, last_modified) and the one an editor sees.</summary>
+    private async Task<(Version Public, Version Editor)> VersionsAsync(Guid id)
+    {
+        async Task<Version> Read(HttpClient client)
+        {
+            using var response = await client.GetAsync($"/api/services/{id}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            return new Version(response.Headers.ETag?.Tag, body.GetProperty("last_modified").GetString());
+        }
+        return (await Read(Public), await Read(Client));
+    }
+
+    private static JsonObject Link(string name, double lat, double lng, string visibility) => new()
+    {
+        ["id"] = Guid.NewGuid(),
+        ["location"] = new JsonObject
+        {
+            ["id"] = Guid.NewGuid(),
+            ["name"] = name,
+            ["location_type"] = "physical",
+            ["latitude"] = lat,
+            ["longitude"] = lng,
+            ["visibility"] = visibility,
+        },
+    };
+
     /// <summary>An HSDS service document with a nested organization, a category and a term of the partner's own taxonomy.</summary>
     private static JsonObject Document(string name, double lat, double lng) => new()
     {
