@@ -322,11 +322,14 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
                     continue;
                 }
                 // Another organization's confidential place may not be linked: the link would show it under this
-                // organization's service and keep it after its owner deleted its own (issue 11, Low 10).
+                // organization's service and keep it after its owner deleted its own (issue 11, Low 10). A hidden one is
+                // answered as an unknown id (the public never learns it exists), and no answer names its owner.
                 if (location.OrganizationId is { } locationOwner && locationOwner != service.OrganizationId && !actor.Current.MayWrite(locationOwner)
                     && location.Visibility != Confidentiality.Public && !service.ServiceAtLocations.Any(x => x.LocationId == location.Id))
                 {
-                    errors.Add($"{f}.location_id", $"the location belongs to organization {locationOwner} and is not public; only public locations of other organizations may be linked.");
+                    errors.Add($"{f}.location_id", location.Visibility == Confidentiality.Hidden
+                        ? $"no location with id {locationId}."
+                        : "the location is another organization's and is not public; only public locations of other organizations may be linked.");
                     continue;
                 }
             }
@@ -359,7 +362,7 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         // A shared location of another organization may be linked (by location_id) but only changed by those who may write it.
         if (!isNew && l.OrganizationId is { } owner && !actor.Current.MayWrite(owner))
         {
-            errors.Add($"{f}.organization_id", $"the location belongs to organization {owner}; link it with location_id instead of changing it.");
+            errors.Add($"{f}.organization_id", "the location is another organization's; link it with location_id instead of changing it.");
             return l;
         }
         if (d.OrganizationId is { } target && target != organizationId && !actor.Current.MayWrite(target))

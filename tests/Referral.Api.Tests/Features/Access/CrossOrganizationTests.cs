@@ -46,6 +46,39 @@ public sealed class CrossOrganizationTests(ReferralApiFactory factory) : Databas
     }
 
     [Fact]
+    public async Task LinkByLocationId_AnotherOrganizationsHiddenPlace_IsAnsweredAsAnUnknownId_AndNoAnswerNamesItsOwner()
+    {
+        var owner = await TestData.CreateOrganizationAsync(Client, "Owner");
+        var linker = await TestData.CreateOrganizationAsync(Client, "Linker");
+        var editor = await EditorAsync(linker);
+        var (_, hidden) = await ShelterAsync(owner, "hidden", 9.93, -84.07);
+        var (_, approximate) = await ShelterAsync(owner, "approximate", 9.92, -84.06);
+        var unknown = Guid.NewGuid();
+
+        async Task<string> LinkAsync(JsonObject link)
+        {
+            var doc = TestData.Service(linker, "linked");
+            doc["service_at_locations"] = new JsonArray(link);
+            using var response = await editor.PostAsJsonAsync("/api/services", doc);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
+        var toHidden = await LinkAsync(new JsonObject { ["location_id"] = hidden });
+        var toUnknown = await LinkAsync(new JsonObject { ["location_id"] = unknown });
+        var toApproximate = await LinkAsync(new JsonObject { ["location_id"] = approximate });
+        var nested = TestData.Service(linker, "nested")["service_at_locations"]![0]!["location"]!.DeepClone().AsObject();
+        nested["id"] = hidden;
+        var changingHidden = await LinkAsync(new JsonObject { ["location"] = nested });
+
+        static string Errors(string body) => JsonDocument.Parse(body).RootElement.GetProperty("errors").GetRawText();
+        Assert.Equal(Errors(toUnknown).Replace(unknown.ToString(), hidden.ToString(), StringComparison.Ordinal), Errors(toHidden));
+        foreach (var body in new[] { toHidden, toApproximate, changingHidden })
+        {
+            Assert.DoesNotContain(owner.ToString(), body, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public async Task LinkByLocationId_AnotherOrganizationsLocation_OnlyWhenPublic_AndTheOwnersDeleteLeavesNothingExactBehind()
     {
         var owner = await TestData.CreateOrganizationAsync(Client, "Owner");
