@@ -154,10 +154,9 @@ internal static class Cli
                 await using var scope = services.Value.CreateAsyncScope();
                 var sp = scope.ServiceProvider;
                 sp.GetRequiredService<ActorContext>().Set(Actor.System($"cli:{verb}"));
-                if (schema == Schema.Migrate && DataSetup.MigrationsConnectionString(sp.GetRequiredService<IConfiguration>()) is { } owner)
+                if (schema == Schema.Migrate)
                 {
-                    // Migrations and the seed need the schema owner (README, "Database roles"): this scope's contexts use it.
-                    sp.GetRequiredService<DbRoute>().UseOwner(owner);
+                    DataSetup.UseSchemaOwner(sp);
                 }
                 var db = sp.GetRequiredService<ReferralDbContext>();
                 if (schema == Schema.Migrate)

@@ -66,6 +66,18 @@ internal static class DataSetup
     public static string? MigrationsConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString("ReferralMigrations") is { Length: > 0 } cs ? WithSessionSettings(cs) : null;
 
+    /// <summary>
+    /// Sends the scope's contexts to the schema owner when one is configured (migrations and the seed need it; README,
+    /// "Database roles"). Call it before the scope's first context is made (see <see cref="DbRoute.UseOwner"/>).
+    /// </summary>
+    internal static void UseSchemaOwner(IServiceProvider sp)
+    {
+        if (MigrationsConnectionString(sp.GetRequiredService<IConfiguration>()) is { } owner)
+        {
+            sp.GetRequiredService<DbRoute>().UseOwner(owner);
+        }
+    }
+
     /// <summary>postgres://user:password@host:port/database → an Npgsql connection string.</summary>
     internal static string FromUrl(string url)
     {
@@ -156,10 +168,10 @@ internal static class DataSetup
         var sp = scope.ServiceProvider;
         var config = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
         var seeding = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedingOptions>>().Value;
-        if ((config.Migrate || seeding.Enabled) && MigrationsConnectionString(sp.GetRequiredService<IConfiguration>()) is { } owner)
+        if (config.Migrate || seeding.Enabled)
         {
             // Migrations and the seed's ANALYZE need the schema owner; requests then run as the DML-only role.
-            sp.GetRequiredService<DbRoute>().UseOwner(owner);
+            UseSchemaOwner(sp);
         }
         var db = sp.GetRequiredService<ReferralDbContext>();
         if (config.Migrate || seeding.Enabled)

@@ -262,7 +262,7 @@ internal static partial class ImportValidator
                 if (locationId is not { } existingId
                     || !(context.Locations.ContainsKey(existingId) || context.StagedLocations.Contains(existingId) || record.Locations.Any(l => l.Id == existingId)))
                 {
-                    errors.Add($"{f}.location_id", locationId is null ? "is required (or give a location object)." : $"no location with id {locationId}.");
+                    errors.Add($"{f}.location_id", locationId is { } unknown ? ServiceWriter.UnknownLocation(unknown) : "is required (or give a location object).");
                     continue;
                 }
             }

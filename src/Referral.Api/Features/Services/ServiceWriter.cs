@@ -318,7 +318,7 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
             {
                 if (locationId is not { } existingId || !tracked.TryGetValue(existingId, out location))
                 {
-                    errors.Add($"{f}.location_id", locationId is null ? "is required (or give a location object)." : $"no location with id {locationId}.");
+                    errors.Add($"{f}.location_id", locationId is { } unknown ? UnknownLocation(unknown) : "is required (or give a location object).");
                     continue;
                 }
                 // Another organization's confidential place may not be linked: the link would show it under this
@@ -328,7 +328,7 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
                     && location.Visibility != Confidentiality.Public && !service.ServiceAtLocations.Any(x => x.LocationId == location.Id))
                 {
                     errors.Add($"{f}.location_id", location.Visibility == Confidentiality.Hidden
-                        ? $"no location with id {locationId}."
+                        ? UnknownLocation(location.Id)
                         : "the location is another organization's and is not public; only public locations of other organizations may be linked.");
                     continue;
                 }
@@ -351,6 +351,9 @@ internal sealed class ServiceWriter(ReferralDbContext db, ActorContext actor, IO
         }
         return result;
     }
+
+    /// <summary>The answer for a location id that does not exist — and for one the writer may not know exists.</summary>
+    internal static string UnknownLocation(Guid id) => $"no location with id {id}.";
 
     private Location ApplyLocation(LocationDocument d, Location? existing, Guid? id, Guid organizationId, string f, FieldErrors errors, CountryOutlines? outlines)
     {

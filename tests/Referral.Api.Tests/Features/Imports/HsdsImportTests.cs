@@ -137,14 +137,13 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
     {
         var doc = Document("Uno", 9.93, -84.08);
         var id = doc["id"]!.GetValue<Guid>();
-        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        await ImportOkAsync(doc);
         var first = await VersionsAsync(id);
 
         // a shelter linked: the public sees nothing of it (no place, no count), so nothing changed for the public
         var links = doc["service_at_locations"]!.AsArray();
         links.Add(Link("Albergue", 9.95, -84.10, "hidden"));
-        var linked = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner");
-        Assert.True(linked.Status == HttpStatusCode.OK, linked.Body.ToString());
+        var linked = await ImportOkAsync(doc);
         Assert.Equal(1, linked.Count("services.updated"));
         var afterHidden = await VersionsAsync(id);
         Assert.NotEqual(first.Editor, afterHidden.Editor);
@@ -152,14 +151,14 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
 
         // and unlinked again: still nothing the public could see
         links.RemoveAt(1);
-        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        await ImportOkAsync(doc);
         var afterUnlink = await VersionsAsync(id);
         Assert.NotEqual(afterHidden.Editor, afterUnlink.Editor);
         Assert.Equal(first.Public, afterUnlink.Public);
 
         // a place the public sees generalised is on the map: the public version moves
         links.Add(Link("Oficina", 9.97, -84.12, "approximate"));
-        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        await ImportOkAsync(doc);
         var afterApproximate = await VersionsAsync(id);
         Assert.NotEqual(first.Public, afterApproximate.Public);
         Assert.Equal(afterApproximate.Editor.LastModified, afterApproximate.Public.LastModified);
@@ -170,13 +169,12 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
     {
         var doc = Document("Dos", 9.93, -84.08);
         var id = doc["id"]!.GetValue<Guid>();
-        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        await ImportOkAsync(doc);
         var first = await VersionsAsync(id);
 
         doc["service_at_locations"]![0]!["location"]!["latitude"] = 9.94;
-        var moved = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner");
+        await ImportOkAsync(doc);
 
-        Assert.True(moved.Status == HttpStatusCode.OK, moved.Body.ToString());
         var after = await VersionsAsync(id);
         Assert.NotEqual(first.Public, after.Public);
         Assert.NotEqual(first.Editor, after.Editor);
@@ -188,16 +186,22 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
         var doc = Document("Tres", 9.93, -84.08);
         var id = doc["id"]!.GetValue<Guid>();
         doc["service_at_locations"]!.AsArray().Add(Link("Albergue", 9.9812, -84.1234, "approximate"));
-        Assert.Equal(HttpStatusCode.OK, (await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner")).Status);
+        await ImportOkAsync(doc);
         var first = await VersionsAsync(id);
 
         doc["service_at_locations"]![1]!["location"]!["latitude"] = 9.9813;
-        var moved = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner");
+        await ImportOkAsync(doc);
 
-        Assert.True(moved.Status == HttpStatusCode.OK, moved.Body.ToString());
         var after = await VersionsAsync(id);
         Assert.Equal(first.Public, after.Public);
         Assert.NotEqual(first.Editor, after.Editor);
+    }
+
+    private async Task<ImportApi.Result> ImportOkAsync(JsonObject doc)
+    {
+        var result = await ImportApi.PostAsync(Client, doc.ToJsonString(), "application/json", "source=partner");
+        Assert.True(result.Status == HttpStatusCode.OK, result.Body.ToString());
+        return result;
     }
 
     private sealed record Version(string? ETag, string? LastModified);
