@@ -481,11 +481,11 @@ usage() {
 usage: scripts/localdb.sh {start|stop|status|psql [args...]|connstr [owner|app]}
   start    install PostGIS if missing, create/start the cluster in .local/pgdata on
            $DB_HOST:\${REFERRAL_PG_PORT:-55432}, create database '$DB_NAME' with postgis
-  stop     stop the cluster (fast shutdown; `stop immediate`: as if it crashed)
+  stop     stop the cluster (fast shutdown; 'stop immediate': as if it crashed)
   status   print running/stopped and the connection string
   psql     open psql on the '$DB_NAME' database (starts the cluster if needed)
-  connstr  print the superuser's connection string; `connstr owner` the schema owner's
-           (migrations), `connstr app` the app's DML-only role's
+  connstr  print the superuser's connection string; 'connstr owner' the schema owner's
+           (migrations), 'connstr app' the app's DML-only role's
 EOF
 }
 

@@ -75,13 +75,14 @@ internal sealed class TileQueries(ReferralDbContext db, GapQueries gaps, GapExpo
 
     // The build of services-cells.sql, stored in the same statement. It runs in a transaction holding the refresh's
     // advisory lock shared (taken before this statement reads the cells): a refresh either committed before (the tile
-    // shows it) or waits for this commit and then drops the tile if it changes one of its cells. An empty tile is
-    // stored too (empty bytes).
+    // shows it) or waits for this commit and then drops the tile if it changes one of its cells. An empty tile is not
+    // stored: building it again is one index probe that finds no cell, and storing it would let anyone write a row for
+    // every z/x/y below zoom 13 (22 million) by asking for them; so the store holds only tiles with services in them.
     private static readonly string BuildAndStoreSql = $"""
         WITH tile(bytes) AS MATERIALIZED (
         {ServicesCellsSql}
         ), stored AS (
-            INSERT INTO tile_store (tile_set, z, x, y, bytes) SELECT @set, @z, @x, @y, coalesce(bytes, '') FROM tile
+            INSERT INTO tile_store (tile_set, z, x, y, bytes) SELECT @set, @z, @x, @y, bytes FROM tile WHERE length(bytes) > 0
             ON CONFLICT (tile_set, z, x, y) DO NOTHING)
         SELECT coalesce(bytes, '') FROM tile
         """;

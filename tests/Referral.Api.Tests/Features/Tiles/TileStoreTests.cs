@@ -8,7 +8,8 @@ namespace Referral.Api.Tests.Features.Tiles;
 /// Services tiles below zoom 13 are stored once built (tile_store, migration AddTileStore) for every instance and across
 /// restarts: a stored tile is what the next request gets, a write drops exactly the stored tiles of the cells it changed
 /// (the next tile shows it, and so does a neighbour whose ring holds the cell), a rolled-back write drops nothing, a
-/// TRUNCATE or a bulk import (a full recount) drops every tile whose cells it changed.
+/// TRUNCATE or a bulk import (a full recount) drops every tile whose cells it changed; an empty tile is never stored, so
+/// requests for empty places write no row.
 /// </summary>
 public sealed class TileStoreTests(ReferralApiFactory factory) : DatabaseTest(factory)
 {
@@ -65,23 +66,48 @@ public sealed class TileStoreTests(ReferralApiFactory factory) : DatabaseTest(fa
     }
 
     [Fact]
+    public async Task AnEmptyTile_IsNotStored_SoAskingForEmptyPlacesWritesNothing()
+    {
+        await CreateSevenSitesAsync(Client);
+        Assert.NotEmpty(await Public.GetByteArrayAsync(Url(SanJose)));
+
+        // A crawler without a key walking z/x/y below zoom 13 over places with no service: the South Pacific and Siberia.
+        foreach (var (lat, lon) in new[] { (-40.0, -150.0), (70.0, 100.0) })
+        {
+            for (var z = 2; z <= 12; z++)
+            {
+                var (x, y) = TileOf(z, lat, lon);
+                var answer = await Public.GetAsync($"/tiles/services/{z}/{x}/{y}.mvt");
+                Assert.Equal(System.Net.HttpStatusCode.NoContent, answer.StatusCode);
+            }
+        }
+
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM tile_store"));
+        Assert.NotNull(await StoredAsync(SanJose));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => SqlAsync("INSERT INTO tile_store (tile_set, z, x, y, bytes) VALUES ('services', 3, 0, 0, '')"));
+        Assert.Equal("ck_tile_store_not_empty", refused.ConstraintName);
+    }
+
+    [Fact]
     public async Task ACellOnATilesEdge_DropsTheNeighbourWhoseRingHoldsIt()
     {
         await CreateSevenSitesAsync(Client);
-        // The z10 tile east of San José's reads San José's easternmost column of cells as its ring.
+        // The z10 tile east of San José's reads San José's easternmost column of cells as its ring; one service in its
+        // middle, so it is stored.
         var east = (SanJose.X + 1, SanJose.Y);
-        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await Public.GetAsync(Url(east))).StatusCode);
+        var n = 1 << 10;
+        var org = await ScalarAsync<Guid>("SELECT id FROM organization WHERE name = 'Org'");
+        await TestData.CreateServiceAsync(Client, TestData.Service(org, "East", 9.9333, ((SanJose.X + 1.5) / n * 360) - 180, "police"));
+        Assert.Single(Assert.Single(Decode(await Public.GetByteArrayAsync(Url(east)), 10, east.Item1, east.Y)).Features);
         Assert.NotNull(await StoredAsync(east));
 
         // A service in the last column of cells of San José's tile (1/64 of the tile from its eastern edge).
-        var n = 1 << 10;
         var edgeLng = ((SanJose.X + 1 - (0.5 / 64)) / n * 360) - 180;
-        var org = await ScalarAsync<Guid>("SELECT id FROM organization WHERE name = 'Org'");
         await TestData.CreateServiceAsync(Client, TestData.Service(org, "Edge", 9.9333, edgeLng, "police"));
 
         var response = await Public.GetAsync(Url(east));
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-        Assert.Single(Assert.Single(Decode(await response.Content.ReadAsByteArrayAsync(), 10, east.Item1, east.Y)).Features);
+        Assert.Equal(2, Assert.Single(Decode(await response.Content.ReadAsByteArrayAsync(), 10, east.Item1, east.Y)).Features.Count);
     }
 
     [Fact]
