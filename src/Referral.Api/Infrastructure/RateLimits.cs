@@ -15,7 +15,7 @@ internal sealed class RateLimitOptions
     /// <summary>Feedback reports per hour per client address.</summary>
     public int FeedbackPerHour { get; set; } = 10;
 
-    /// <summary>Expensive requests (nearest, referral, proximity lists, exports, ndjson, GraphQL, gap analyses) one client may run at once.</summary>
+    /// <summary>Expensive requests (nearest, referral, proximity lists, exports, ndjson, GraphQL, gap analyses and their exports, placements) one client may run at once.</summary>
     public int ExpensiveConcurrency { get; set; } = 2;
 
     /// <summary>Expensive requests of one client that wait for a free slot; beyond them the answer is 429.</summary>
@@ -89,13 +89,17 @@ internal static class RateLimits
         };
     }
 
-    /// <summary>Requests whose database cost grows with the data: searches around a point, whole-directory streams, GraphQL, analyses.</summary>
+    /// <summary>
+    /// Requests whose database cost grows with the data: searches around a point, whole-directory streams, GraphQL, analyses
+    /// and placements, and a gap analysis's exports (every settlement of its dataset).
+    /// </summary>
     internal static bool IsExpensive(HttpRequest request)
     {
         var path = request.Path;
         return path.StartsWithSegments("/api/nearest") || path.StartsWithSegments("/api/referral")
             || path.StartsWithSegments("/api/exports") || path.StartsWithSegments("/graphql")
-            || (path.StartsWithSegments("/api/gap_analyses") && HttpMethods.IsPost(request.Method))
+            || ((path.StartsWithSegments("/api/gap_analyses") || path.StartsWithSegments("/api/placements")) && HttpMethods.IsPost(request.Method))
+            || (path.StartsWithSegments("/api/gap_analyses") && path.Value is { } p && (p.EndsWith(".geojson", StringComparison.Ordinal) || p.EndsWith(".csv", StringComparison.Ordinal)))
             || (path.StartsWithSegments("/api/service_at_locations") && request.Query.ContainsKey("lat"))
             || (request.Query.TryGetValue("format", out var format) && format == "ndjson");
     }

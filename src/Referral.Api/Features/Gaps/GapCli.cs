@@ -72,6 +72,11 @@ internal static class GapCli
             }
             return 1;
         }
+        if (start.Status == GapStartStatus.TooMany)
+        {
+            await Console.Error.WriteLineAsync($"gaps: {start.Detail}");
+            return 2;
+        }
         var analysis = start.Analysis!;
         if (analysis.Status != GapAnalysis.Succeeded)
         {

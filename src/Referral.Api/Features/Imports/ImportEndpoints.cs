@@ -105,6 +105,12 @@ internal static class ImportEndpoints
             }
             options = options! with { Language = UnnamedNames.Language(query.Language ?? request.Headers.AcceptLanguage.ToString()) };
             using var input = ImportInput.FromFiles(uploads);
+            // The cap holds for what is read, not only for what was sent: a zip counts at its entries' uncompressed sizes,
+            // so a small archive that inflates to many GiB (its tables are read into memory) is refused before it is read.
+            if (input.TotalBytes > MaxUploadBytes)
+            {
+                return TooLarge();
+            }
             var report = await importer.RunAsync(input, options, progress: null, ct);
             return report.Status == "rejected"
                 ? TypedResults.Problem(statusCode: 422, title: "Import rejected", detail: report.Summary,
@@ -123,6 +129,11 @@ internal static class ImportEndpoints
                 extensions["line"] = ex.Line;
             }
             return TypedResults.Problem(statusCode: 400, title: "Unreadable input", detail: ex.Message, extensions: extensions);
+        }
+        catch (InvalidDataException ex)
+        {
+            // A zip entry whose compressed data is corrupt (found while it is read).
+            return Problems.Of(400, ErrorCodes.BadRequest, "Unreadable input", $"A zip archive's entry could not be read: {ex.Message}");
         }
         finally
         {
@@ -286,5 +297,5 @@ internal static class ImportEndpoints
     private static string TempFile() => Path.Combine(Path.GetTempPath(), $"referral-import-{Guid.NewGuid():N}");
 
     private static ProblemHttpResult TooLarge() =>
-        Problems.Of(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"The upload is larger than {MaxUploadBytes / (1024 * 1024)} MiB; import larger files with the CLI.");
+        Problems.Of(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"The upload is larger than {MaxUploadBytes / (1024 * 1024)} MiB (a zip archive: uncompressed); import larger files with the CLI.");
 }

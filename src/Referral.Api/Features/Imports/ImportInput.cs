@@ -17,6 +17,7 @@ internal sealed class ImportInput : IDisposable
 
     public IReadOnlyList<InputFile> Files { get; }
 
+    /// <summary>The bytes the files hold once read: a zip entry at its uncompressed size (which bounds what .NET inflates).</summary>
     public long TotalBytes => Files.Sum(f => f.Length);
 
     /// <summary>A file, a folder (its files, not recursive) or a zip archive.</summary>
@@ -44,7 +45,15 @@ internal sealed class ImportInput : IDisposable
         {
             if (IsZip(path))
             {
-                var zip = ZipFile.OpenRead(path);
+                ZipArchive zip;
+                try
+                {
+                    zip = ZipFile.OpenRead(path);
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new ImportInputException($"{name}: not a readable zip archive ({ex.Message})", file: name);
+                }
                 input._owned.Add(zip);
                 foreach (var entry in zip.Entries.Where(e => e.Name.Length > 0 && !e.FullName.StartsWith("__MACOSX", StringComparison.Ordinal)).OrderBy(e => e.Name, StringComparer.Ordinal))
                 {

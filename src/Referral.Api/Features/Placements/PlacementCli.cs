@@ -104,6 +104,11 @@ internal static class PlacementCli
             }
             return 1;
         }
+        if (start.Status == GapStartStatus.TooMany)
+        {
+            await Console.Error.WriteLineAsync($"place: {start.Detail}");
+            return 2;
+        }
         var placement = start.Placement!;
         if (placement.Status != GapAnalysis.Succeeded)
         {

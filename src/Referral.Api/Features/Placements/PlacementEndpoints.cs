@@ -31,9 +31,10 @@ internal static class PlacementEndpoints
             .WithDescription("Body: `dataset` or `dataset_id`, `category` (in-person), `k` (1–50, default 3), `objective` (coverage|median), `target_km`, " +
                 "`thresholds_km`, `candidates` (settlements|grid|points) with `cell_km` or `points`, `min_spacing_km`, `within_regions`, `reach_km` (median), " +
                 "`travel_time` + `target_minutes`, `settlement_thresholds`, `age`/`language`/`gender`, `background`, `force`. Planners, editors and admins. " +
+                "At most `Gaps:MaxActivePerOwner` (default 2) placements per owner may be queued or running at once: one more answers 429 TOO_MANY_ANALYSES. " +
                 "Existing sites count as the gap analysis counts them: the placement runs (or reuses) the gap analysis of the category for its 'before'.")
             .Accepts<PlacementRequest>("application/json")
-            .ProducesValidationProblem().ProducesProblem(413).ProducesProblem(415);
+            .ProducesValidationProblem().ProducesProblem(413).ProducesProblem(415).ProducesProblem(429);
         // Owner-scoped like gap analyses: the organization (or the key without one) that started it, or an admin.
         writes.MapDelete("/{id:guid}", DeletePlacement).WithName("DeletePlacement")
             .WithSummary("Delete a finished placement (its owner or an admin)").ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
@@ -75,6 +76,8 @@ internal static class PlacementEndpoints
         {
             case GapStartStatus.Invalid:
                 return Problems.Validation(start.Errors!);
+            case GapStartStatus.TooMany:
+                return Problems.Of(429, ErrorCodes.TooManyAnalyses, "Too many placements", start.Detail);
             case GapStartStatus.Cached:
                 request.HttpContext.Response.Headers.ContentLocation = location;
                 return TypedResults.Ok(start.Placement!);

@@ -51,7 +51,12 @@ internal static class PlacementGraphFields
                 await PlacementAccess.EnsureAsync(ctx);
                 var start = await ctx.RequestServices!.GetRequiredService<PlacementService>()
                     .StartAsync(ctx.GetArgument<PlacementRequest>("input"), GapRunMode.Auto, null, ctx.CancellationToken);
-                return start.Status == GapStartStatus.Invalid ? throw GraphQLErrors.Validation(start.Errors!) : start.Placement;
+                return start.Status switch
+                {
+                    GapStartStatus.Invalid => throw GraphQLErrors.Validation(start.Errors!),
+                    GapStartStatus.TooMany => throw GraphQLErrors.Of(Infrastructure.ErrorCodes.TooManyAnalyses, start.Detail!),
+                    _ => start.Placement,
+                };
             });
     }
 }

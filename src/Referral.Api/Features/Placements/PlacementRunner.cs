@@ -89,6 +89,10 @@ internal sealed class PlacementRunner(
             throw new PlacementException("The gap analysis for the 'before' figures could not start: " +
                 string.Join(" ", start.Errors!.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
         }
+        if (start.Status == GapStartStatus.TooMany)
+        {
+            throw new PlacementException("The gap analysis for the 'before' figures could not start: " + start.Detail);
+        }
         var analysis = start.Analysis!;
         // Another request is computing the same analysis: wait for it rather than compute it twice.
         for (var waited = 0; analysis.Status is GapAnalysis.Queued or GapAnalysis.Running && waited < 3600; waited++)

@@ -12,11 +12,12 @@ using Referral.Api.Infrastructure;
 
 namespace Referral.Api.Features.Placements;
 
-internal sealed record PlacementStart(GapStartStatus Status, PlacementDocument? Placement, Dictionary<string, string[]>? Errors = null);
+internal sealed record PlacementStart(GapStartStatus Status, PlacementDocument? Placement, Dictionary<string, string[]>? Errors = null, string? Detail = null);
 
 /// <summary>
 /// Starts placements for REST, GraphQL and the CLI: validation, the input hash (identical inputs reuse the finished
-/// placement), then inline when small or queued — the same flow as <see cref="GapService"/>.
+/// placement), the per-owner cap of active jobs (<see cref="GapSettings.MaxActivePerOwner"/>, as for gap analyses), then
+/// inline when small or queued — the same flow as <see cref="GapService"/>.
 /// </summary>
 internal sealed class PlacementService(
     ReferralDbContext db, CategoryCatalog catalog, PlacementRunner runner, JobStore<Placement> jobs, PlacementQueries queries,
@@ -75,7 +76,15 @@ internal sealed class PlacementService(
             var found = await queries.FindAsync(existing.Id, ct);
             return new PlacementStart(existing.Status == GapAnalysis.Succeeded ? GapStartStatus.Cached : GapStartStatus.Pending, found);
         }
-        var placement = jobs.Create(dataset.Id, dataset.Version, hash, JsonSerializer.Serialize(options, JsonSetup.Options), actor.Current.PlanningOwner);
+        // Without a bound one planner key could queue a placement per request (force + background), 1,200 a minute.
+        var (ownerOrganization, ownerActor) = actor.Current.PlanningOwner;
+        var active = await jobs.CountActiveAsync(ownerOrganization, ownerActor, ct);
+        if (active >= gapSettings.Value.MaxActivePerOwner)
+        {
+            return new PlacementStart(GapStartStatus.TooMany, null, Detail: $"You already have {active} placements queued or running (at most " +
+                $"{gapSettings.Value.MaxActivePerOwner} at once, Gaps:MaxActivePerOwner); wait for one to finish.");
+        }
+        var placement = jobs.Create(dataset.Id, dataset.Version, hash, JsonSerializer.Serialize(options, JsonSetup.Options), (ownerOrganization, ownerActor));
         var inline = mode == GapRunMode.Inline
             || (mode == GapRunMode.Auto && request.Background != true && (long)settlements + candidates <= settings.Value.InlineMaxWork);
         await using var lease = await jobs.AddAsync(placement, inline, ct);

@@ -106,3 +106,43 @@ public sealed class ConcurrencyLimitTests : IAsyncLifetime, IDisposable
         }
     }
 }
+
+/// <summary>
+/// Which requests the per-client concurrency limit holds back (README "Limits and hostile input"). Sweep 12: a gap analysis's
+/// exports stream every settlement of its dataset (up to about a million, anonymously) and a placement runs a computation,
+/// yet neither counted as expensive, so one client could run any number of them at once.
+/// </summary>
+public sealed class ExpensiveRequestTests
+{
+    private static bool IsExpensive(string method, string pathAndQuery)
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var uri = new Uri("http://localhost" + pathAndQuery);
+        http.Request.Method = method;
+        http.Request.Path = uri.AbsolutePath;
+        http.Request.QueryString = new Microsoft.AspNetCore.Http.QueryString(uri.Query);
+        return Referral.Api.Infrastructure.RateLimits.IsExpensive(http.Request);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/nearest?lat=9.9&lng=-84.1")]
+    [InlineData("GET", "/api/exports/csv")]
+    [InlineData("POST", "/graphql")]
+    [InlineData("POST", "/api/gap_analyses")]
+    [InlineData("POST", "/api/placements")]
+    [InlineData("GET", "/api/gap_analyses/0193a5c0-0000-7000-8000-000000000001/points.geojson")]
+    [InlineData("GET", "/api/gap_analyses/0193a5c0-0000-7000-8000-000000000001/regions.geojson")]
+    [InlineData("GET", "/api/gap_analyses/0193a5c0-0000-7000-8000-000000000001/grid.geojson?cell_km=1")]
+    [InlineData("GET", "/api/gap_analyses/0193a5c0-0000-7000-8000-000000000001/table.csv")]
+    [InlineData("GET", "/api/services?format=ndjson")]
+    public void WorkThatGrowsWithTheData_IsExpensive(string method, string path) => Assert.True(IsExpensive(method, path), $"{method} {path}");
+
+    [Theory]
+    [InlineData("GET", "/api/taxonomies")]
+    [InlineData("GET", "/api/services")]
+    [InlineData("GET", "/api/gap_analyses")]
+    [InlineData("GET", "/api/gap_analyses/0193a5c0-0000-7000-8000-000000000001")]
+    [InlineData("GET", "/api/placements/0193a5c0-0000-7000-8000-000000000001")]
+    [InlineData("DELETE", "/api/placements/0193a5c0-0000-7000-8000-000000000001")]
+    public void CheapReads_AreNot(string method, string path) => Assert.False(IsExpensive(method, path), $"{method} {path}");
+}

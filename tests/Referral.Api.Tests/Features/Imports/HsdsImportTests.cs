@@ -66,6 +66,39 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
         Assert.Equal(2011, org.GetProperty("year_incorporated").GetInt32());
     }
 
+    /// <summary>
+    /// Sweep 12: a zip's entries are read whole into memory (the package's tables are joined there), and the upload cap
+    /// counted only the compressed bytes — so a small archive that inflates to many GiB (a zip bomb, deflate reaches about
+    /// 1,000:1) could exhaust the server's memory. The entries' uncompressed sizes (which bound what .NET inflates) now
+    /// count against the same cap, before anything is read. And an archive that is not one was a 500; now a 400.
+    /// </summary>
+    [Fact]
+    public async Task Import_ZipThatInflatesBeyondTheUploadCap_Is413_AndABrokenZipIs400()
+    {
+        var before = await DatabaseSnapshot.TakeAsync(Factory);
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            await using var entry = await archive.CreateEntry("services.csv").OpenAsync();
+            await entry.WriteAsync("id,name,status\n"u8.ToArray());
+        }
+        // Claim 2 GiB uncompressed in the central directory (what a bomb's entry says) without sending them.
+        var bytes = zip.ToArray();
+        var central = bytes.AsSpan().IndexOf("PK\u0001\u0002"u8);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(central + 24), int.MaxValue);
+        using var bomb = new ByteArrayContent(bytes);
+        bomb.Headers.ContentType = new("application/zip");
+        using var broken = new ByteArrayContent("PK\u0003\u0004 not really a zip archive"u8.ToArray());
+        broken.Headers.ContentType = new("application/zip");
+
+        using var inflated = await Client.PostAsync("/api/imports?dry_run=true&format=hsds-csv", bomb);
+        using var unreadable = await Client.PostAsync("/api/imports?dry_run=true", broken);
+
+        await Problem.AssertAsync(inflated, HttpStatusCode.RequestEntityTooLarge, Referral.Api.Infrastructure.ErrorCodes.PayloadTooLarge);
+        await Problem.AssertAsync(unreadable, HttpStatusCode.BadRequest, Referral.Api.Infrastructure.ErrorCodes.BadRequest);
+        Assert.Equal(before, await DatabaseSnapshot.TakeAsync(Factory));
+    }
+
     [Fact]
     public async Task Import_HsdsDocuments_CreatesServicesWithTheirOrganizationAndTaxonomyTerms()
     {

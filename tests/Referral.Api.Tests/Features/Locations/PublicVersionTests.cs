@@ -112,4 +112,51 @@ public sealed class PublicVersionTests(ReferralApiFactory factory) : DatabaseTes
         var (_, adminEtag) = await AdminReadsAsync(id);
         Assert.NotEqual(etag, adminEtag);
     }
+
+    /// <summary>
+    /// Sweep 12: a gap analysis is reused (200, same <c>input_hash</c>) while its inputs are unchanged, and its inputs hashed
+    /// the services' editors' version — so a planner re-posting the same analysis learned (201, a new public input_hash) when
+    /// a shelter moved, the side channel the public ETag closed. The analysis measures only what the public sees; so does its hash.
+    /// </summary>
+    [Fact]
+    public async Task MovingAShelter_DoesNotChangeAGapAnalysisInputHash_APublicChangeDoes()
+    {
+        var org = await TestData.CreateOrganizationAsync(Client);
+        var service = TestData.Service(org, "Shelter and safe house", Lat, Lng, "shelter", "approximate");
+        var hidden = TestData.Service(org, "Safe house", 9.95, -84.1, "shelter", "hidden")["service_at_locations"]![0]!.DeepClone();
+        service["service_at_locations"]!.AsArray().Add(hidden);
+        var id = (await TestData.CreateServiceAsync(Client, service)).GetProperty("id").GetGuid();
+        await Features.Gaps.GapWorld.ImportCsvAsync(Client, "shelter towns", "name,lat,lng,population\nA,9.9,-84.1,1000\nB,10.2,-84.3,200\n");
+        async Task<(HttpStatusCode Status, string Hash)> AnalyseAsync()
+        {
+            using var response = await Client.PostAsJsonAsync("/api/gap_analyses", new { dataset = "shelter towns", categories = new[] { "shelter" } });
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return (response.StatusCode, body.GetProperty("input_hash").GetString()!);
+        }
+        var first = await AnalyseAsync();
+        var (doc, etag) = await AdminReadsAsync(id);
+        await Task.Delay(20);
+
+        // Both places move where the public cannot see it: the approximate one within its cell, the hidden one anywhere.
+        var places = doc["service_at_locations"]!.AsArray().Select(x => x!["location"]!.AsObject()).ToList();
+        var approximate = places.Single(l => l["visibility"]!.GetValue<string>() == "approximate");
+        approximate["latitude"] = MovedLat;
+        approximate["longitude"] = MovedLng;
+        var safeHouse = places.Single(l => l["visibility"]!.GetValue<string>() == "hidden");
+        safeHouse["latitude"] = 10.3;
+        safeHouse["longitude"] = -84.4;
+        await PutAsync(id, doc, etag);
+        var afterMove = await AnalyseAsync();
+
+        // A change the public sees (the service's phone) is a new input.
+        doc = (await AdminReadsAsync(id)).Doc;
+        doc["phones"]![0]!["number"] = "+50600000999";
+        await PutAsync(id, doc, (await AdminReadsAsync(id)).ETag);
+        var afterPhone = await AnalyseAsync();
+
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal((HttpStatusCode.OK, first.Hash), afterMove);
+        Assert.Equal(HttpStatusCode.Created, afterPhone.Status);
+        Assert.NotEqual(first.Hash, afterPhone.Hash);
+    }
 }

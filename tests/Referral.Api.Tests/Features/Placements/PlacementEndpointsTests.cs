@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Referral.Api.Features.Access;
 using Referral.Api.Infrastructure;
+using Referral.Api.Tests.GraphQL;
 using Referral.Api.Tests.Infrastructure;
 using static Referral.Api.Tests.Features.Gaps.GapWorld;
 
@@ -95,6 +96,55 @@ public sealed class PlacementEndpointsTests(ReferralApiFactory factory) : Databa
         Assert.Equal(HttpStatusCode.NoContent, byAdmin.StatusCode);
         using var gone = await Client.GetAsync($"/api/placements/{mine}");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    /// <summary>
+    /// Sweep 12: placements had no bound — one planner key could queue a placement per request (with <c>force</c> and
+    /// <c>background</c>), 1,200 a minute, or alias <c>startPlacement</c> a hundred times in one GraphQL request. Now the
+    /// gap analyses' cap per owner (<c>Gaps:MaxActivePerOwner</c>) holds for placements too, and the GraphQL budget counts them.
+    /// </summary>
+    [Fact]
+    public async Task ActivePlacements_AreCappedPerOwner_With429_AndStartPlacementCountsInTheGraphQLBudget()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var name = $"placement-flooder-{suffix}";
+        using var planner = Factory.CreateClient(await Factory.CreateKeyAsync(name, Roles.Planner));
+        using var otherPlanner = Factory.CreateClient(await Factory.CreateKeyAsync($"placement-other-{suffix}", Roles.Planner));
+        var dataset = await Factory.WithDbAsync(db => Task.FromResult(db.DemandDatasets.Single(d => d.Name == Dataset).Id));
+        // Two of this key's placements still running elsewhere (claimed by another instance, lease not expired).
+        await Factory.WithDbAsync(async db =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                db.Placements.Add(new Referral.Api.Features.Placements.Placement
+                {
+                    Id = Guid.CreateVersion7(),
+                    DatasetId = dataset,
+                    OwnerActor = name,
+                    Status = Referral.Api.Features.Jobs.JobStatus.Running,
+                    ClaimedBy = "another-instance",
+                    LeaseUntil = DateTimeOffset.UtcNow.AddHours(1),
+                    InputHash = Guid.NewGuid().ToString("N"),
+                    CreatedAt = DateTimeOffset.UtcNow,
+                });
+            }
+            await db.SaveChangesAsync();
+        });
+
+        using var third = await planner.PostAsJsonAsync("/api/placements", new { dataset = Dataset, category = "police", k = 1, force = true, background = true });
+        var viaGraphQL = await planner.PostGraphQLAsync(
+            $"mutation {{ startPlacement(input: {{ dataset: \"{Dataset}\", category: POLICE, k: 2, force: true, background: true }}) {{ id }} }}");
+        using var someoneElse = await otherPlanner.PostAsJsonAsync("/api/placements", new { dataset = Dataset, category = "police", k = 1 });
+        var aliases = string.Concat(Enumerable.Range(0, 3).Select(i =>
+            $"p{i}: startPlacement(input: {{ dataset: \"{Dataset}\", category: POLICE, k: {i + 1}, force: true, background: true }}) {{ id }} "));
+        var flood = await otherPlanner.PostGraphQLAsync("mutation { " + aliases + "}");
+
+        await Problem.AssertAsync(third, HttpStatusCode.TooManyRequests, ErrorCodes.TooManyAnalyses);
+        Assert.Contains(viaGraphQL.Errors, e => e.GetProperty("extensions").GetProperty("code").GetString() == ErrorCodes.TooManyAnalyses);
+        Assert.Equal(HttpStatusCode.Created, someoneElse.StatusCode);
+        Assert.Equal("COST_BUDGET", flood.AssertError("BAD_REQUEST").GetProperty("extensions").GetProperty("reason").GetString());
+        var stored = await Factory.WithDbAsync(db => Task.FromResult(db.Placements.Count(p => p.OwnerActor == name)));
+        Assert.Equal(2, stored);
     }
 
     [Fact]
