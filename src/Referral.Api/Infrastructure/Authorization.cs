@@ -46,6 +46,12 @@ internal static class Authorization
         services.AddScoped<ActorContext>();
         services.AddScoped<ApiKeyService>();
         var jwt = configuration.GetSection("Authentication:Jwt").Get<JwtOptions>() ?? new JwtOptions();
+        // Without an audience any token the identity provider signed — for another application of the same realm, with a
+        // role claim of its own — would be taken as ours: JWT is refused at start-up without one.
+        services.AddOptions<JwtOptions>().BindConfiguration("Authentication:Jwt")
+            .Validate(o => !o.Enabled || !string.IsNullOrWhiteSpace(o.Audience),
+                "Authentication:Jwt:Audience must be set when JWT is enabled (Authority or SigningKey): tokens the identity provider issued for other applications would be accepted.")
+            .ValidateOnStart();
 
         var auth = services.AddAuthentication(Selector)
             .AddPolicyScheme(Selector, "API key or JWT bearer", o => o.ForwardDefaultSelector = http =>
@@ -62,7 +68,7 @@ internal static class Authorization
                 o.Audience = jwt.Audience;
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
-                    ValidateAudience = !string.IsNullOrEmpty(jwt.Audience),
+                    ValidateAudience = true,
                     ValidAudience = jwt.Audience,
                     ValidateIssuer = !string.IsNullOrEmpty(jwt.Issuer) || !string.IsNullOrEmpty(jwt.Authority),
                     ValidIssuer = jwt.Issuer,

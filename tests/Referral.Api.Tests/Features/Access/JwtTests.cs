@@ -49,6 +49,22 @@ public sealed class JwtTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Jwt_WithoutAnAudience_TheServiceDoesNotStart()
+    {
+        // A second instance on this class's database (it neither creates nor drops one).
+        using var noAudience = new ReferralApiFactory(_factory)
+        {
+            Settings =
+            {
+                ["Authentication:Jwt:Issuer"] = "https://idp.example.org",
+                ["Authentication:Jwt:SigningKey"] = Convert.ToBase64String(SigningKey),
+            },
+        };
+        var refused = await Record.ExceptionAsync(() => ((IAsyncLifetime)noAudience).InitializeAsync());
+        Assert.Contains("Authentication:Jwt:Audience must be set", refused?.ToString() ?? "(started)");
+    }
+
+    [Fact]
     public async Task Jwt_SignedAdminToken_Writes_OthersAreRefused()
     {
         Assert.Equal(HttpStatusCode.Created, await CreateOrganizationAsync(Token("admin", SigningKey)));
