@@ -130,11 +130,6 @@ internal static class ImportEndpoints
             }
             return TypedResults.Problem(statusCode: 400, title: "Unreadable input", detail: ex.Message, extensions: extensions);
         }
-        catch (InvalidDataException ex)
-        {
-            // A zip entry whose compressed data is corrupt (found while it is read).
-            return Problems.Of(400, ErrorCodes.BadRequest, "Unreadable input", $"A zip archive's entry could not be read: {ex.Message}");
-        }
         finally
         {
             foreach (var (_, path) in uploads)

@@ -57,7 +57,7 @@ internal sealed class ImportInput : IDisposable
                 input._owned.Add(zip);
                 foreach (var entry in zip.Entries.Where(e => e.Name.Length > 0 && !e.FullName.StartsWith("__MACOSX", StringComparison.Ordinal)).OrderBy(e => e.Name, StringComparer.Ordinal))
                 {
-                    result.Add(new InputFile(entry.Name, entry.Length, entry.Open));
+                    result.Add(new InputFile(entry.Name, entry.Length, () => new ZipEntryStream(entry, name)));
                 }
             }
             else
@@ -86,5 +86,86 @@ internal sealed class ImportInput : IDisposable
         {
             owned.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A zip entry being read: corrupt or unsupported compressed data (<see cref="InvalidDataException"/>, found when the
+    /// entry is opened or while it is inflated) is unreadable input, as for the endpoint as for the CLI.
+    /// </summary>
+    private sealed class ZipEntryStream : Stream
+    {
+        private readonly ZipArchiveEntry _entry;
+        private readonly string _archive;
+        private readonly Stream _inner;
+
+        public ZipEntryStream(ZipArchiveEntry entry, string archive)
+        {
+            (_entry, _archive) = (entry, archive);
+            try
+            {
+                _inner = entry.Open();
+            }
+            catch (InvalidDataException ex)
+            {
+                throw Unreadable(ex);
+            }
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return _inner.Read(buffer);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw Unreadable(ex);
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            try
+            {
+                return await _inner.ReadAsync(buffer, ct);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw Unreadable(ex);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        private ImportInputException Unreadable(InvalidDataException ex) =>
+            new($"{_archive}: its entry {_entry.FullName} could not be read ({ex.Message})", file: _entry.Name);
     }
 }

@@ -90,12 +90,20 @@ public sealed class HsdsImportTests(ReferralApiFactory factory) : DatabaseTest(f
         bomb.Headers.ContentType = new("application/zip");
         using var broken = new ByteArrayContent("PK\u0003\u0004 not really a zip archive"u8.ToArray());
         broken.Headers.ContentType = new("application/zip");
+        // An entry compressed by a method this reader does not know (method 99, as an AES-encrypted archive's).
+        var odd = zip.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(odd.AsSpan(8), 99);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(odd.AsSpan(odd.AsSpan().IndexOf("PK\u0001\u0002"u8) + 10), 99);
+        using var unsupported = new ByteArrayContent(odd);
+        unsupported.Headers.ContentType = new("application/zip");
 
         using var inflated = await Client.PostAsync("/api/imports?dry_run=true&format=hsds-csv", bomb);
         using var unreadable = await Client.PostAsync("/api/imports?dry_run=true", broken);
+        using var unreadableEntry = await Client.PostAsync("/api/imports?dry_run=true&format=hsds-csv", unsupported);
 
         await Problem.AssertAsync(inflated, HttpStatusCode.RequestEntityTooLarge, Referral.Api.Infrastructure.ErrorCodes.PayloadTooLarge);
         await Problem.AssertAsync(unreadable, HttpStatusCode.BadRequest, Referral.Api.Infrastructure.ErrorCodes.BadRequest);
+        await Problem.AssertAsync(unreadableEntry, HttpStatusCode.BadRequest, Referral.Api.Infrastructure.ErrorCodes.BadRequest);
         Assert.Equal(before, await DatabaseSnapshot.TakeAsync(Factory));
     }
 
